@@ -1,0 +1,70 @@
+# Xinqing: `make run` to try it, `make test` to prove it. Everything installs into .venv.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := FLASK_APP=wsgi XINQING_CONFIG=development $(BIN)/flask
+PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
+PO_FILES := $(wildcard app/translations/*/LC_MESSAGES/messages.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+
+.PHONY: run test test-sqlite test-postgres lint translations i18n-update install install-dev clean
+
+run: install translations instance/keys.json ## serve http://127.0.0.1:5000 with demo data
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+test: install-dev translations lint test-sqlite test-postgres ## lint, then the suite on SQLite and PostgreSQL
+
+lint: install-dev
+	$(BIN)/ruff check .
+
+test-sqlite: install-dev translations
+	@mkdir -p build
+	TEST_DATABASE_URL=sqlite:// $(BIN)/python -m pytest --junitxml=build/junit-sqlite.xml $(PYTEST_ARGS)
+
+test-postgres: install-dev translations
+	@mkdir -p build
+	@if $(BIN)/python tools/services.py postgres "$(PG_TEST_URL)"; then \
+	  TEST_DATABASE_URL="$(PG_TEST_URL)" $(BIN)/python -m pytest \
+	    --junitxml=build/junit-postgresql.xml $(PYTEST_ARGS); \
+	elif [ -n "$$CI" ]; then \
+	  echo "CI: PostgreSQL at $(PG_TEST_URL) is not reachable; the PostgreSQL pass is required."; \
+	  exit 1; \
+	else \
+	  echo ""; \
+	  echo "################################################################################"; \
+	  echo "## SKIPPED: the PostgreSQL pass. Nothing answers at $(PG_TEST_URL)."; \
+	  echo "## Start PostgreSQL (or set PG_TEST_URL) to run the suite against it too."; \
+	  echo "################################################################################"; \
+	  rm -f build/junit-postgresql.xml; \
+	fi
+
+translations: install $(MO_FILES)
+
+%.mo: %.po
+	$(BIN)/pybabel compile --statistics -i $< -o $@
+
+i18n-update: install-dev ## extract messages and update both catalogues
+	$(BIN)/python tools/i18n.py update
+
+instance/keys.json: install
+	$(BIN)/python -m app.security.bootstrap instance
+
+install: $(VENV)/.installed-run
+install-dev: $(VENV)/.installed-dev
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed-run: requirements.txt | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	@touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	@touch $@ $(VENV)/.installed-run
+
+clean:
+	rm -rf $(VENV) build .pytest_cache .ruff_cache $(MO_FILES)

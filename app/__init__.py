@@ -1,0 +1,122 @@
+"""The Xinqing application factory: ``create_app`` assembles the app in named steps."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from config import Config, ConfigError, config_from_env
+
+DATABASE_SCHEMES = {"postgres://": "postgresql+psycopg://",
+                    "postgresql://": "postgresql+psycopg://"}
+
+
+def create_app(config: type[Config] | Config | None = None, **overrides: object) -> Flask:
+    """Build the app from a config class (default: from ``XINQING_CONFIG``) plus overrides."""
+    app = Flask(__name__)
+    config = config or config_from_env()
+    app.config.from_object(config)
+    app.config.update(overrides)
+    configure(app, config)
+    register_extensions(app)
+    register_security(app)
+    register_blueprints(app)
+    register_cli(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    return app
+
+
+def configure(app: Flask, config: type[Config] | Config) -> None:
+    """Normalise settings and refuse an unsafe configuration before anything starts."""
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    for prefix, driver in DATABASE_SCHEMES.items():
+        if uri.startswith(prefix):
+            app.config["SQLALCHEMY_DATABASE_URI"] = driver + uri[len(prefix):]
+    if uri.startswith("sqlite"):
+        # SQLite has no pool to pre-ping, and a short busy wait beats "database is locked".
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 15}}
+    config.validate(app.config)
+    if not app.config.get("SECRET_KEY"):
+        raise ConfigError(
+            "SECRET_KEY is not set and instance/secret_key does not exist: run "
+            "`python -m app.security.bootstrap` (make run does this)."
+        )
+    logging.getLogger("app").setLevel(logging.INFO)
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the extensions of app/extensions.py."""
+    from app.accounts.services import load_user
+    from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from app.i18n import select_locale
+    from app.types import render_migration_item
+
+    db.init_app(app)
+    migrate.init_app(app, db, compare_type=True, render_as_batch=True,
+                     render_item=render_migration_item)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(load_user)
+    login_manager.login_message = _l("Please sign in to see this page.")
+    login_manager.login_message_category = "info"
+    _import_models()
+
+
+def _import_models() -> None:
+    """Import every models module so the metadata (and migrations) see all tables."""
+    import app.accounts.models
+    import app.audit.models
+    import app.booking.models
+    import app.security.models  # noqa: F401
+
+
+def register_security(app: Flask) -> None:
+    """Key ring and crypto service, security headers, deny-by-default access."""
+    from app.security import headers
+    from app.security.access import enforce_declared_access
+    from app.security.crypto import Crypto
+    from app.security.keyring import load_keyring
+
+    ring = load_keyring(app.config.get("KEY_FILE"), app.config.get("KEYS_ENV"))
+    app.extensions["xinqing.crypto"] = Crypto(ring)
+    headers.init_app(app)
+    app.before_request(enforce_declared_access)
+
+
+def register_blueprints(app: Flask) -> None:
+    """One blueprint per domain package."""
+    from app.accounts import bp as accounts_bp
+    from app.admin import bp as admin_bp
+    from app.main import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(admin_bp)
+
+
+def register_cli(app: Flask) -> None:
+    """The ``flask`` commands: users, keys, audit, seed-demo."""
+    from app.cli import register
+
+    register(app)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Translated error pages."""
+    from app import errors
+
+    errors.init_app(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Language switch and small helpers every template uses."""
+    from app import i18n
+
+    i18n.init_app(app)

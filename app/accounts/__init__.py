@@ -1,0 +1,7 @@
+"""Accounts: registration, sign-in and the person's own account page."""
+
+from flask import Blueprint
+
+bp = Blueprint("accounts", __name__, template_folder="templates", url_prefix="/account")
+
+from app.accounts import views  # noqa: E402,F401  (routes register on import)

@@ -1,0 +1,31 @@
+"""``flask users``: staff accounts from the command line."""
+
+from __future__ import annotations
+
+import click
+
+from app.accounts import services
+from app.accounts.models import Role
+
+
+@click.group("users")
+def users() -> None:
+    """Manage accounts."""
+
+
+@users.command("create")
+@click.option("--role", "roles", multiple=True, required=True,
+              type=click.Choice([r.value for r in Role]), help="Repeat for several roles.")
+@click.option("--email", required=True)
+@click.option("--phone", default=None)
+@click.option("--name", default=None)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+def create(roles: tuple[str, ...], email: str, phone: str | None, name: str | None,
+           password: str) -> None:
+    """Create an account with the given roles (staff, or a worker for testing)."""
+    try:
+        user = services.create_staff(email=email, phone=phone, name=name, password=password,
+                                     roles=roles)
+    except services.AccountError as exc:
+        raise click.ClickException(f"{exc.field}: {exc.message}") from None
+    click.echo(f"created account {user.uid} with roles {', '.join(sorted(roles))}")

@@ -1,0 +1,52 @@
+"""Account forms. Field rules live in services; forms only check presence and length."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
+
+REQUIRED = _l("This field is required.")
+
+
+class LoginForm(FlaskForm):
+    """Sign in with an email or mobile number."""
+
+    login = StringField(
+        _l("Mobile number or email"), validators=[DataRequired(REQUIRED), Length(max=254)],
+        render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"},
+    )
+    password = PasswordField(
+        _l("Password"), validators=[DataRequired(REQUIRED), Length(max=1024)],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+class RegisterForm(FlaskForm):
+    """A worker's own account."""
+
+    login = StringField(
+        _l("Mobile number or email"), validators=[DataRequired(REQUIRED), Length(max=254)],
+        description=_l("A mainland mobile number (11 digits) or an email address. "
+                       "We use it only to sign you in and to send your booking messages."),
+        render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"},
+    )
+    name = StringField(
+        _l("What should we call you? (optional)"), validators=[Optional(), Length(max=60)],
+        description=_l("A nickname is fine."), render_kw={"autocomplete": "nickname"},
+    )
+    password = PasswordField(
+        _l("Password"), validators=[DataRequired(REQUIRED)],
+        description=_l("At least 8 characters. A short sentence is easy to remember."),
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[DataRequired(REQUIRED), EqualTo("password", _l("The passwords do not match."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+    accept_privacy = BooleanField(
+        _l("I have read the privacy notice and agree that my account data is processed as it "
+           "describes."),
+    )

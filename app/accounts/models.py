@@ -1,0 +1,134 @@
+"""People: workers and staff, their roles and their consents."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.security.crypto import Encrypted, EncryptedRow, get_crypto
+from app.security.models import DataKey
+from app.types import UTCDateTime, utcnow
+
+
+class Role(enum.StrEnum):
+    """What a person may do; staff may hold several."""
+
+    WORKER = "worker"
+    COUNSELLOR = "counsellor"
+    SOCIAL_WORKER = "social_worker"
+    ADMIN = "admin"
+
+
+STAFF_ROLES = frozenset({Role.COUNSELLOR, Role.SOCIAL_WORKER, Role.ADMIN})
+_ROLE_VALUES = ", ".join(f"'{r.value}'" for r in Role)
+
+
+class User(EncryptedRow, UserMixin, db.Model):
+    """A person with an account. Contact fields are sealed; look-ups go through blind indexes."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    data_key_id: Mapped[int | None] = mapped_column(
+        ForeignKey("data_keys.id", ondelete="SET NULL"), index=True
+    )
+    data_key: Mapped[DataKey | None] = relationship(lazy="joined")
+    email_index: Mapped[str | None] = mapped_column(String(64), unique=True)
+    phone_index: Mapped[str | None] = mapped_column(String(64), unique=True)
+    email = Encrypted()
+    phone = Encrypted()
+    name = Encrypted()
+    password_hash: Mapped[str] = mapped_column(String(255))
+    locale: Mapped[str | None] = mapped_column(String(10))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    role_links: Mapped[list[UserRole]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+    consents: Mapped[list[Consent]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+
+    def encryption_key(self, create: bool = False) -> DataKey | None:
+        """The person's own data key."""
+        if self.data_key is None and create:
+            self.data_key = get_crypto().new_data_key()
+        return self.data_key
+
+    # Flask-Login: the session holds the random uid, never the sequential id.
+    def get_id(self) -> str:
+        return self.uid
+
+    @property
+    def is_active(self) -> bool:
+        return bool(self.active)
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        """The person's roles."""
+        return frozenset(Role(link.role) for link in self.role_links)
+
+    def has_role(self, *roles: Role | str) -> bool:
+        """True when the person holds any of ``roles``."""
+        return any(Role(r) in self.roles for r in roles)
+
+    @property
+    def is_staff(self) -> bool:
+        return bool(self.roles & STAFF_ROLES)
+
+    def grant(self, role: Role | str) -> None:
+        """Add a role (no effect when already held)."""
+        if Role(role) not in self.roles:
+            self.role_links.append(UserRole(role=Role(role).value))
+
+    def revoke(self, role: Role | str) -> None:
+        """Remove a role."""
+        self.role_links = [link for link in self.role_links if link.role != Role(role).value]
+
+    @property
+    def display_name(self) -> str:
+        """Name if given, else a masked contact, for greeting the person themself."""
+        if self.name:
+            return self.name
+        if self.email:
+            local, _, domain = self.email.partition("@")
+            return f"{local[:2]}***@{domain}"
+        if self.phone:
+            return f"{self.phone[:6]}****{self.phone[-2:]}"
+        return ""
+
+
+class UserRole(db.Model):
+    """One role held by one person."""
+
+    __tablename__ = "user_roles"
+    __table_args__ = (CheckConstraint(f"role IN ({_ROLE_VALUES})", name="role_known"),)
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(String(20), primary_key=True)
+    user: Mapped[User] = relationship(back_populates="role_links")
+
+
+class Consent(db.Model):
+    """A consent given (and maybe withdrawn) for one purpose and one version of its text."""
+
+    __tablename__ = "consents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    purpose: Mapped[str] = mapped_column(String(40))
+    text_version: Mapped[str] = mapped_column(String(20))
+    given_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    user: Mapped[User] = relationship(back_populates="consents")

@@ -1,0 +1,185 @@
+"""Account rules: registration, authentication and staff accounts. No request objects here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+
+from app import audit
+from app.accounts.contact import ContactError, normalise_email, normalise_login, normalise_phone
+from app.accounts.models import Consent, Role, User
+from app.extensions import db
+from app.security.crypto import get_crypto
+from app.security.passwords import (
+    hash_password,
+    needs_rehash,
+    password_problem,
+    verify_password,
+)
+from app.types import utcnow
+
+PRIVACY_NOTICE_VERSION = "2026-11"
+LANGUAGES = ("zh_CN", "en")
+
+
+class AccountError(ValueError):
+    """A rule refused the input; ``field`` names the form field the message belongs next to."""
+
+    def __init__(self, field: str, message: object) -> None:
+        super().__init__(str(message))
+        self.field, self.message = field, message
+
+
+def email_index(email: str) -> str:
+    """Blind index of a normalised email."""
+    return get_crypto().blind_index("email", email)
+
+
+def phone_index(phone: str) -> str:
+    """Blind index of a normalised phone number."""
+    return get_crypto().blind_index("phone", phone)
+
+
+def find_by_login(login: str) -> User | None:
+    """The account for an email or phone as typed, or None (also for unreadable input)."""
+    try:
+        kind, value = normalise_login(login)
+    except ContactError:
+        return None
+    column, index = (
+        (User.email_index, email_index(value)) if kind == "email"
+        else (User.phone_index, phone_index(value))
+    )
+    return db.session.scalar(select(User).where(column == index))
+
+
+def login_key(login: str) -> str:
+    """A per-account key for rate limits that never holds the login itself."""
+    try:
+        kind, value = normalise_login(login)
+    except ContactError:
+        value, kind = (login or "").strip().lower(), "raw"
+    return get_crypto().blind_index(f"login-limit/{kind}", value)[:32]
+
+
+def _contact_taken(email_idx: str | None, phone_idx: str | None) -> bool:
+    conditions = []
+    if email_idx:
+        conditions.append(User.email_index == email_idx)
+    if phone_idx:
+        conditions.append(User.phone_index == phone_idx)
+    return bool(conditions) and db.session.scalar(
+        select(User.id).where(or_(*conditions)).limit(1)
+    ) is not None
+
+
+def _new_user(*, email: str | None, phone: str | None, password: str, name: str | None,
+              locale: str | None, roles: Iterable[Role | str], field: str) -> User:
+    """Validate and add a user to the session; raises AccountError and adds nothing on bad input."""
+    problem = password_problem(password, avoid=tuple(v for v in (email, phone) if v))
+    if problem:
+        raise AccountError("password", problem)
+    e_idx = email_index(email) if email else None
+    p_idx = phone_index(phone) if phone else None
+    if _contact_taken(e_idx, p_idx):
+        raise AccountError(
+            field, _l("An account with this phone number or email already exists. "
+                      "Sign in instead, or use another one.")
+        )
+    user = User(
+        email_index=e_idx, phone_index=p_idx, password_hash=hash_password(password),
+        locale=locale if locale in LANGUAGES else None,
+    )
+    user.email, user.phone = email, phone
+    user.name = (name or "").strip() or None
+    for role in roles:
+        user.grant(role)
+    db.session.add(user)
+    return user
+
+
+def _commit_new(user: User, field: str) -> User:
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # Someone registered the same contact between our check and this commit.
+        db.session.rollback()
+        raise AccountError(
+            field, _l("An account with this phone number or email already exists. "
+                      "Sign in instead, or use another one.")
+        ) from None
+    return user
+
+
+def register_worker(login: str, password: str, *, name: str | None = None,
+                    locale: str | None = None, accepted_privacy_notice: bool = False) -> User:
+    """Create a worker account from an email or mainland mobile number."""
+    try:
+        kind, value = normalise_login(login)
+    except ContactError as exc:
+        raise AccountError("login", exc.message) from None
+    if not accepted_privacy_notice:
+        raise AccountError("accept_privacy", _l("Please read and accept the privacy notice."))
+    user = _new_user(
+        email=value if kind == "email" else None, phone=value if kind == "phone" else None,
+        password=password, name=name, locale=locale, roles=[Role.WORKER], field="login",
+    )
+    user.consents.append(Consent(purpose="privacy_notice", text_version=PRIVACY_NOTICE_VERSION))
+    db.session.flush()
+    audit.record(user, "account.registered", user)
+    return _commit_new(user, "login")
+
+
+def create_staff(*, email: str, password: str, roles: Iterable[Role | str],
+                 phone: str | None = None, name: str | None = None, actor: User | None = None
+                 ) -> User:
+    """Create a staff account (admin page or CLI); staff always have an email."""
+    roles = [Role(r) for r in roles]
+    if not roles:
+        raise AccountError("roles", _l("Choose at least one role."))
+    try:
+        email_value = normalise_email(email)
+    except ContactError as exc:
+        raise AccountError("email", exc.message) from None
+    try:
+        phone_value = normalise_phone(phone) if phone else None
+    except ContactError as exc:
+        raise AccountError("phone", exc.message) from None
+    user = _new_user(email=email_value, phone=phone_value, password=password, name=name,
+                     locale=None, roles=roles, field="email")
+    db.session.flush()
+    audit.record(actor, "account.staff_created", user,
+                 {"roles": sorted(r.value for r in roles)})
+    return _commit_new(user, "email")
+
+
+def authenticate(login: str, password: str) -> User | None:
+    """The active account matching both login and password, or None. Audits failures."""
+    user = find_by_login(login)
+    ok = verify_password(user.password_hash if user else None, password or "")
+    if not ok or user is None or not user.is_active:
+        reason = "unknown_account" if user is None else ("bad_password" if not ok else "inactive")
+        audit.record(None, "login.failed", user, {"reason": reason})
+        db.session.commit()
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    audit.record(user, "login.succeeded", user)
+    db.session.commit()
+    return user
+
+
+def set_locale(user: User, locale: str) -> None:
+    """Remember the person's language for the next visit."""
+    if locale in LANGUAGES and user.locale != locale:
+        user.locale = locale
+        db.session.commit()
+
+
+def load_user(uid: str) -> User | None:
+    """The user behind a session id (Flask-Login's loader)."""
+    return db.session.scalar(select(User).where(User.uid == uid))

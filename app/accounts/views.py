@@ -1,0 +1,118 @@
+"""Account pages: thin views that parse the form, call the services and render."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from app.accounts import bp, services
+from app.accounts.forms import LoginForm, RegisterForm
+from app.extensions import limiter
+from app.security.access import login_required, public
+
+
+def safe_next(target: str | None) -> str | None:
+    """``target`` if it is a path on this site, else None (no open redirects)."""
+    if not target or "\\" in target or any(ord(c) < 32 for c in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def _login_rate() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _account_rate() -> str:
+    return current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"]
+
+
+def _account_key() -> str:
+    return "login-account:" + services.login_key(request.form.get("login", ""))
+
+
+def _start_session(user) -> None:
+    """A fresh session for the signed-in person: nothing from before login survives."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    login_user(user)
+    session.permanent = True
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_rate, methods=["POST"])
+@limiter.limit(_account_rate, key_func=_account_key, methods=["POST"])
+def login() -> str | Response:
+    """Sign in with email or mobile number."""
+    if current_user.is_authenticated:
+        return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.login.data, form.password.data)
+        if user is None:
+            form.password.errors.append(
+                _("The mobile number, email or password is not right. Please try again.")
+            )
+        else:
+            _start_session(user)
+            return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
+    return render_template("accounts/login.html", form=form)
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@public
+@limiter.limit(lambda: current_app.config["REGISTER_RATE_LIMIT"], methods=["POST"])
+def register() -> str | Response:
+    """A worker creates their own account."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = services.register_worker(
+                form.login.data, form.password.data, name=form.name.data,
+                locale=session.get("lang"), accepted_privacy_notice=form.accept_privacy.data,
+            )
+        except services.AccountError as exc:
+            getattr(form, exc.field).errors.append(str(exc.message))
+        else:
+            _start_session(user)
+            flash(_("Welcome! Your account is ready."), "success")
+            return redirect(url_for("main.home"))
+    return render_template("accounts/register.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@public
+def logout() -> Response:
+    """End the session (POST with CSRF, so a link elsewhere cannot sign anyone out)."""
+    lang = session.get("lang")
+    logout_user()
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("main.home"))
+
+
+@bp.route("/")
+@login_required
+def account() -> str:
+    """The person's own account page."""
+    return render_template("accounts/account.html")
+
+
+@bp.route("/privacy")
+@public
+def privacy() -> str:
+    """The privacy notice people accept at registration."""
+    return render_template("accounts/privacy.html", version=services.PRIVACY_NOTICE_VERSION)

@@ -1,0 +1,41 @@
+"""Admin forms."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from app.accounts.forms import REQUIRED
+from app.accounts.models import Role
+
+ROLE_LABELS = {
+    Role.WORKER: _l("Worker"),
+    Role.COUNSELLOR: _l("Counsellor"),
+    Role.SOCIAL_WORKER: _l("Social worker"),
+    Role.ADMIN: _l("Administrator"),
+}
+
+
+class StaffForm(FlaskForm):
+    """A new staff account."""
+
+    email = StringField(_l("Work email"), validators=[DataRequired(REQUIRED), Length(max=254)],
+                        render_kw={"autocomplete": "off", "autocapitalize": "none"})
+    phone = StringField(_l("Mobile number (optional)"), validators=[Optional(), Length(max=40)],
+                        render_kw={"autocomplete": "off"})
+    name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=60)],
+                       render_kw={"autocomplete": "off"})
+    roles = SelectMultipleField(
+        _l("Roles"),
+        choices=[(r.value, label) for r, label in ROLE_LABELS.items() if r != Role.WORKER],
+        validators=[DataRequired(_l("Choose at least one role."))],
+        option_widget=CheckboxInput(), widget=ListWidget(prefix_label=False),
+    )
+    password = PasswordField(
+        _l("First password"), validators=[DataRequired(REQUIRED)],
+        description=_l("Give it to the person in private; at least 8 characters."),
+        render_kw={"autocomplete": "new-password"},
+    )

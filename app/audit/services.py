@@ -1,0 +1,116 @@
+"""Writing and verifying the audit log.
+
+Each event's ``mac`` is an HMAC (key derived from the key ring, so someone with
+only database access cannot forge it) over the event and the previous event's
+mac. ``record`` is the one way in; nothing updates or deletes events.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, update
+
+from app.audit.models import GENESIS, AuditEvent, AuditHead
+from app.extensions import db
+from app.security.crypto import get_crypto
+from app.types import utcnow
+
+
+def _describe(obj: Any) -> str | None:
+    """A stable, non-identifying reference: ``table:uid`` for models, text as given."""
+    if obj is None or isinstance(obj, str):
+        return obj
+    table = getattr(obj, "__tablename__", type(obj).__name__.lower())
+    ref = getattr(obj, "uid", None) or getattr(obj, "id", None)
+    return f"{table}:{ref}"
+
+
+def _actor(actor: Any) -> str | None:
+    if actor is None or not getattr(actor, "is_authenticated", True):
+        return None
+    return getattr(actor, "uid", None) or _describe(actor)
+
+
+def _mac(event: AuditEvent) -> str:
+    body = json.dumps(
+        [event.seq, event.at.isoformat(timespec="microseconds"), event.actor, event.action,
+         event.target, event.detail, event.prev_mac],
+        sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+    )
+    key = get_crypto().derived_key("audit-chain")
+    return hmac.new(key, body.encode(), hashlib.sha256).hexdigest()
+
+
+def record(actor: Any, action: str, target: Any = None,
+           detail: Mapping[str, Any] | None = None) -> AuditEvent:
+    """Append an event in the caller's transaction; it commits or rolls back with the action.
+
+    ``detail`` must never hold health data or contact data: ids, codes and counts only.
+    """
+    head = db.session.execute(
+        update(AuditHead.__table__)
+        .where(AuditHead.__table__.c.id == 1)
+        .values(seq=AuditHead.__table__.c.seq + 1)
+        .returning(AuditHead.__table__.c.seq, AuditHead.__table__.c.last_mac)
+    ).one()
+    event = AuditEvent(
+        seq=head.seq, at=utcnow(), actor=_actor(actor), action=action,
+        target=_describe(target), detail=dict(detail or {}), prev_mac=head.last_mac,
+    )
+    event.mac = _mac(event)
+    db.session.execute(
+        update(AuditHead.__table__)
+        .where(AuditHead.__table__.c.id == 1)
+        .values(last_mac=event.mac)
+    )
+    db.session.add(event)
+    return event
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Outcome of ``verify``: ``problem`` is None when the chain is intact."""
+
+    events: int
+    problem: str | None = None
+    seq: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+def verify(batch: int = 1000) -> Verdict:
+    """Walk the chain and report the first edited, inserted or deleted event."""
+    head = db.session.get(AuditHead, 1)
+    expected_seq, prev_mac, count = 1, GENESIS, 0
+    stmt = select(AuditEvent).order_by(AuditEvent.seq, AuditEvent.id).execution_options(
+        yield_per=batch
+    )
+    events = iter(db.session.scalars(stmt))
+    for event in events:
+        count += 1
+        if event.seq > expected_seq:
+            return Verdict(count, "deleted", expected_seq)
+        if _mac(event) != event.mac or event.seq < expected_seq:
+            # A row written after its successor (higher id) or past the tip was slipped in.
+            following = next(events, None)
+            slipped_in = (head is not None and event.seq > head.seq) or (
+                following is not None and following.id < event.id
+            )
+            return Verdict(count, "inserted" if slipped_in else "edited", event.seq)
+        if event.prev_mac != prev_mac:
+            return Verdict(count, "deleted", event.seq - 1)
+        expected_seq, prev_mac = event.seq + 1, event.mac
+    tip = head.seq if head is not None else 0
+    if expected_seq - 1 < tip:
+        return Verdict(count, "deleted", expected_seq)
+    if head is not None and head.last_mac != prev_mac:
+        return Verdict(count, "edited", tip)
+    return Verdict(count)

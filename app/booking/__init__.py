@@ -1,0 +1,1 @@
+"""Booking: the centres of the "1+N" network, their services, sessions and bookings."""

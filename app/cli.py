@@ -1,0 +1,16 @@
+"""Registers every package's ``flask`` commands."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    """Attach the command groups."""
+    from app.accounts.cli import users
+    from app.audit.cli import audit_cli
+    from app.security.cli import keys
+    from app.seed import seed_demo
+
+    for command in (users, keys, audit_cli, seed_demo):
+        app.cli.add_command(command)

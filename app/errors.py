@@ -1,0 +1,59 @@
+"""Translated error pages; no user input ever ends in a bare 500."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from app.extensions import db
+
+MESSAGES = {
+    400: (_l("Something in the request was not right"),
+          _l("Please go back, check what you entered and try again.")),
+    403: (_l("You do not have access to this page"),
+          _l("If you think you should, sign in with the right account or ask an administrator.")),
+    404: (_l("Page not found"),
+          _l("The page may have moved, or the link is incomplete.")),
+    405: (_l("That action is not available here"),
+          _l("Please go back and use the buttons on the page.")),
+    429: (_l("Too many attempts"),
+          _l("For your safety we paused this for a moment. Please wait a few minutes and try "
+             "again.")),
+    500: (_l("Something went wrong on our side"),
+          _l("Nothing you entered is lost. Please try again in a moment.")),
+}
+
+
+def render_error(code: int, title: object = None, message: object = None) -> tuple[str, int]:
+    """The error page for ``code`` in the reader's language."""
+    default_title, default_message = MESSAGES.get(code, MESSAGES[500])
+    return render_template(
+        "errors/error.html", code=code, title=title or default_title,
+        message=message or default_message,
+    ), code
+
+
+def init_app(app: Flask) -> None:
+    """Register handlers for HTTP errors, CSRF failures and anything unexpected."""
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(_exc: CSRFError) -> tuple[str, int]:
+        return render_error(
+            400, _l("This form has expired"),
+            _l("For your security, forms expire after a while. Please go back, reload the page "
+               "and submit again."),
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> tuple[str, int]:
+        code = exc.code or 500
+        response = render_error(code if code in MESSAGES else 500 if code >= 500 else 400)
+        return response[0], code
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception) -> tuple[str, int]:
+        db.session.rollback()
+        app.logger.exception("unhandled error: %s", type(exc).__name__)
+        return render_error(500)

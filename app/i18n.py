@@ -1,0 +1,60 @@
+"""Choosing the language: the person's saved choice, then the switch, then Accept-Language."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import Flask, current_app, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+
+ACCEPT_MAP = {"zh_CN": "zh_CN", "zh": "zh_CN", "en": "en"}
+# Babel knows mainland Simplified Chinese as zh_Hans_CN; people and URLs say zh_CN.
+BABEL_CODES = {"zh_CN": "zh_Hans_CN", "en": "en"}
+
+
+def select_locale() -> str:
+    """The Babel locale for this request (Flask-Babel's selector)."""
+    return BABEL_CODES[choose_language()]
+
+
+def choose_language() -> str:
+    """``zh_CN`` or ``en``: saved choice, then the switch, then Accept-Language."""
+    languages = current_app.config["LANGUAGES"]
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    if session.get("lang") in languages:
+        return session["lang"]
+    best = request.accept_languages.best_match(list(ACCEPT_MAP))
+    return ACCEPT_MAP.get(best or "", current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def remember_switch() -> None:
+    """Before each request: ``?lang=en`` switches language and, when signed in, saves it."""
+    lang = request.args.get("lang")
+    if lang not in current_app.config["LANGUAGES"]:
+        return
+    session["lang"] = lang
+    if current_user.is_authenticated:
+        from app.accounts.services import set_locale
+
+        set_locale(current_user, lang)
+
+
+def switch_url(lang: str) -> str:
+    """This page's address with ``lang`` set, keeping its other query arguments."""
+    args = request.args.to_dict(flat=False)
+    args["lang"] = [lang]
+    return f"{request.path}?{urlencode(args, doseq=True)}"
+
+
+def current_locale() -> str:
+    """``"en"`` or ``"zh_CN"``, for templates choosing a language-specific field."""
+    return "en" if str(get_locale()).startswith("en") else "zh_CN"
+
+
+def init_app(app: Flask) -> None:
+    """Wire the switch into every request and template."""
+    app.before_request(remember_switch)
+    app.jinja_env.globals["switch_url"] = switch_url
+    app.context_processor(lambda: {"current_locale": current_locale()})

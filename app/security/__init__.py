@@ -1,0 +1,1 @@
+"""Encryption, passwords and access control: the pieces every package relies on."""

@@ -1,0 +1,81 @@
+"""Access control in one place: every view declares who may use it, or nobody can.
+
+``@public`` and ``@roles_required(...)`` mark a view; ``enforce_declared_access`` (a
+before-request hook) refuses any endpoint that carries no mark, so a new view that
+forgets its check is closed, not open. Object checks (``owned_or_404``) answer 404,
+so that nobody learns whether someone else's record exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import abort, current_app, request
+from flask_login import current_user
+
+from app.accounts.models import Role
+
+F = TypeVar("F", bound=Callable[..., Any])
+ACCESS_ATTR = "__xinqing_access__"
+OPEN_ENDPOINTS = frozenset({"static"})
+
+
+def public(view: F) -> F:
+    """Anyone may use this view, signed in or not."""
+    setattr(view, ACCESS_ATTR, "public")
+    return view
+
+
+def login_required(view: F) -> F:
+    """Any signed-in person, whatever their role."""
+    return roles_required(*Role)(view)
+
+
+def roles_required(*roles: Role) -> Callable[[F], F]:
+    """Signed-in people holding at least one of ``roles``; others get 403 (and an audit entry)."""
+    allowed = frozenset(Role(r) for r in roles)
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return current_app.login_manager.unauthorized()
+            if not current_user.roles & allowed:
+                deny("role")
+            return view(*args, **kwargs)
+
+        setattr(wrapper, ACCESS_ATTR, allowed)
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def deny(reason: str, status: int = 403) -> None:
+    """Refuse the request, writing who was refused what to the audit log."""
+    from app import audit
+    from app.extensions import db
+
+    audit.record(current_user if current_user.is_authenticated else None, "access.denied",
+                 request.endpoint, {"reason": reason, "method": request.method})
+    db.session.commit()
+    abort(status)
+
+
+def owned_or_404(obj: Any, user: Any, attr: str = "user_id") -> Any:
+    """The object when ``user`` owns it; 404 otherwise, so existence does not leak."""
+    if obj is None or not user.is_authenticated or getattr(obj, attr, None) != user.id:
+        abort(404)
+    return obj
+
+
+def enforce_declared_access() -> None:
+    """Before each request: refuse endpoints that declare no access rule (deny by default)."""
+    endpoint = request.endpoint
+    if endpoint is None or endpoint in OPEN_ENDPOINTS:
+        return
+    view = current_app.view_functions.get(endpoint)
+    if view is None or not hasattr(view, ACCESS_ATTR):
+        current_app.logger.error("endpoint %s declares no access rule: refused", endpoint)
+        abort(403)

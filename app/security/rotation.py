@@ -1,0 +1,66 @@
+"""Key rotation: re-wrap data keys under the current KEK in small, resumable batches."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.security.crypto import Crypto
+from app.security.models import DataKey
+
+
+@dataclass(frozen=True)
+class KeyStatus:
+    """How many data keys each KEK version wraps, and which versions the ring lacks."""
+
+    current: int
+    in_ring: tuple[int, ...]
+    rows_by_version: dict[int, int]
+
+    @property
+    def missing(self) -> tuple[int, ...]:
+        """Versions still used in the database but absent from the ring: those rows are lost."""
+        return tuple(v for v in self.rows_by_version if v not in self.in_ring)
+
+    @property
+    def pending(self) -> int:
+        """Data keys not yet under the current KEK."""
+        return sum(n for v, n in self.rows_by_version.items() if v != self.current)
+
+
+def status(crypto: Crypto) -> KeyStatus:
+    """The key ring against the database."""
+    rows = db.session.execute(
+        select(DataKey.kek_version, func.count()).group_by(DataKey.kek_version)
+    ).all()
+    return KeyStatus(
+        current=crypto.ring.current,
+        in_ring=tuple(sorted(crypto.ring.keks)),
+        rows_by_version={int(v): int(n) for v, n in rows},
+    )
+
+
+def rewrap(crypto: Crypto, batch_size: int = 500,
+           progress: Callable[[int], None] | None = None) -> int:
+    """Re-wrap every data key not under the current KEK; commits per batch, so it resumes.
+
+    Each row's wrapped key and version change together in one UPDATE, so a row is always
+    readable with one of the ring's keys, whenever the process stops.
+    """
+    done = 0
+    while True:
+        keys = db.session.scalars(
+            select(DataKey).where(DataKey.kek_version != crypto.ring.current)
+            .order_by(DataKey.id).limit(batch_size)
+        ).all()
+        if not keys:
+            return done
+        for key in keys:
+            crypto.rewrap(key)
+        db.session.commit()
+        done += len(keys)
+        if progress:
+            progress(done)

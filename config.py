@@ -1,0 +1,170 @@
+"""Configuration classes. Everything a deployment changes comes from environment variables.
+
+Pick one with ``XINQING_CONFIG`` (``development``, ``testing``, ``production``); ``create_app``
+also accepts a class or an instance directly.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+from typing import ClassVar
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("XINQING_INSTANCE_DIR", BASE_DIR / "instance"))
+
+
+class ConfigError(RuntimeError):
+    """Raised when the configuration cannot run safely; the message says what to set."""
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _read_secret_file(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8").strip() or None
+    except FileNotFoundError:
+        return None
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    ENV_NAME = "base"
+    SECRET_KEY: str | None = os.environ.get("SECRET_KEY") or _read_secret_file(
+        INSTANCE_DIR / "secret_key"
+    )
+    # Key-encryption keys: a JSON key file (see app/security/keyring.py), or XINQING_KEYS.
+    KEY_FILE = os.environ.get("XINQING_KEY_FILE", str(INSTANCE_DIR / "keys.json"))
+    KEYS_ENV = os.environ.get("XINQING_KEYS")
+
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'xinqing.db'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {"pool_pre_ping": True}
+    REDIS_URL = os.environ.get("REDIS_URL")
+
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "127.0.0.1")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", False)
+    MAIL_USE_SSL = _env_bool("MAIL_USE_SSL", False)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "心晴 Xinqing <noreply@localhost>")
+
+    BABEL_DEFAULT_LOCALE = "zh_CN"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = ("zh_CN", "en")
+
+    WTF_CSRF_TIME_LIMIT = 3600 * 8
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+
+    # Flask-Limiter: Redis when configured so every worker process shares one count.
+    RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_ENABLED = True
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
+    LOGIN_ACCOUNT_RATE_LIMIT = os.environ.get(
+        "LOGIN_ACCOUNT_RATE_LIMIT", "5 per minute;20 per hour"
+    )
+    REGISTER_RATE_LIMIT = os.environ.get("REGISTER_RATE_LIMIT", "10 per hour")
+
+    # Argon2id cost; OWASP ASVS 5.0 appendix C floor is m=19 MiB, t=2, p=1.
+    ARGON2_TIME_COST = 3
+    ARGON2_MEMORY_COST = 64 * 1024
+    ARGON2_PARALLELISM = 2
+
+    SHOW_DEMO_CREDENTIALS = False
+
+    @classmethod
+    def validate(cls, config: dict) -> None:
+        """Refuse to start when a setting makes the service unsafe."""
+
+
+class DevelopmentConfig(Config):
+    """Local development: SQLite in instance/, demo credentials shown, debug toolbar off."""
+
+    ENV_NAME = "development"
+    DEBUG = True
+    SHOW_DEMO_CREDENTIALS = True
+    # Keep development logins quick; production keeps the stronger cost above.
+    ARGON2_TIME_COST = 2
+    ARGON2_MEMORY_COST = 19 * 1024
+    ARGON2_PARALLELISM = 1
+
+
+class TestingConfig(Config):
+    """The test suite: database from TEST_DATABASE_URL, CSRF on (tests send tokens)."""
+
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    KEY_FILE = None
+    KEYS_ENV = None
+    RATELIMIT_STORAGE_URI = "memory://"
+    REDIS_URL = None
+    # Cheap hashing keeps the suite fast; the parameters are still argon2id.
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 8
+    ARGON2_PARALLELISM = 1
+
+
+class ProductionConfig(Config):
+    """Production: secure cookies, and no start without a real secret and key file."""
+
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+
+    @classmethod
+    def validate(cls, config: dict) -> None:
+        """Refuse to start without a secret key and key-encryption keys, with a clear message."""
+        secret = config.get("SECRET_KEY")
+        if not secret or len(secret) < 32:
+            raise ConfigError(
+                "SECRET_KEY is missing or shorter than 32 characters. Set the SECRET_KEY "
+                "environment variable (e.g. `python -c 'import secrets; "
+                "print(secrets.token_urlsafe(48))'`)."
+            )
+        key_file = config.get("KEY_FILE")
+        if not config.get("KEYS_ENV") and not (key_file and Path(key_file).is_file()):
+            raise ConfigError(
+                f"No encryption keys: the key file {key_file!r} does not exist and XINQING_KEYS "
+                "is not set. Create one with `flask keys init` and keep it outside the database "
+                "and its backups."
+            )
+        if config.get("RATELIMIT_STORAGE_URI", "").startswith("memory://"):
+            raise ConfigError(
+                "REDIS_URL is not set: production needs Redis so that login limits hold across "
+                "all worker processes."
+            )
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_from_env() -> type[Config]:
+    """The config class named by XINQING_CONFIG (development when unset)."""
+    name = os.environ.get("XINQING_CONFIG", "development").strip().lower()
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise ConfigError(
+            f"XINQING_CONFIG={name!r} is not one of {', '.join(CONFIGS)}."
+        ) from None

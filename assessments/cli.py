@@ -100,9 +100,9 @@ def _cmd_list(args: argparse.Namespace) -> str:
             ],
             ensure_ascii=False,
         )
-    minutes = "分钟" if lang == "zh" else "min"
+    items, minutes = ("题", "分钟") if lang == "zh" else (" items", " min")
     return "\n".join(
-        f"{i.code:<6} {i.abbreviation:<8} {len(i.items):>2} items  ~{i.minutes} {minutes}  "
+        f"{i.code:<6} {i.abbreviation:<8} {len(i.items):>2}{items}  ~{i.minutes}{minutes}  "
         f"{i.name.get(lang)}"
         for i in rows
     )

@@ -13,10 +13,11 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 import assessments
-from assessments.errors import AssessmentError
+from assessments.errors import AssessmentError, InstrumentFileError
 from assessments.model import Instrument, normalize_lang
 
 EXIT_USAGE = 2
+EXIT_BROKEN_DATA = 1
 
 SUGGEST_LABELS = {
     "zh": {
@@ -194,6 +195,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         output = COMMANDS[args.command](args)
+    except InstrumentFileError as exc:
+        # A broken bundled file is our fault, not the caller's: a different status.
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BROKEN_DATA
     except AssessmentError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -152,6 +152,9 @@ def _cross_check(data: dict[str, Any], stem: str) -> list[str]:
         pts = [o["points"] for o in opts]
         if len(set(pts)) != len(pts):
             problems.append(f"item {i}: option points repeat: {pts}")
+        if any(not isinstance(p, int) for p in pts):
+            # JSON Schema's "integer" admits 1.0; answers are compared as ints.
+            problems.append(f"item {i}: option points must be written as integers: {pts}")
         item_points.append(pts)
     for q in data.get("extra_questions", []):
         pts = [o["points"] for o in q["options"]]

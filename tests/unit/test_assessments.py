@@ -441,6 +441,7 @@ BROKEN = [
     (_set(["bands", 0, "range"], [1, 4]), "first band starts at 1, scores start at 0"),
     (_set(["options", 3, "points"], 4), "declared range [0, 27] but options give [0, 36]"),
     (_set(["options", 3, "points"], 2), "option points repeat"),
+    (_set(["options", 3, "points"], 3.0), "option points must be written as integers"),
     (_set(["reverse_items"], [10]), "reverse_items: item 10 does not exist"),
     (_set(["options"], _DELETE), "item 1 has no options"),
     (_set(["items", 0, "text", "zh"], "Little interest"), "zh text has no Chinese characters"),

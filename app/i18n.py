@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -19,7 +19,13 @@ def select_locale() -> str:
 
 
 def choose_language() -> str:
-    """``zh_CN`` or ``en``: saved choice, then the switch, then Accept-Language."""
+    """``zh_CN`` or ``en``: saved choice, then the switch, then Accept-Language.
+
+    Outside a request (the ``flask`` commands) it is English, like the rest of their output;
+    messages to a person (emails) are rendered with ``force_locale`` in their language.
+    """
+    if not has_request_context():
+        return "en"
     languages = current_app.config["LANGUAGES"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale

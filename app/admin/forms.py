@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectMultipleField, StringField
+from wtforms import PasswordField, SelectChoice, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -30,7 +30,8 @@ class StaffForm(FlaskForm):
                        render_kw={"autocomplete": "off"})
     roles = SelectMultipleField(
         _l("Roles"),
-        choices=[(r.value, label) for r, label in ROLE_LABELS.items() if r != Role.WORKER],
+        choices=[SelectChoice(r.value, label) for r, label in ROLE_LABELS.items()
+                 if r != Role.WORKER],
         validators=[DataRequired(_l("Choose at least one role."))],
         option_widget=CheckboxInput(), widget=ListWidget(prefix_label=False),
     )

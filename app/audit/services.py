@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,11 +89,18 @@ class Verdict:
 def verify(batch: int = 1000) -> Verdict:
     """Walk the chain and report the first edited, inserted or deleted event."""
     head = db.session.get(AuditHead, 1)
-    expected_seq, prev_mac, count = 1, GENESIS, 0
     stmt = select(AuditEvent).order_by(AuditEvent.seq, AuditEvent.id).execution_options(
         yield_per=batch
     )
-    events = iter(db.session.scalars(stmt))
+    result = db.session.scalars(stmt)
+    try:
+        return _walk(iter(result), head)
+    finally:
+        result.close()  # a server-side cursor on PostgreSQL: release it even on early return
+
+
+def _walk(events: Iterator[AuditEvent], head: AuditHead | None) -> Verdict:
+    expected_seq, prev_mac, count = 1, GENESIS, 0
     for event in events:
         count += 1
         if event.seq > expected_seq:

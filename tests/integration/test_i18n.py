@@ -1,0 +1,55 @@
+"""Language: the person's saved choice, then the visible switch, then the browser's."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.extensions import db
+from tests.helpers import sign_in, text
+
+
+def test_chinese_is_the_default(client):
+    page = text(client.get("/account/login"))
+    assert '<html lang="zh-CN">' in page
+    assert "<h1>登录</h1>" in page
+
+
+@pytest.mark.parametrize("header", ["en", "en-GB,en;q=0.9", "fr, en;q=0.5"])
+def test_browser_language_is_followed(client, header):
+    assert "<h1>Sign in</h1>" in text(client.get("/account/login",
+                                                 headers={"Accept-Language": header}))
+
+
+@pytest.mark.parametrize("header", ["zh-CN", "zh-TW,zh;q=0.9", "zh"])
+def test_chinese_browsers_get_chinese(client, header):
+    assert "<h1>登录</h1>" in text(client.get("/account/login",
+                                              headers={"Accept-Language": header}))
+
+
+def test_switch_is_on_every_page_and_sticks_for_the_visit(client):
+    for url in ("/", "/account/login", "/account/register", "/account/privacy", "/nowhere"):
+        assert "?lang=en" in text(client.get(url)), url
+    assert "<h1>Sign in</h1>" in text(client.get("/account/login?lang=en"))
+    assert "<h1>Sign in</h1>" in text(client.get("/account/login",
+                                                 headers={"Accept-Language": "zh-CN"}))
+    switch_back = text(client.get("/account/login"))
+    assert "?lang=zh_CN" in switch_back
+
+
+def test_switch_keeps_other_query_arguments(client):
+    page = text(client.get("/account/login?next=/account/&lang=en"))
+    assert "next=%2Faccount%2F&amp;lang=zh_CN" in page
+
+
+def test_signed_in_choice_is_saved_and_wins_next_time(app, client, worker):
+    sign_in(client, "13800138000")
+    client.get("/?lang=en")
+    db.session.refresh(worker)
+    assert worker.locale == "en"
+    fresh = app.test_client()
+    sign_in(fresh, "13800138000")
+    assert "My account" in text(fresh.get("/account/", headers={"Accept-Language": "zh-CN"}))
+
+
+def test_unknown_language_is_ignored(client):
+    assert "<h1>登录</h1>" in text(client.get("/account/login?lang=xx"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from sqlalchemy import delete, insert, select, update
 
@@ -24,7 +26,7 @@ def test_intact_chain_verifies(five_events):
     assert verdict.ok
     assert verdict.events == 5
     assert [e.seq for e in five_events] == [1, 2, 3, 4, 5]
-    assert all(e.prev_mac == p.mac for p, e in zip(five_events, five_events[1:], strict=False))
+    assert all(e.prev_mac == p.mac for p, e in itertools.pairwise(five_events))
 
 
 def test_events_name_people_by_random_id_only(five_events, worker):

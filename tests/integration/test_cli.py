@@ -47,7 +47,8 @@ def test_seed_demo_is_idempotent_and_prints_logins_in_development(app):
         second = runner.invoke(args=["seed-demo"])
     finally:
         app.config["SHOW_DEMO_CREDENTIALS"] = False
-    assert first.exit_code == 0 and second.exit_code == 0
+    assert first.exit_code == 0
+    assert second.exit_code == 0
     assert "created 4 centres, 5 services, 7 users" in first.output
     assert "created 0 centres, 0 services, 0 users" in second.output
     assert DEMO_PASSWORD in first.output
@@ -95,7 +96,8 @@ def test_keys_rotate_writes_a_new_version_and_status_shows_the_move(make_app, da
         assert rotated.exit_code == 0, rotated.output
         assert "done: 3 data keys re-wrapped" in rotated.output
         stored = json.loads(key_file.read_text())
-        assert stored["current"] == 2 and set(stored["keks"]) == {"1", "2"}
+        assert stored["current"] == 2
+        assert set(stored["keks"]) == {"1", "2"}
         after = runner.invoke(args=["keys", "status"])
         assert "v2: 3 data keys (current)" in after.output
         assert "v1: 0 data keys (old)" in after.output

@@ -21,7 +21,8 @@ def test_home_says_what_the_service_is_and_lists_centres(app, client):
     assert "保密" in page
     assert "德化县职工心理幸福体验馆" in page
     assert "团体减压活动" in page
-    assert "注册账号" in page and "工作人员登录" in page
+    assert "注册账号" in page
+    assert "工作人员登录" in page
     english = text(client.get("/?lang=en"))
     assert "Dehua County Workers&#39; Psychological Well-being Centre" in english
     assert "Group stress relief" in english
@@ -73,7 +74,8 @@ def test_unexpected_error_gets_a_translated_500_without_details(make_app, databa
     assert response.status_code == 500
     body = text(response)
     assert "Something went wrong on our side" in body
-    assert "internal detail" not in body and "Traceback" not in body
+    assert "internal detail" not in body
+    assert "Traceback" not in body
 
 
 def test_security_headers_on_every_response(client):

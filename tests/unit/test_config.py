@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from app import create_app
-from config import ConfigError, ProductionConfig
 from app.security.keyring import KeyRing
+from config import ConfigError, ProductionConfig
 
 GOOD_SECRET = "s" * 48
 

@@ -128,7 +128,8 @@ def test_rotation_rewraps_in_resumable_batches_and_keeps_every_row_readable(
         assert rotation.rewrap(crypto, batch_size=2) == 3
         st = rotation.status(crypto)
         assert st.rows_by_version == {new_version: 5}
-        assert st.pending == 0 and st.missing == ()
+        assert st.pending == 0
+        assert st.missing == ()
         db.session.expire_all()
         assert {u.email for u in db.session.scalars(select(User))} == {p.email for p in people}
     finally:

@@ -36,7 +36,8 @@ def configure(app: Flask, config: type[Config] | Config) -> None:
         if uri.startswith(prefix):
             app.config["SQLALCHEMY_DATABASE_URI"] = driver + uri[len(prefix):]
     if uri.startswith("sqlite"):
-        # SQLite has no pool to pre-ping, and a short busy wait beats "database is locked".
+        from app import sqlite  # noqa: F401  (transaction handling; see the module)
+
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 15}}
     config.validate(app.config)
     if not app.config.get("SECRET_KEY"):
@@ -74,6 +75,7 @@ def _import_models() -> None:
     import app.accounts.models
     import app.audit.models
     import app.booking.models
+    import app.notifications.models
     import app.security.models  # noqa: F401
 
 
@@ -102,7 +104,7 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    """The ``flask`` commands: users, keys, audit, seed-demo."""
+    """The ``flask`` commands: users, keys, audit, outbox, seed-demo."""
     from app.cli import register
 
     register(app)

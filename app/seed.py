@@ -81,19 +81,20 @@ SERVICES = [
 
 @dataclass(frozen=True)
 class DemoUser:
-    """A demo account and what it is for."""
+    """A demo account, what it is for, and the centres (by code) where staff work."""
 
     login: str
     roles: tuple[Role, ...]
     name: str
+    centres: tuple[str, ...] = ()
 
 
 DEMO_USERS = [
     DemoUser("admin@example.com", (Role.ADMIN,), "管理员 Admin"),
-    DemoUser("counsellor1@example.com", (Role.COUNSELLOR,), "林老师"),
-    DemoUser("counsellor2@example.com", (Role.COUNSELLOR,), "陈老师"),
-    DemoUser("counsellor3@example.com", (Role.COUNSELLOR,), "黄老师"),
-    DemoUser("social@example.com", (Role.SOCIAL_WORKER,), "社工 王"),
+    DemoUser("counsellor1@example.com", (Role.COUNSELLOR,), "林老师", ("qz-hub", "dehua")),
+    DemoUser("counsellor2@example.com", (Role.COUNSELLOR,), "陈老师", ("anxi", "qz-hub")),
+    DemoUser("counsellor3@example.com", (Role.COUNSELLOR,), "黄老师", ("yongchun",)),
+    DemoUser("social@example.com", (Role.SOCIAL_WORKER,), "社工 王", ("qz-hub",)),
     DemoUser("13800138000", (Role.WORKER,), "小李"),
     DemoUser("worker2@example.com", (Role.WORKER,), "小张"),
 ]
@@ -111,6 +112,7 @@ def seed() -> dict[str, int]:
             created["services"] += 1
         services[spec["code"]] = service
     hub = None
+    centres = {}
     for spec in CENTRES:
         centre = db.session.scalar(select(Centre).where(Centre.code == spec["code"]))
         if centre is None:
@@ -118,19 +120,24 @@ def seed() -> dict[str, int]:
             centre.services = list(services.values())
             db.session.add(centre)
             created["centres"] += 1
+        centres[spec["code"]] = centre
         if spec["kind"] == CentreKind.HUB:
             hub = centre
     db.session.commit()
     for demo in DEMO_USERS:
-        if accounts.find_by_login(demo.login) is not None:
-            continue
-        if demo.roles == (Role.WORKER,):
-            accounts.register_worker(demo.login, DEMO_PASSWORD, name=demo.name,
-                                     accepted_privacy_notice=True)
-        else:
-            accounts.create_staff(email=demo.login, password=DEMO_PASSWORD, roles=demo.roles,
-                                  name=demo.name)
-        created["users"] += 1
+        user = accounts.find_by_login(demo.login)
+        if user is None:
+            if demo.roles == (Role.WORKER,):
+                user = accounts.register_worker(demo.login, DEMO_PASSWORD, name=demo.name,
+                                                accepted_privacy_notice=True)
+            else:
+                user = accounts.create_staff(email=demo.login, password=DEMO_PASSWORD,
+                                             roles=demo.roles, name=demo.name)
+            created["users"] += 1
+        for code in demo.centres:
+            if user not in centres[code].staff:
+                centres[code].staff.append(user)
+    db.session.commit()
     return created
 
 

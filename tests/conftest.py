@@ -6,8 +6,12 @@ from __future__ import annotations
 import contextvars
 import itertools
 import os
+import socket
 import uuid
 from collections.abc import Callable, Iterator
+from email import message_from_bytes
+from email import policy as email_policy
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -149,13 +153,51 @@ class IsolatedClient(FlaskClient):
     """
 
     def open(self, *args: object, **kwargs: object) -> object:
-        return contextvars.Context().run(super().open, *args, **kwargs)
+        # End the test's own transaction around each request, so the request sees what
+        # the test wrote and the test then sees what the request wrote (SQLite keeps a
+        # snapshot for the length of a transaction).
+        db.session.commit()
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        db.session.commit()
+        return response
 
 
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     app.test_client_class = IsolatedClient
     return app.test_client()
+
+
+class Mailbox:
+    """What a local SMTP server received, as parsed email messages."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd API)
+        self.messages.append(message_from_bytes(envelope.content, policy=email_policy.default))
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server(app: Flask) -> Iterator[Mailbox]:
+    """A real SMTP server on a free loopback port; the app is pointed at it."""
+    from aiosmtpd.controller import Controller
+
+    mailbox = Mailbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    saved = {k: app.config[k] for k in ("MAIL_SERVER", "MAIL_PORT")}
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port)
+    yield mailbox
+    controller.stop()
+    app.config.update(saved)
 
 
 _counter = itertools.count(1)

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.accounts.models import User
 from app.extensions import db
 from app.types import UTCDateTime, utcnow
 
@@ -34,6 +35,15 @@ centre_services = Table(
     db.metadata,
     Column("centre_id", ForeignKey("centres.id", ondelete="CASCADE"), primary_key=True),
     Column("service_id", ForeignKey("services.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+centre_staff = Table(
+    "centre_staff",
+    db.metadata,
+    Column("centre_id", ForeignKey("centres.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True,
+           index=True),
 )
 
 
@@ -66,6 +76,8 @@ class Centre(db.Model):
     services: Mapped[list[Service]] = relationship(
         secondary=centre_services, back_populates="centres", order_by="Service.id"
     )
+    # Counsellors and social workers who work here (a person may serve several centres).
+    staff: Mapped[list[User]] = relationship(secondary=centre_staff, order_by="User.id")
 
     def localised(self, field: str, locale: str) -> str:
         """``name``, ``address``... in the reader's language (Chinese unless English)."""

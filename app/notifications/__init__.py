@@ -1,0 +1,1 @@
+"""Notifications: an outbox of emails written with the change that causes them, sent later."""

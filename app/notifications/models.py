@@ -1,0 +1,47 @@
+"""The outbox: every email to send, sealed under its recipient's data key."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.accounts.models import User
+from app.extensions import db
+from app.security.crypto import Encrypted, EncryptedRow
+from app.security.models import DataKey
+from app.types import UTCDateTime, utcnow
+
+
+class OutboxMessage(EncryptedRow, db.Model):
+    """One email. ``payload`` (address, subject, bodies, attachments) is encrypted.
+
+    ``dedupe_key`` makes enqueueing idempotent (e.g. one 24-hour reminder per booking).
+    A runner claims due rows (``claim_token``) before sending; a claim older than the
+    lease is taken to be from a crashed runner and may be claimed again.
+    """
+
+    __tablename__ = "outbox_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(40))
+    dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)
+    payload = Encrypted("json")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    send_after: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claim_token: Mapped[str | None] = mapped_column(String(32), index=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(120))
+
+    user: Mapped[User | None] = relationship()
+
+    def encryption_key(self, create: bool = False) -> DataKey | None:
+        """The recipient's data key: deleting the person shreds their unsent mail too."""
+        return self.user.encryption_key(create=create) if self.user else None

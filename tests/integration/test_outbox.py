@@ -1,0 +1,136 @@
+"""Email leaves through the outbox: once, only after the change commits, never lost."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select, text, update
+
+from app.accounts.models import User
+from app.extensions import db
+from app.notifications import services as outbox
+from app.notifications.models import OutboxMessage
+from app.types import utcnow
+
+ICS = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n"
+
+
+@pytest.fixture
+def mei(make_user) -> User:
+    return make_user(login="mei@example.com", name="梅")
+
+
+def queue(user, n=1, **kwargs):
+    for i in range(n):
+        outbox.enqueue(user, "test", subject=f"预约确认 {i}", text=f"您好 {i}", **kwargs)
+    db.session.commit()
+
+
+def test_queued_email_is_sent_once_with_its_attachment(app, smtp_server, mei):
+    queue(mei, html="<p>您好</p>", attachments=[
+        outbox.Attachment("booking.ics", "text/calendar; method=REQUEST", ICS.encode())])
+    assert smtp_server.messages == []  # nothing leaves before the runner
+    report = outbox.send_due()
+    assert report.sent == 1
+    assert outbox.send_due().sent == 0
+    [email] = smtp_server.messages
+    assert email["To"] == "mei@example.com"
+    assert email["Subject"] == "预约确认 0"
+    assert email.get_body(("plain",)).get_content().strip() == "您好 0"
+    [ics] = list(email.iter_attachments())
+    assert ics.get_filename() == "booking.ics"
+    assert ics.get_content_type() == "text/calendar"
+    assert ics.get_param("method") == "REQUEST"
+    assert "BEGIN:VCALENDAR" in ics.get_content()
+
+
+def test_outbox_rows_hold_no_address_or_text_in_clear(app, mei):
+    queue(mei)
+    row = db.session.execute(text("SELECT * FROM outbox_messages")).one()
+    blob = repr(tuple(row))
+    assert "mei@example.com" not in blob
+    assert "预约确认".encode() not in b"".join(v for v in row if isinstance(v, bytes))
+
+
+def test_email_rolled_back_with_its_change_is_never_sent(app, smtp_server, mei):
+    outbox.enqueue(mei, "test", subject="s", text="t")
+    db.session.rollback()
+    assert outbox.send_due().sent == 0
+    assert smtp_server.messages == []
+
+
+def test_dedupe_key_queues_a_reminder_only_once(app, mei):
+    for _ in range(3):
+        outbox.enqueue(mei, "reminder", subject="s", text="t", dedupe_key="reminder:1:24h")
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 1
+
+
+def test_future_email_waits_until_due(app, smtp_server, mei):
+    queue(mei, send_after=utcnow() + timedelta(hours=2))
+    assert outbox.send_due().sent == 0
+    assert outbox.send_due(now=utcnow() + timedelta(hours=3)).sent == 1
+
+
+def test_phone_only_person_gets_no_email_and_no_error(app, worker):
+    assert outbox.enqueue(worker, "test", subject="s", text="t") is None
+
+
+def test_mail_server_down_keeps_the_message_and_retries_later(app, mei):
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=1)  # nothing listens on port 1
+    queue(mei)
+    report = outbox.send_due()
+    assert (report.sent, report.retried) == (0, 1)
+    message = db.session.scalar(select(OutboxMessage))
+    assert message.attempts == 1
+    assert message.sent_at is None
+    assert message.send_after > utcnow()
+    assert "ConnectionRefusedError" in message.last_error
+
+
+def test_retry_after_the_server_is_back(app, smtp_server, mei):
+    queue(mei)
+    db.session.execute(update(OutboxMessage).values(attempts=3, last_error="timeout"))
+    db.session.commit()
+    assert outbox.send_due().sent == 1
+    assert len(smtp_server.messages) == 1
+
+
+def test_shredded_recipient_is_given_up_not_retried(app, smtp_server, mei):
+    queue(mei)
+    key_id = mei.data_key_id
+    db.session.execute(update(User).values(data_key_id=None))
+    db.session.execute(text("DELETE FROM data_keys WHERE id = :id"), {"id": key_id})
+    db.session.commit()
+    db.session.expire_all()
+    report = outbox.send_due()
+    assert (report.sent, report.failed) == (0, 1)
+    assert smtp_server.messages == []
+
+
+def test_concurrent_runners_send_each_message_exactly_once(app, smtp_server, mei):
+    queue(mei, n=30)
+    results = []
+
+    def runner() -> None:
+        with app.app_context():
+            results.append(outbox.send_due(limit=4).sent)
+            db.session.remove()
+
+    threads = [threading.Thread(target=runner) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sum(results) == 30
+    subjects = sorted(m["Subject"] for m in smtp_server.messages)
+    assert subjects == sorted(f"预约确认 {i}" for i in range(30))
+
+
+def test_outbox_send_command(app, smtp_server, mei):
+    queue(mei, n=2)
+    result = app.test_cli_runner().invoke(args=["outbox", "send"])
+    assert result.exit_code == 0
+    assert "sent 2" in result.output

@@ -7,20 +7,26 @@ PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
 PO_FILES := $(wildcard app/translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: run test test-sqlite test-postgres lint translations i18n-update install install-dev clean
+.PHONY: run test test-sqlite test-postgres lint translations e2e-deps i18n-update install install-dev clean
 
 run: install translations instance/keys.json ## serve http://127.0.0.1:5000 with demo data
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-test: install-dev translations lint test-sqlite test-postgres ## lint, then the suite on SQLite and PostgreSQL
+test: install-dev translations e2e-deps lint test-sqlite test-postgres ## lint, then the suite on SQLite and PostgreSQL
 
 lint: install-dev
 	$(BIN)/ruff check .
 
 test-sqlite: install-dev translations
 	@mkdir -p build
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  echo "################################################################################"; \
+	  echo "## Browser tests will be SKIPPED: /usr/bin/chromium is missing."; \
+	  echo "## sudo apt-get install -y chromium fonts-noto-cjk   (.ci/run does this)"; \
+	  echo "################################################################################"; \
+	fi
 	TEST_DATABASE_URL=sqlite:// $(BIN)/python -m pytest --junitxml=build/junit-sqlite.xml $(PYTEST_ARGS)
 
 test-postgres: install-dev translations
@@ -41,6 +47,16 @@ test-postgres: install-dev translations
 	fi
 
 translations: install $(MO_FILES)
+
+AXE_VERSION := 4.14.1
+AXE := build/axe/node_modules/axe-core/axe.min.js
+
+e2e-deps: $(AXE) ## axe-core for the browser tests' accessibility checks (npm registry, no CDN)
+
+$(AXE):
+	@if command -v npm >/dev/null; then \
+	  npm install --silent --no-audit --no-fund --prefix build/axe axe-core@$(AXE_VERSION); \
+	else echo "npm not found: accessibility checks in browser tests will be skipped"; fi
 
 %.mo: %.po
 	$(BIN)/pybabel compile --statistics -i $< -o $@

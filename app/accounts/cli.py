@@ -27,5 +27,7 @@ def create(roles: tuple[str, ...], email: str, phone: str | None, name: str | No
         user = services.create_staff(email=email, phone=phone, name=name, password=password,
                                      roles=roles)
     except services.AccountError as exc:
-        raise click.ClickException(f"{exc.field}: {exc.message}") from None
+        raise click.ClickException(
+            "; ".join(f"{field}: {message}" for field, message in exc.errors.items())
+        ) from None
     click.echo(f"created account {user.uid} with roles {', '.join(sorted(roles))}")

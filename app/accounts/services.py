@@ -26,11 +26,15 @@ LANGUAGES = ("zh_CN", "en")
 
 
 class AccountError(ValueError):
-    """A rule refused the input; ``field`` names the form field the message belongs next to."""
+    """Rules refused the input; ``errors`` maps each form field to the message shown beside it."""
 
-    def __init__(self, field: str, message: object) -> None:
-        super().__init__(str(message))
-        self.field, self.message = field, message
+    def __init__(self, errors: dict[str, object]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+DUPLICATE = _l("An account with this phone number or email already exists. "
+               "Sign in instead, or use another one.")
 
 
 def email_index(email: str) -> str:
@@ -77,18 +81,22 @@ def _contact_taken(email_idx: str | None, phone_idx: str | None) -> bool:
 
 
 def _new_user(*, email: str | None, phone: str | None, password: str, name: str | None,
-              locale: str | None, roles: Iterable[Role | str], field: str) -> User:
-    """Validate and add a user to the session; raises AccountError and adds nothing on bad input."""
+              locale: str | None, roles: Iterable[Role | str], field: str,
+              errors: dict[str, object]) -> User:
+    """Check every rule, then add the user to the session.
+
+    ``errors`` holds what earlier checks found; all problems are reported together and
+    nothing is added when there is any.
+    """
     problem = password_problem(password, avoid=tuple(v for v in (email, phone) if v))
     if problem:
-        raise AccountError("password", problem)
+        errors["password"] = problem
     e_idx = email_index(email) if email else None
     p_idx = phone_index(phone) if phone else None
-    if _contact_taken(e_idx, p_idx):
-        raise AccountError(
-            field, _l("An account with this phone number or email already exists. "
-                      "Sign in instead, or use another one.")
-        )
+    if (e_idx or p_idx) and _contact_taken(e_idx, p_idx):
+        errors[field] = DUPLICATE
+    if errors:
+        raise AccountError(errors)
     user = User(
         email_index=e_idx, phone_index=p_idx, password_hash=hash_password(password),
         locale=locale if locale in LANGUAGES else None,
@@ -107,25 +115,25 @@ def _commit_new(user: User, field: str) -> User:
     except IntegrityError:
         # Someone registered the same contact between our check and this commit.
         db.session.rollback()
-        raise AccountError(
-            field, _l("An account with this phone number or email already exists. "
-                      "Sign in instead, or use another one.")
-        ) from None
+        raise AccountError({field: DUPLICATE}) from None
     return user
 
 
 def register_worker(login: str, password: str, *, name: str | None = None,
                     locale: str | None = None, accepted_privacy_notice: bool = False) -> User:
     """Create a worker account from an email or mainland mobile number."""
+    errors: dict[str, object] = {}
+    kind, value = "", None
     try:
         kind, value = normalise_login(login)
     except ContactError as exc:
-        raise AccountError("login", exc.message) from None
+        errors["login"] = exc.message
     if not accepted_privacy_notice:
-        raise AccountError("accept_privacy", _l("Please read and accept the privacy notice."))
+        errors["accept_privacy"] = _l("Please read and accept the privacy notice.")
     user = _new_user(
         email=value if kind == "email" else None, phone=value if kind == "phone" else None,
         password=password, name=name, locale=locale, roles=[Role.WORKER], field="login",
+        errors=errors,
     )
     user.consents.append(Consent(purpose="privacy_notice", text_version=PRIVACY_NOTICE_VERSION))
     db.session.flush()
@@ -138,18 +146,20 @@ def create_staff(*, email: str, password: str, roles: Iterable[Role | str],
                  ) -> User:
     """Create a staff account (admin page or CLI); staff always have an email."""
     roles = [Role(r) for r in roles]
+    errors: dict[str, object] = {}
     if not roles:
-        raise AccountError("roles", _l("Choose at least one role."))
+        errors["roles"] = _l("Choose at least one role.")
+    email_value = phone_value = None
     try:
         email_value = normalise_email(email)
     except ContactError as exc:
-        raise AccountError("email", exc.message) from None
+        errors["email"] = exc.message
     try:
         phone_value = normalise_phone(phone) if phone else None
     except ContactError as exc:
-        raise AccountError("phone", exc.message) from None
+        errors["phone"] = exc.message
     user = _new_user(email=email_value, phone=phone_value, password=password, name=name,
-                     locale=None, roles=roles, field="email")
+                     locale=None, roles=roles, field="email", errors=errors)
     db.session.flush()
     audit.record(actor, "account.staff_created", user,
                  {"roles": sorted(r.value for r in roles)})

@@ -83,7 +83,8 @@ def register() -> str | Response:
                 locale=session.get("lang"), accepted_privacy_notice=form.accept_privacy.data,
             )
         except services.AccountError as exc:
-            getattr(form, exc.field).errors.append(str(exc.message))
+            for field, message in exc.errors.items():
+                getattr(form, field).errors.append(str(message))
         else:
             _start_session(user)
             flash(_("Welcome! Your account is ready."), "success")

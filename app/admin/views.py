@@ -42,7 +42,8 @@ def new_staff() -> str | Response:
                 password=form.password.data, roles=form.roles.data, actor=current_user,
             )
         except accounts.AccountError as exc:
-            getattr(form, exc.field).errors.append(str(exc.message))
+            for field, message in exc.errors.items():
+                getattr(form, field).errors.append(str(message))
         else:
             flash(_("The staff account was created."), "success")
             return redirect(url_for("admin.staff"))

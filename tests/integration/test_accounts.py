@@ -188,3 +188,12 @@ def test_login_is_rate_limited_with_a_translated_page(app, client, worker):
         assert other.status_code == 200
     finally:
         app.config["LOGIN_ACCOUNT_RATE_LIMIT"] = "5 per minute;20 per hour"
+
+
+def test_every_problem_is_shown_at_once(client):
+    page = text(register(client, login="12345", password="short", accept=False,
+                         headers={"Accept-Language": "en"}))
+    for message in ("Enter an 11-digit mainland mobile number", "Use at least 8 characters.",
+                    "Please read and accept the privacy notice."):
+        assert message in page
+    assert count(User) == 0

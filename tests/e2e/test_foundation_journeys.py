@@ -1,0 +1,93 @@
+"""Foundation journeys in a real browser: a worker's account, and an admin adding staff."""
+
+from __future__ import annotations
+
+import itertools
+
+from app.seed import DEMO_PASSWORD
+
+_phones = itertools.count(13900000001)
+PASSWORD = "a calm walk by the river"
+
+
+def test_worker_registers_signs_out_and_back_in(visit):
+    page, t = visit.page, visit.t
+    phone = str(next(_phones))
+    visit.go("/")
+    assert page.locator("html").get_attribute("lang") == t("zh-CN", "en")
+    assert page.get_by_role("link", name="12356").is_visible()
+    visit.check_accessibility()
+    visit.shot("home")
+
+    page.get_by_role("link", name=t("注册账号", "Create an account")).first.click()
+    page.get_by_label(t("手机号或邮箱", "Mobile number or email")).fill(phone)
+    nickname = t("我们怎么称呼您?(选填)", "What should we call you? (optional)")
+    page.get_by_label(nickname).fill("小周")
+    page.get_by_label(t("密码", "Password"), exact=True).fill("short")
+    page.get_by_label(t("再输入一次密码", "Repeat the password")).fill("short")
+    page.get_by_role("button", name=t("创建我的账号", "Create my account")).click()
+    # Bad input: the message sits next to the field and what was typed is kept.
+    assert page.get_by_text(t("请至少使用 8 个字符。", "Use at least 8 characters.")).is_visible()
+    assert page.get_by_label(t("手机号或邮箱", "Mobile number or email")).input_value() == phone
+    visit.check_accessibility()
+    visit.shot("register-error")
+
+    page.get_by_label(t("密码", "Password"), exact=True).fill(PASSWORD)
+    page.get_by_label(t("再输入一次密码", "Repeat the password")).fill(PASSWORD)
+    page.get_by_label(t("我已阅读隐私说明", "I have read the privacy notice"), exact=False).check()
+    page.get_by_role("button", name=t("创建我的账号", "Create my account")).click()
+    welcome = t("欢迎!您的账号已经创建好了。", "Welcome! Your account is ready.")
+    assert page.get_by_text(welcome).is_visible()
+
+    page.get_by_role("navigation").get_by_role("link", name=t("我的账号", "My account")).click()
+    assert page.get_by_text(f"+86{phone}").is_visible()
+    visit.check_accessibility()
+    visit.shot("account")
+
+    page.get_by_role("button", name=t("退出登录", "Sign out")).click()
+    assert page.get_by_text(t("您已退出登录。", "You have signed out.")).is_visible()
+
+    page.get_by_role("link", name=t("登录", "Sign in")).first.click()
+    page.get_by_label(t("手机号或邮箱", "Mobile number or email")).fill(phone)
+    page.get_by_label(t("密码", "Password"), exact=True).fill("not my password")
+    page.get_by_role("button", name=t("登录", "Sign in")).click()
+    assert page.get_by_text(t("手机号、邮箱或密码不正确", "is not right"), exact=False).is_visible()
+    visit.shot("login-error")
+    page.get_by_label(t("密码", "Password"), exact=True).fill(PASSWORD)
+    page.get_by_role("button", name=t("登录", "Sign in")).click()
+    nav = page.get_by_role("navigation")
+    assert nav.get_by_role("link", name=t("我的账号", "My account")).is_visible()
+
+
+def test_language_switch_on_a_phone_and_desktop(visit):
+    page, t = visit.page, visit.t
+    visit.go("/account/login")
+    other = t("English", "中文")
+    page.get_by_role("link", name=other).click()
+    expected = t("Sign in", "登录")
+    assert page.get_by_role("heading", level=1).inner_text() == expected
+    visit.shot("switched")
+
+
+def test_admin_adds_a_counsellor(visit):
+    page, t = visit.page, visit.t
+    visit.go("/account/login")
+    page.get_by_label(t("手机号或邮箱", "Mobile number or email")).fill("admin@example.com")
+    page.get_by_label(t("密码", "Password"), exact=True).fill(DEMO_PASSWORD)
+    page.get_by_role("button", name=t("登录", "Sign in")).click()
+    page.get_by_role("link", name=t("工作人员账号", "Staff accounts")).first.click()
+    visit.check_accessibility()
+    visit.shot("staff-list")
+    page.get_by_role("link", name=t("添加工作人员", "Add a staff member")).click()
+    email = f"zhou.{visit.lang}.{visit.viewport}@example.com".lower().replace("_", "-")
+    page.get_by_label(t("姓名", "Name")).fill("周老师")
+    page.get_by_label(t("工作邮箱", "Work email")).fill(email)
+    page.get_by_label(t("心理咨询师", "Counsellor")).check()
+    page.get_by_label(t("初始密码", "First password")).fill(PASSWORD)
+    visit.check_accessibility()
+    visit.shot("staff-form")
+    page.get_by_role("button", name=t("创建账号", "Create the account")).click()
+    created = t("工作人员账号已创建。", "The staff account was created.")
+    assert page.get_by_text(created).is_visible()
+    assert page.get_by_role("cell", name=email).is_visible()
+    visit.shot("staff-created")

@@ -7,12 +7,21 @@ PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
 PO_FILES := $(wildcard app/translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: run test test-sqlite test-postgres lint translations e2e-deps i18n-update install install-dev clean
+.PHONY: run serve-prod test test-sqlite test-postgres lint translations e2e-deps i18n-update install install-dev clean
 
 run: install translations instance/keys.json ## serve http://127.0.0.1:5000 with demo data
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
 	$(FLASK) run --host 127.0.0.1 --port 5000
+
+PROD_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/xinqing
+PROD_REDIS_URL ?= redis://127.0.0.1:6379/0
+
+serve-prod: install translations instance/keys.json ## gunicorn + local PostgreSQL + Redis, production settings
+	$(BIN)/python tools/services.py createdb "$(PROD_DATABASE_URL)"
+	XINQING_CONFIG=production DATABASE_URL="$(PROD_DATABASE_URL)" REDIS_URL="$(PROD_REDIS_URL)" \
+	  SECRET_KEY="$$(cat instance/secret_key)" XINQING_KEY_FILE=instance/keys.json \
+	  sh -c '$(BIN)/flask --app wsgi db upgrade && exec $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app'
 
 test: install-dev translations e2e-deps lint test-sqlite test-postgres ## lint, then the suite on SQLite and PostgreSQL
 

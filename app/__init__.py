@@ -118,7 +118,8 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    """Language switch and small helpers every template uses."""
-    from app import i18n
+    """Language switch and small helpers every template uses; health and request logs."""
+    from app import i18n, observability
 
     i18n.init_app(app)
+    observability.init_app(app)

@@ -1,6 +1,7 @@
-"""Is a service up? ``python tools/services.py postgres URL`` or ``redis URL``; exit 0 when it is.
+"""Local services for make: ``python tools/services.py postgres|redis|createdb URL``.
 
-Used by the Makefile to decide whether the PostgreSQL pass can run.
+``postgres`` and ``redis`` exit 0 when the service answers (the Makefile decides whether
+the PostgreSQL pass can run); ``createdb`` creates the database in URL when missing.
 """
 
 from __future__ import annotations
@@ -30,7 +31,20 @@ def redis_up(url: str) -> bool:
         return False
 
 
+def createdb(url: str) -> bool:
+    """Create the database named in ``url`` when it does not exist yet."""
+    import psycopg
+    from psycopg import sql
+
+    url = url.replace("postgresql+psycopg://", "postgresql://")
+    base, _, name = url.rpartition("/")
+    with psycopg.connect(f"{base}/postgres", autocommit=True, connect_timeout=5) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return True
+
+
 if __name__ == "__main__":
     kind, url = sys.argv[1], sys.argv[2]
-    up = {"postgres": postgres_up, "redis": redis_up}[kind](url)
+    up = {"postgres": postgres_up, "redis": redis_up, "createdb": createdb}[kind](url)
     sys.exit(0 if up else 1)

@@ -1,0 +1,29 @@
+"""Production serving: ``gunicorn -c gunicorn.conf.py wsgi:app``.
+
+Every setting can be overridden with an environment variable of the same name in
+upper case with a ``GUNICORN_`` prefix (e.g. ``GUNICORN_WORKERS=8``).
+"""
+
+import multiprocessing
+import os
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(f"GUNICORN_{name.upper()}", default)
+
+
+bind = _env("bind", "127.0.0.1:8000")
+# Sync workers: the app does short database work per request; scale out with processes.
+workers = int(_env("workers", str(multiprocessing.cpu_count() * 2 + 1)))
+worker_class = "sync"
+timeout = int(_env("timeout", "30"))
+graceful_timeout = 20
+keepalive = 5
+# Recycle workers now and then so that a slow leak can never grow without bound.
+max_requests = 2000
+max_requests_jitter = 200
+# The app writes its own request log without personal data; gunicorn's would log paths.
+accesslog = None
+errorlog = "-"
+loglevel = _env("loglevel", "info")
+forwarded_allow_ips = _env("forwarded_allow_ips", "127.0.0.1")

@@ -1,13 +1,15 @@
 """Keep the catalogues in step with the code: ``python tools/i18n.py update``.
 
 Extracts messages, updates both catalogues, and fills the en catalogue's new entries
-from their msgid (English is the source language). zh_Hans_CN (mainland Simplified
+from their msgid (English is the source language), and gives Chinese text Chinese
+punctuation. zh_Hans_CN (mainland Simplified
 Chinese, which the app calls zh_CN) is translated by hand; the translation test fails
 while any entry is missing.
 """
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -43,6 +45,39 @@ def update() -> None:
         subprocess.run([sys.executable, "-m", "babel.messages.frontend", *args],  # noqa: S603
                        cwd=ROOT, check=True)
     fill_english(TRANSLATIONS / "en" / "LC_MESSAGES" / "messages.po")
+    fix_chinese_punctuation(TRANSLATIONS / "zh_Hans_CN" / "LC_MESSAGES" / "messages.po")
+
+
+CJK = "\u3400-\u9fff\uff00-\uffef\u3000-\u303f"
+_FULL = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！"}
+_MARK_NEAR_CJK = re.compile(rf"(?<=[{CJK}])[,:;?!]|[,:;?!](?=[{CJK}])")
+_PARENS = re.compile(r"(?P<before>.?)\((?P<inner>[^()]*)\)")
+_HAS_CJK = re.compile(rf"[{CJK}]")
+
+
+def fullwidth(text: str) -> str:
+    """Chinese punctuation where ASCII punctuation touches Chinese ("您好,世界" -> "您好，世界")."""
+    def parens(match: re.Match[str]) -> str:
+        if _HAS_CJK.search(match["before"] + match["inner"]):
+            return f"{match['before']}（{match['inner']}）"
+        return match.group(0)
+
+    return _MARK_NEAR_CJK.sub(lambda m: _FULL[m.group(0)], _PARENS.sub(parens, text))
+
+
+def fix_chinese_punctuation(path: Path) -> None:
+    """Apply ``fullwidth`` to every Chinese translation."""
+    with path.open("rb") as fh:
+        catalog = read_po(fh, locale="zh_Hans_CN")
+    for message in catalog:
+        if not message.id:
+            continue
+        if isinstance(message.string, tuple):
+            message.string = tuple(fullwidth(s) for s in message.string)
+        else:
+            message.string = fullwidth(message.string)
+    with path.open("wb") as fh:
+        write_po(fh, catalog, width=100, omit_header=False)
 
 
 def fill_english(path: Path) -> None:

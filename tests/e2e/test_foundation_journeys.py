@@ -21,7 +21,7 @@ def test_worker_registers_signs_out_and_back_in(visit):
 
     page.get_by_role("link", name=t("注册账号", "Create an account")).first.click()
     page.get_by_label(t("手机号或邮箱", "Mobile number or email")).fill(phone)
-    nickname = t("我们怎么称呼您?(选填)", "What should we call you? (optional)")
+    nickname = t("我们怎么称呼您？（选填）", "What should we call you? (optional)")
     page.get_by_label(nickname).fill("小周")
     page.get_by_label(t("密码", "Password"), exact=True).fill("short")
     page.get_by_label(t("再输入一次密码", "Repeat the password")).fill("short")
@@ -36,7 +36,7 @@ def test_worker_registers_signs_out_and_back_in(visit):
     page.get_by_label(t("再输入一次密码", "Repeat the password")).fill(PASSWORD)
     page.get_by_label(t("我已阅读隐私说明", "I have read the privacy notice"), exact=False).check()
     page.get_by_role("button", name=t("创建我的账号", "Create my account")).click()
-    welcome = t("欢迎!您的账号已经创建好了。", "Welcome! Your account is ready.")
+    welcome = t("欢迎！您的账号已经创建好了。", "Welcome! Your account is ready.")
     assert page.get_by_text(welcome).is_visible()
 
     page.get_by_role("navigation").get_by_role("link", name=t("我的账号", "My account")).click()

@@ -71,3 +71,11 @@ def test_chinese_catalogue_is_really_chinese(messages):
     english_left = [e.id for e in cat if e.id and isinstance(e.id, str) and e.string == e.id
                     and re.search(r"[A-Za-z]{4,}", e.id)]
     assert english_left == []
+
+
+def test_chinese_uses_chinese_punctuation():
+    from tools.i18n import fullwidth
+
+    wrong = [e.string for e in catalogue("zh_CN") if e.id and isinstance(e.string, str)
+             and fullwidth(e.string) != e.string]
+    assert wrong == [], "run `make i18n-update` (it fixes punctuation) and commit"

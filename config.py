@@ -85,6 +85,8 @@ class Config:
     ARGON2_PARALLELISM = 2
 
     SHOW_DEMO_CREDENTIALS = False
+    # Counsellors, social workers and admins sign in with a second factor (TOTP).
+    STAFF_MFA_REQUIRED = True
 
     @classmethod
     def validate(cls, config: dict) -> None:

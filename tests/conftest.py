@@ -14,6 +14,7 @@ from email import policy as email_policy
 from email.message import EmailMessage
 from pathlib import Path
 
+import pyotp
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -26,6 +27,7 @@ from app.accounts.models import Role, User
 from app.audit.models import GENESIS, AuditHead
 from app.extensions import db, limiter
 from app.security.keyring import KeyRing
+from app.types import utcnow
 from config import TestingConfig
 from tests.helpers import PASSWORD, sign_in
 
@@ -209,7 +211,8 @@ def make_user(app: Flask) -> Callable[..., User]:
 
     def factory(role: Role | str = Role.WORKER, *, login: str | None = None,
                 password: str = PASSWORD, name: str | None = None,
-                roles: tuple[Role, ...] = ()) -> User:
+                roles: tuple[Role, ...] = (), mfa: bool = True) -> User:
+        """Staff come with their authenticator already set up unless ``mfa=False``."""
         n = next(_counter)
         role = Role(role)
         if role == Role.WORKER and not roles:
@@ -217,8 +220,13 @@ def make_user(app: Flask) -> Callable[..., User]:
             return accounts.register_worker(login, password, name=name,
                                             accepted_privacy_notice=True)
         login = login or f"{role.value}{n}@example.com"
-        return accounts.create_staff(email=login, password=password, roles=roles or (role,),
+        user = accounts.create_staff(email=login, password=password, roles=roles or (role,),
                                      name=name or f"Staff {n}")
+        if mfa:
+            user.totp_secret = pyotp.random_base32()
+            user.totp_enabled_at = utcnow()
+            db.session.commit()
+        return user
 
     return factory
 

@@ -69,6 +69,7 @@ def fix_chinese_punctuation(path: Path) -> None:
     """Apply ``fullwidth`` to every Chinese translation."""
     with path.open("rb") as fh:
         catalog = read_po(fh, locale="zh_Hans_CN")
+    catalog.fuzzy = False  # a fuzzy header makes pybabel skip the whole catalogue
     for message in catalog:
         if not message.id:
             continue
@@ -84,6 +85,7 @@ def fill_english(path: Path) -> None:
     """Give every untranslated English entry its msgid as translation."""
     with path.open("rb") as fh:
         catalog = read_po(fh, locale="en")
+    catalog.fuzzy = False
     for message in catalog:
         if not message.id:
             continue

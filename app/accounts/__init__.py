@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("accounts", __name__, template_folder="templates", url_prefix="/account")
 
-from app.accounts import views  # noqa: E402,F401  (routes register on import)
+from app.accounts import mfa_views, views  # noqa: E402,F401  (routes register on import)

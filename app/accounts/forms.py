@@ -50,3 +50,13 @@ class RegisterForm(FlaskForm):
         _l("I have read the privacy notice and agree that my account data is processed as it "
            "describes."),
     )
+
+
+class CodeForm(FlaskForm):
+    """A six-digit code from the authenticator app (or, at sign-in, a recovery code)."""
+
+    code = StringField(
+        _l("Code"), validators=[DataRequired(REQUIRED), Length(max=20)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric",
+                   "autocapitalize": "none", "spellcheck": "false"},
+    )

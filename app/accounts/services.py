@@ -167,7 +167,11 @@ def create_staff(*, email: str, password: str, roles: Iterable[Role | str],
 
 
 def authenticate(login: str, password: str) -> User | None:
-    """The active account matching both login and password, or None. Audits failures."""
+    """The active account matching both login and password, or None. Audits failures.
+
+    A match is not yet a sign-in: the view calls ``complete_login`` once any second
+    factor has been checked too.
+    """
     user = find_by_login(login)
     ok = verify_password(user.password_hash if user else None, password or "")
     if not ok or user is None or not user.is_active:
@@ -177,10 +181,15 @@ def authenticate(login: str, password: str) -> User | None:
         return None
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
+        db.session.commit()
+    return user
+
+
+def complete_login(user: User) -> None:
+    """Record a finished sign-in (password and, for staff, second factor)."""
     user.last_login_at = utcnow()
     audit.record(user, "login.succeeded", user)
     db.session.commit()
-    return user
 
 
 def set_locale(user: User, locale: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
@@ -9,8 +10,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from app.accounts import bp, services
+from app.accounts import bp, mfa, services
 from app.accounts.forms import LoginForm, RegisterForm
+from app.accounts.models import User
 from app.extensions import limiter
 from app.security.access import login_required, public
 
@@ -37,14 +39,21 @@ def _account_key() -> str:
     return "login-account:" + services.login_key(request.form.get("login", ""))
 
 
-def _start_session(user) -> None:
-    """A fresh session for the signed-in person: nothing from before login survives."""
+def _fresh_session() -> None:
+    """Drop everything from before (fixation), keeping only the language choice."""
     lang = session.get("lang")
     session.clear()
     if lang:
         session["lang"] = lang
+
+
+def start_session(user: User, next_url: str | None) -> Response:
+    """Sign ``user`` in on a fresh session and go where they were heading."""
+    _fresh_session()
     login_user(user)
     session.permanent = True
+    services.complete_login(user)
+    return redirect(safe_next(next_url) or url_for("main.home"))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -62,9 +71,14 @@ def login() -> str | Response:
             form.password.errors.append(
                 _("The mobile number, email or password is not right. Please try again.")
             )
+        elif mfa.required(user):
+            _fresh_session()
+            session["mfa_pending"] = {"uid": user.uid, "at": time.time(),
+                                      "next": safe_next(request.args.get("next"))}
+            return redirect(url_for("accounts.mfa_verify" if user.mfa_enabled
+                                    else "accounts.mfa_setup"))
         else:
-            _start_session(user)
-            return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
+            return start_session(user, request.args.get("next"))
     return render_template("accounts/login.html", form=form)
 
 
@@ -86,9 +100,9 @@ def register() -> str | Response:
             for field, message in exc.errors.items():
                 getattr(form, field).errors.append(str(message))
         else:
-            _start_session(user)
-            flash(_("Welcome! Your account is ready."), "success")
-            return redirect(url_for("main.home"))
+            response = start_session(user, None)
+            flash(_("Welcome! Your account is ready."), "success")  # after the fresh session
+            return response
     return render_template("accounts/register.html", form=form)
 
 

@@ -4,4 +4,8 @@ from flask import Blueprint
 
 bp = Blueprint("accounts", __name__, template_folder="templates", url_prefix="/account")
 
-from app.accounts import mfa_views, views  # noqa: E402,F401  (routes register on import)
+from app.accounts import (  # noqa: E402,F401  (routes register on import)
+    mfa_views,
+    password_views,
+    views,
+)

@@ -60,3 +60,44 @@ class CodeForm(FlaskForm):
         render_kw={"autocomplete": "one-time-code", "inputmode": "numeric",
                    "autocapitalize": "none", "spellcheck": "false"},
     )
+
+
+class ChangePasswordForm(FlaskForm):
+    """A new password, confirmed with the current one."""
+
+    current = PasswordField(_l("Current password"), validators=[DataRequired(REQUIRED)],
+                            render_kw={"autocomplete": "current-password"})
+    password = PasswordField(
+        _l("New password"), validators=[DataRequired(REQUIRED)],
+        description=_l("At least 8 characters. A short sentence is easy to remember."),
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(REQUIRED), EqualTo("password", _l("The passwords do not match."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class ForgotPasswordForm(FlaskForm):
+    """Ask for a reset link."""
+
+    login = StringField(
+        _l("Email"), validators=[DataRequired(REQUIRED), Length(max=254)],
+        render_kw={"autocomplete": "email", "autocapitalize": "none", "spellcheck": "false"},
+    )
+
+
+class ResetPasswordForm(FlaskForm):
+    """Choose a new password from a reset link."""
+
+    password = PasswordField(
+        _l("New password"), validators=[DataRequired(REQUIRED)],
+        description=_l("At least 8 characters. A short sentence is easy to remember."),
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(REQUIRED), EqualTo("password", _l("The passwords do not match."))],
+        render_kw={"autocomplete": "new-password"},
+    )

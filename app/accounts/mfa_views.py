@@ -24,7 +24,7 @@ def _pending_user() -> User:
     if not pending or time.time() - pending.get("at", 0) > PENDING_SECONDS:
         session.pop("mfa_pending", None)
         abort(redirect(url_for("accounts.login")))
-    user = services.load_user(pending["uid"])
+    user = services.find_by_uid(pending["uid"])
     if user is None or not user.is_active:
         abort(redirect(url_for("accounts.login")))
     return user

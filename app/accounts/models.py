@@ -53,6 +53,7 @@ class User(EncryptedRow, UserMixin, db.Model):
     totp_secret = Encrypted()
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     totp_last_step: Mapped[int | None] = mapped_column(Integer)  # a code works only once
+    session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     role_links: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
@@ -67,9 +68,10 @@ class User(EncryptedRow, UserMixin, db.Model):
             self.data_key = get_crypto().new_data_key()
         return self.data_key
 
-    # Flask-Login: the session holds the random uid, never the sequential id.
+    # Flask-Login: the session holds the random uid (never the sequential id) and the
+    # session generation, so bumping ``session_version`` ends every session elsewhere.
     def get_id(self) -> str:
-        return self.uid
+        return f"{self.uid}.{self.session_version}"
 
     @property
     def is_active(self) -> bool:
@@ -151,4 +153,17 @@ class RecoveryCode(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     code_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PasswordReset(db.Model):
+    """A one-time link to set a new password, sent by email; only its hash is kept."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -199,6 +199,39 @@ def set_locale(user: User, locale: str) -> None:
         db.session.commit()
 
 
-def load_user(uid: str) -> User | None:
-    """The user behind a session id (Flask-Login's loader)."""
+def find_by_uid(uid: str) -> User | None:
+    """The account with this public id."""
     return db.session.scalar(select(User).where(User.uid == uid))
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Set a new password after checking the current one (fresh authentication).
+
+    Ends the person's other sessions: whoever else held one must sign in again.
+    """
+    errors: dict[str, object] = {}
+    if not verify_password(user.password_hash, current or ""):
+        errors["current"] = _l("That is not your current password.")
+    problem = password_problem(new, avoid=tuple(v for v in (user.email, user.phone) if v))
+    if problem:
+        errors["password"] = problem
+    if errors:
+        raise AccountError(errors)
+    user.password_hash = hash_password(new)
+    end_other_sessions(user)
+    audit.record(user, "account.password_changed", user)
+    db.session.commit()
+
+
+def load_user(session_id: str) -> User | None:
+    """The user behind a session id (Flask-Login's loader); None once that session was ended."""
+    uid, _, version = session_id.partition(".")
+    user = find_by_uid(uid)
+    if user is None or (version and version != str(user.session_version)):
+        return None
+    return user
+
+
+def end_other_sessions(user: User) -> None:
+    """Invalidate every session of ``user`` (the caller starts a fresh one if needed)."""
+    user.session_version = (user.session_version or 1) + 1

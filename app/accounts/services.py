@@ -235,3 +235,19 @@ def load_user(session_id: str) -> User | None:
 def end_other_sessions(user: User) -> None:
     """Invalidate every session of ``user`` (the caller starts a fresh one if needed)."""
     user.session_version = (user.session_version or 1) + 1
+
+
+def set_locked(actor: User, user: User, locked: bool) -> None:
+    """Lock (or unlock) an account; locking also ends its sessions at once."""
+    user.active = not locked
+    if locked:
+        end_other_sessions(user)
+    audit.record(actor, "account.locked" if locked else "account.unlocked", user)
+    db.session.commit()
+
+
+def end_sessions(actor: User, user: User) -> None:
+    """Sign a person out everywhere (e.g. a lost phone)."""
+    end_other_sessions(user)
+    audit.record(actor, "account.sessions_ended", user)
+    db.session.commit()

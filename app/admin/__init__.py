@@ -1,7 +1,7 @@
-"""Administration: staff accounts (centres, services, keys and the audit log come later)."""
+"""Administration: staff accounts, the audit log and keys (centres and services with booking)."""
 
 from flask import Blueprint
 
 bp = Blueprint("admin", __name__, template_folder="templates", url_prefix="/admin")
 
-from app.admin import views  # noqa: E402,F401  (routes register on import)
+from app.admin import oversight, views  # noqa: E402,F401  (routes register on import)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectChoice, SelectMultipleField, StringField
+from wtforms import DateField, PasswordField, SelectChoice, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -40,3 +40,16 @@ class StaffForm(FlaskForm):
         description=_l("Give it to the person in private; at least 8 characters."),
         render_kw={"autocomplete": "new-password"},
     )
+
+
+class AuditFilterForm(FlaskForm):
+    """Filters for the audit log (a GET search: nothing changes, so no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    action = StringField(_l("Action starts with"), validators=[Optional(), Length(max=64)])
+    target = StringField(_l("Record starts with"), validators=[Optional(), Length(max=80)])
+    actor = StringField(_l("Person (id)"), validators=[Optional(), Length(max=32)])
+    since = DateField(_l("From"), validators=[Optional()])
+    until = DateField(_l("Until (inclusive)"), validators=[Optional()])

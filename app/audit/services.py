@@ -12,9 +12,10 @@ import hmac
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from app.audit.models import GENESIS, AuditEvent, AuditHead
 from app.extensions import db
@@ -121,3 +122,41 @@ def _walk(events: Iterator[AuditEvent], head: AuditHead | None) -> Verdict:
     if head is not None and head.last_mac != prev_mac:
         return Verdict(count, "edited", tip)
     return Verdict(count)
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of events, newest first, and how many match in all."""
+
+    events: list[AuditEvent]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def search(*, action: str | None = None, actor: str | None = None, target: str | None = None,
+           since: datetime | None = None, until: datetime | None = None, page: int = 1,
+           per_page: int = 50) -> Page:
+    """Events matching every given filter (``action`` and ``target`` match as prefixes)."""
+    conditions = []
+    if action:
+        conditions.append(AuditEvent.action.startswith(action, autoescape=True))
+    if actor:
+        conditions.append(AuditEvent.actor == actor)
+    if target:
+        conditions.append(AuditEvent.target.startswith(target, autoescape=True))
+    if since:
+        conditions.append(AuditEvent.at >= since)
+    if until:
+        conditions.append(AuditEvent.at < until)
+    total = db.session.scalar(select(func.count()).select_from(AuditEvent).where(*conditions))
+    page = max(1, page)
+    events = db.session.scalars(
+        select(AuditEvent).where(*conditions).order_by(AuditEvent.seq.desc())
+        .limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    return Page(list(events), int(total or 0), page, per_page)

@@ -113,3 +113,13 @@ def test_admin_sets_up_the_second_factor_and_adds_a_counsellor(visit, live_app):
     assert page.get_by_text(created).is_visible()
     assert page.get_by_role("cell", name=email).is_visible()
     visit.shot("staff-created")
+    # ...and sees the creation in the audit log.
+    page.get_by_role("navigation").get_by_role("link", name=t("系统管理", "Administration")).click()
+    page.wait_for_url("**/admin/")
+    page.get_by_role("main").get_by_role("link", name=t("审计日志", "Audit log")).click()
+    page.wait_for_url("**/admin/audit")
+    page.get_by_label(t("操作名称开头", "Action starts with")).fill("account.staff_created")
+    page.get_by_role("button", name=t("搜索", "Search")).click()
+    assert page.get_by_role("cell", name="account.staff_created").first.is_visible()
+    visit.check_accessibility()
+    visit.shot("audit-log")

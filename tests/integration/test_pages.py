@@ -30,7 +30,7 @@ def test_home_says_what_the_service_is_and_lists_centres(app, client):
 
 def test_home_leads_admins_to_their_work(app, admin, signed_in):
     page = text(signed_in(admin).get("/"))
-    assert 'href="/admin/staff"' in page
+    assert 'href="/admin/"' in page
 
 
 def test_crisis_line_is_on_every_page(client):

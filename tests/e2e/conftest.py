@@ -144,6 +144,7 @@ def visit(request: pytest.FixtureRequest, browser, live_app: Flask) -> Iterator[
                 journey=request.node.originalname)
     page.on("request", lambda req: tab.requests.append(req.url))
     yield tab
+    tab.shot("last")  # where the journey ended, also when it failed
     context.close()
     foreign = {urlsplit(u).hostname for u in tab.requests if not u.startswith(("data:", "blob:"))}
     assert foreign <= {"127.0.0.1"}, f"requests left the machine: {foreign}"

@@ -91,3 +91,16 @@ def test_oversight_pages_are_for_admins_only(make_user, signed_in):
     client = signed_in(make_user(Role.SOCIAL_WORKER))
     for url in ("/admin/", "/admin/audit", "/admin/keys"):
         assert client.get(url).status_code == 403
+
+
+def test_audit_log_pages_through_many_events(admin, worker, signed_in):
+    for n in range(120):
+        audit.record(worker, "screening.viewed", f"results:{n}")
+    db.session.commit()
+    client = signed_in(admin)
+    first = text(client.get("/admin/audit?action=screening.&lang=en"))
+    assert "Page 1 of 3" in first
+    assert "results:119" in first and "results:69" not in first
+    assert 'page=2' in first
+    third = text(client.get("/admin/audit?action=screening.&page=3"))
+    assert "results:0<" in third

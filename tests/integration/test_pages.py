@@ -128,3 +128,10 @@ def test_stylesheet_is_served(client):
     with client.get("/static/css/app.css") as response:
         assert response.status_code == 200
         assert "--tap: 48px" in text(response)
+
+
+def test_templates_never_shadow_the_translation_function():
+    # `{% set _ = ... %}` silently replaces gettext for the rest of the template.
+    shadowing = [str(p.relative_to(APP_DIR)) for p in APP_DIR.rglob("*.html")
+                 if re.search(r"{%-?\s*set\s+_\s*=", p.read_text("utf-8"))]
+    assert shadowing == []

@@ -7,5 +7,6 @@ bp = Blueprint("accounts", __name__, template_folder="templates", url_prefix="/a
 from app.accounts import (  # noqa: E402,F401  (routes register on import)
     mfa_views,
     password_views,
+    privacy_views,
     views,
 )

@@ -101,3 +101,14 @@ class ResetPasswordForm(FlaskForm):
         validators=[DataRequired(REQUIRED), EqualTo("password", _l("The passwords do not match."))],
         render_kw={"autocomplete": "new-password"},
     )
+
+
+class DeleteAccountForm(FlaskForm):
+    """Deleting the account: the password, and an explicit yes."""
+
+    password = PasswordField(_l("Your password"), validators=[DataRequired(REQUIRED)],
+                             render_kw={"autocomplete": "current-password"})
+    confirm = BooleanField(
+        _l("I understand that my account and everything in it will be deleted for good."),
+        validators=[DataRequired(_l("Please tick the box to confirm."))],
+    )

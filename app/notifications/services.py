@@ -19,10 +19,11 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 
 from flask import current_app
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
+from app.accounts.privacy import register_eraser
 from app.extensions import db
 from app.notifications.models import OutboxMessage
 from app.security.crypto import CryptoError
@@ -216,3 +217,14 @@ def send_due(now: datetime | None = None, limit: int = 100) -> SendReport:
                     continue
                 _update(message_id, {"sent_at": utcnow(), "claim_token": None})
                 report.sent += 1
+
+
+def _drop_unsent(user: User) -> None:
+    """Account deletion: mail not yet sent to the person is not sent any more."""
+    db.session.execute(
+        delete(OutboxMessage).where(OutboxMessage.user_id == user.id,
+                                    OutboxMessage.sent_at.is_(None))
+    )
+
+
+register_eraser(_drop_unsent)

@@ -59,7 +59,13 @@ def test_worker_registers_signs_out_and_back_in(visit):
     page.get_by_label(t("密码", "Password"), exact=True).fill(PASSWORD)
     page.get_by_role("button", name=t("登录", "Sign in")).click()
     nav = page.get_by_role("navigation")
-    assert nav.get_by_role("link", name=t("我的账号", "My account")).is_visible()
+    nav.get_by_role("link", name=t("我的账号", "My account")).click()
+    page.get_by_role("link", name=t("我的数据", "My data")).click()
+    with page.expect_download() as download:
+        page.get_by_role("button", name=t("下载我的数据", "Download my data")).click()
+    assert phone in download.value.path().read_text(encoding="utf-8")
+    visit.check_accessibility()
+    visit.shot("my-data")
 
 
 def test_language_switch_on_a_phone_and_desktop(visit):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import func, select, text as sql
+from sqlalchemy import func, select
 
 from app.accounts.models import Consent, User
 from app.audit.models import AuditEvent
@@ -91,7 +91,7 @@ def test_deleting_the_account_shreds_it(app, client, make_user):
     assert done.status_code == 302
     assert client.get("/account/").status_code == 302
     assert db.session.get(DataKey, key_id) is None
-    for table in ("users", "consents", "outbox_messages"):
-        assert db.session.execute(sql(f"SELECT count(*) FROM {table}")).scalar() == 0
+    for model in (User, Consent, OutboxMessage):
+        assert db.session.scalar(select(func.count()).select_from(model)) == 0
     assert sign_in(app.test_client(), "mei@example.com").status_code == 200
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "account.deleted"))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from babel.messages.pofile import read_po, write_po
@@ -69,7 +70,7 @@ def fix_chinese_punctuation(path: Path) -> None:
     """Apply ``fullwidth`` to every Chinese translation."""
     with path.open("rb") as fh:
         catalog = read_po(fh, locale="zh_Hans_CN")
-    catalog.fuzzy = False  # a fuzzy header makes pybabel skip the whole catalogue
+    _tidy_header(catalog)  # also un-fuzzies it: pybabel skips a fuzzy catalogue entirely
     for message in catalog:
         if not message.id:
             continue
@@ -81,11 +82,22 @@ def fix_chinese_punctuation(path: Path) -> None:
         write_po(fh, catalog, width=100, omit_header=False)
 
 
+STABLE_DATE = datetime(2026, 11, 24, tzinfo=UTC)
+
+
+def _tidy_header(catalog) -> None:
+    """A header that does not change on every run, so branches merge without conflicts."""
+    catalog.fuzzy = False
+    catalog.project, catalog.version = "Xinqing", "1"
+    catalog.creation_date = catalog.revision_date = STABLE_DATE
+    catalog.last_translator = catalog.language_team = "Xinqing developers"
+
+
 def fill_english(path: Path) -> None:
     """Give every untranslated English entry its msgid as translation."""
     with path.open("rb") as fh:
         catalog = read_po(fh, locale="en")
-    catalog.fuzzy = False
+    _tidy_header(catalog)
     for message in catalog:
         if not message.id:
             continue

@@ -81,7 +81,7 @@ def _import_models() -> None:
 
 def register_security(app: Flask) -> None:
     """Key ring and crypto service, security headers, deny-by-default access."""
-    from app.security import headers
+    from app.security import headers, sessions
     from app.security.access import enforce_declared_access
     from app.security.crypto import Crypto
     from app.security.keyring import load_keyring
@@ -90,6 +90,7 @@ def register_security(app: Flask) -> None:
     app.extensions["xinqing.crypto"] = Crypto(ring)
     headers.init_app(app)
     app.before_request(enforce_declared_access)
+    sessions.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -15,6 +15,7 @@ from app.accounts.forms import LoginForm, RegisterForm
 from app.accounts.models import User
 from app.extensions import limiter
 from app.security.access import login_required, public
+from app.security.sessions import mark_signed_in
 
 
 def safe_next(target: str | None) -> str | None:
@@ -52,6 +53,7 @@ def start_session(user: User, next_url: str | None) -> Response:
     _fresh_session()
     login_user(user)
     session.permanent = True
+    mark_signed_in()
     services.complete_login(user)
     return redirect(safe_next(next_url) or url_for("main.home"))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 
 import pyotp
+from playwright.sync_api import expect
 
 from app.accounts import services as accounts
 from app.accounts.models import Role
@@ -18,7 +19,7 @@ def test_worker_registers_signs_out_and_back_in(visit):
     phone = str(next(_phones))
     visit.go("/")
     assert page.locator("html").get_attribute("lang") == t("zh-CN", "en")
-    assert page.get_by_role("link", name="12356").is_visible()
+    expect(page.get_by_role("link", name="12356")).to_be_visible()
     visit.check_accessibility()
     visit.shot("home")
 
@@ -30,8 +31,9 @@ def test_worker_registers_signs_out_and_back_in(visit):
     page.get_by_label(t("再输入一次密码", "Repeat the password")).fill("short")
     page.get_by_role("button", name=t("创建我的账号", "Create my account")).click()
     # Bad input: the message sits next to the field and what was typed is kept.
-    assert page.get_by_text(t("请至少使用 8 个字符。", "Use at least 8 characters.")).is_visible()
-    assert page.get_by_label(t("手机号或邮箱", "Mobile number or email")).input_value() == phone
+    too_short = t("请至少使用 8 个字符。", "Use at least 8 characters.")
+    expect(page.get_by_text(too_short)).to_be_visible()
+    expect(page.get_by_label(t("手机号或邮箱", "Mobile number or email"))).to_have_value(phone)
     visit.check_accessibility()
     visit.shot("register-error")
 
@@ -40,21 +42,22 @@ def test_worker_registers_signs_out_and_back_in(visit):
     page.get_by_label(t("我已阅读隐私说明", "I have read the privacy notice"), exact=False).check()
     page.get_by_role("button", name=t("创建我的账号", "Create my account")).click()
     welcome = t("欢迎！您的账号已经创建好了。", "Welcome! Your account is ready.")
-    assert page.get_by_text(welcome).is_visible()
+    expect(page.get_by_text(welcome)).to_be_visible()
 
     page.get_by_role("navigation").get_by_role("link", name=t("我的账号", "My account")).click()
-    assert page.get_by_text(f"+86{phone}").is_visible()
+    expect(page.get_by_text(f"+86{phone}")).to_be_visible()
     visit.check_accessibility()
     visit.shot("account")
 
     page.get_by_role("button", name=t("退出登录", "Sign out")).click()
-    assert page.get_by_text(t("您已退出登录。", "You have signed out.")).is_visible()
+    expect(page.get_by_text(t("您已退出登录。", "You have signed out."))).to_be_visible()
 
     page.get_by_role("link", name=t("登录", "Sign in")).first.click()
     page.get_by_label(t("手机号或邮箱", "Mobile number or email")).fill(phone)
     page.get_by_label(t("密码", "Password"), exact=True).fill("not my password")
     page.get_by_role("button", name=t("登录", "Sign in")).click()
-    assert page.get_by_text(t("手机号、邮箱或密码不正确", "is not right"), exact=False).is_visible()
+    not_right = t("手机号、邮箱或密码不正确", "is not right")
+    expect(page.get_by_text(not_right, exact=False)).to_be_visible()
     visit.shot("login-error")
     page.get_by_label(t("密码", "Password"), exact=True).fill(PASSWORD)
     page.get_by_role("button", name=t("登录", "Sign in")).click()
@@ -74,7 +77,7 @@ def test_language_switch_on_a_phone_and_desktop(visit):
     other = t("English", "中文")
     page.get_by_role("link", name=other).click()
     expected = t("Sign in", "登录")
-    assert page.get_by_role("heading", level=1).inner_text() == expected
+    expect(page.get_by_role("heading", level=1)).to_have_text(expected)
     visit.shot("switched")
 
 
@@ -90,16 +93,16 @@ def test_admin_sets_up_the_second_factor_and_adds_a_counsellor(visit, live_app):
     page.get_by_role("button", name=t("登录", "Sign in")).click()
 
     # First sign-in of a staff member: the authenticator is set up before anything else.
-    assert page.get_by_role("heading", level=1).inner_text() == t(
-        "保护您的工作人员账号", "Protect your staff account")
-    assert page.get_by_role("img", name=t("身份验证器应用的二维码",
-                                          "QR code for your authenticator app")).is_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        t("保护您的工作人员账号", "Protect your staff account"))
+    expect(page.get_by_role("img", name=t("身份验证器应用的二维码",
+                                          "QR code for your authenticator app"))).to_be_visible()
     visit.check_accessibility()
     visit.shot("mfa-setup")
     secret = page.locator("#totp-secret").inner_text()
     page.get_by_label(t("验证码", "Code")).fill(pyotp.TOTP(secret).now())
     page.get_by_role("button", name=t("开启并继续", "Turn on and continue")).click()
-    assert page.locator(".recovery-codes li").count() == 10
+    expect(page.locator(".recovery-codes li")).to_have_count(10)
     visit.check_accessibility()
     visit.shot("recovery-codes")
     page.get_by_role("link", name=t("我已保存好，继续", "I have kept them, continue")).click()
@@ -116,8 +119,8 @@ def test_admin_sets_up_the_second_factor_and_adds_a_counsellor(visit, live_app):
     visit.shot("staff-form")
     page.get_by_role("button", name=t("创建账号", "Create the account")).click()
     created = t("工作人员账号已创建。", "The staff account was created.")
-    assert page.get_by_text(created).is_visible()
-    assert page.get_by_role("cell", name=email).is_visible()
+    expect(page.get_by_text(created)).to_be_visible()
+    expect(page.get_by_role("cell", name=email)).to_be_visible()
     visit.shot("staff-created")
     # ...and sees the creation in the audit log.
     page.get_by_role("navigation").get_by_role("link", name=t("系统管理", "Administration")).click()
@@ -126,6 +129,6 @@ def test_admin_sets_up_the_second_factor_and_adds_a_counsellor(visit, live_app):
     page.wait_for_url("**/admin/audit")
     page.get_by_label(t("操作名称开头", "Action starts with")).fill("account.staff_created")
     page.get_by_role("button", name=t("搜索", "Search")).click()
-    assert page.get_by_role("cell", name="account.staff_created").first.is_visible()
+    expect(page.get_by_role("cell", name="account.staff_created").first).to_be_visible()
     visit.check_accessibility()
     visit.shot("audit-log")

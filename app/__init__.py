@@ -96,11 +96,13 @@ def register_blueprints(app: Flask) -> None:
     """One blueprint per domain package."""
     from app.accounts import bp as accounts_bp
     from app.admin import bp as admin_bp
+    from app.booking import bp as booking_bp
     from app.main import bp as main_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(booking_bp)
 
 
 def register_cli(app: Flask) -> None:

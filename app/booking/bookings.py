@@ -95,7 +95,8 @@ def upcoming_count(user: User, now: datetime) -> int:
     ) or 0
 
 
-def _active_booking(user: User, session_id: int) -> Booking | None:
+def active_booking(user: User, session_id: int) -> Booking | None:
+    """The person's seat-holding booking of a session, if any."""
     return db.session.scalar(select(Booking).where(
         Booking.user_id == user.id, Booking.session_id == session_id, Booking.status.in_(HELD)))
 
@@ -124,7 +125,7 @@ def _check_bookable(user: User, session: Session | None, now: datetime) -> Sessi
     if session.starts_at > now + timedelta(days=service.horizon_days):
         raise BookingError(_l("This session cannot be booked yet: bookings open %(days)d days "
                               "ahead.", days=service.horizon_days))
-    if _active_booking(user, session.id):
+    if active_booking(user, session.id):
         raise BookingError(_l("You already have a booking for this session."))
     if _clash(user, session):
         raise BookingError(_l("You already have a booking at that time."))

@@ -158,8 +158,9 @@ def schedule_session(actor: User, *, centre: Centre, service: Service, counsello
     if service not in centre.services:
         raise SchedulingError(_l("This centre does not offer this service."))
     ends_at = starts_at + timedelta(minutes=service.duration_minutes)
-    session = Session(centre=centre, service=service, counsellor=counsellor, room=room,
-                      starts_at=starts_at, ends_at=ends_at, capacity=capacity, booked=0)
+    session = Session(centre_id=centre.id, service_id=service.id, counsellor_id=counsellor.id,
+                      room=room, starts_at=starts_at, ends_at=ends_at, capacity=capacity,
+                      booked=0)
     if not _insert(session):
         raise SchedulingError(_l("The counsellor already has a session at that time."))
     audit.record(actor, "session.scheduled", f"sessions:{session.id}",

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
+from wtforms import SelectChoice
 
 from app.booking import bookings, bp
 from app.booking.bookings import BookingError, NotFoundError
@@ -133,7 +134,7 @@ def _own_booking(uid: str):
         abort(404)
 
 
-def _reschedule_choices(booking) -> list[tuple[int, str]]:
+def _reschedule_choices(booking) -> list[SelectChoice]:
     from flask_babel import format_datetime
 
     now = utcnow()
@@ -147,7 +148,7 @@ def _reschedule_choices(booking) -> list[tuple[int, str]]:
                               Session.starts_at > now + timedelta(hours=service.min_notice_hours),
                               Session.starts_at < now + timedelta(days=service.horizon_days))
         .order_by(Session.starts_at).limit(60)).all()
-    return [(s.id, format_datetime(s.starts_at, "medium")) for s in sessions]
+    return [SelectChoice(str(s.id), format_datetime(s.starts_at, "medium")) for s in sessions]
 
 
 @bp.route("/bookings/<uid>")

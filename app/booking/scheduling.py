@@ -68,7 +68,7 @@ def counsellor_clash(counsellor_id: int, start: datetime, end: datetime) -> Sess
     )
 
 
-def _insert(session: Session) -> bool:
+def add_unless_busy(session: Session) -> bool:
     """Add a session unless it overlaps; False when the counsellor is busy then."""
     if counsellor_clash(session.counsellor_id, session.starts_at, session.ends_at):
         return False
@@ -143,7 +143,7 @@ def generate_sessions(first: date, days: int = 14, counsellor: User | None = Non
                               counsellor_id=counsellor_id, starts_at=start, ends_at=end,
                               capacity=service.capacity, booked=0,
                               room=getattr(source, "room", "") or "", generated=True)
-            created += _insert(session)
+            created += add_unless_busy(session)
     return created
 
 
@@ -161,7 +161,7 @@ def schedule_session(actor: User, *, centre: Centre, service: Service, counsello
     session = Session(centre_id=centre.id, service_id=service.id, counsellor_id=counsellor.id,
                       room=room, starts_at=starts_at, ends_at=ends_at, capacity=capacity,
                       booked=0)
-    if not _insert(session):
+    if not add_unless_busy(session):
         raise SchedulingError(_l("The counsellor already has a session at that time."))
     audit.record(actor, "session.scheduled", f"sessions:{session.id}",
                  {"centre": centre.code, "service": service.code})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from itertools import pairwise
 
 from sqlalchemy import select
 
@@ -25,6 +26,6 @@ def test_every_demo_centre_has_a_week_of_sessions_and_seeding_is_idempotent(app)
         assert set(kinds) - {"individual", "assessment"}, f"{centre.code}: no group session"
     sessions = db.session.scalars(select(Session).order_by(Session.counsellor_id,
                                                            Session.starts_at)).all()
-    for before, after in zip(sessions, sessions[1:], strict=False):
+    for before, after in pairwise(sessions):
         if before.counsellor_id == after.counsellor_id:
             assert before.ends_at <= after.starts_at, "a counsellor in two places at once"

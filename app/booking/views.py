@@ -123,8 +123,29 @@ def join_waitlist(session_id: int) -> Response:
 @login_required
 def mine() -> str:
     """The person's bookings and waitlist places."""
+    from app.counselling.services import pending_handovers
+
     return render_template("booking/mine.html", bookings=bookings.my_bookings(current_user),
-                           waiting=bookings.my_waitlist(current_user), now=utcnow())
+                           waiting=bookings.my_waitlist(current_user), now=utcnow(),
+                           handovers=pending_handovers(current_user), form=ActionForm())
+
+
+@bp.route("/bookings/handovers/<uid>/<answer>", methods=["POST"])
+@login_required
+def answer_handover(uid: str, answer: str) -> Response:
+    """Agree or not that a counsellor passes their notes on me to a colleague."""
+    from app.counselling.services import answer_handover as answer_request
+
+    if answer not in ("agree", "decline"):
+        abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        answer_request(current_user, uid, answer == "agree")
+    except NotFoundError:
+        abort(404)
+    flash(_("Thank you, your answer is saved."), "success")
+    return redirect(url_for("booking.mine"))
 
 
 def _own_booking(uid: str):

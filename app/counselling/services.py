@@ -29,7 +29,7 @@ from app.booking.models import (
     WaitlistEntry,
 )
 from app.booking.scheduling import SchedulingError, generate_sessions, local_zone
-from app.counselling.models import SessionNote
+from app.counselling.models import NoteHandover, SessionNote
 from app.extensions import db
 from app.types import utcnow
 
@@ -202,13 +202,68 @@ def add_note(author: User, uid: str, body: str) -> SessionNote:
     return note
 
 
-def read_notes(author: User, uid: str) -> list[SessionNote]:
-    """The author's own notes on a booking; the read is audit-logged."""
-    booking = own_booking(author, uid)
+def read_notes(reader: User, uid: str) -> list[SessionNote]:
+    """Notes the reader may see for a booking's worker; the read is audit-logged.
+
+    That is the reader's own notes on this booking, plus every note on the same worker
+    written by a colleague whose handover to the reader the worker agreed to.
+    """
+    booking = own_booking(reader, uid)
+    handed_from = select(NoteHandover.from_id).where(
+        NoteHandover.worker_id == booking.user_id, NoteHandover.to_id == reader.id,
+        NoteHandover.agreed_at.is_not(None))
     notes = list(db.session.scalars(select(SessionNote).where(
-        SessionNote.booking_id == booking.id, SessionNote.author_id == author.id)
+        ((SessionNote.booking_id == booking.id) & (SessionNote.author_id == reader.id))
+        | ((SessionNote.worker_id == booking.user_id)
+           & SessionNote.author_id.in_(handed_from)))
         .order_by(SessionNote.created_at)).all())
-    audit.record(author, "note.read", booking, {"count": len(notes)})
+    audit.record(reader, "note.read", booking, {"count": len(notes)})
     db.session.commit()
     return notes
+
+
+def colleagues(actor: User) -> Sequence[User]:
+    """Other counsellors a handover may go to."""
+    from app.accounts.models import UserRole
+
+    return db.session.scalars(select(User).join(UserRole).where(
+        UserRole.role == Role.COUNSELLOR.value, User.id != actor.id).order_by(User.id)).all()
+
+
+def request_handover(actor: User, uid: str, to_id: int) -> NoteHandover:
+    """Ask the worker of a booking to let ``to_id`` read the actor's notes on them."""
+    booking = own_booking(actor, uid)
+    target = db.session.get(User, to_id)
+    if target is None or target.id == actor.id or not target.has_role(Role.COUNSELLOR):
+        raise CounsellingError(_l("Choose another counsellor."))
+    handover = NoteHandover(worker_id=booking.user_id, from_id=actor.id, to_id=target.id)
+    db.session.add(handover)
+    audit.record(actor, "note.handover_requested", booking, {"to": target.uid})
+    db.session.commit()
+    return handover
+
+
+def pending_handovers(worker: User) -> Sequence[NoteHandover]:
+    """Handover requests waiting for the worker's answer."""
+    return db.session.scalars(select(NoteHandover).where(
+        NoteHandover.worker_id == worker.id, NoteHandover.agreed_at.is_(None),
+        NoteHandover.declined_at.is_(None)).order_by(NoteHandover.id)).all()
+
+
+def answer_handover(worker: User, uid: str, agree: bool, now: datetime | None = None) -> None:
+    """The worker agrees or declines; only their own, unanswered requests."""
+    now = now or utcnow()
+    handover = db.session.scalar(select(NoteHandover).where(NoteHandover.uid == uid))
+    if handover is None or handover.worker_id != worker.id:
+        raise NotFoundError(uid)
+    column = "agreed_at" if agree else "declined_at"
+    changed = db.session.execute(
+        update(NoteHandover).where(NoteHandover.id == handover.id,
+                                   NoteHandover.agreed_at.is_(None),
+                                   NoteHandover.declined_at.is_(None))
+        .values({column: now}).execution_options(synchronize_session=False)).rowcount
+    if changed:
+        audit.record(worker, "note.handover_agreed" if agree else "note.handover_declined",
+                     f"note_handovers:{handover.uid}")
+    db.session.commit()
 

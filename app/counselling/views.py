@@ -130,7 +130,31 @@ def notes(uid: str) -> str | Response:
     except counselling.CounsellingError as exc:
         form.body.errors = [str(exc.message)]
         found = counselling.read_notes(current_user, uid)
-    return render_template("counselling/notes.html", booking=booking, notes=found, form=form)
+    return render_template("counselling/notes.html", booking=booking, notes=found, form=form,
+                           colleagues=counselling.colleagues(current_user),
+                           action_form=ActionForm())
+
+
+@bp.route("/bookings/<uid>/handover", methods=["POST"])
+@counsellor_only
+def handover(uid: str) -> Response:
+    """Ask the worker to let a colleague read my notes on them."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        to_id = int(request.form.get("to", ""))
+    except ValueError:
+        to_id = 0
+    try:
+        counselling.request_handover(current_user, uid, to_id)
+    except NotFoundError:
+        abort(404)
+    except counselling.CounsellingError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+    else:
+        flash(_("Asked. The notes are shared only if the person agrees."), "success")
+    return redirect(url_for("counselling.notes", uid=uid))
 
 
 def _availability_form() -> AvailabilityForm:

@@ -1,4 +1,4 @@
-"""booking: availability, sessions, bookings, waitlist, session notes
+"""booking: availability, sessions, bookings, waitlist, session notes and their handover
 
 Revision ID: 0003_booking
 Revises: 0002_outbox_staff
@@ -155,6 +155,26 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_session_notes_booking_id'), ['booking_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_session_notes_worker_id'), ['worker_id'], unique=False)
 
+    op.create_table('note_handovers',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('uid', sa.String(length=32), nullable=False),
+    sa.Column('worker_id', sa.Integer(), nullable=False),
+    sa.Column('from_id', sa.Integer(), nullable=False),
+    sa.Column('to_id', sa.Integer(), nullable=False),
+    sa.Column('requested_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('agreed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('declined_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['from_id'], ['users.id'], name=op.f('fk_note_handovers_from_id_users')),
+    sa.ForeignKeyConstraint(['to_id'], ['users.id'], name=op.f('fk_note_handovers_to_id_users')),
+    sa.ForeignKeyConstraint(['worker_id'], ['users.id'], name=op.f('fk_note_handovers_worker_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_note_handovers')),
+    sa.UniqueConstraint('uid', name=op.f('uq_note_handovers_uid'))
+    )
+    with op.batch_alter_table('note_handovers', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_note_handovers_from_id'), ['from_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_note_handovers_to_id'), ['to_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_note_handovers_worker_id'), ['worker_id'], unique=False)
+
     if op.get_bind().dialect.name == "postgresql":
         op.execute("CREATE EXTENSION IF NOT EXISTS btree_gist")
         op.execute(EXCLUSION)
@@ -164,6 +184,12 @@ def upgrade():
 def downgrade():
     if op.get_bind().dialect.name == "postgresql":
         op.execute("ALTER TABLE sessions DROP CONSTRAINT IF EXISTS ex_sessions_counsellor_overlap")
+    with op.batch_alter_table('note_handovers', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_note_handovers_worker_id'))
+        batch_op.drop_index(batch_op.f('ix_note_handovers_to_id'))
+        batch_op.drop_index(batch_op.f('ix_note_handovers_from_id'))
+
+    op.drop_table('note_handovers')
     with op.batch_alter_table('session_notes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_session_notes_worker_id'))
         batch_op.drop_index(batch_op.f('ix_session_notes_booking_id'))

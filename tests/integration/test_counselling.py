@@ -122,3 +122,33 @@ def test_weekly_hours_make_sessions(signed_in, counsellor, setup):
         "centre": setup["centre"].id, "service": setup["service"].id, "weekday": 0,
         "start": "11:00", "end": "09:00", "valid_from": monday.isoformat()})
     assert response.status_code == 200
+
+
+def test_notes_pass_to_a_colleague_only_after_the_worker_agrees(signed_in, counsellor, make_user,
+                                                                setup):
+    from app.booking.bookings import NotFoundError
+    from app.counselling import services as counselling
+
+    colleague = make_user("counsellor", name="新老师")
+    later = make_session(setup["centre"], setup["service"], colleague,
+                         starts_in=timedelta(days=6))
+    person = setup["person"]
+    second = bookings.book(person, later.id)
+    counselling.add_note(counsellor, setup["booking"].uid, "第一次谈话:工作压力")
+    assert counselling.read_notes(colleague, second.uid) == []
+
+    counselling.request_handover(counsellor, setup["booking"].uid, colleague.id)
+    assert counselling.read_notes(colleague, second.uid) == []  # asked, not yet agreed
+    handover = counselling.pending_handovers(person)[0]
+    with pytest.raises(NotFoundError):  # nobody else can answer for the worker
+        counselling.answer_handover(make_user(), handover.uid, agree=True)
+
+    # the worker agrees on their bookings page
+    client = signed_in(person)
+    page = page_text(client.get("/bookings"))
+    assert handover.uid in page
+    response = submit(client, f"/bookings/handovers/{handover.uid}/agree", {},
+                      form_url="/bookings")
+    assert response.status_code == 302
+    notes = counselling.read_notes(colleague, second.uid)
+    assert [n.body for n in notes] == ["第一次谈话:工作压力"]

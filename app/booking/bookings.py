@@ -451,6 +451,12 @@ def my_bookings(user: User) -> list[Booking]:
         .order_by(Session.starts_at.desc())).all())
 
 
+def late_cancellations(user: User) -> int:
+    """How many times the person cancelled inside a cancellation window."""
+    return db.session.scalar(select(func.count(Booking.id)).where(
+        Booking.user_id == user.id, Booking.status == BookingStatus.LATE_CANCELLED.value)) or 0
+
+
 def my_waitlist(user: User) -> list[WaitlistEntry]:
     """The person's open waitlist places."""
     return list(db.session.scalars(

@@ -127,7 +127,8 @@ def mine() -> str:
 
     return render_template("booking/mine.html", bookings=bookings.my_bookings(current_user),
                            waiting=bookings.my_waitlist(current_user), now=utcnow(),
-                           handovers=pending_handovers(current_user), form=ActionForm())
+                           handovers=pending_handovers(current_user), form=ActionForm(),
+                           late=bookings.late_cancellations(current_user))
 
 
 @bp.route("/bookings/handovers/<uid>/<answer>", methods=["POST"])

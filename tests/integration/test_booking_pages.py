@@ -146,3 +146,39 @@ def test_booking_needs_sign_in(client, network):
     response = client.post(url + "/book")
     assert response.status_code in (302, 400)
     assert db.session.scalar(select(func.count(Booking.id))) == 0
+
+
+@pytest.mark.parametrize(("starts_in", "message"), [
+    (timedelta(hours=-2), "这个场次已经开始。"),
+    (timedelta(hours=1), "活动开始前 2 小时停止预约。"),
+    (timedelta(days=45), "可提前 30 天预约"),
+])
+def test_unbookable_times_get_a_translated_message(signed_in, worker, counsellor, starts_in,
+                                                   message):
+    service = make_service()
+    centre = make_centre(services=[service])
+    session = make_session(centre, service, counsellor, starts_in=starts_in)
+    client = signed_in(worker)
+    from tests.helpers import csrf_token
+
+    token = csrf_token(text(client.get("/booking")))
+    response = client.post(f"/booking/sessions/{session.id}/book", data={"csrf_token": token})
+    assert response.status_code == 302
+    assert message in text(client.get("/bookings"))
+    assert db.session.scalar(select(func.count(Booking.id))) == 0
+    db.session.expire_all()
+    assert db.session.get(Session, session.id).booked == 0
+
+
+def test_late_cancellation_is_shown_and_counted(signed_in, worker, counsellor):
+    service = make_service()
+    centre = make_centre(services=[service])
+    soon = make_session(centre, service, counsellor, starts_in=timedelta(hours=5))
+    booking = bookings.book(worker, soon.id)
+    client = signed_in(worker)
+    url = f"/bookings/{booking.uid}"
+    assert "逾期取消" in text(client.get(url))
+    submit(client, url + "/cancel", {}, form_url=url)
+    page = text(client.get("/bookings?lang=en"))
+    assert "Cancelled late" in page
+    assert "Late cancellations so far: 1" in page

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app import audit
@@ -167,18 +167,3 @@ def schedule_session(actor: User, *, centre: Centre, service: Service, counsello
                  {"centre": centre.code, "service": service.code})
     return session
 
-
-def sessions_between(start: datetime, end: datetime, *, centre: Centre | None = None,
-                     service: Service | None = None,
-                     counsellor: User | None = None) -> Sequence[Session]:
-    """Scheduled sessions starting in [start, end), soonest first."""
-    query = select(Session).where(Session.starts_at >= start, Session.starts_at < end)
-    if centre is not None:
-        query = query.where(Session.centre_id == centre.id)
-    if service is not None:
-        query = query.where(Session.service_id == service.id)
-    if counsellor is not None:
-        query = query.where(Session.counsellor_id == counsellor.id)
-    else:
-        query = query.where(or_(Session.status == SessionStatus.SCHEDULED.value))
-    return db.session.scalars(query.order_by(Session.starts_at, Session.id)).all()

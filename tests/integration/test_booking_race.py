@@ -174,3 +174,24 @@ def test_limit_holds_under_a_race(app, counsellor, make_user):
     outcomes = _race(app, [_book(user, s.id) for s in sessions])
     assert outcomes.count("booked") == 3, outcomes
     assert db.session.scalar(select(func.count(Booking.id))) == 3
+
+
+def test_accepting_an_offer_twice_at_once_gives_one_booking(app, counsellor, make_user):
+    service = make_service(capacity=1)
+    centre = make_centre(services=[service])
+    session = make_session(centre, service, counsellor)
+    holder = make_user()
+    booking = bookings.book(holder, session.id)
+    waiting = make_user()
+    entry = bookings.join_waitlist(waiting, session.id)
+    bookings.cancel(holder, booking.uid)
+    user_id, entry_uid = waiting.id, entry.uid
+
+    def accept() -> str:
+        bookings.accept_offer(db.session.get(User, user_id), entry_uid)
+        return "booked"
+
+    outcomes = _race(app, [accept] * 6)
+    assert outcomes.count("booked") == 1, outcomes
+    assert _active(session.id) == [user_id]
+    assert db.session.get(Session, session.id).booked == 1

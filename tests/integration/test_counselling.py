@@ -152,3 +152,24 @@ def test_notes_pass_to_a_colleague_only_after_the_worker_agrees(signed_in, couns
     assert response.status_code == 302
     notes = counselling.read_notes(colleague, second.uid)
     assert [n.body for n in notes] == ["第一次谈话:工作压力"]
+
+
+def test_no_show_and_refusals(signed_in, counsellor, make_user, setup):
+    from app.counselling import services as counselling
+
+    booking = setup["booking"]
+    start = setup["session"].starts_at
+    with pytest.raises(counselling.CounsellingError):  # too early to record attendance
+        counselling.set_status(counsellor, booking.uid, "no_show")
+    counselling.set_status(counsellor, booking.uid, "no_show", now=start + timedelta(minutes=20))
+    with pytest.raises(counselling.CounsellingError):  # already decided
+        counselling.set_status(counsellor, booking.uid, "attended",
+                               now=start + timedelta(minutes=30))
+    db.session.expire_all()
+    assert db.session.get(Booking, booking.id).status == "no_show"
+    client = signed_in(make_user("counsellor"))
+    from tests.helpers import csrf_token
+
+    token = csrf_token(page_text(client.get("/counselling/availability")))
+    assert client.post(f"/counselling/bookings/{booking.uid}/confirm",
+                       data={"csrf_token": token}).status_code == 404

@@ -40,3 +40,13 @@ class NoteForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """A button: only the CSRF token."""
+
+
+class ExtraHoursForm(FlaskForm):
+    """One-off extra hours at a centre (e.g. an evening clinic)."""
+
+    centre = SelectField(_l("Centre"), coerce=int, validators=[InputRequired()])
+    service = SelectField(_l("Service"), coerce=int, validators=[InputRequired()])
+    day = DateField(_l("Date"), validators=[DataRequired()])
+    start = TimeField(_l("From"), validators=[DataRequired()])
+    end = TimeField(_l("Until"), validators=[DataRequired()])

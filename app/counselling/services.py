@@ -187,6 +187,25 @@ def add_leave(actor: User, starts_at: datetime, ends_at: datetime) -> Availabili
     return leave
 
 
+def add_extra_hours(actor: User, *, centre: Centre, service: Service, starts_at: datetime,
+                    ends_at: datetime) -> AvailabilityException:
+    """One-off extra hours at a centre the actor works at; their sessions open at once."""
+    if actor not in centre.staff:
+        raise SchedulingError(_l("You do not work at this centre."))
+    if service not in centre.services:
+        raise SchedulingError(_l("This centre does not offer this service."))
+    if starts_at >= ends_at:
+        raise SchedulingError(_l("The end time must be after the start time."))
+    extra = AvailabilityException(counsellor_id=actor.id, kind="extra", centre_id=centre.id,
+                                  service_id=service.id, starts_at=starts_at, ends_at=ends_at)
+    db.session.add(extra)
+    db.session.flush()
+    generate_sessions(starts_at.astimezone(local_zone()).date(), 1, actor)
+    audit.record(actor, "availability.extra", None)
+    db.session.commit()
+    return extra
+
+
 def add_note(author: User, uid: str, body: str) -> SessionNote:
     """Write a note on a booking in the author's session, sealed under the worker's key."""
     booking = own_booking(author, uid)

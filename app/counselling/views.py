@@ -16,7 +16,14 @@ from app.booking.models import Availability
 from app.booking.scheduling import SchedulingError, local_zone
 from app.counselling import bp
 from app.counselling import services as counselling
-from app.counselling.forms import WEEKDAYS, ActionForm, AvailabilityForm, LeaveForm, NoteForm
+from app.counselling.forms import (
+    WEEKDAYS,
+    ActionForm,
+    AvailabilityForm,
+    ExtraHoursForm,
+    LeaveForm,
+    NoteForm,
+)
 from app.extensions import db
 from app.security.access import roles_required
 from app.types import utcnow
@@ -157,8 +164,8 @@ def handover(uid: str) -> Response:
     return redirect(url_for("counselling.notes", uid=uid))
 
 
-def _availability_form() -> AvailabilityForm:
-    form = AvailabilityForm()
+def _availability_form(form_class: type = AvailabilityForm, **kwargs: str):
+    form = form_class(**kwargs)
     centres = list(current_user_centres())
     lang = "en" if _en() else "zh_CN"
     form.centre.choices = [SelectChoice(str(c.id), c.localised("name", lang)) for c in centres]
@@ -212,7 +219,33 @@ def availability() -> str | Response:
         Availability.counsellor_id == current_user.id).order_by(
         Availability.weekday, Availability.start_time)).all()
     return render_template("counselling/availability.html", form=form, leave=leave,
-                           rules=rules, action_form=ActionForm())
+                           rules=rules, action_form=ActionForm(),
+                           extra=_availability_form(ExtraHoursForm, prefix="extra"))
+
+
+@bp.route("/availability/extra", methods=["POST"])
+@counsellor_only
+def add_extra() -> Response:
+    """One-off extra hours: their sessions open for booking at once."""
+    from app.booking.models import Centre, Service
+
+    extra = _availability_form(ExtraHoursForm, prefix="extra")
+    if not extra.validate_on_submit():
+        flash(_("Please check the highlighted fields."), "error")
+        return redirect(url_for("counselling.availability"))
+    zone = local_zone()
+    try:
+        counselling.add_extra_hours(
+            current_user, centre=db.session.get(Centre, extra.centre.data),
+            service=db.session.get(Service, extra.service.data),
+            starts_at=datetime.combine(extra.day.data, extra.start.data, zone),
+            ends_at=datetime.combine(extra.day.data, extra.end.data, zone))
+    except SchedulingError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+    else:
+        flash(_("Extra hours saved; the sessions are open for booking."), "success")
+    return redirect(url_for("counselling.availability"))
 
 
 @bp.route("/availability/<int:rule_id>/remove", methods=["POST"])

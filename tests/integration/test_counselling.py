@@ -173,3 +173,21 @@ def test_no_show_and_refusals(signed_in, counsellor, make_user, setup):
     token = csrf_token(page_text(client.get("/counselling/availability")))
     assert client.post(f"/counselling/bookings/{booking.uid}/confirm",
                        data={"csrf_token": token}).status_code == 404
+
+
+def test_extra_hours_and_leave_from_the_availability_page(signed_in, counsellor, setup):
+    client = signed_in(counsellor)
+    day = (date.today() + timedelta(days=10)).isoformat()
+    response = submit(client, "/counselling/availability/extra", {
+        "extra-centre": setup["centre"].id, "extra-service": setup["service"].id,
+        "extra-day": day, "extra-start": "19:00", "extra-end": "21:30"},
+        form_url="/counselling/availability")
+    assert response.status_code == 302
+    extra = db.session.scalars(select(Session).where(Session.generated.is_(True))).all()
+    assert len(extra) == 2  # 60 minutes + 10 minutes break, twice
+    submit(client, "/counselling/availability/leave", {"leave-first_day": day,
+                                                       "leave-last_day": day},
+           form_url="/counselling/availability")
+    db.session.expire_all()
+    assert {s.status for s in db.session.scalars(select(Session).where(
+        Session.generated.is_(True)))} == {"cancelled"}

@@ -38,6 +38,21 @@ def _parse_day(value: str | None, today: date) -> date:
     return day if today <= day < today + timedelta(days=BROWSE_DAYS) else today
 
 
+def _first_day(now: datetime, today: date, centre_id: int | None,
+               service_id: int | None) -> date:
+    """The local date of the next bookable session matching the filters, else today."""
+    query = select(Session.starts_at).where(
+        Session.status == SessionStatus.SCHEDULED.value, Session.starts_at > now,
+        Session.booked < Session.capacity,
+        Session.starts_at < now + timedelta(days=BROWSE_DAYS - 1))
+    if centre_id:
+        query = query.where(Session.centre_id == centre_id)
+    if service_id:
+        query = query.where(Session.service_id == service_id)
+    first = db.session.scalar(query.order_by(Session.starts_at).limit(1))
+    return first.astimezone(local_zone()).date() if first else today
+
+
 @bp.route("/booking")
 @public
 def browse() -> str:
@@ -45,10 +60,14 @@ def browse() -> str:
     zone = local_zone()
     now = utcnow()
     today = now.astimezone(zone).date()
-    day = _parse_day(request.args.get("day"), today)
     centres, services = active_centres(), active_services()
     centre = next((c for c in centres if c.code == request.args.get("centre")), None)
     service = next((s for s in services if s.code == request.args.get("service")), None)
+    if "day" in request.args:
+        day = _parse_day(request.args.get("day"), today)
+    else:  # open on the first day that has something to book
+        day = _first_day(now, today, centre.id if centre else None,
+                         service.id if service else None)
     start = max(datetime.combine(day, time(0), zone).astimezone(UTC), now)
     end = datetime.combine(day + timedelta(days=1), time(0), zone).astimezone(UTC)
     query = (select(Session).where(Session.status == SessionStatus.SCHEDULED.value,

@@ -182,3 +182,8 @@ def test_late_cancellation_is_shown_and_counted(signed_in, worker, counsellor):
     page = text(client.get("/bookings?lang=en"))
     assert "Cancelled late" in page
     assert "Late cancellations so far: 1" in page
+
+
+def test_browse_opens_on_the_first_day_with_sessions(client, network):
+    page = text(client.get("/booking?service=group-stress&centre=dehua"))
+    assert f"/booking/sessions/{network['county'].id}" in page

@@ -75,6 +75,7 @@ def _import_models() -> None:
     import app.accounts.models
     import app.audit.models
     import app.booking.models
+    import app.counselling.models
     import app.notifications.models
     import app.security.models  # noqa: F401
 
@@ -97,11 +98,15 @@ def register_blueprints(app: Flask) -> None:
     """One blueprint per domain package."""
     from app.accounts import bp as accounts_bp
     from app.admin import bp as admin_bp
+    from app.booking import bp as booking_bp
+    from app.counselling import bp as counselling_bp
     from app.main import bp as main_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(booking_bp)
+    app.register_blueprint(counselling_bp)
 
 
 def register_cli(app: Flask) -> None:

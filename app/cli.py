@@ -9,9 +9,10 @@ def register(app: Flask) -> None:
     """Attach the command groups."""
     from app.accounts.cli import users
     from app.audit.cli import audit_cli
+    from app.booking.cli import reminders, sessions
     from app.notifications.cli import outbox
     from app.security.cli import keys
     from app.seed import seed_demo
 
-    for command in (users, keys, audit_cli, outbox, seed_demo):
+    for command in (users, keys, audit_cli, outbox, seed_demo, reminders, sessions):
         app.cli.add_command(command)

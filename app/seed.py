@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from app.accounts import services as accounts
 from app.accounts.models import Role
+from app.booking.demo import seed_schedules
 from app.booking.models import Centre, CentreKind, Service, ServiceKind
 from app.extensions import db
 
@@ -103,6 +104,7 @@ DEMO_USERS = [
 def seed() -> dict[str, int]:
     """Create whatever of the demo network is missing; returns counts of what was created."""
     created = {"centres": 0, "services": 0, "users": 0}
+    people = {}
     services = {}
     for spec in SERVICES:
         service = db.session.scalar(select(Service).where(Service.code == spec["code"]))
@@ -134,10 +136,12 @@ def seed() -> dict[str, int]:
                 user = accounts.create_staff(email=demo.login, password=DEMO_PASSWORD,
                                              roles=demo.roles, name=demo.name)
             created["users"] += 1
+        people[demo.login] = user
         for code in demo.centres:
             if user not in centres[code].staff:
                 centres[code].staff.append(user)
     db.session.commit()
+    created.update(seed_schedules(people, centres))
     return created
 
 

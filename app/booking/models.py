@@ -3,14 +3,27 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime, time
 
-from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    Time,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
 from app.extensions import db
-from app.types import UTCDateTime, utcnow
+from app.types import UTCDateTime, new_uid, utcnow
 
 
 class CentreKind(enum.StrEnum):
@@ -121,3 +134,187 @@ class Service(db.Model):
     def localised(self, field: str, locale: str) -> str:
         """``name`` or ``description`` in the reader's language."""
         return getattr(self, f"{field}_{'en' if locale.startswith('en') else 'zh'}")
+
+
+class SessionStatus(enum.StrEnum):
+    """A session runs as scheduled or was called off by staff."""
+
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+
+
+class BookingStatus(enum.StrEnum):
+    """Where a booking stands; the first four hold a seat."""
+
+    REQUESTED = "requested"
+    CONFIRMED = "confirmed"
+    CHECKED_IN = "checked_in"
+    ATTENDED = "attended"
+    NO_SHOW = "no_show"
+    CANCELLED = "cancelled"
+    LATE_CANCELLED = "late_cancelled"
+
+
+# Statuses in which a booking holds its seat (and counts as the person's one booking).
+ACTIVE_BOOKING = (BookingStatus.REQUESTED, BookingStatus.CONFIRMED, BookingStatus.CHECKED_IN,
+                  BookingStatus.ATTENDED, BookingStatus.NO_SHOW)
+_ACTIVE_SQL = "status IN (" + ", ".join(f"'{s.value}'" for s in ACTIVE_BOOKING) + ")"
+
+
+class WaitStatus(enum.StrEnum):
+    """A waitlist place: waiting, holding an offer, or finished."""
+
+    WAITING = "waiting"
+    OFFERED = "offered"
+    ACCEPTED = "accepted"
+    EXPIRED = "expired"
+    LEFT = "left"
+
+
+class Availability(db.Model):
+    """A counsellor's weekly hours at one centre for one service, in Shanghai local time."""
+
+    __tablename__ = "availability"
+    __table_args__ = (
+        CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday_valid"),
+        CheckConstraint("start_time < end_time", name="times_ordered"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    counsellor_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                               index=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id", ondelete="CASCADE"),
+                                           index=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"))
+    weekday: Mapped[int] = mapped_column(Integer)  # Monday is 0, as in date.weekday()
+    start_time: Mapped[time] = mapped_column(Time)
+    end_time: Mapped[time] = mapped_column(Time)
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+    room: Mapped[str] = mapped_column(String(60), default="")
+
+    counsellor: Mapped[User] = relationship()
+    centre: Mapped[Centre] = relationship()
+    service: Mapped[Service] = relationship()
+
+
+class AvailabilityException(db.Model):
+    """Leave or a holiday (no sessions then), or one-off extra hours at a centre."""
+
+    __tablename__ = "availability_exceptions"
+    __table_args__ = (
+        CheckConstraint("kind IN ('leave', 'extra')", name="kind_known"),
+        CheckConstraint("starts_at < ends_at", name="times_ordered"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    counsellor_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                               index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    centre_id: Mapped[int | None] = mapped_column(ForeignKey("centres.id", ondelete="CASCADE"))
+    service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id",
+                                                              ondelete="CASCADE"))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    centre: Mapped[Centre | None] = relationship()
+    service: Mapped[Service | None] = relationship()
+
+
+class Session(db.Model):
+    """One bookable occurrence. ``booked`` counts held seats; the database keeps it in range.
+
+    On PostgreSQL the migration adds an exclusion constraint so that one counsellor's
+    scheduled sessions never overlap (Alembic does not compare it; see 0003_booking).
+    """
+
+    __tablename__ = "sessions"
+    __table_args__ = (
+        CheckConstraint("booked >= 0 AND booked <= capacity", name="booked_in_range"),
+        CheckConstraint("capacity > 0", name="capacity_positive"),
+        CheckConstraint("starts_at < ends_at", name="times_ordered"),
+        CheckConstraint("status IN ('scheduled', 'cancelled')", name="status_known"),
+        Index("ix_sessions_centre_start", "centre_id", "starts_at"),
+        Index("ix_sessions_counsellor_start", "counsellor_id", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), index=True)
+    counsellor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    room: Mapped[str] = mapped_column(String(60), default="")
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    capacity: Mapped[int] = mapped_column(Integer)
+    booked: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(12), default=SessionStatus.SCHEDULED.value)
+    generated: Mapped[bool] = mapped_column(Boolean, default=False)  # from availability
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    centre: Mapped[Centre] = relationship()
+    service: Mapped[Service] = relationship()
+    counsellor: Mapped[User] = relationship()
+
+    @property
+    def free(self) -> int:
+        """Seats nobody holds."""
+        return max(self.capacity - self.booked, 0)
+
+
+class Booking(db.Model):
+    """A person's place in a session. Pages address it by ``uid``, never the sequential id.
+
+    The partial unique index lets a person hold one active booking per session while
+    keeping any number of cancelled ones (it works on SQLite and PostgreSQL alike).
+    """
+
+    __tablename__ = "bookings"
+    __table_args__ = (
+        CheckConstraint("status IN ('requested', 'confirmed', 'checked_in', 'attended', "
+                        "'no_show', 'cancelled', 'late_cancelled')", name="status_known"),
+        Index("uq_bookings_active_person_session", "session_id", "user_id", unique=True,
+              sqlite_where=text(_ACTIVE_SQL), postgresql_where=text(_ACTIVE_SQL)),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(String(32), unique=True, default=new_uid)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    session: Mapped[Session] = relationship()
+    user: Mapped[User] = relationship()
+
+    @property
+    def active(self) -> bool:
+        """True while the booking holds a seat."""
+        return self.status in ACTIVE_BOOKING
+
+
+class WaitlistEntry(db.Model):
+    """A person waiting for a seat in a full session; an offer holds a seat until it expires."""
+
+    __tablename__ = "waitlist_entries"
+    __table_args__ = (
+        CheckConstraint("status IN ('waiting', 'offered', 'accepted', 'expired', 'left')",
+                        name="status_known"),
+        Index("uq_waitlist_open_person_session", "session_id", "user_id", unique=True,
+              sqlite_where=text("status IN ('waiting', 'offered')"),
+              postgresql_where=text("status IN ('waiting', 'offered')")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(String(32), unique=True, default=new_uid)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(10), default=WaitStatus.WAITING.value)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    offered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    offer_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    session: Mapped[Session] = relationship()
+    user: Mapped[User] = relationship()

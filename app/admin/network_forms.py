@@ -1,0 +1,104 @@
+"""Admin forms for the "1+N" network: centres, services, scheduled sessions."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from app.accounts.forms import REQUIRED
+
+CODE = Regexp(r"^[a-z0-9-]{2,40}$", message=_l("Lower-case letters, digits and hyphens."))
+SERVICE_KINDS = [
+    SelectChoice("individual", _l("Individual counselling")),
+    SelectChoice("group", _l("Group stress relief")),
+    SelectChoice("relaxation", _l("Relaxation training")),
+    SelectChoice("assessment", _l("Assessment and career evaluation")),
+    SelectChoice("lecture", _l("Public lecture")),
+]
+
+
+def _checkboxes(label: object) -> SelectMultipleField:
+    return SelectMultipleField(label, coerce=int, choices=[], validate_choice=True,
+                               option_widget=CheckboxInput(), widget=ListWidget(prefix_label=False))
+
+
+class CentreForm(FlaskForm):
+    """A centre: the hub or a county centre under it."""
+
+    code = StringField(_l("Code"), validators=[DataRequired(REQUIRED), CODE])
+    parent = SelectField(_l("Part of"), coerce=int, choices=[], validators=[InputRequired()])
+    name_zh = StringField(_l("Name (Chinese)"), validators=[DataRequired(REQUIRED),
+                                                           Length(max=120)])
+    name_en = StringField(_l("Name (English)"), validators=[DataRequired(REQUIRED),
+                                                           Length(max=160)])
+    region_zh = StringField(_l("Region (Chinese)"), validators=[DataRequired(REQUIRED),
+                                                               Length(max=40)])
+    region_en = StringField(_l("Region (English)"), validators=[DataRequired(REQUIRED),
+                                                               Length(max=60)])
+    address_zh = StringField(_l("Address (Chinese)"), validators=[DataRequired(REQUIRED),
+                                                                 Length(max=200)])
+    address_en = StringField(_l("Address (English)"), validators=[DataRequired(REQUIRED),
+                                                                 Length(max=240)])
+    phone = StringField(_l("Phone"), validators=[DataRequired(REQUIRED), Length(max=40)])
+    hours_zh = StringField(_l("Opening hours (Chinese)"), validators=[DataRequired(REQUIRED),
+                                                                     Length(max=200)])
+    hours_en = StringField(_l("Opening hours (English)"), validators=[DataRequired(REQUIRED),
+                                                                     Length(max=200)])
+    directions_zh = TextAreaField(_l("How to get there (Chinese)"), validators=[Optional()])
+    directions_en = TextAreaField(_l("How to get there (English)"), validators=[Optional()])
+    active = BooleanField(_l("Open for booking"), default=True)
+    services = _checkboxes(_l("Services offered"))
+    staff = _checkboxes(_l("Staff working here"))
+
+
+class ServiceForm(FlaskForm):
+    """A service and its booking rules."""
+
+    code = StringField(_l("Code"), validators=[DataRequired(REQUIRED), CODE])
+    kind = SelectField(_l("Kind"), choices=SERVICE_KINDS, validators=[InputRequired()])
+    name_zh = StringField(_l("Name (Chinese)"), validators=[DataRequired(REQUIRED),
+                                                           Length(max=120)])
+    name_en = StringField(_l("Name (English)"), validators=[DataRequired(REQUIRED),
+                                                           Length(max=160)])
+    description_zh = TextAreaField(_l("Description (Chinese)"), validators=[Optional()])
+    description_en = TextAreaField(_l("Description (English)"), validators=[Optional()])
+    duration_minutes = IntegerField(_l("Duration (minutes)"),
+                                    validators=[InputRequired(), NumberRange(5, 480)])
+    capacity = IntegerField(_l("Seats"), validators=[InputRequired(), NumberRange(1, 500)])
+    requires_confirmation = BooleanField(_l("A counsellor confirms each request"))
+    cancellation_window_hours = IntegerField(_l("Free cancellation until (hours before)"),
+                                             default=24,
+                                             validators=[InputRequired(), NumberRange(0, 336)])
+    min_notice_hours = IntegerField(_l("Minimum notice (hours)"), default=2,
+                                    validators=[InputRequired(), NumberRange(0, 336)])
+    horizon_days = IntegerField(_l("Bookable ahead (days)"), default=30,
+                                validators=[InputRequired(), NumberRange(1, 365)])
+    buffer_minutes = IntegerField(_l("Break between sessions (minutes)"), default=10,
+                                  validators=[InputRequired(), NumberRange(0, 120)])
+    active = BooleanField(_l("Open for booking"), default=True)
+
+
+class ScheduleForm(FlaskForm):
+    """One staff-scheduled session, e.g. a group, with its room and seats."""
+
+    centre = SelectField(_l("Centre"), coerce=int, choices=[], validators=[InputRequired()])
+    service = SelectField(_l("Service"), coerce=int, choices=[], validators=[InputRequired()])
+    counsellor = SelectField(_l("Counsellor"), coerce=int, choices=[],
+                             validators=[InputRequired()])
+    day = DateField(_l("Date"), validators=[DataRequired(REQUIRED)])
+    start = TimeField(_l("Start time"), validators=[DataRequired(REQUIRED)])
+    room = StringField(_l("Room"), validators=[Optional(), Length(max=60)])
+    capacity = IntegerField(_l("Seats"), validators=[Optional(), NumberRange(1, 500)])

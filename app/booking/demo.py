@@ -1,0 +1,73 @@
+"""Demo schedules for ``flask seed-demo``: weekly hours of the demo counsellors and a few
+group sessions in the coming week at every demo centre. Idempotent."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import select
+
+from app.accounts.models import User
+from app.booking.models import Availability, Centre, Service, Session
+from app.booking.scheduling import add_unless_busy, generate_sessions, local_zone
+from app.extensions import db
+from app.types import utcnow
+
+# (counsellor login, centre code, service code, weekdays, start, end, room)
+WEEKLY = [
+    ("counsellor1@example.com", "qz-hub", "counselling", (0, 2, 4), time(9), time(12), "301"),
+    ("counsellor1@example.com", "dehua", "counselling", (1, 3), time(14, 30), time(17, 30),
+     "201"),
+    ("counsellor2@example.com", "anxi", "counselling", (0, 1, 2, 3, 4), time(9), time(12),
+     "102"),
+    ("counsellor2@example.com", "qz-hub", "assessment", (1, 3), time(14, 30), time(17, 30),
+     "305"),
+    ("counsellor3@example.com", "yongchun", "counselling", (2, 3, 4, 5, 6), time(9), time(12),
+     "402"),
+]
+
+# (counsellor login, centre code, service code, weekday, start, room, capacity)
+GROUPS = [
+    ("counsellor1@example.com", "qz-hub", "group-stress", 5, time(9, 30), "多功能厅", 12),
+    ("counsellor2@example.com", "qz-hub", "lecture", 2, time(19), "报告厅", 60),
+    ("counsellor1@example.com", "dehua", "relaxation", 3, time(9, 30), "放松室", 8),
+    ("counsellor2@example.com", "anxi", "group-stress", 4, time(14, 30), "活动室", 12),
+    ("counsellor3@example.com", "yongchun", "relaxation", 5, time(14, 30), "放松室", 8),
+    ("counsellor3@example.com", "yongchun", "lecture", 6, time(14, 30), "四楼大厅", 40),
+]
+
+
+def _next(weekday: int, after: date) -> date:
+    return after + timedelta(days=(weekday - after.weekday()) % 7 or 7)
+
+
+def seed_schedules(users: dict[str, User], centres: dict[str, Centre]) -> dict[str, int]:
+    """Weekly hours, the coming two weeks of sessions, and group sessions next week."""
+    services = {s.code: s for s in db.session.scalars(select(Service))}
+    today = utcnow().astimezone(local_zone()).date()
+    made = {"availability": 0, "sessions": 0}
+    for login, centre, service, weekdays, start, end, room in WEEKLY:
+        for weekday in weekdays:
+            exists = db.session.scalar(select(Availability.id).where(
+                Availability.counsellor_id == users[login].id,
+                Availability.centre_id == centres[centre].id,
+                Availability.service_id == services[service].id,
+                Availability.weekday == weekday, Availability.start_time == start))
+            if exists is None:
+                db.session.add(Availability(
+                    counsellor_id=users[login].id, centre_id=centres[centre].id,
+                    service_id=services[service].id, weekday=weekday, start_time=start,
+                    end_time=end, valid_from=today, room=room))
+                made["availability"] += 1
+    db.session.flush()
+    zone = local_zone()
+    for login, centre, service, weekday, start, room, capacity in GROUPS:
+        starts_at = datetime.combine(_next(weekday, today), start, zone)
+        minutes = services[service].duration_minutes
+        made["sessions"] += add_unless_busy(Session(
+            centre_id=centres[centre].id, service_id=services[service].id,
+            counsellor_id=users[login].id, room=room, starts_at=starts_at,
+            ends_at=starts_at + timedelta(minutes=minutes), capacity=capacity, booked=0))
+    made["sessions"] += generate_sessions(today + timedelta(days=1), 14)
+    db.session.commit()
+    return made

@@ -1,0 +1,132 @@
+"""Emails about bookings, each with a calendar file, queued in the change's transaction.
+
+Texts are rendered in the person's language; times are shown in Asia/Shanghai and put
+in the ICS file in UTC. The calendar UID is stable per booking, so calendar apps update
+or remove the same event when a booking is changed or cancelled.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import force_locale, format_datetime
+from flask_babel import gettext as _
+from icalendar import Calendar, Event
+
+from app.booking.models import Booking, Session, WaitlistEntry
+from app.i18n import BABEL_CODES
+from app.notifications.services import Attachment, enqueue
+from app.types import utcnow
+
+REMINDER_BEFORE = timedelta(hours=24)
+
+
+def reminder_key(booking: Booking) -> str:
+    """The outbox dedupe key of the booking's reminder for its current session."""
+    return f"reminder:{booking.uid}:{booking.session_id}"
+
+
+def _locale(user) -> str:
+    return BABEL_CODES.get(user.locale or "zh_CN", "zh_Hans_CN")
+
+
+def _lang(user) -> str:
+    return "en" if (user.locale or "").startswith("en") else "zh_CN"
+
+
+def link(path: str) -> str:
+    """An absolute link to a page of the service."""
+    return current_app.config.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/") + path
+
+
+def ics(booking: Booking, *, cancel: bool = False) -> bytes:
+    """A one-event calendar: METHOD REQUEST for a booking, CANCEL when it is called off."""
+    session: Session = booking.session
+    lang = _lang(booking.user)
+    cal = Calendar()
+    cal.add("prodid", "-//Xinqing//booking//EN")
+    cal.add("version", "2.0")
+    cal.add("method", "CANCEL" if cancel else "REQUEST")
+    event = Event()
+    event.add("uid", f"{booking.uid}@xinqing")
+    event.add("dtstamp", utcnow())
+    event.add("dtstart", session.starts_at)
+    event.add("dtend", session.ends_at)
+    event.add("sequence", int(booking.changed_at.timestamp()) - int(booking.created_at.timestamp()))
+    event.add("summary", session.service.localised("name", lang))
+    event.add("location", session.centre.localised("address", lang))
+    event.add("url", link(f"/bookings/{booking.uid}"))
+    event.add("status", "CANCELLED" if cancel else "CONFIRMED")
+    cal.add_component(event)
+    return cal.to_ical()
+
+
+def _describe(booking: Booking) -> str:
+    session = booking.session
+    lang = _lang(booking.user)
+    return "\n".join([
+        session.service.localised("name", lang),
+        format_datetime(session.starts_at, "full"),
+        session.centre.localised("name", lang),
+        session.centre.localised("address", lang),
+        session.room or "",
+    ])
+
+
+def _links(booking: Booking) -> str:
+    return "\n".join([
+        _("See your booking: %(url)s", url=link(f"/bookings/{booking.uid}")),
+        _("Cancel or change it: %(url)s", url=link(f"/bookings/{booking.uid}#change")),
+    ])
+
+
+def booking_changed(booking: Booking, kind: str) -> None:
+    """Queue the email for a new, changed or cancelled booking (and its reminder)."""
+    user = booking.user
+    cancel = kind == "cancelled"
+    with force_locale(_locale(user)):
+        subject = {
+            "booked": _("Your booking at Xinqing"),
+            "changed": _("Your booking at Xinqing was changed"),
+            "cancelled": _("Your booking at Xinqing was cancelled"),
+        }[kind]
+        text = "\n\n".join([subject, _describe(booking), _links(booking)])
+        enqueue(user, f"booking.{kind}", subject=subject, text=text,
+                attachments=[Attachment("booking.ics", "text/calendar; method="
+                                        + ("CANCEL" if cancel else "REQUEST"),
+                                        ics(booking, cancel=cancel))])
+        if not cancel:
+            _queue_reminder(booking)
+
+
+def _queue_reminder(booking: Booking) -> None:
+    """The reminder, due 24 h before; removed again if the booking is cancelled or moved."""
+    session = booking.session
+    send_after = session.starts_at - REMINDER_BEFORE
+    if send_after <= utcnow():
+        return  # the booking email itself arrives within the day
+    subject = _("Reminder: your session at Xinqing tomorrow")
+    text = "\n\n".join([subject, _describe(booking), _links(booking)])
+    enqueue(booking.user, "booking.reminder", subject=subject, text=text,
+            attachments=[Attachment("booking.ics", "text/calendar; method=REQUEST",
+                                    ics(booking))],
+            send_after=send_after, dedupe_key=reminder_key(booking))
+
+
+def offer_made(entry: WaitlistEntry) -> None:
+    """Tell the first person waiting that a seat is held for them until the offer lapses."""
+    user = entry.user
+    session = entry.session
+    lang = _lang(user)
+    with force_locale(_locale(user)):
+        subject = _("A seat is free for you at Xinqing")
+        text = "\n\n".join([
+            subject,
+            session.service.localised("name", lang) + "\n" + format_datetime(session.starts_at,
+                                                                             "full"),
+            _("We hold the seat for you until %(time)s. Accept it here: %(url)s",
+              time=format_datetime(entry.offer_expires_at, "short"),
+              url=link(f"/bookings/waitlist/{entry.uid}")),
+        ])
+        enqueue(user, "waitlist.offer", subject=subject, text=text)

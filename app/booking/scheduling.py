@@ -1,0 +1,169 @@
+"""Turning counsellors' weekly hours into bookable sessions, and scheduling group sessions.
+
+A counsellor is never in two places at once: every new session is checked against their
+scheduled sessions here, and on PostgreSQL the exclusion constraint of migration
+0003_booking refuses an overlap that two concurrent writers both missed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app import audit
+from app.accounts.models import User
+from app.booking.models import (
+    Availability,
+    AvailabilityException,
+    Centre,
+    Service,
+    Session,
+    SessionStatus,
+)
+from app.extensions import db
+
+
+class SchedulingError(ValueError):
+    """A schedule change that cannot be made; ``message`` is translated for the reader."""
+
+    def __init__(self, message: object) -> None:
+        super().__init__(str(message))
+        self.message = message
+
+
+def local_zone() -> ZoneInfo:
+    """The zone people read times in (Asia/Shanghai)."""
+    return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
+
+
+def slot_times(day: date, start: time, end: time, duration: int, buffer: int,
+               zone: ZoneInfo) -> list[tuple[datetime, datetime]]:
+    """Back-to-back slots of ``duration`` minutes plus ``buffer`` within local hours, in UTC."""
+    slots = []
+    cursor = datetime.combine(day, start, zone)
+    close = datetime.combine(day, end, zone)
+    length = timedelta(minutes=duration)
+    while cursor + length <= close:
+        slots.append((cursor.astimezone(UTC), (cursor + length).astimezone(UTC)))
+        cursor += length + timedelta(minutes=buffer)
+    return slots
+
+
+def _overlaps(start: datetime, end: datetime, spans: Iterable[tuple[datetime, datetime]]) -> bool:
+    return any(start < span_end and span_start < end for span_start, span_end in spans)
+
+
+def counsellor_clash(counsellor_id: int, start: datetime, end: datetime) -> Session | None:
+    """A scheduled session of the counsellor overlapping ``start``–``end``, if any."""
+    return db.session.scalar(
+        select(Session).where(Session.counsellor_id == counsellor_id,
+                              Session.status == SessionStatus.SCHEDULED.value,
+                              Session.starts_at < end, Session.ends_at > start).limit(1)
+    )
+
+
+def add_unless_busy(session: Session) -> bool:
+    """Add a session unless it overlaps; False when the counsellor is busy then."""
+    if counsellor_clash(session.counsellor_id, session.starts_at, session.ends_at):
+        return False
+    try:
+        with db.session.begin_nested():
+            db.session.add(session)
+    except IntegrityError:  # PostgreSQL's exclusion constraint: a concurrent writer won
+        return False
+    return True
+
+
+def planned_slots(rules: Sequence[Availability], extras: Sequence[AvailabilityException],
+                  leave: Sequence[AvailabilityException], first: date, days: int,
+                  zone: ZoneInfo) -> list[tuple[Availability | AvailabilityException,
+                                                datetime, datetime]]:
+    """Slots the rules and extra hours give over ``days`` days, minus leave (pure)."""
+    out: list = []
+    off = [(x.starts_at, x.ends_at) for x in leave]
+    for offset in range(days):
+        day = first + timedelta(days=offset)
+        for rule in rules:
+            if rule.weekday != day.weekday() or day < rule.valid_from:
+                continue
+            if rule.valid_to and day > rule.valid_to:
+                continue
+            service = rule.service
+            for start, end in slot_times(day, rule.start_time, rule.end_time,
+                                         service.duration_minutes, service.buffer_minutes, zone):
+                if not _overlaps(start, end, off):
+                    out.append((rule, start, end))
+    for extra in extras:
+        local_start, local_end = extra.starts_at.astimezone(zone), extra.ends_at.astimezone(zone)
+        service = extra.service
+        for start, end in slot_times(local_start.date(), local_start.time(), local_end.time(),
+                                     service.duration_minutes, service.buffer_minutes, zone):
+            if not _overlaps(start, end, off):
+                out.append((extra, start, end))
+    return out
+
+
+def generate_sessions(first: date, days: int = 14, counsellor: User | None = None) -> int:
+    """Create the sessions availability gives for ``days`` days from ``first``; idempotent.
+
+    Existing sessions are kept; a slot overlapping one of the counsellor's sessions is skipped.
+    Returns how many sessions were created (the caller commits).
+    """
+    zone = local_zone()
+    rules_q = select(Availability)
+    exc_q = select(AvailabilityException)
+    if counsellor is not None:
+        rules_q = rules_q.where(Availability.counsellor_id == counsellor.id)
+        exc_q = exc_q.where(AvailabilityException.counsellor_id == counsellor.id)
+    window_start = datetime.combine(first, time(0), zone).astimezone(UTC)
+    window_end = window_start + timedelta(days=days)
+    exc_q = exc_q.where(AvailabilityException.starts_at < window_end,
+                        AvailabilityException.ends_at > window_start)
+    rules = db.session.scalars(rules_q).all()
+    exceptions = db.session.scalars(exc_q).all()
+    created = 0
+    by_counsellor: dict[int, tuple[list, list, list]] = {}
+    for rule in rules:
+        by_counsellor.setdefault(rule.counsellor_id, ([], [], []))[0].append(rule)
+    for exc in exceptions:
+        slot = 1 if exc.kind == "extra" else 2
+        if exc.kind == "extra" and (exc.centre_id is None or exc.service_id is None):
+            continue
+        by_counsellor.setdefault(exc.counsellor_id, ([], [], []))[slot].append(exc)
+    for counsellor_id, (own_rules, extras, leave) in by_counsellor.items():
+        for source, start, end in planned_slots(own_rules, extras, leave, first, days, zone):
+            service: Service = source.service
+            session = Session(centre_id=source.centre_id, service_id=service.id,
+                              counsellor_id=counsellor_id, starts_at=start, ends_at=end,
+                              capacity=service.capacity, booked=0,
+                              room=getattr(source, "room", "") or "", generated=True)
+            created += add_unless_busy(session)
+    return created
+
+
+def schedule_session(actor: User, *, centre: Centre, service: Service, counsellor: User,
+                     starts_at: datetime, room: str, capacity: int | None = None) -> Session:
+    """Staff schedule one session (e.g. a group) with a room and capacity; overlaps refused."""
+    if starts_at.tzinfo is None:
+        raise SchedulingError(_l("Give the start time with its time zone."))
+    capacity = capacity or service.capacity
+    if capacity < 1:
+        raise SchedulingError(_l("Capacity must be at least 1."))
+    if service not in centre.services:
+        raise SchedulingError(_l("This centre does not offer this service."))
+    ends_at = starts_at + timedelta(minutes=service.duration_minutes)
+    session = Session(centre_id=centre.id, service_id=service.id, counsellor_id=counsellor.id,
+                      room=room, starts_at=starts_at, ends_at=ends_at, capacity=capacity,
+                      booked=0)
+    if not add_unless_busy(session):
+        raise SchedulingError(_l("The counsellor already has a session at that time."))
+    audit.record(actor, "session.scheduled", f"sessions:{session.id}",
+                 {"centre": centre.code, "service": service.code})
+    return session
+

@@ -1,0 +1,290 @@
+"""Worker pages: browse sessions, book, my bookings, cancel, reschedule, waitlist offers.
+
+Thin by design: parse, call app/booking/bookings.py, render. Bookings and waitlist places
+are addressed by random uids; anyone else's answers 404.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+from wtforms import SelectChoice
+
+from app.booking import bookings, bp
+from app.booking.bookings import BookingError, NotFoundError
+from app.booking.forms import ActionForm, RescheduleForm
+from app.booking.labels import status_label
+from app.booking.models import Session, SessionStatus
+from app.booking.scheduling import local_zone
+from app.booking.services import active_centres, active_services
+from app.extensions import db
+from app.security.access import login_required, public
+from app.types import utcnow
+
+BROWSE_DAYS = 14
+bp.add_app_template_global(status_label, "status_label")
+
+
+def _parse_day(value: str | None, today: date) -> date:
+    try:
+        day = date.fromisoformat(value) if value else today
+    except ValueError:
+        return today
+    return day if today <= day < today + timedelta(days=BROWSE_DAYS) else today
+
+
+def _first_day(now: datetime, today: date, centre_id: int | None,
+               service_id: int | None) -> date:
+    """The local date of the next bookable session matching the filters, else today."""
+    query = select(Session.starts_at).where(
+        Session.status == SessionStatus.SCHEDULED.value, Session.starts_at > now,
+        Session.booked < Session.capacity,
+        Session.starts_at < now + timedelta(days=BROWSE_DAYS - 1))
+    if centre_id:
+        query = query.where(Session.centre_id == centre_id)
+    if service_id:
+        query = query.where(Session.service_id == service_id)
+    first = db.session.scalar(query.order_by(Session.starts_at).limit(1))
+    return first.astimezone(local_zone()).date() if first else today
+
+
+@bp.route("/booking")
+@public
+def browse() -> str:
+    """Sessions with free seats by centre, service and day (``?service=&centre=&day=``)."""
+    zone = local_zone()
+    now = utcnow()
+    today = now.astimezone(zone).date()
+    centres, services = active_centres(), active_services()
+    centre = next((c for c in centres if c.code == request.args.get("centre")), None)
+    service = next((s for s in services if s.code == request.args.get("service")), None)
+    if "day" in request.args:
+        day = _parse_day(request.args.get("day"), today)
+    else:  # open on the first day that has something to book
+        day = _first_day(now, today, centre.id if centre else None,
+                         service.id if service else None)
+    start = max(datetime.combine(day, time(0), zone).astimezone(UTC), now)
+    end = datetime.combine(day + timedelta(days=1), time(0), zone).astimezone(UTC)
+    query = (select(Session).where(Session.status == SessionStatus.SCHEDULED.value,
+                                   Session.starts_at >= start, Session.starts_at < end)
+             .order_by(Session.starts_at, Session.id))
+    if centre:
+        query = query.where(Session.centre_id == centre.id)
+    if service:
+        query = query.where(Session.service_id == service.id)
+    sessions = db.session.scalars(query).all()
+    days = [today + timedelta(days=n) for n in range(BROWSE_DAYS)]
+    return render_template("booking/browse.html", sessions=sessions, days=days, day=day,
+                           centres=centres, services=services, centre=centre, service=service,
+                           form=ActionForm())
+
+
+def _session_or_404(session_id: int) -> Session:
+    session = db.session.get(Session, session_id)
+    if session is None or session.status != SessionStatus.SCHEDULED.value:
+        abort(404)
+    return session
+
+
+@bp.route("/booking/sessions/<int:session_id>")
+@public
+def session_page(session_id: int) -> str:
+    """One session: when, where, free seats (never who else comes), and the book button."""
+    session = _session_or_404(session_id)
+    mine = None
+    if current_user.is_authenticated:
+        mine = bookings.active_booking(current_user, session.id)
+    return render_template("booking/session.html", session=session, mine=mine,
+                           form=ActionForm())
+
+
+@bp.route("/booking/sessions/<int:session_id>/book", methods=["POST"])
+@login_required
+def book(session_id: int) -> Response:
+    """Take a seat; when full, offer the waiting list."""
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        booking = bookings.book(current_user, session_id)
+    except BookingError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+        return redirect(url_for("booking.session_page", session_id=session_id))
+    flash(_("Booked. We have sent you the details.") if booking.status == "confirmed"
+          else _("Requested. The counsellor will confirm it soon."), "success")
+    return redirect(url_for("booking.detail", uid=booking.uid))
+
+
+@bp.route("/booking/sessions/<int:session_id>/waitlist", methods=["POST"])
+@login_required
+def join_waitlist(session_id: int) -> Response:
+    """Join the queue of a full session."""
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        bookings.join_waitlist(current_user, session_id)
+    except BookingError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+        return redirect(url_for("booking.session_page", session_id=session_id))
+    flash(_("You are on the waiting list. We will email you if a seat frees up."), "success")
+    return redirect(url_for("booking.mine"))
+
+
+@bp.route("/bookings")
+@login_required
+def mine() -> str:
+    """The person's bookings and waitlist places."""
+    from app.counselling.services import pending_handovers
+
+    return render_template("booking/mine.html", bookings=bookings.my_bookings(current_user),
+                           waiting=bookings.my_waitlist(current_user), now=utcnow(),
+                           handovers=pending_handovers(current_user), form=ActionForm(),
+                           late=bookings.late_cancellations(current_user))
+
+
+@bp.route("/bookings/handovers/<uid>/<answer>", methods=["POST"])
+@login_required
+def answer_handover(uid: str, answer: str) -> Response:
+    """Agree or not that a counsellor passes their notes on me to a colleague."""
+    from app.counselling.services import answer_handover as answer_request
+
+    if answer not in ("agree", "decline"):
+        abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        answer_request(current_user, uid, answer == "agree")
+    except NotFoundError:
+        abort(404)
+    flash(_("Thank you, your answer is saved."), "success")
+    return redirect(url_for("booking.mine"))
+
+
+def _own_booking(uid: str):
+    try:
+        return bookings.find_booking(current_user, uid)
+    except NotFoundError:
+        abort(404)
+
+
+def _reschedule_choices(booking) -> list[SelectChoice]:
+    from flask_babel import format_datetime
+
+    now = utcnow()
+    service = booking.session.service
+    sessions = db.session.scalars(
+        select(Session).where(Session.service_id == service.id,
+                              Session.centre_id == booking.session.centre_id,
+                              Session.status == SessionStatus.SCHEDULED.value,
+                              Session.booked < Session.capacity,
+                              Session.id != booking.session_id,
+                              Session.starts_at > now + timedelta(hours=service.min_notice_hours),
+                              Session.starts_at < now + timedelta(days=service.horizon_days))
+        .order_by(Session.starts_at).limit(60)).all()
+    return [SelectChoice(str(s.id), format_datetime(s.starts_at, "medium")) for s in sessions]
+
+
+@bp.route("/bookings/<uid>")
+@login_required
+def detail(uid: str) -> str:
+    """One of the person's bookings, with cancel and reschedule."""
+    booking = _own_booking(uid)
+    now = utcnow()
+    form = RescheduleForm()
+    form.session.choices = _reschedule_choices(booking)
+    return render_template("booking/detail.html", booking=booking, form=form,
+                           cancel_form=ActionForm(), can_cancel=bookings.can_cancel(booking, now),
+                           late=bookings.is_late(booking, now))
+
+
+@bp.route("/bookings/<uid>/cancel", methods=["POST"])
+@login_required
+def cancel(uid: str) -> Response:
+    """Cancel; inside the window it is recorded as a late cancellation."""
+    _own_booking(uid)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        booking = bookings.cancel(current_user, uid)
+    except BookingError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+    else:
+        flash(_("Cancelled (late cancellation).") if booking.status == "late_cancelled"
+              else _("Cancelled."), "success")
+    return redirect(url_for("booking.detail", uid=uid))
+
+
+@bp.route("/bookings/<uid>/reschedule", methods=["POST"])
+@login_required
+def reschedule(uid: str) -> Response | str:
+    """Move the booking to another session of the same service."""
+    booking = _own_booking(uid)
+    form = RescheduleForm()
+    form.session.choices = _reschedule_choices(booking)
+    if not form.validate_on_submit():
+        flash(_("Choose another session of the same service."), "error")
+        return redirect(url_for("booking.detail", uid=uid))
+    try:
+        bookings.reschedule(current_user, uid, form.session.data)
+    except BookingError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+    else:
+        flash(_("Changed. We have sent you the new details."), "success")
+    return redirect(url_for("booking.detail", uid=uid))
+
+
+def _own_entry(uid: str):
+    try:
+        return bookings.find_entry(current_user, uid)
+    except NotFoundError:
+        abort(404)
+
+
+@bp.route("/bookings/waitlist/<uid>")
+@login_required
+def offer(uid: str) -> str:
+    """A waitlist place: accept an offer, or leave the queue."""
+    entry = _own_entry(uid)
+    live = (entry.status == "offered" and entry.offer_expires_at is not None
+            and entry.offer_expires_at > utcnow())
+    return render_template("booking/offer.html", entry=entry, live=live, form=ActionForm())
+
+
+@bp.route("/bookings/waitlist/<uid>/accept", methods=["POST"])
+@login_required
+def accept(uid: str) -> Response:
+    """Accept a held seat."""
+    _own_entry(uid)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        booking = bookings.accept_offer(current_user, uid)
+    except BookingError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+        return redirect(url_for("booking.offer", uid=uid))
+    flash(_("Booked. We have sent you the details."), "success")
+    return redirect(url_for("booking.detail", uid=booking.uid))
+
+
+@bp.route("/bookings/waitlist/<uid>/leave", methods=["POST"])
+@login_required
+def leave(uid: str) -> Response:
+    """Leave the waiting list."""
+    _own_entry(uid)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    bookings.leave_waitlist(current_user, uid)
+    flash(_("You have left the waiting list."), "success")
+    return redirect(url_for("booking.mine"))
+

@@ -1,0 +1,288 @@
+"""The counsellor's actions on their own sessions; every object is checked against the actor.
+
+Status changes are conditional UPDATEs (``WHERE status IN (...)``), so two clicks or two
+counsellors at once cannot both apply one change. Notes are read only by their author,
+and every read is written to the audit log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, time, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+
+from app import audit
+from app.accounts.models import Role, User
+from app.booking import mail
+from app.booking.bookings import NotFoundError
+from app.booking.models import (
+    Availability,
+    AvailabilityException,
+    Booking,
+    BookingStatus,
+    Centre,
+    Service,
+    Session,
+    SessionStatus,
+    WaitlistEntry,
+)
+from app.booking.scheduling import SchedulingError, generate_sessions, local_zone
+from app.counselling.models import NoteHandover, SessionNote
+from app.extensions import db
+from app.types import utcnow
+
+# Which statuses each action moves a booking from, and to.
+TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
+    "confirm": (("requested",), "confirmed"),
+    "check_in": (("requested", "confirmed"), "checked_in"),
+    "attended": (("confirmed", "checked_in"), "attended"),
+    "no_show": (("requested", "confirmed"), "no_show"),
+}
+
+
+class CounsellingError(ValueError):
+    """An action that cannot be taken; ``message`` is translated for the reader."""
+
+    def __init__(self, message: object) -> None:
+        super().__init__(str(message))
+        self.message = message
+
+
+def own_session(actor: User, session_id: int) -> Session:
+    """A session the actor runs; NotFoundError otherwise (admins may see every session)."""
+    session = db.session.get(Session, session_id)
+    if session is None or (session.counsellor_id != actor.id and not actor.has_role(Role.ADMIN)):
+        raise NotFoundError(session_id)
+    return session
+
+
+def own_booking(actor: User, uid: str) -> Booking:
+    """A booking in one of the actor's sessions; NotFoundError otherwise."""
+    booking = db.session.scalar(select(Booking).where(Booking.uid == uid))
+    if booking is None or booking.session.counsellor_id != actor.id:
+        raise NotFoundError(uid)
+    return booking
+
+
+def sessions_for(actor: User, first: date, days: int) -> Sequence[Session]:
+    """The actor's sessions (any status) in ``days`` local days from ``first``."""
+    zone = local_zone()
+    start = datetime.combine(first, time(0), zone)
+    end = start + timedelta(days=days)
+    return db.session.scalars(
+        select(Session).where(Session.counsellor_id == actor.id, Session.starts_at >= start,
+                              Session.starts_at < end)
+        .order_by(Session.starts_at)).all()
+
+
+def attendees(session: Session) -> Sequence[Booking]:
+    """Bookings of a session, for its counsellor (never shown to other attendees)."""
+    return db.session.scalars(select(Booking).where(Booking.session_id == session.id)
+                              .order_by(Booking.created_at)).all()
+
+
+def set_status(actor: User, uid: str, action: str, now: datetime | None = None) -> Booking:
+    """Confirm, check in, mark attended or no-show one booking in the actor's session."""
+    now = now or utcnow()
+    booking = own_booking(actor, uid)
+    if action not in TRANSITIONS:
+        raise CounsellingError(_l("Unknown action."))
+    sources, target = TRANSITIONS[action]
+    if action in ("attended", "no_show", "check_in") and \
+            booking.session.starts_at - timedelta(hours=1) > now:
+        raise CounsellingError(_l("This can be recorded only when the session is about to "
+                                  "start or has started."))
+    changed = db.session.execute(
+        update(Booking).where(Booking.id == booking.id, Booking.status.in_(sources))
+        .values(status=target, changed_at=now).execution_options(synchronize_session=False)
+    ).rowcount
+    if not changed:
+        db.session.rollback()
+        raise CounsellingError(_l("This booking is no longer in a state that allows this."))
+    db.session.refresh(booking)
+    audit.record(actor, f"booking.{action}", booking)
+    if action == "confirm":
+        mail.booking_changed(booking, "changed")
+    db.session.commit()
+    return booking
+
+
+def cancel_session(actor: User, session_id: int, now: datetime | None = None) -> int:
+    """Call a session off: every active booking is cancelled and its person told."""
+    now = now or utcnow()
+    session = own_session(actor, session_id)
+    if session.status != SessionStatus.SCHEDULED.value or session.starts_at <= now:
+        raise CounsellingError(_l("Only sessions that have not started can be cancelled."))
+    changed = db.session.execute(
+        update(Session).where(Session.id == session.id,
+                              Session.status == SessionStatus.SCHEDULED.value)
+        .values(status=SessionStatus.CANCELLED.value)
+        .execution_options(synchronize_session=False)).rowcount
+    if not changed:
+        db.session.rollback()
+        raise CounsellingError(_l("Only sessions that have not started can be cancelled."))
+    affected = db.session.scalars(select(Booking).where(
+        Booking.session_id == session.id,
+        Booking.status.in_((BookingStatus.REQUESTED.value, BookingStatus.CONFIRMED.value)))).all()
+    for booking in affected:
+        booking.status = BookingStatus.CANCELLED.value
+        booking.cancelled_at = booking.changed_at = now
+        mail.booking_changed(booking, "cancelled")
+    db.session.execute(update(WaitlistEntry).where(
+        WaitlistEntry.session_id == session.id,
+        WaitlistEntry.status.in_(("waiting", "offered"))).values(status="expired"))
+    audit.record(actor, "session.cancelled", f"sessions:{session.id}",
+                 {"bookings": len(affected)})
+    db.session.commit()
+    return len(affected)
+
+
+def add_availability(actor: User, *, centre: Centre, service: Service, weekday: int,
+                     start: time, end: time, valid_from: date, room: str = "") -> Availability:
+    """Add a weekly rule at a centre the actor works at, and create its sessions."""
+    if actor not in centre.staff:
+        raise SchedulingError(_l("You do not work at this centre."))
+    if service not in centre.services:
+        raise SchedulingError(_l("This centre does not offer this service."))
+    if not 0 <= weekday <= 6 or start >= end:
+        raise SchedulingError(_l("The end time must be after the start time."))
+    rule = Availability(counsellor_id=actor.id, centre_id=centre.id, service_id=service.id,
+                        weekday=weekday, start_time=start, end_time=end, valid_from=valid_from,
+                        room=room)
+    db.session.add(rule)
+    db.session.flush()
+    generate_sessions(max(valid_from, utcnow().astimezone(local_zone()).date()), 28, actor)
+    audit.record(actor, "availability.added", f"availability:{rule.id}")
+    db.session.commit()
+    return rule
+
+
+def remove_availability(actor: User, rule_id: int) -> None:
+    """End a weekly rule; sessions already made stay (cancel them one by one if needed)."""
+    rule = db.session.get(Availability, rule_id)
+    if rule is None or rule.counsellor_id != actor.id:
+        raise NotFoundError(rule_id)
+    db.session.delete(rule)
+    audit.record(actor, "availability.removed", f"availability:{rule_id}")
+    db.session.commit()
+
+
+def add_leave(actor: User, starts_at: datetime, ends_at: datetime) -> AvailabilityException:
+    """Record leave; unbooked generated sessions in it are withdrawn, booked ones listed."""
+    if starts_at >= ends_at:
+        raise SchedulingError(_l("The end time must be after the start time."))
+    leave = AvailabilityException(counsellor_id=actor.id, kind="leave", starts_at=starts_at,
+                                  ends_at=ends_at)
+    db.session.add(leave)
+    db.session.execute(update(Session).where(
+        Session.counsellor_id == actor.id, Session.generated.is_(True), Session.booked == 0,
+        Session.status == SessionStatus.SCHEDULED.value,
+        Session.starts_at < ends_at, Session.ends_at > starts_at)
+        .values(status=SessionStatus.CANCELLED.value)
+        .execution_options(synchronize_session=False))
+    audit.record(actor, "availability.leave", None)
+    db.session.commit()
+    return leave
+
+
+def add_extra_hours(actor: User, *, centre: Centre, service: Service, starts_at: datetime,
+                    ends_at: datetime) -> AvailabilityException:
+    """One-off extra hours at a centre the actor works at; their sessions open at once."""
+    if actor not in centre.staff:
+        raise SchedulingError(_l("You do not work at this centre."))
+    if service not in centre.services:
+        raise SchedulingError(_l("This centre does not offer this service."))
+    if starts_at >= ends_at:
+        raise SchedulingError(_l("The end time must be after the start time."))
+    extra = AvailabilityException(counsellor_id=actor.id, kind="extra", centre_id=centre.id,
+                                  service_id=service.id, starts_at=starts_at, ends_at=ends_at)
+    db.session.add(extra)
+    db.session.flush()
+    generate_sessions(starts_at.astimezone(local_zone()).date(), 1, actor)
+    audit.record(actor, "availability.extra", None)
+    db.session.commit()
+    return extra
+
+
+def add_note(author: User, uid: str, body: str) -> SessionNote:
+    """Write a note on a booking in the author's session, sealed under the worker's key."""
+    booking = own_booking(author, uid)
+    body = (body or "").strip()
+    if not body:
+        raise CounsellingError(_l("Write something first."))
+    note = SessionNote(booking_id=booking.id, worker_id=booking.user_id, author_id=author.id)
+    note.worker = booking.user
+    note.body = body
+    db.session.add(note)
+    audit.record(author, "note.written", note)
+    db.session.commit()
+    return note
+
+
+def read_notes(reader: User, uid: str) -> list[SessionNote]:
+    """Notes the reader may see for a booking's worker; the read is audit-logged.
+
+    That is the reader's own notes on this booking, plus every note on the same worker
+    written by a colleague whose handover to the reader the worker agreed to.
+    """
+    booking = own_booking(reader, uid)
+    handed_from = select(NoteHandover.from_id).where(
+        NoteHandover.worker_id == booking.user_id, NoteHandover.to_id == reader.id,
+        NoteHandover.agreed_at.is_not(None))
+    notes = list(db.session.scalars(select(SessionNote).where(
+        ((SessionNote.booking_id == booking.id) & (SessionNote.author_id == reader.id))
+        | ((SessionNote.worker_id == booking.user_id)
+           & SessionNote.author_id.in_(handed_from)))
+        .order_by(SessionNote.created_at)).all())
+    audit.record(reader, "note.read", booking, {"count": len(notes)})
+    db.session.commit()
+    return notes
+
+
+def colleagues(actor: User) -> Sequence[User]:
+    """Other counsellors a handover may go to."""
+    from app.accounts.models import UserRole
+
+    return db.session.scalars(select(User).join(UserRole).where(
+        UserRole.role == Role.COUNSELLOR.value, User.id != actor.id).order_by(User.id)).all()
+
+
+def request_handover(actor: User, uid: str, to_id: int) -> NoteHandover:
+    """Ask the worker of a booking to let ``to_id`` read the actor's notes on them."""
+    booking = own_booking(actor, uid)
+    target = db.session.get(User, to_id)
+    if target is None or target.id == actor.id or not target.has_role(Role.COUNSELLOR):
+        raise CounsellingError(_l("Choose another counsellor."))
+    handover = NoteHandover(worker_id=booking.user_id, from_id=actor.id, to_id=target.id)
+    db.session.add(handover)
+    audit.record(actor, "note.handover_requested", booking, {"to": target.uid})
+    db.session.commit()
+    return handover
+
+
+def pending_handovers(worker: User) -> Sequence[NoteHandover]:
+    """Handover requests waiting for the worker's answer."""
+    return db.session.scalars(select(NoteHandover).where(
+        NoteHandover.worker_id == worker.id, NoteHandover.agreed_at.is_(None),
+        NoteHandover.declined_at.is_(None)).order_by(NoteHandover.id)).all()
+
+
+def answer_handover(worker: User, uid: str, agree: bool, now: datetime | None = None) -> None:
+    """The worker agrees or declines; only their own, unanswered requests."""
+    now = now or utcnow()
+    handover = db.session.scalar(select(NoteHandover).where(NoteHandover.uid == uid))
+    if handover is None or handover.worker_id != worker.id:
+        raise NotFoundError(uid)
+    column = "agreed_at" if agree else "declined_at"
+    changed = db.session.execute(
+        update(NoteHandover).where(NoteHandover.id == handover.id,
+                                   NoteHandover.agreed_at.is_(None),
+                                   NoteHandover.declined_at.is_(None))
+        .values({column: now}).execution_options(synchronize_session=False)).rowcount
+    if changed:
+        audit.record(worker, "note.handover_agreed" if agree else "note.handover_declined",
+                     f"note_handovers:{handover.uid}")
+    db.session.commit()
+

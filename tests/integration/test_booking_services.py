@@ -1,0 +1,187 @@
+"""Booking rules: notice, horizon, limits, one per session, cancel windows, waitlist offers."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from app.booking import bookings
+from app.booking.bookings import BookingError
+from app.booking.models import Booking, Session, WaitlistEntry
+from app.extensions import db
+from app.notifications.models import OutboxMessage
+from app.types import utcnow
+from tests.booking_helpers import make_centre, make_service, make_session
+
+
+@pytest.fixture
+def worker(make_user):
+    """A worker with an email address, so that emails are queued."""
+    return make_user()
+
+
+@pytest.fixture
+def group(counsellor):
+    service = make_service(capacity=2)
+    centre = make_centre(services=[service], staff=[counsellor])
+    return make_session(centre, service, counsellor)
+
+
+def seats(session: Session) -> int:
+    db.session.expire_all()
+    return db.session.get(Session, session.id).booked
+
+
+def test_book_takes_a_seat_and_queues_email_and_reminder(group, worker):
+    booking = bookings.book(worker, group.id)
+    assert booking.status == "confirmed"
+    assert seats(group) == 1
+    kinds = db.session.scalars(select(OutboxMessage.kind)).all()
+    assert sorted(kinds) == ["booking.booked", "booking.reminder"]
+
+
+@pytest.mark.parametrize(("starts_in", "message"), [
+    (timedelta(hours=-1), "already started"),
+    (timedelta(hours=1), "Bookings close 2 hours"),
+    (timedelta(days=40), "bookings open 30 days"),
+])
+def test_refuses_outside_notice_and_horizon(counsellor, worker, starts_in, message):
+    service = make_service()
+    centre = make_centre(services=[service])
+    session = make_session(centre, service, counsellor, starts_in=starts_in)
+    with pytest.raises(BookingError, match=message):
+        bookings.book(worker, session.id)
+    assert seats(session) == 0
+    assert db.session.scalar(select(func.count(Booking.id))) == 0
+
+
+def test_second_booking_of_a_session_refused(group, worker):
+    bookings.book(worker, group.id)
+    with pytest.raises(BookingError, match="already have a booking for this session"):
+        bookings.book(worker, group.id)
+    assert seats(group) == 1
+
+
+def test_full_session_offers_waitlist(group, make_user):
+    for _ in range(2):
+        bookings.book(make_user(), group.id)
+    with pytest.raises(BookingError) as err:
+        bookings.book(make_user(), group.id)
+    assert err.value.full
+    assert seats(group) == 2
+
+
+def test_at_most_three_upcoming(counsellor, worker):
+    service = make_service()
+    centre = make_centre(services=[service])
+    sessions = [make_session(centre, service, counsellor, starts_in=timedelta(days=d))
+                for d in (2, 3, 4, 5)]
+    for session in sessions[:3]:
+        bookings.book(worker, session.id)
+    with pytest.raises(BookingError, match="at most 3"):
+        bookings.book(worker, sessions[3].id)
+    assert seats(sessions[3]) == 0
+
+
+def test_cancel_inside_and_after_window(counsellor, worker):
+    service = make_service()
+    centre = make_centre(services=[service])
+    early = make_session(centre, service, counsellor, starts_in=timedelta(days=3))
+    soon = make_session(centre, service, counsellor, starts_in=timedelta(hours=5))
+    a = bookings.book(worker, early.id)
+    b = bookings.book(worker, soon.id)
+    assert bookings.cancel(worker, a.uid).status == "cancelled"
+    assert bookings.cancel(worker, b.uid).status == "late_cancelled"
+    assert seats(early) == 0
+    assert seats(soon) == 0
+    # the reminder of the cancelled booking is gone; cancellation emails carry ICS CANCEL
+    assert db.session.scalar(select(func.count()).where(
+        OutboxMessage.kind == "booking.reminder")) == 0
+    with pytest.raises(BookingError, match="cannot be cancelled"):
+        bookings.cancel(worker, a.uid)
+
+
+def test_cancel_after_start_refused(counsellor, worker):
+    service = make_service()
+    centre = make_centre(services=[service])
+    session = make_session(centre, service, counsellor, starts_in=timedelta(hours=3))
+    booking = bookings.book(worker, session.id)
+    with pytest.raises(BookingError, match="already started"):
+        bookings.cancel(worker, booking.uid, now=utcnow() + timedelta(hours=4))
+    db.session.expire_all()
+    assert db.session.get(Booking, booking.id).status == "confirmed"
+
+
+def test_someone_elses_booking_is_not_found(group, worker, make_user):
+    booking = bookings.book(worker, group.id)
+    with pytest.raises(bookings.NotFoundError):
+        bookings.cancel(make_user(), booking.uid)
+
+
+def test_reschedule_moves_seat_and_refuses_a_clash(counsellor, worker, make_user):
+    service = make_service()
+    other_service = make_service("relaxation", kind="relaxation")
+    centre = make_centre(services=[service, other_service])
+    first = make_session(centre, service, counsellor, starts_in=timedelta(days=3))
+    second = make_session(centre, service, counsellor, starts_in=timedelta(days=4))
+    third = make_session(centre, service, make_user("counsellor"), starts_in=timedelta(days=5))
+    clashing = make_session(centre, other_service, make_user("counsellor"),
+                            starts_at=third.starts_at)
+    booking = bookings.book(worker, first.id)
+    bookings.book(worker, clashing.id)
+    moved = bookings.reschedule(worker, booking.uid, second.id)
+    assert moved.uid == booking.uid
+    assert moved.session_id == second.id
+    assert seats(first) == 0
+    assert seats(second) == 1
+    with pytest.raises(BookingError, match="at that time"):
+        bookings.reschedule(worker, booking.uid, third.id)
+    assert seats(third) == 0
+    db.session.expire_all()
+    assert db.session.get(Booking, booking.id).session_id == second.id
+
+
+def test_waitlist_offer_accept_and_pass_on(group, make_user):
+    holders = [make_user(), make_user()]
+    held = [bookings.book(u, group.id) for u in holders]
+    first, second = make_user(), make_user()
+    e1 = bookings.join_waitlist(first, group.id)
+    e2 = bookings.join_waitlist(second, group.id)
+    assert (e1.position, e2.position) == (1, 2)
+    with pytest.raises(BookingError, match="already on the waiting list"):
+        bookings.join_waitlist(first, group.id)
+
+    bookings.cancel(holders[0], held[0].uid)
+    assert seats(group) == 2  # the seat is held for the offer, not put back
+    db.session.expire_all()
+    assert db.session.get(WaitlistEntry, e1.id).status == "offered"
+    assert db.session.get(WaitlistEntry, e2.id).status == "waiting"
+    assert db.session.scalar(select(func.count()).where(
+        OutboxMessage.kind == "waitlist.offer")) == 1
+
+    # the offer lapses after 12 h and passes to the second person
+    later = utcnow() + timedelta(hours=13)
+    assert bookings.expire_offers(later) == 1
+    db.session.expire_all()
+    assert db.session.get(WaitlistEntry, e1.id).status == "expired"
+    assert db.session.get(WaitlistEntry, e2.id).status == "offered"
+    with pytest.raises(BookingError, match="expired"):
+        bookings.accept_offer(first, e1.uid, now=later)
+    booking = bookings.accept_offer(second, e2.uid, now=later)
+    assert booking.status == "confirmed"
+    assert seats(group) == 2
+    active = db.session.scalar(select(func.count(Booking.id)).where(
+        Booking.session_id == group.id, Booking.status == "confirmed"))
+    assert active == 2
+
+
+def test_leaving_with_an_offer_puts_seat_back_when_nobody_waits(group, make_user):
+    holders = [make_user(), make_user()]
+    held = [bookings.book(u, group.id) for u in holders]
+    waiting = make_user()
+    entry = bookings.join_waitlist(waiting, group.id)
+    bookings.cancel(holders[0], held[0].uid)
+    bookings.leave_waitlist(waiting, entry.uid)
+    assert seats(group) == 1

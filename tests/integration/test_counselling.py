@@ -1,0 +1,193 @@
+"""The counsellor's workspace: calendar, status flow, cancel, availability, private notes."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import func, select, text
+
+from app.audit.models import AuditEvent
+from app.booking import bookings
+from app.booking.models import Booking, Session
+from app.counselling.models import SessionNote
+from app.extensions import db
+from app.notifications.models import OutboxMessage
+from app.types import utcnow
+from tests.booking_helpers import make_centre, make_service, make_session
+from tests.helpers import submit
+from tests.helpers import text as page_text
+
+
+@pytest.fixture
+def setup(counsellor, make_user):
+    service = make_service("counselling", kind="individual", capacity=1, confirm=True)
+    group = make_service("group-stress", capacity=5)
+    centre = make_centre(services=[service, group], staff=[counsellor])
+    one = make_session(centre, service, counsellor, starts_in=timedelta(minutes=30 + 60 * 48))
+    person = make_user(name="赵小红")
+    booking = bookings.book(person, one.id)
+    return {"centre": centre, "service": service, "group": group, "session": one,
+            "booking": booking, "person": person}
+
+
+def test_workspace_is_for_counsellors(signed_in, worker, setup):
+    client = signed_in(worker)
+    assert client.get("/counselling/").status_code == 403
+
+
+def test_calendar_shows_my_sessions(signed_in, counsellor, setup):
+    client = signed_in(counsellor)
+    assert client.get("/counselling/").status_code == 200
+    start = setup["session"].starts_at.astimezone(ZoneInfo("Asia/Shanghai")).date().isoformat()
+    for view in ("day", "week"):
+        page = page_text(client.get(f"/counselling/calendar?view={view}&date={start}"))
+        assert f"/counselling/sessions/{setup['session'].id}" in page
+    assert client.get("/counselling/calendar?date=bad").status_code == 200
+
+
+def test_confirm_then_check_in_and_attended(signed_in, counsellor, setup):
+    client = signed_in(counsellor)
+    booking, session = setup["booking"], setup["session"]
+    url = f"/counselling/sessions/{session.id}"
+    assert "赵小红" in page_text(client.get(url))
+    submit(client, f"/counselling/bookings/{booking.uid}/confirm", {}, form_url=url)
+    db.session.expire_all()
+    assert db.session.get(Booking, booking.id).status == "confirmed"
+    # too early to check in: a clear message, nothing changes
+    submit(client, f"/counselling/bookings/{booking.uid}/check_in", {}, form_url=url)
+    db.session.expire_all()
+    assert db.session.get(Booking, booking.id).status == "confirmed"
+    # move the session to now and check in, then attended
+    db.session.execute(text("UPDATE sessions SET starts_at = :s, ends_at = :e WHERE id = :i"),
+                       {"s": utcnow(), "e": utcnow() + timedelta(hours=1), "i": session.id}
+                       if db.engine.dialect.name == "postgresql" else
+                       {"s": utcnow().replace(tzinfo=None), "e": (utcnow() + timedelta(hours=1))
+                        .replace(tzinfo=None), "i": session.id})
+    db.session.commit()
+    submit(client, f"/counselling/bookings/{booking.uid}/check_in", {}, form_url=url)
+    submit(client, f"/counselling/bookings/{booking.uid}/attended", {}, form_url=url)
+    db.session.expire_all()
+    assert db.session.get(Booking, booking.id).status == "attended"
+
+
+def test_other_counsellors_sessions_and_notes_are_404(signed_in, make_user, setup):
+    other = make_user("counsellor")
+    client = signed_in(other)
+    assert client.get(f"/counselling/sessions/{setup['session'].id}").status_code == 404
+    assert client.get(f"/counselling/bookings/{setup['booking'].uid}/notes").status_code == 404
+
+
+def test_notes_are_encrypted_private_and_every_read_logged(signed_in, counsellor, make_user,
+                                                           setup):
+    client = signed_in(counsellor)
+    url = f"/counselling/bookings/{setup['booking'].uid}/notes"
+    response = submit(client, url, {"body": "睡眠不好,压力来自加班"})
+    assert response.status_code == 302
+    stored = db.session.execute(text("SELECT body_ct FROM session_notes")).scalar_one()
+    assert "加班".encode() not in bytes(stored)
+    assert "睡眠不好" in page_text(client.get(url))
+    reads = db.session.scalar(select(func.count(AuditEvent.id)).where(
+        AuditEvent.action == "note.read"))
+    assert reads >= 2
+    note = db.session.scalar(select(SessionNote))
+    assert note.author_id == counsellor.id
+    # the worker never reaches the workspace, another counsellor gets 404
+    client.post("/account/logout")
+
+
+def test_cancel_session_tells_attendees(signed_in, counsellor, setup):
+    client = signed_in(counsellor)
+    url = f"/counselling/sessions/{setup['session'].id}"
+    submit(client, url + "/cancel", {}, form_url=url)
+    db.session.expire_all()
+    assert db.session.get(Session, setup["session"].id).status == "cancelled"
+    assert db.session.get(Booking, setup["booking"].id).status == "cancelled"
+    assert db.session.scalar(select(func.count(OutboxMessage.id)).where(
+        OutboxMessage.kind == "booking.cancelled")) == 1
+
+
+def test_weekly_hours_make_sessions(signed_in, counsellor, setup):
+    client = signed_in(counsellor)
+    monday = date.today() + timedelta(days=7 - date.today().weekday())
+    response = submit(client, "/counselling/availability", {
+        "centre": setup["centre"].id, "service": setup["service"].id, "weekday": 0,
+        "start": "09:00", "end": "11:00", "valid_from": monday.isoformat(), "room": "3"})
+    assert response.status_code == 302
+    made = db.session.scalar(select(func.count(Session.id)).where(Session.generated.is_(True)))
+    assert made >= 4  # two slots on each of the coming Mondays
+    # bad input: end before start
+    response = submit(client, "/counselling/availability", {
+        "centre": setup["centre"].id, "service": setup["service"].id, "weekday": 0,
+        "start": "11:00", "end": "09:00", "valid_from": monday.isoformat()})
+    assert response.status_code == 200
+
+
+def test_notes_pass_to_a_colleague_only_after_the_worker_agrees(signed_in, counsellor, make_user,
+                                                                setup):
+    from app.booking.bookings import NotFoundError
+    from app.counselling import services as counselling
+
+    colleague = make_user("counsellor", name="新老师")
+    later = make_session(setup["centre"], setup["service"], colleague,
+                         starts_in=timedelta(days=6))
+    person = setup["person"]
+    second = bookings.book(person, later.id)
+    counselling.add_note(counsellor, setup["booking"].uid, "第一次谈话:工作压力")
+    assert counselling.read_notes(colleague, second.uid) == []
+
+    counselling.request_handover(counsellor, setup["booking"].uid, colleague.id)
+    assert counselling.read_notes(colleague, second.uid) == []  # asked, not yet agreed
+    handover = counselling.pending_handovers(person)[0]
+    with pytest.raises(NotFoundError):  # nobody else can answer for the worker
+        counselling.answer_handover(make_user(), handover.uid, agree=True)
+
+    # the worker agrees on their bookings page
+    client = signed_in(person)
+    page = page_text(client.get("/bookings"))
+    assert handover.uid in page
+    response = submit(client, f"/bookings/handovers/{handover.uid}/agree", {},
+                      form_url="/bookings")
+    assert response.status_code == 302
+    notes = counselling.read_notes(colleague, second.uid)
+    assert [n.body for n in notes] == ["第一次谈话:工作压力"]
+
+
+def test_no_show_and_refusals(signed_in, counsellor, make_user, setup):
+    from app.counselling import services as counselling
+
+    booking = setup["booking"]
+    start = setup["session"].starts_at
+    with pytest.raises(counselling.CounsellingError):  # too early to record attendance
+        counselling.set_status(counsellor, booking.uid, "no_show")
+    counselling.set_status(counsellor, booking.uid, "no_show", now=start + timedelta(minutes=20))
+    with pytest.raises(counselling.CounsellingError):  # already decided
+        counselling.set_status(counsellor, booking.uid, "attended",
+                               now=start + timedelta(minutes=30))
+    db.session.expire_all()
+    assert db.session.get(Booking, booking.id).status == "no_show"
+    client = signed_in(make_user("counsellor"))
+    from tests.helpers import csrf_token
+
+    token = csrf_token(page_text(client.get("/counselling/availability")))
+    assert client.post(f"/counselling/bookings/{booking.uid}/confirm",
+                       data={"csrf_token": token}).status_code == 404
+
+
+def test_extra_hours_and_leave_from_the_availability_page(signed_in, counsellor, setup):
+    client = signed_in(counsellor)
+    day = (date.today() + timedelta(days=10)).isoformat()
+    response = submit(client, "/counselling/availability/extra", {
+        "extra-centre": setup["centre"].id, "extra-service": setup["service"].id,
+        "extra-day": day, "extra-start": "19:00", "extra-end": "21:30"},
+        form_url="/counselling/availability")
+    assert response.status_code == 302
+    extra = db.session.scalars(select(Session).where(Session.generated.is_(True))).all()
+    assert len(extra) == 2  # 60 minutes + 10 minutes break, twice
+    submit(client, "/counselling/availability/leave", {"leave-first_day": day,
+                                                       "leave-last_day": day},
+           form_url="/counselling/availability")
+    db.session.expire_all()
+    assert {s.status for s in db.session.scalars(select(Session).where(
+        Session.generated.is_(True)))} == {"cancelled"}

@@ -76,6 +76,7 @@ def _import_models() -> None:
     import app.audit.models
     import app.booking.models
     import app.notifications.models
+    import app.screening.models
     import app.security.models  # noqa: F401
 
 
@@ -97,10 +98,12 @@ def register_blueprints(app: Flask) -> None:
     from app.accounts import bp as accounts_bp
     from app.admin import bp as admin_bp
     from app.main import bp as main_bp
+    from app.screening import bp as screening_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(screening_bp)
 
 
 def register_cli(app: Flask) -> None:

@@ -10,8 +10,9 @@ def register(app: Flask) -> None:
     from app.accounts.cli import users
     from app.audit.cli import audit_cli
     from app.notifications.cli import outbox
+    from app.screening.cli import screening_cli
     from app.security.cli import keys
     from app.seed import seed_demo
 
-    for command in (users, keys, audit_cli, outbox, seed_demo):
+    for command in (users, keys, audit_cli, outbox, seed_demo, screening_cli):
         app.cli.add_command(command)

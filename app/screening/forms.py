@@ -5,11 +5,16 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.screening.profile import AGE_BANDS, SECTORS
 
-PREFER_NOT = ("", _l("Prefer not to say"))
+PREFER_NOT = SelectChoice("", _l("Prefer not to say"))
+
+
+def _choices(pairs: list) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 class ConsentForm(FlaskForm):
@@ -19,8 +24,9 @@ class ConsentForm(FlaskForm):
 class ProfileForm(FlaskForm):
     """Optional coarse profile for statistics."""
 
-    age_band = SelectField(_l("Age"), choices=[PREFER_NOT, *AGE_BANDS], validators=[Optional()])
-    sector = SelectField(_l("Type of work"), choices=[PREFER_NOT, *SECTORS],
+    age_band = SelectField(_l("Age"), choices=[PREFER_NOT, *_choices(AGE_BANDS)],
+                           validators=[Optional()])
+    sector = SelectField(_l("Type of work"), choices=[PREFER_NOT, *_choices(SECTORS)],
                          validators=[Optional()])
     centre = SelectField(_l("Your nearest centre"), choices=[], validators=[Optional()])
 
@@ -39,9 +45,9 @@ class ContactForm(FlaskForm):
                          validators=[DataRequired(_l("Please choose a centre."))])
     phone = StringField(_l("Phone number"), validators=[Optional(), Length(max=30)])
     use_account = BooleanField(_l("Use the phone number or email of my account"))
-    best_time = RadioField(_l("Best time to call"), default="any", choices=[
+    best_time = RadioField(_l("Best time to call"), default="any", choices=_choices([
         ("morning", _l("Morning")), ("afternoon", _l("Afternoon")),
-        ("evening", _l("Evening")), ("any", _l("Any time"))])
+        ("evening", _l("Evening")), ("any", _l("Any time"))]))
 
 
 class ShareForm(FlaskForm):
@@ -51,8 +57,8 @@ class ShareForm(FlaskForm):
 class ReminderForm(FlaskForm):
     """Ask to be reminded to repeat a questionnaire."""
 
-    weeks = RadioField(_l("Remind me in"), default="4", choices=[
-        ("2", _l("2 weeks")), ("4", _l("4 weeks"))])
+    weeks = RadioField(_l("Remind me in"), default="4", choices=_choices([
+        ("2", _l("2 weeks")), ("4", _l("4 weeks"))]))
 
 
 class CancelForm(FlaskForm):

@@ -10,6 +10,7 @@ from flask import abort, flash, redirect, render_template, request, session, url
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
 
 import assessments
 from app.accounts.models import Role
@@ -71,8 +72,8 @@ def _centres() -> list:
 def _contact_form() -> ContactForm:
     form = ContactForm()
     lang = current_locale()
-    form.centre.choices = [("", _("Choose a centre"))] + [
-        (str(c.id), c.localised("name", lang)) for c in _centres()]
+    form.centre.choices = [SelectChoice("", _("Choose a centre"))] + [
+        SelectChoice(str(c.id), c.localised("name", lang)) for c in _centres()]
     if not form.is_submitted() and current_user.is_authenticated and current_user.home_centre_id:
         form.centre.data = str(current_user.home_centre_id)
     return form
@@ -170,8 +171,8 @@ def profile() -> str | Response:
     """Optional age band, type of work and nearest centre, for statistics only."""
     form = ProfileForm()
     lang = current_locale()
-    form.centre.choices = [("", _("Prefer not to say"))] + [
-        (str(c.id), c.localised("name", lang)) for c in _centres()]
+    form.centre.choices = [SelectChoice("", _("Prefer not to say"))] + [
+        SelectChoice(str(c.id), c.localised("name", lang)) for c in _centres()]
     code = request.args.get("next", "")
     target = url_for("screening.take", code=code) if services.instrument_or_none(code) \
         else url_for("screening.index")

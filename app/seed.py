@@ -138,6 +138,9 @@ def seed() -> dict[str, int]:
             if user not in centres[code].staff:
                 centres[code].staff.append(user)
     db.session.commit()
+    from app.screening.seed import seed_screening
+
+    created["screening results"] = seed_screening(centres["qz-hub"])
     return created
 
 

@@ -138,9 +138,8 @@ def save_result(user: User | None, instrument: Instrument, result: Result,
         row.retrieval_hash = _hash_code(code)
     row.data = _payload(result, extra)
     db.session.add(row)
-    db.session.add(_stat_row(instrument.code, result.band,
-                             user if user is not None and user.is_authenticated else None,
-                             None, now))
+    # Profile attributes count only with consent; otherwise the row is as bare as anonymous.
+    db.session.add(_stat_row(instrument.code, result.band, owner, None, now))
     db.session.commit()
     return Saved(row, code)
 

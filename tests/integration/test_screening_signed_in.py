@@ -231,3 +231,39 @@ def test_reminder_enqueued_sent_and_cancellable(app, client, signed_in, make_use
     assert response.status_code == 302
     assert db.session.scalar(select(func.count()).select_from(OutboxMessage).where(
         OutboxMessage.sent_at.is_(None))) == 0
+
+
+def test_declined_worker_can_change_their_mind(app, client, signed_in, worker):
+    signed_in(worker)
+    submit(client, "/screening/consent?next=gad7", {"choice": "decline"})
+    page = text(client.get("/screening/gad7"))
+    assert "/screening/consent?next=gad7" in page
+    agree(client, "gad7")
+    response = answer(client, "gad7", [1] * 7, {"difficulty": 0})
+    assert response.status_code == 302
+    assert db.session.scalar(select(ScreeningResult)).user_id == worker.id
+
+
+def test_declined_worker_adds_no_profile_to_statistics(app, signed_in, worker):
+    client = signed_in(worker)
+    agree(client)
+    submit(client, "/screening/profile", {"age_band": "25_34", "sector": "office",
+                                          "centre": ""})
+    db.session.query(Consent).filter(Consent.purpose == "health_data").delete()
+    db.session.commit()
+    submit(client, "/screening/consent?next=gad7", {"choice": "decline"})
+    answer(client, "gad7", [0] * 7, {"difficulty": 0})
+    stat = db.session.scalar(select(ScreeningStat))
+    assert (stat.age_band, stat.sector) == (None, None)
+
+
+def test_seed_gives_the_demo_worker_a_shared_result(app):
+    from app.seed import seed
+
+    first = seed()
+    assert first["screening results"] == 1
+    assert seed()["screening results"] == 0
+    row = db.session.scalar(select(ScreeningResult))
+    assert row.shared is True
+    assert row.user.home_centre_id is not None
+    assert row.data["band"] == "mild"

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
+import assessments
 from app.extensions import db
 from app.screening import services
 from app.screening.models import ScreeningResult, ScreeningStat
@@ -152,3 +154,20 @@ def test_code_expires_after_30_days(app, client):
     row.created_at = row.created_at - timedelta(days=30, minutes=1)
     db.session.commit()
     assert services.find_by_code(code) is None
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+@pytest.mark.parametrize("code", [i.code for i in assessments.instruments()])
+def test_every_questionnaire_answers_and_explains_in_both_languages(app, client, code, lang):
+    instrument = assessments.get(code)
+    answers = [item.options[-1].points for item in instrument.items]
+    extra = {q.code: q.options[0].points for q in instrument.extra_questions}
+    client.get(f"/screening/?lang={lang}")
+    response = answer(client, code, answers, extra)
+    page = text(response)
+    assert response.status_code == 200
+    expected = instrument.score(answers)
+    assert instrument.band(expected.band).label.get(lang) in page
+    for sub in expected.subscales:
+        assert instrument.subscale(sub).name.get(lang) in page
+    assert ("crisis-panel" in page) == expected.crisis

@@ -15,7 +15,7 @@ from wtforms.fields.choices import SelectChoice
 import assessments
 from app.accounts.models import Role
 from app.booking import services as booking
-from app.extensions import db
+from app.extensions import db, limiter
 from app.i18n import current_locale
 from app.screening import bp, chart, services
 from app.screening.emails import reminder_email
@@ -36,6 +36,9 @@ from assessments import Instrument
 
 NO_SAVE = "screening_no_save"  # the worker declined consent in this session
 LAST_ANON = "screening_last"   # uid of the anonymous result just shown (for a contact request)
+# Per address: codes carry 80 bits, the limit just keeps guessing and spam noisy and slow.
+RETRIEVE_LIMIT = "10 per minute;60 per hour"
+CONTACT_LIMIT = "10 per hour"
 
 
 def _instrument_or_404(code: str) -> Instrument:
@@ -192,6 +195,7 @@ def profile() -> str | Response:
 # -- seeing results again ---------------------------------------------------------------------
 @bp.route("/screening/retrieve", methods=["GET", "POST"])
 @public
+@limiter.limit(RETRIEVE_LIMIT, methods=["POST"])
 def retrieve() -> str:
     """Enter an anonymous result's code to see it again (30 days)."""
     form = RetrieveForm()
@@ -286,6 +290,7 @@ def cancel_reminder(uid: str) -> Response:
 # -- the safety path ------------------------------------------------------------------------
 @bp.route("/screening/contact", methods=["GET", "POST"])
 @public
+@limiter.limit(CONTACT_LIMIT, methods=["POST"])
 def contact() -> str:
     """Ask a counsellor of a chosen centre to get in touch; works without an account."""
     form = _contact_form()

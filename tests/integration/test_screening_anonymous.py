@@ -171,3 +171,10 @@ def test_every_questionnaire_answers_and_explains_in_both_languages(app, client,
     for sub in expected.subscales:
         assert instrument.subscale(sub).name.get(lang) in page
     assert ("crisis-panel" in page) == expected.crisis
+
+
+def test_guessing_codes_is_rate_limited(app, client):
+    statuses = [submit(client, "/screening/retrieve", {"code": f"AAAA-BBBB-CCCC-{n:04d}"})
+                .status_code for n in range(11)]
+    assert statuses[:10] == [200] * 10
+    assert statuses[10] == 429

@@ -156,6 +156,17 @@ def find_by_code(code: str, now: datetime | None = None) -> ScreeningResult | No
     return row
 
 
+def anonymous_result(uid: str, now: datetime | None = None) -> ScreeningResult | None:
+    """An anonymous (not account-linked) result younger than 30 days, by its uid."""
+    if not uid:
+        return None
+    row = db.session.scalar(select(ScreeningResult).where(
+        ScreeningResult.uid == uid, ScreeningResult.user_id.is_(None)))
+    if row is None or row.created_at < (now or utcnow()) - RETENTION:
+        return None
+    return row
+
+
 def purge(now: datetime | None = None) -> int:
     """Delete anonymous results older than 30 days with their data keys; returns the count."""
     cutoff = (now or utcnow()) - RETENTION

@@ -15,7 +15,7 @@ from wtforms.fields.choices import SelectChoice
 import assessments
 from app.accounts.models import Role
 from app.booking import services as booking
-from app.extensions import db, limiter
+from app.extensions import limiter
 from app.i18n import current_locale
 from app.screening import bp, chart, services
 from app.screening.emails import reminder_email
@@ -39,6 +39,7 @@ LAST_ANON = "screening_last"   # uid of the anonymous result just shown (for a c
 # Per address: codes carry 80 bits, the limit just keeps guessing and spam noisy and slow.
 RETRIEVE_LIMIT = "10 per minute;60 per hour"
 CONTACT_LIMIT = "10 per hour"
+NEW_CODE = "screening_code"   # the retrieval code, kept only until it is shown once
 
 
 def _instrument_or_404(code: str) -> Instrument:
@@ -141,7 +142,8 @@ def take(code: str) -> str | Response:
             if keep:
                 return redirect(url_for("screening.result", uid=saved.result.uid))
             session[LAST_ANON] = saved.result.uid
-            return _render_result(saved.result, code=saved.code)
+            session[NEW_CODE] = saved.code
+            return redirect(url_for("screening.anonymous_result"))
         if not form.validate_on_submit() and not missing:
             flash(_("The form had expired. Please check your answers and send them again."),
                   "error")
@@ -203,10 +205,24 @@ def retrieve() -> str:
         row = services.find_by_code(form.code.data)
         if row is not None:
             session[LAST_ANON] = row.uid
-            return _render_result(row)
+            return redirect(url_for("screening.anonymous_result"))
         form.code.errors.append(_("This code does not open a result. Check it, or note that "
                                   "results are deleted after 30 days."))
     return render_template("screening/retrieve.html", form=form)
+
+
+@bp.route("/screening/result")
+@public
+def anonymous_result() -> str | Response:
+    """The anonymous result of this browser session (after answering or entering a code).
+
+    Answering redirects here, so reloading the page never submits the answers twice.
+    """
+    row = services.anonymous_result(session.get(LAST_ANON, ""))
+    if row is None:
+        session.pop(LAST_ANON, None)
+        return redirect(url_for("screening.retrieve"))
+    return _render_result(row, code=session.pop(NEW_CODE, None))
 
 
 @bp.route("/screening/results/<uid>")
@@ -299,9 +315,8 @@ def contact() -> str:
         if current_user.is_authenticated:
             uid = request.form.get("result", "")
             source = services.own_result(current_user, uid) if uid else None
-        if source is None and session.get(LAST_ANON):
-            source = db.session.scalar(db.select(ScreeningResult).where(
-                ScreeningResult.uid == session[LAST_ANON], ScreeningResult.user_id.is_(None)))
+        if source is None:
+            source = services.anonymous_result(session.get(LAST_ANON, ""))
         try:
             item = services.request_contact(
                 current_user if current_user.is_authenticated else None,

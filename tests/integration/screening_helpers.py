@@ -30,7 +30,10 @@ def answer(client, code: str, answers: list[int], extra: dict[str, int] | None =
     """Fill in and send a questionnaire."""
     data = {f"q{i}": str(v) for i, v in enumerate(answers, start=1)}
     data.update({f"x_{k}": str(v) for k, v in (extra or {}).items()})
-    return submit(client, f"/screening/{code}", data, **kwargs)
+    response = submit(client, f"/screening/{code}", data, **kwargs)
+    if response.status_code == 302 and response.headers["Location"] == "/screening/result":
+        return client.get("/screening/result", **kwargs)  # anonymous: the browser follows
+    return response
 
 
 def retrieval_code(response) -> str:

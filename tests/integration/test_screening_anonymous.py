@@ -84,10 +84,18 @@ def test_anonymous_result_code_and_retrieval(app, client):
     assert len(row.retrieval_hash) == 64
     assert db.session.scalar(select(func.count()).select_from(ScreeningStat)) == 1
 
-    again = submit(client, "/screening/retrieve", {"code": code.lower()},
-                   headers={"Accept-Language": "en"})
+    reload = client.get("/screening/result", headers={"Accept-Language": "en"})
+    assert "Score: 10 out of 27" in text(reload)
+    assert "retrieval-code" not in text(reload)  # the code is shown once only
+    assert db.session.scalar(select(func.count()).select_from(ScreeningResult)) == 1
+
+    client.delete_cookie("session")  # another day, another browser
+    assert client.get("/screening/result").status_code == 302
+    found = submit(client, "/screening/retrieve", {"code": code.lower()})
+    assert found.headers["Location"] == "/screening/result"
+    again = client.get("/screening/result", headers={"Accept-Language": "en"})
     assert "Score: 10 out of 27" in text(again)
-    assert "retrieval-code" not in text(again)  # shown once only
+    assert "retrieval-code" not in text(again)
     wrong = submit(client, "/screening/retrieve", {"code": "AAAA-BBBB-CCCC-DDDD"},
                    headers={"Accept-Language": "en"})
     assert "does not open a result" in text(wrong)

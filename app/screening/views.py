@@ -95,12 +95,15 @@ def _render_result(row: ScreeningResult, *, code: str | None = None,
     if current_user.is_authenticated and current_user.home_centre_id:
         home = next((c for c in _centres() if c.id == current_user.home_centre_id), None)
     centre_code = home.code if home else None
-    links = [(s, booking_url(SUGGEST_SERVICES[s], centre_code)) for s in band.suggest
+    suggest = list(band.suggest)
+    if data.get("crisis") and "counselling" not in suggest:
+        suggest.insert(0, "counselling")  # a crisis answer always offers a counsellor
+    links = [(s, booking_url(SUGGEST_SERVICES[s], centre_code)) for s in suggest
              if s in SUGGEST_SERVICES]
     return render_template(
         "screening/result.html", row=row, data=data, instrument=instrument, band=band,
         text=instrument.text(lang), lang=lang, subscales=subscales, links=links,
-        self_help="self_help" in band.suggest or not links, code=code, owner=owner,
+        self_help="self_help" in suggest or not links, code=code, owner=owner,
         counsellor_view=counsellor_view, crisis=data.get("crisis") and not counsellor_view,
         contact_form=_contact_form(), home=home, centres=_centres(),
         share_form=ShareForm(), reminder_form=ReminderForm(),

@@ -186,3 +186,13 @@ def test_guessing_codes_is_rate_limited(app, client):
                 .status_code for n in range(11)]
     assert statuses[:10] == [200] * 10
     assert statuses[10] == 429
+
+
+def test_crisis_result_always_offers_counselling(app, client):
+    page = text(answer(client, "phq9", PHQ9_CRISIS, {"difficulty": 0},
+                       headers={"Accept-Language": "en"}))
+    assert "Book an individual counselling session" in page
+    calm = text(answer(client, "phq9", [0] * 9, {"difficulty": 0},
+                       headers={"Accept-Language": "en"}))
+    assert "Book an individual counselling session" not in calm
+    assert "Things that help many people" in calm

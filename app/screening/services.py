@@ -83,8 +83,9 @@ def score(instrument: Instrument, answers: Sequence[int]) -> Result:
     return instrument.score(list(answers))
 
 
-def _payload(result: Result, extra: dict[str, int]) -> dict[str, Any]:
+def _payload(result: Result, answers: Sequence[int], extra: dict[str, int]) -> dict[str, Any]:
     data = result.to_dict()
+    data["answers"] = list(answers)
     data["extra"] = extra
     return data
 
@@ -121,13 +122,14 @@ class Saved:
     code: str | None = None
 
 
-def save_result(user: User | None, instrument: Instrument, result: Result,
+def save_result(user: User | None, instrument: Instrument, answers: Sequence[int],
                 extra: dict[str, int], *, keep: bool) -> Saved:
-    """Save a result and its statistics row in one transaction.
+    """Score and save a result and its statistics row in one transaction.
 
     ``keep`` (the person consented) links it to their account under their data key;
     otherwise it is anonymous, under a key of its own, reachable only by its code.
     """
+    result = score(instrument, answers)
     now = utcnow()
     owner = user if keep else None
     row = ScreeningResult(user=owner, instrument=instrument.code, version=result.version,
@@ -136,7 +138,7 @@ def save_result(user: User | None, instrument: Instrument, result: Result,
     if owner is None:
         code = new_retrieval_code()
         row.retrieval_hash = _hash_code(code)
-    row.data = _payload(result, extra)
+    row.data = _payload(result, answers, extra)
     db.session.add(row)
     # Profile attributes count only with consent; otherwise the row is as bare as anonymous.
     db.session.add(_stat_row(instrument.code, result.band, owner, None, now))

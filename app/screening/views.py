@@ -138,10 +138,9 @@ def take(code: str) -> str | Response:
         if form.validate_on_submit() and not missing:
             answers = [chosen[f"q{item.number}"] for item in instrument.items]
             extra = {name[2:]: value for name, value in chosen.items() if name.startswith("x_")}
-            result = services.score(instrument, answers)
             keep = services.saves_for(current_user) and not session.get(NO_SAVE)
-            saved = services.save_result(current_user._get_current_object(), instrument, result,
-                                         extra, keep=keep)
+            saved = services.save_result(current_user._get_current_object(), instrument,
+                                         answers, extra, keep=keep)
             if keep:
                 return redirect(url_for("screening.result", uid=saved.result.uid))
             session[LAST_ANON] = saved.result.uid

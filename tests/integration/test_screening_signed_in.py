@@ -80,6 +80,8 @@ def test_saved_result_is_encrypted_and_stat_row_is_deidentified(app, signed_in, 
     row = db.session.scalar(select(ScreeningResult))
     assert row.user_id == worker.id
     assert row.data["band"] == "moderate"
+    assert row.data["answers"] == PHQ9_MODERATE
+    assert row.data["extra"] == {"difficulty": 2}
 
     secrets = ("moderate", '"total": 10', "[2, 2, 1, 1", "2,2,1,1")
     found = []
@@ -267,3 +269,27 @@ def test_seed_gives_the_demo_worker_a_shared_result(app):
     assert row.shared is True
     assert row.user.home_centre_id is not None
     assert row.data["band"] == "mild"
+
+
+def test_sqlite_file_bytes_hold_no_result(app, client, signed_in, worker):
+    from pathlib import Path
+
+    from sqlalchemy import text as sql
+
+    from tests.conftest import IS_POSTGRES
+
+    if IS_POSTGRES:
+        return  # the row scan above covers PostgreSQL
+    signed_in(worker)
+    agree(client)
+    answer(client, "phq9", PHQ9_MODERATE, {"difficulty": 2})
+    client.delete_cookie("session")
+    answer(client, "phq9", PHQ9_CRISIS, {"difficulty": 0})
+    db.session.execute(sql("PRAGMA wal_checkpoint(FULL)"))
+    path = Path(db.engine.url.database)
+    raw = path.read_bytes()
+    for extra in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-journal")):
+        if extra.exists():
+            raw += extra.read_bytes()
+    for secret in (b'"answers"', b'"flags"', b"self_harm", b'"total"', b"[2, 2, 1, 1"):
+        assert secret not in raw, secret

@@ -220,8 +220,8 @@ def test_reminder_enqueued_sent_and_cancellable(app, client, signed_in, make_use
     mail = smtp_server.messages[0]
     body = mail.get_body(("plain",)).get_content()
     assert "/screening/gad7" in body
-    assert "心晴" in mail["Subject"] or "Xinqing" in mail["Subject"]
-    for secret in ("Score", "mild", "minimal", "7 out of"):
+    assert mail["Subject"] == "心晴：该再测一次了"  # the person's language: Chinese by default
+    for secret in ("Score", "mild", "minimal", "7 out of", "得分", "轻度"):
         assert secret not in body
 
     submit(client, f"{uid_path}/remind", {"weeks": "4"}, form_url=uid_path)
@@ -293,3 +293,16 @@ def test_sqlite_file_bytes_hold_no_result(app, client, signed_in, worker):
             raw += extra.read_bytes()
     for secret in (b'"answers"', b'"flags"', b"self_harm", b'"total"', b"[2, 2, 1, 1"):
         assert secret not in raw, secret
+
+
+def test_reminder_follows_an_english_speakers_language(app, client, signed_in, make_user):
+    person = make_user(login="ann@example.com")
+    signed_in(person)
+    client.get("/screening/?lang=en")  # saves English as the person's language
+    agree(client)
+    uid_path = answer(client, "phq9", PHQ9_MODERATE, {"difficulty": 1}).headers["Location"]
+    submit(client, f"{uid_path}/remind", {"weeks": "4"}, form_url=uid_path)
+    message = db.session.scalar(select(OutboxMessage))
+    assert message.payload["subject"] == "Xinqing: it's time for your check-in"
+    assert "Patient Health Questionnaire" in message.payload["text"]
+    assert message.send_after > utcnow() + timedelta(days=27)

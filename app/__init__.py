@@ -77,6 +77,7 @@ def _import_models() -> None:
     import app.booking.models
     import app.counselling.models
     import app.notifications.models
+    import app.screening.models
     import app.security.models  # noqa: F401
 
 
@@ -101,12 +102,14 @@ def register_blueprints(app: Flask) -> None:
     from app.booking import bp as booking_bp
     from app.counselling import bp as counselling_bp
     from app.main import bp as main_bp
+    from app.screening import bp as screening_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(booking_bp)
     app.register_blueprint(counselling_bp)
+    app.register_blueprint(screening_bp)
 
 
 def register_cli(app: Flask) -> None:

@@ -11,8 +11,10 @@ def register(app: Flask) -> None:
     from app.audit.cli import audit_cli
     from app.booking.cli import reminders, sessions
     from app.notifications.cli import outbox
+    from app.screening.cli import screening_cli
     from app.security.cli import keys
     from app.seed import seed_demo
 
-    for command in (users, keys, audit_cli, outbox, seed_demo, reminders, sessions):
+    for command in (users, keys, audit_cli, outbox, seed_demo, reminders, sessions,
+                    screening_cli):
         app.cli.add_command(command)

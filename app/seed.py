@@ -13,6 +13,7 @@ from app.accounts.models import Role
 from app.booking.demo import seed_schedules
 from app.booking.models import Centre, CentreKind, Service, ServiceKind
 from app.extensions import db
+from app.screening.seed import seed_screening
 
 DEMO_PASSWORD = "Xinqing-demo-2026"  # noqa: S105  (development only; printed by make run)
 
@@ -142,6 +143,7 @@ def seed() -> dict[str, int]:
                 centres[code].staff.append(user)
     db.session.commit()
     created.update(seed_schedules(people, centres))
+    created["screening results"] = seed_screening(centres["qz-hub"])
     return created
 
 

@@ -62,6 +62,13 @@ def pass_second_factor(client: FlaskClient, login: str, location: str) -> TestRe
     else:
         user = find_by_login(login)
         secret, last = user.totp_secret, user.totp_last_step
+        step = pyotp.TOTP(secret).timecode(datetime.now(UTC))
+        if last is not None and last >= step + 1:
+            # Every code of this half-minute is used: a person would wait; a test rewinds.
+            user.totp_last_step = last = step - 2
+            from app.extensions import db
+
+            db.session.commit()
     response = client.post(location, data={"code": totp_code(secret, last),
                                            "csrf_token": csrf_token(html)})
     if response.status_code == 200 and "recovery-codes" in response.get_data(as_text=True):

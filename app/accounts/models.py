@@ -48,6 +48,12 @@ class User(EncryptedRow, UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Optional, coarse profile for de-identified statistics (see app/screening/profile.py).
+    age_band: Mapped[str | None] = mapped_column(String(20))
+    sector: Mapped[str | None] = mapped_column(String(30))
+    home_centre_id: Mapped[int | None] = mapped_column(
+        ForeignKey("centres.id", ondelete="SET NULL"), index=True
+    )
 
     # Staff second factor (TOTP). A secret without ``totp_enabled_at`` is an unfinished set-up.
     totp_secret = Encrypted()

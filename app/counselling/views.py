@@ -25,6 +25,7 @@ from app.counselling.forms import (
     NoteForm,
 )
 from app.extensions import db
+from app.screening import services as screening
 from app.security.access import roles_required
 from app.types import utcnow
 
@@ -46,7 +47,8 @@ def _today() -> date:
 def home() -> str:
     """Today's sessions, and the way to everything else."""
     sessions = counselling.sessions_for(current_user, _today(), 1)
-    return render_template("counselling/home.html", sessions=sessions)
+    open_risks = [i for i in screening.risk_queue(current_user) if i.resolved_at is None]
+    return render_template("counselling/home.html", sessions=sessions, open_risks=open_risks)
 
 
 @bp.route("/calendar")

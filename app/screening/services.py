@@ -1,0 +1,385 @@
+"""The screening rules: scoring, saving, retrieval, sharing, the safety path and reminders.
+
+Services take the acting user as an argument and never touch the request or session.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select
+
+import assessments
+from app import audit
+from app.accounts.models import Consent, Role, User
+from app.booking.models import Centre, centre_staff
+from app.extensions import db
+from app.notifications.models import OutboxMessage
+from app.screening.models import RiskItem, ScreeningResult, ScreeningStat
+from app.security.crypto import get_crypto
+from app.security.models import DataKey
+from app.types import utcnow
+from assessments import Instrument, Result
+
+CONSENT_PURPOSE = "health_data"
+CONSENT_VERSION = "2026-11-1"
+RETENTION = timedelta(days=30)
+REMINDER_KIND = "screening_reminder"
+REMINDER_WEEKS = (2, 4)
+# Unambiguous letters and digits (no 0/O, 1/I/L): 16 of them carry 80 bits.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 16
+
+
+class ScreeningError(ValueError):
+    """Input the worker can fix; ``field`` names the form field, ``message`` is translated."""
+
+    def __init__(self, field: str, message: object) -> None:
+        super().__init__(str(message))
+        self.field, self.message = field, message
+
+
+# -- consent and profile -----------------------------------------------------------------
+def has_health_consent(user: User) -> bool:
+    """True when the person agreed to the current health-data text and has not withdrawn."""
+    return any(c.purpose == CONSENT_PURPOSE and c.text_version == CONSENT_VERSION
+               and c.withdrawn_at is None for c in user.consents)
+
+
+def give_health_consent(user: User) -> None:
+    """Record the consent (who, purpose, text version, when) and commit."""
+    if not has_health_consent(user):
+        user.consents.append(Consent(purpose=CONSENT_PURPOSE, text_version=CONSENT_VERSION))
+        audit.record(user, "screening.consent_given", user, {"version": CONSENT_VERSION})
+        db.session.commit()
+
+
+def saves_for(user: User | None) -> bool:
+    """Whether a result of this person is kept on their account."""
+    return bool(user is not None and user.is_authenticated and user.has_role(Role.WORKER)
+                and has_health_consent(user))
+
+
+def update_profile(user: User, age_band: str | None, sector: str | None,
+                   centre_id: int | None) -> None:
+    """Store the optional profile; empty means "prefer not to say"."""
+    from app.screening.profile import AGE_BAND_CODES, SECTOR_CODES
+
+    user.age_band = age_band if age_band in AGE_BAND_CODES else None
+    user.sector = sector if sector in SECTOR_CODES else None
+    user.home_centre_id = centre_id if centre_id and db.session.get(Centre, centre_id) else None
+    db.session.commit()
+
+
+# -- scoring and saving ------------------------------------------------------------------
+def score(instrument: Instrument, answers: Sequence[int]) -> Result:
+    """Score complete, validated answers (the form checked every item)."""
+    return instrument.score(list(answers))
+
+
+def _payload(result: Result, answers: Sequence[int], extra: dict[str, int]) -> dict[str, Any]:
+    data = result.to_dict()
+    data["answers"] = list(answers)
+    data["extra"] = extra
+    return data
+
+
+def _hash_code(code: str) -> str:
+    normalised = "".join(ch for ch in code.upper() if ch.isalnum())
+    key = get_crypto().derived_key("screening-retrieval")
+    return hmac.new(key, normalised.encode(), hashlib.sha256).hexdigest()
+
+
+def new_retrieval_code() -> str:
+    """A random code like ``ABCD-EFGH-JKMN-PQRS``, easy to copy down from a phone."""
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    return "-".join(raw[i:i + 4] for i in range(0, CODE_LENGTH, 4))
+
+
+def _stat_row(instrument: str, band: str, user: User | None, centre: Centre | None,
+              now: datetime) -> ScreeningStat:
+    centre = centre or (db.session.get(Centre, user.home_centre_id)
+                        if user is not None and user.home_centre_id else None)
+    return ScreeningStat(
+        instrument=instrument, band=band, month=now.strftime("%Y-%m"),
+        centre_id=centre.id if centre else None, region=centre.region_en if centre else None,
+        age_band=user.age_band if user is not None else None,
+        sector=user.sector if user is not None else None,
+    )
+
+
+@dataclass
+class Saved:
+    """What saving produced: the result, and the retrieval code when anonymous (shown once)."""
+
+    result: ScreeningResult
+    code: str | None = None
+
+
+def save_result(user: User | None, instrument: Instrument, answers: Sequence[int],
+                extra: dict[str, int], *, keep: bool) -> Saved:
+    """Score and save a result and its statistics row in one transaction.
+
+    ``keep`` (the person consented) links it to their account under their data key;
+    otherwise it is anonymous, under a key of its own, reachable only by its code.
+    """
+    result = score(instrument, answers)
+    now = utcnow()
+    owner = user if keep else None
+    row = ScreeningResult(user=owner, instrument=instrument.code, version=result.version,
+                          created_at=now)
+    code = None
+    if owner is None:
+        code = new_retrieval_code()
+        row.retrieval_hash = _hash_code(code)
+    row.data = _payload(result, answers, extra)
+    db.session.add(row)
+    # Profile attributes count only with consent; otherwise the row is as bare as anonymous.
+    db.session.add(_stat_row(instrument.code, result.band, owner, None, now))
+    db.session.commit()
+    return Saved(row, code)
+
+
+def find_by_code(code: str, now: datetime | None = None) -> ScreeningResult | None:
+    """The anonymous result this code opens, if it is younger than 30 days."""
+    if not code or len(code) > 40:
+        return None
+    now = now or utcnow()
+    row = db.session.scalar(select(ScreeningResult).where(
+        ScreeningResult.retrieval_hash == _hash_code(code)))
+    if row is None or row.created_at < now - RETENTION:
+        return None
+    return row
+
+
+def anonymous_result(uid: str, now: datetime | None = None) -> ScreeningResult | None:
+    """An anonymous (not account-linked) result younger than 30 days, by its uid."""
+    if not uid:
+        return None
+    row = db.session.scalar(select(ScreeningResult).where(
+        ScreeningResult.uid == uid, ScreeningResult.user_id.is_(None)))
+    if row is None or row.created_at < (now or utcnow()) - RETENTION:
+        return None
+    return row
+
+
+def purge(now: datetime | None = None) -> int:
+    """Delete anonymous results older than 30 days with their data keys; returns the count."""
+    cutoff = (now or utcnow()) - RETENTION
+    old = db.session.execute(
+        select(ScreeningResult.id, ScreeningResult.data_key_id)
+        .where(ScreeningResult.user_id.is_(None), ScreeningResult.created_at < cutoff)
+    ).all()
+    if not old:
+        return 0
+    db.session.execute(delete(ScreeningResult).where(
+        ScreeningResult.id.in_([r.id for r in old])))
+    keys = [r.data_key_id for r in old if r.data_key_id is not None]
+    if keys:
+        db.session.execute(delete(DataKey).where(DataKey.id.in_(keys)))
+    db.session.commit()
+    return len(old)
+
+
+def view(row: ScreeningResult) -> dict[str, Any]:
+    """The stored result as plain data for a template."""
+    return dict(row.data)
+
+
+# -- the owner's results -------------------------------------------------------------------
+def own_result(user: User, uid: str) -> ScreeningResult | None:
+    """The result with this uid when ``user`` owns it; None otherwise."""
+    if not user.is_authenticated:
+        return None
+    return db.session.scalar(select(ScreeningResult).where(
+        ScreeningResult.uid == uid, ScreeningResult.user_id == user.id))
+
+
+def history(user: User) -> dict[str, list[ScreeningResult]]:
+    """The person's results per instrument, oldest first."""
+    rows = db.session.scalars(select(ScreeningResult).where(
+        ScreeningResult.user_id == user.id).order_by(ScreeningResult.created_at)).all()
+    out: dict[str, list[ScreeningResult]] = {}
+    for row in rows:
+        out.setdefault(row.instrument, []).append(row)
+    return out
+
+
+def set_shared(user: User, row: ScreeningResult, shared: bool) -> None:
+    """Let (or stop letting) counsellors of the person's home centre see this result."""
+    row.shared = shared
+    audit.record(user, "screening.shared" if shared else "screening.unshared", row)
+    db.session.commit()
+
+
+# -- counsellors ---------------------------------------------------------------------------
+def centres_of(staff: User) -> list[Centre]:
+    """The centres where this counsellor works."""
+    return list(db.session.scalars(
+        select(Centre).join(centre_staff, centre_staff.c.centre_id == Centre.id)
+        .where(centre_staff.c.user_id == staff.id).order_by(Centre.id)))
+
+
+def shared_results(counsellor: User) -> list[ScreeningResult]:
+    """Results shared by workers whose home centre is one of the counsellor's (audited)."""
+    ids = [c.id for c in centres_of(counsellor)]
+    if not ids:
+        return []
+    rows = list(db.session.scalars(
+        select(ScreeningResult).join(User, User.id == ScreeningResult.user_id)
+        .where(ScreeningResult.shared.is_(True), User.home_centre_id.in_(ids))
+        .order_by(ScreeningResult.created_at.desc())))
+    audit.record(counsellor, "screening.shared_list", None, {"count": len(rows)})
+    db.session.commit()
+    return rows
+
+
+def read_shared(counsellor: User, uid: str) -> ScreeningResult | None:
+    """One shared result of a worker of the counsellor's centre; the read is audited."""
+    ids = [c.id for c in centres_of(counsellor)]
+    row = db.session.scalar(
+        select(ScreeningResult).join(User, User.id == ScreeningResult.user_id)
+        .where(ScreeningResult.uid == uid, ScreeningResult.shared.is_(True),
+               User.home_centre_id.in_(ids or [-1])))
+    if row is not None:
+        audit.record(counsellor, "screening.shared_read", row)
+        db.session.commit()
+    return row
+
+
+# -- the safety path -------------------------------------------------------------------------
+BEST_TIMES = ("morning", "afternoon", "evening", "any")
+
+
+def request_contact(user: User | None, centre_id: int | None, phone: str | None,
+                    use_account: bool, best_time: str,
+                    source: ScreeningResult | None) -> RiskItem:
+    """Open a risk item for the chosen centre; contact details sealed under its own key."""
+    centre = db.session.get(Centre, centre_id) if centre_id else None
+    if centre is None or not centre.active:
+        raise ScreeningError("centre", _msg("Please choose a centre."))
+    phone = (phone or "").strip()
+    signed_in = user is not None and user.is_authenticated
+    if use_account and signed_in:
+        phone = phone or user.phone or ""
+        email = user.email or ""
+    else:
+        email = ""
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    if phone and not (7 <= len(digits) <= 15 and all(ch in "0123456789 -+()" for ch in phone)):
+        raise ScreeningError("phone", _msg("Please enter a phone number with 7 to 15 digits."))
+    if not phone and not email:
+        raise ScreeningError("phone", _msg(
+            "Please give a phone number, or choose to use your account's contact."))
+    if best_time not in BEST_TIMES:
+        best_time = "any"
+    item = RiskItem(centre_id=centre.id, user_id=user.id if signed_in else None)
+    data = source.data if source is not None else {}
+    item.contact = {"phone": phone, "email": email, "best_time": best_time,
+                    "instrument": source.instrument if source is not None else None,
+                    "flags": data.get("flags", []), "band": data.get("band")}
+    db.session.add(item)
+    db.session.flush()
+    audit.record(user if signed_in else None, "risk.requested", item,
+                 {"centre": centre.code})
+    db.session.commit()
+    return item
+
+
+def _msg(text: str) -> object:
+    from flask_babel import lazy_gettext
+
+    return lazy_gettext(text)
+
+
+def risk_queue(counsellor: User) -> list[RiskItem]:
+    """Risk items of the counsellor's centres: open first, then oldest first."""
+    ids = [c.id for c in centres_of(counsellor)]
+    if not ids:
+        return []
+    return list(db.session.scalars(
+        select(RiskItem).where(RiskItem.centre_id.in_(ids))
+        .order_by(RiskItem.resolved_at.is_not(None), RiskItem.opened_at)))
+
+
+def open_risk(counsellor: User, uid: str) -> RiskItem | None:
+    """One risk item of the counsellor's centres; reading it is audited."""
+    ids = [c.id for c in centres_of(counsellor)]
+    item = db.session.scalar(select(RiskItem).where(
+        RiskItem.uid == uid, RiskItem.centre_id.in_(ids or [-1])))
+    if item is not None:
+        audit.record(counsellor, "risk.read", item)
+        db.session.commit()
+    return item
+
+
+def resolve_risk(counsellor: User, item: RiskItem, outcome: str) -> None:
+    """Record the (sealed) outcome and close the item."""
+    outcome = (outcome or "").strip()
+    if not outcome:
+        raise ScreeningError("outcome", _msg("Please describe what happened."))
+    if item.resolved_at is not None:
+        raise ScreeningError("outcome", _msg("This item is already resolved."))
+    item.outcome = outcome
+    item.resolved_at = utcnow()
+    item.resolved_by_id = counsellor.id
+    audit.record(counsellor, "risk.resolved", item)
+    db.session.commit()
+
+
+# -- re-screening reminders ---------------------------------------------------------------
+def schedule_reminder(user: User, instrument: Instrument, weeks: int, *, subject: str,
+                      text: str, now: datetime | None = None) -> OutboxMessage | None:
+    """Queue a check-in email (no health data in it) ``weeks`` from now; None without email."""
+    from app.notifications.services import enqueue
+
+    if weeks not in REMINDER_WEEKS:
+        raise ScreeningError("weeks", _msg("Please choose 2 or 4 weeks."))
+    for message in pending_reminders(user):
+        if message.dedupe_key and message.dedupe_key.split(":")[2] == instrument.code:
+            db.session.delete(message)  # one reminder per questionnaire: the new one wins
+    db.session.flush()
+    when = (now or utcnow()) + timedelta(weeks=weeks)
+    key = f"screening-reminder:{user.uid}:{instrument.code}:{secrets.token_hex(6)}"
+    message = enqueue(user, REMINDER_KIND, subject=subject, text=text, send_after=when,
+                      dedupe_key=key)
+    db.session.commit()
+    return message
+
+
+def pending_reminders(user: User) -> list[OutboxMessage]:
+    """Reminders not yet sent."""
+    return list(db.session.scalars(select(OutboxMessage).where(
+        OutboxMessage.user_id == user.id, OutboxMessage.kind == REMINDER_KIND,
+        OutboxMessage.sent_at.is_(None), OutboxMessage.claimed_at.is_(None))
+        .order_by(OutboxMessage.send_after)))
+
+
+def cancel_reminder(user: User, uid: str) -> bool:
+    """Cancel one of the person's unsent reminders; False when there is none such."""
+    for message in pending_reminders(user):
+        if message.uid == uid:
+            db.session.delete(message)
+            db.session.commit()
+            return True
+    return False
+
+
+def reminder_instrument(message: OutboxMessage) -> str | None:
+    """The questionnaire code a reminder is for (from its dedupe key, not its text)."""
+    parts = (message.dedupe_key or "").split(":")
+    return parts[2] if len(parts) > 2 else None
+
+
+def instrument_or_none(code: str) -> Instrument | None:
+    """The instrument with this code, or None."""
+    try:
+        return assessments.get(code)
+    except KeyError:
+        return None

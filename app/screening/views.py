@@ -1,0 +1,401 @@
+"""Screening pages: thin views that read the form, call the services and render."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
+
+import assessments
+from app.accounts.models import Role
+from app.booking import services as booking
+from app.extensions import limiter
+from app.i18n import current_locale
+from app.screening import bp, chart, services
+from app.screening.emails import reminder_email
+from app.screening.forms import (
+    CancelForm,
+    ConsentForm,
+    ContactForm,
+    OutcomeForm,
+    ProfileForm,
+    ReminderForm,
+    RetrieveForm,
+    ShareForm,
+)
+from app.screening.links import SUGGEST_SERVICES, booking_url
+from app.screening.models import ScreeningResult
+from app.security.access import public, roles_required
+from assessments import Instrument
+
+NO_SAVE = "screening_no_save"  # the worker declined consent in this session
+LAST_ANON = "screening_last"   # uid of the anonymous result just shown (for a contact request)
+# Per address: codes carry 80 bits, the limit just keeps guessing and spam noisy and slow.
+RETRIEVE_LIMIT = "10 per minute;60 per hour"
+CONTACT_LIMIT = "10 per hour"
+NEW_CODE = "screening_code"   # the retrieval code, kept only until it is shown once
+
+
+def _instrument_or_404(code: str) -> Instrument:
+    instrument = services.instrument_or_none(code)
+    if instrument is None:
+        abort(404)
+    return instrument
+
+
+def _is_worker() -> bool:
+    return current_user.is_authenticated and current_user.has_role(Role.WORKER)
+
+
+def parse_answers(instrument: Instrument, form: Any) -> tuple[dict[str, int], list[str]]:
+    """The chosen points per field name, and the names of items left unanswered."""
+    chosen: dict[str, int] = {}
+    missing: list[str] = []
+    questions = [(f"q{item.number}", item) for item in instrument.items]
+    questions += [(f"x_{q.code}", q) for q in instrument.extra_questions]
+    for name, question in questions:
+        raw = form.get(name, "")
+        value = int(raw) if raw.lstrip("-").isdigit() and len(raw) < 5 else None
+        if value is not None and question.accepts(value):
+            chosen[name] = value
+        else:
+            missing.append(name)
+    return chosen, missing
+
+
+def _centres() -> list:
+    return list(booking.active_centres())
+
+
+def _contact_form() -> ContactForm:
+    form = ContactForm()
+    lang = current_locale()
+    form.centre.choices = [SelectChoice("", _("Choose a centre"))] + [
+        SelectChoice(str(c.id), c.localised("name", lang)) for c in _centres()]
+    if not form.is_submitted() and current_user.is_authenticated and current_user.home_centre_id:
+        form.centre.data = str(current_user.home_centre_id)
+    return form
+
+
+def _render_result(row: ScreeningResult, *, code: str | None = None,
+                   owner: bool = False, counsellor_view: bool = False) -> str:
+    instrument = assessments.get(row.instrument)
+    data = services.view(row)
+    lang = current_locale()
+    band = instrument.band(data["band"])
+    subscales = [(instrument.subscale(k), v, instrument.band(v["band"]))
+                 for k, v in data.get("subscales", {}).items()]
+    home = None
+    if current_user.is_authenticated and current_user.home_centre_id:
+        home = next((c for c in _centres() if c.id == current_user.home_centre_id), None)
+    centre_code = home.code if home else None
+    suggest = list(band.suggest)
+    if data.get("crisis") and "counselling" not in suggest:
+        suggest.insert(0, "counselling")  # a crisis answer always offers a counsellor
+    links = [(s, booking_url(SUGGEST_SERVICES[s], centre_code)) for s in suggest
+             if s in SUGGEST_SERVICES]
+    return render_template(
+        "screening/result.html", row=row, data=data, instrument=instrument, band=band,
+        text=instrument.text(lang), lang=lang, subscales=subscales, links=links,
+        self_help="self_help" in suggest or not links, code=code, owner=owner,
+        counsellor_view=counsellor_view, crisis=data.get("crisis") and not counsellor_view,
+        contact_form=_contact_form(), home=home, centres=_centres(),
+        share_form=ShareForm(), reminder_form=ReminderForm(),
+        counselling_url=booking_url("counselling", centre_code),
+    )
+
+
+# -- taking a questionnaire -----------------------------------------------------------------
+@bp.route("/screening/")
+@public
+def index() -> str:
+    """Every questionnaire with what it measures and how long it takes."""
+    lang = current_locale()
+    return render_template("screening/index.html",
+                           items=[i.text(lang) for i in assessments.instruments()])
+
+
+@bp.route("/screening/<code>", methods=["GET", "POST"])
+@public
+def take(code: str) -> str | Response:
+    """One questionnaire on one page; the result is shown at once."""
+    instrument = _instrument_or_404(code)
+    if (_is_worker() and not services.has_health_consent(current_user)
+            and not session.get(NO_SAVE)):
+        return redirect(url_for("screening.consent", next=code))
+    lang = current_locale()
+    chosen: dict[str, int] = {}
+    missing: list[str] = []
+    form = ConsentForm()  # only for the CSRF token
+    if request.method == "POST":
+        chosen, missing = parse_answers(instrument, request.form)
+        if form.validate_on_submit() and not missing:
+            answers = [chosen[f"q{item.number}"] for item in instrument.items]
+            extra = {name[2:]: value for name, value in chosen.items() if name.startswith("x_")}
+            keep = services.saves_for(current_user) and not session.get(NO_SAVE)
+            saved = services.save_result(current_user._get_current_object(), instrument,
+                                         answers, extra, keep=keep)
+            if keep:
+                return redirect(url_for("screening.result", uid=saved.result.uid))
+            session[LAST_ANON] = saved.result.uid
+            session[NEW_CODE] = saved.code
+            return redirect(url_for("screening.anonymous_result"))
+        if not form.validate_on_submit() and not missing:
+            flash(_("The form had expired. Please check your answers and send them again."),
+                  "error")
+    return render_template("screening/take.html", form=form, text=instrument.text(lang),
+                           chosen=chosen, missing=missing, saving=services.saves_for(
+                               current_user) and not session.get(NO_SAVE))
+
+
+@bp.route("/screening/consent", methods=["GET", "POST"])
+@roles_required(Role.WORKER)
+def consent() -> str | Response:
+    """A separate, plain-language consent before the first saved result."""
+    form = ConsentForm()
+    code = request.args.get("next", "")
+    target = code if services.instrument_or_none(code) else None
+    if form.validate_on_submit():
+        if request.form.get("choice") == "agree":
+            services.give_health_consent(current_user)
+            session.pop(NO_SAVE, None)
+            return redirect(url_for("screening.profile", next=target or ""))
+        session[NO_SAVE] = True
+        return redirect(url_for("screening.take", code=target) if target
+                        else url_for("screening.index"))
+    return render_template("screening/consent.html", form=form, next=target or "",
+                           version=services.CONSENT_VERSION)
+
+
+@bp.route("/screening/profile", methods=["GET", "POST"])
+@roles_required(Role.WORKER)
+def profile() -> str | Response:
+    """Optional age band, type of work and nearest centre, for statistics only."""
+    form = ProfileForm()
+    lang = current_locale()
+    form.centre.choices = [SelectChoice("", _("Prefer not to say"))] + [
+        SelectChoice(str(c.id), c.localised("name", lang)) for c in _centres()]
+    code = request.args.get("next", "")
+    target = url_for("screening.take", code=code) if services.instrument_or_none(code) \
+        else url_for("screening.index")
+    if form.validate_on_submit():
+        centre = int(form.centre.data) if (form.centre.data or "").isdigit() else None
+        services.update_profile(current_user, form.age_band.data, form.sector.data, centre)
+        flash(_("Thank you. Your answers to these questions are saved."), "success")
+        return redirect(target)
+    if not form.is_submitted():
+        form.age_band.data = current_user.age_band or ""
+        form.sector.data = current_user.sector or ""
+        form.centre.data = str(current_user.home_centre_id or "")
+    return render_template("screening/profile.html", form=form, skip=target)
+
+
+# -- seeing results again ---------------------------------------------------------------------
+@bp.route("/screening/retrieve", methods=["GET", "POST"])
+@public
+@limiter.limit(RETRIEVE_LIMIT, methods=["POST"])
+def retrieve() -> str:
+    """Enter an anonymous result's code to see it again (30 days)."""
+    form = RetrieveForm()
+    if form.validate_on_submit():
+        row = services.find_by_code(form.code.data)
+        if row is not None:
+            session[LAST_ANON] = row.uid
+            return redirect(url_for("screening.anonymous_result"))
+        form.code.errors.append(_("This code does not open a result. Check it, or note that "
+                                  "results are deleted after 30 days."))
+    return render_template("screening/retrieve.html", form=form)
+
+
+@bp.route("/screening/result")
+@public
+def anonymous_result() -> str | Response:
+    """The anonymous result of this browser session (after answering or entering a code).
+
+    Answering redirects here, so reloading the page never submits the answers twice.
+    """
+    row = services.anonymous_result(session.get(LAST_ANON, ""))
+    if row is None:
+        session.pop(LAST_ANON, None)
+        return redirect(url_for("screening.retrieve"))
+    return _render_result(row, code=session.pop(NEW_CODE, None))
+
+
+@bp.route("/screening/results/<uid>")
+@roles_required(Role.WORKER)
+def result(uid: str) -> str:
+    """A saved result, for its owner only."""
+    row = services.own_result(current_user, uid)
+    if row is None:
+        abort(404)
+    return _render_result(row, owner=True)
+
+
+@bp.route("/screening/results/<uid>/share", methods=["POST"])
+@roles_required(Role.WORKER)
+def share(uid: str) -> Response:
+    """Turn sharing with the home centre's counsellors on or off."""
+    row = services.own_result(current_user, uid)
+    if row is None:
+        abort(404)
+    if ShareForm().validate_on_submit():
+        on = request.form.get("shared") == "1"
+        services.set_shared(current_user, row, on)
+        flash(_("Counsellors at your centre can now see this result.") if on
+              else _("This result is no longer shared."), "success")
+    return redirect(url_for("screening.result", uid=uid))
+
+
+@bp.route("/screening/history")
+@roles_required(Role.WORKER)
+def history() -> str:
+    """Each questionnaire's results over time: a chart and the same numbers as a table."""
+    lang = current_locale()
+    groups = []
+    for code, rows in services.history(current_user).items():
+        instrument = assessments.get(code)
+        entries = [(r, services.view(r)) for r in rows]
+        scores = [(local_date(r.created_at), d["total"]) for r, d in entries]
+        groups.append(dict(instrument=instrument, text=instrument.text(lang), entries=entries,
+                           chart=chart.build(instrument, scores, lang)))
+    reminders = [(m, services.instrument_or_none(services.reminder_instrument(m) or ""))
+                 for m in services.pending_reminders(current_user)]
+    return render_template("screening/history.html", groups=groups, reminders=reminders,
+                           cancel_form=CancelForm(), lang=lang)
+
+
+@bp.route("/screening/results/<uid>/remind", methods=["POST"])
+@roles_required(Role.WORKER)
+def remind(uid: str) -> Response:
+    """Queue a reminder to repeat this result's questionnaire."""
+    row = services.own_result(current_user, uid)
+    if row is None:
+        abort(404)
+    form = ReminderForm()
+    if form.validate_on_submit():
+        instrument = assessments.get(row.instrument)
+        subject, text = reminder_email(current_user, instrument.name.zh, instrument.name.en,
+                                       instrument.code)
+        message = services.schedule_reminder(current_user, instrument, int(form.weeks.data),
+                                             subject=subject, text=text)
+        if message is None:
+            flash(_("Reminders go by email. Add an email address to your account first."),
+                  "error")
+        else:
+            flash(_("Done. We will email you a reminder."), "success")
+    else:
+        flash(_("Please choose 2 or 4 weeks."), "error")
+    return redirect(url_for("screening.result", uid=uid))
+
+
+@bp.route("/screening/reminders/<uid>/cancel", methods=["POST"])
+@roles_required(Role.WORKER)
+def cancel_reminder(uid: str) -> Response:
+    """Cancel an unsent reminder."""
+    if CancelForm().validate_on_submit():
+        if not services.cancel_reminder(current_user, uid):
+            abort(404)
+        flash(_("The reminder is cancelled."), "success")
+    return redirect(url_for("screening.history"))
+
+
+# -- the safety path ------------------------------------------------------------------------
+@bp.route("/screening/contact", methods=["GET", "POST"])
+@public
+@limiter.limit(CONTACT_LIMIT, methods=["POST"])
+def contact() -> str:
+    """Ask a counsellor of a chosen centre to get in touch; works without an account."""
+    form = _contact_form()
+    if form.validate_on_submit():
+        source = None
+        if current_user.is_authenticated:
+            uid = request.form.get("result", "")
+            source = services.own_result(current_user, uid) if uid else None
+        if source is None:
+            source = services.anonymous_result(session.get(LAST_ANON, ""))
+        try:
+            item = services.request_contact(
+                current_user if current_user.is_authenticated else None,
+                int(form.centre.data) if form.centre.data.isdigit() else None,
+                form.phone.data, bool(form.use_account.data), form.best_time.data, source)
+        except services.ScreeningError as exc:
+            getattr(form, exc.field).errors.append(exc.message)
+        else:
+            centre = next(c for c in _centres() if c.id == item.centre_id)
+            return render_template("screening/contact_done.html", centre=centre)
+    return render_template("screening/contact.html", form=form, centres=_centres())
+
+
+# -- counsellors ----------------------------------------------------------------------------
+@bp.route("/counsellor/risks")
+@roles_required(Role.COUNSELLOR)
+def risk_queue() -> str:
+    """Requests for contact at my centres: open ones first, oldest first."""
+    return render_template("screening/risk_queue.html",
+                           items=services.risk_queue(current_user),
+                           centres=services.centres_of(current_user))
+
+
+@bp.route("/counsellor/risks/<uid>", methods=["GET", "POST"])
+@roles_required(Role.COUNSELLOR)
+def risk_item(uid: str) -> str | Response:
+    """One request for contact (audited); record the outcome and resolve it."""
+    item = services.open_risk(current_user, uid)
+    if item is None:
+        abort(404)
+    form = OutcomeForm()
+    if form.validate_on_submit():
+        try:
+            services.resolve_risk(current_user, item, form.outcome.data)
+        except services.ScreeningError as exc:
+            form.outcome.errors.append(exc.message)
+        else:
+            flash(_("Resolved. Thank you for following up."), "success")
+            return redirect(url_for("screening.risk_queue"))
+    instrument = services.instrument_or_none((item.contact or {}).get("instrument") or "")
+    return render_template("screening/risk_item.html", item=item, form=form,
+                           instrument=instrument, lang=current_locale())
+
+
+@bp.route("/counsellor/shared")
+@roles_required(Role.COUNSELLOR)
+def shared_list() -> str:
+    """Results that workers of my centres chose to share (the listing is audited)."""
+    lang = current_locale()
+    rows = [(r, assessments.get(r.instrument).text(lang))
+            for r in services.shared_results(current_user)]
+    return render_template("screening/shared_list.html", rows=rows)
+
+
+@bp.route("/counsellor/shared/<uid>")
+@roles_required(Role.COUNSELLOR)
+def shared_result(uid: str) -> str:
+    """One shared result (audited); anything not shared with me answers 404."""
+    row = services.read_shared(current_user, uid)
+    if row is None:
+        abort(404)
+    return _render_result(row, counsellor_view=True)
+
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def local_date(value: datetime) -> str:
+    """A stored UTC time as a date in Asia/Shanghai."""
+    return value.astimezone(SHANGHAI).strftime("%Y-%m-%d")
+
+
+@bp.app_template_filter("screening_date")
+def _date_filter(value: datetime) -> str:
+    return local_date(value)
+
+
+@bp.app_template_filter("screening_time")
+def _time_filter(value: datetime) -> str:
+    return value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")

@@ -24,6 +24,7 @@ def create_app(config: type[Config] | Config | None = None, **overrides: object)
     register_security(app)
     register_blueprints(app)
     register_cli(app)
+    register_privacy_hooks()
     register_errorhandlers(app)
     register_template_helpers(app)
     return app
@@ -110,6 +111,15 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(booking_bp)
     app.register_blueprint(counselling_bp)
     app.register_blueprint(screening_bp)
+
+
+def register_privacy_hooks() -> None:
+    """Each package's part in "My data": exports, erasure and access history."""
+    from app.booking import privacy as booking_privacy
+    from app.screening import privacy as screening_privacy
+
+    booking_privacy.register()
+    screening_privacy.register()
 
 
 def register_cli(app: Flask) -> None:

@@ -115,6 +115,9 @@ def delete_account(user: User, password: str) -> None:
     Sealed values anywhere (backups included) become unreadable; de-identified
     statistics, which hold nothing that points back to the person, stay.
     """
+    if user.is_staff:
+        # Staff records (notes, sessions) belong to the service: an admin closes the account.
+        raise AccountError({"password": _l("Staff accounts are closed by an administrator.")})
     if not verify_password(user.password_hash, password or ""):
         raise AccountError({"password": _l("That is not your current password.")})
     for eraser in _erasers:

@@ -17,7 +17,12 @@ CONSENT_PURPOSES = {"privacy_notice": _l("Privacy notice (your account)"),
                     "health_data": _l("Processing your health data (saved results)")}
 ACCESS_LABELS = {"account.locked": _l("An administrator locked your account"),
                  "account.unlocked": _l("An administrator unlocked your account"),
-                 "account.sessions_ended": _l("An administrator signed you out everywhere")}
+                 "account.sessions_ended": _l("An administrator signed you out everywhere"),
+                 "screening.shared_read": _l("A counsellor opened a result you shared"),
+                 "risk.read": _l("A counsellor opened your request for contact"),
+                 "risk.resolved": _l("A counsellor recorded the follow-up of your request"),
+                 "note.read": _l("A counsellor read a session note about you"),
+                 "note.written": _l("A counsellor wrote a session note about you")}
 
 
 def _me():

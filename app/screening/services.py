@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask import current_app, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
 import assessments
@@ -20,7 +23,9 @@ from app import audit
 from app.accounts.models import Consent, Role, User
 from app.booking.models import Centre, centre_staff
 from app.extensions import db
+from app.i18n import BABEL_CODES
 from app.notifications.models import OutboxMessage
+from app.notifications.services import enqueue
 from app.screening.models import RiskItem, ScreeningResult, ScreeningStat
 from app.security.crypto import get_crypto
 from app.security.models import DataKey
@@ -288,8 +293,25 @@ def request_contact(user: User | None, centre_id: int | None, phone: str | None,
     db.session.flush()
     audit.record(user if signed_in else None, "risk.requested", item,
                  {"centre": centre.code})
+    _alert_counsellors(centre, item)
     db.session.commit()
     return item
+
+
+def _alert_counsellors(centre: Centre, item: RiskItem) -> None:
+    """Email the centre's counsellors that someone asked to be contacted (no details)."""
+    link = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for("screening.risk_queue")
+    for staff in centre.staff:
+        if not staff.is_active or not staff.has_role(Role.COUNSELLOR):
+            continue
+        with force_locale(BABEL_CODES.get(staff.locale or "zh_CN", "zh_Hans_CN")):
+            subject = _("A request for contact is waiting")
+            body = _("Someone at %(centre)s asked to be contacted after a screening.\n\n"
+                     "Open the queue to follow up:\n%(link)s",
+                     centre=centre.name_en if (staff.locale or "").startswith("en")
+                     else centre.name_zh, link=link)
+        enqueue(staff, "risk.new", subject=subject, text=body,
+                dedupe_key=f"risk:{item.uid}:{staff.uid}")
 
 
 def _msg(text: str) -> object:

@@ -62,23 +62,6 @@ class CodeForm(FlaskForm):
     )
 
 
-class ChangePasswordForm(FlaskForm):
-    """A new password, confirmed with the current one."""
-
-    current = PasswordField(_l("Current password"), validators=[DataRequired(REQUIRED)],
-                            render_kw={"autocomplete": "current-password"})
-    password = PasswordField(
-        _l("New password"), validators=[DataRequired(REQUIRED)],
-        description=_l("At least 8 characters. A short sentence is easy to remember."),
-        render_kw={"autocomplete": "new-password"},
-    )
-    confirm = PasswordField(
-        _l("Repeat the new password"),
-        validators=[DataRequired(REQUIRED), EqualTo("password", _l("The passwords do not match."))],
-        render_kw={"autocomplete": "new-password"},
-    )
-
-
 class ForgotPasswordForm(FlaskForm):
     """Ask for a reset link."""
 
@@ -101,6 +84,13 @@ class ResetPasswordForm(FlaskForm):
         validators=[DataRequired(REQUIRED), EqualTo("password", _l("The passwords do not match."))],
         render_kw={"autocomplete": "new-password"},
     )
+
+
+class ChangePasswordForm(ResetPasswordForm):
+    """A new password, confirmed with the current one (asked first)."""
+
+    current = PasswordField(_l("Current password"), validators=[DataRequired(REQUIRED)],
+                            render_kw={"autocomplete": "current-password"})
 
 
 class DeleteAccountForm(FlaskForm):

@@ -49,8 +49,23 @@ class Option:
     label: Text
 
 
+class _Choices:
+    """What scored items and unscored questions share: a fixed set of printed options."""
+
+    options: tuple[Option, ...]
+
+    @property
+    def points(self) -> tuple[int, ...]:
+        """Points (or answer codes) a valid answer may take, in printed order."""
+        return tuple(o.points for o in self.options)
+
+    def accepts(self, value: object) -> bool:
+        """True if `value` is an int (not bool) that is one of the option points."""
+        return isinstance(value, int) and not isinstance(value, bool) and value in self.points
+
+
 @dataclass(frozen=True)
-class Item:
+class Item(_Choices):
     """A scored question. `number` is its 1-based position; answers follow this order."""
 
     number: int
@@ -58,33 +73,15 @@ class Item:
     options: tuple[Option, ...]
     reverse: bool = False
 
-    @property
-    def points(self) -> tuple[int, ...]:
-        """Points a valid answer may take, in printed order."""
-        return tuple(o.points for o in self.options)
-
-    def accepts(self, value: object) -> bool:
-        """True if `value` is an int (not bool) that is one of this item's option points."""
-        return isinstance(value, int) and not isinstance(value, bool) and value in self.points
-
 
 @dataclass(frozen=True)
-class ExtraQuestion:
+class ExtraQuestion(_Choices):
     """A question shown with the form but never scored (e.g. the PHQ-9 difficulty question)."""
 
     code: str
     text: Text
     options: tuple[Option, ...]
     scored: bool = False
-
-    @property
-    def points(self) -> tuple[int, ...]:
-        """Answer codes a valid answer may take, in printed order."""
-        return tuple(o.points for o in self.options)
-
-    def accepts(self, value: object) -> bool:
-        """True if `value` is an int (not bool) that is one of this question's option codes."""
-        return isinstance(value, int) and not isinstance(value, bool) and value in self.points
 
 
 @dataclass(frozen=True)

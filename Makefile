@@ -7,11 +7,11 @@ PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
 PO_FILES := $(wildcard app/translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: run serve-prod test test-sqlite test-postgres lint translations e2e-deps i18n-update install install-dev clean
+.PHONY: bench-reports run serve-prod test test-sqlite test-postgres lint audit translations e2e-deps i18n-update install install-dev clean
 
 run: install translations instance/keys.json ## serve http://127.0.0.1:5000 with demo data
 	$(FLASK) db upgrade
-	$(FLASK) seed-demo
+	$(FLASK) seed-demo --history 30000
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 PROD_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/xinqing
@@ -23,10 +23,17 @@ serve-prod: install translations instance/keys.json ## gunicorn + local PostgreS
 	  SECRET_KEY="$$(cat instance/secret_key)" XINQING_KEY_FILE=instance/keys.json \
 	  sh -c '$(BIN)/flask --app wsgi db upgrade && exec $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app'
 
-test: install-dev translations e2e-deps lint test-sqlite test-postgres ## lint, then the suite on SQLite and PostgreSQL
+test: install-dev translations e2e-deps lint audit test-sqlite test-postgres ## lint, audit, then the suite on SQLite and PostgreSQL
 
 lint: install-dev
 	$(BIN)/ruff check .
+
+audit: $(VENV)/.installed-audit ## bandit on our code, pip-audit on requirements.txt (see tools/audit.py)
+	$(BIN)/python tools/audit.py
+
+$(VENV)/.installed-audit: requirements-audit.txt $(VENV)/.installed-dev
+	$(BIN)/python -m pip install --quiet -r requirements-audit.txt
+	@touch $@
 
 test-sqlite: install-dev translations
 	@mkdir -p build
@@ -54,6 +61,9 @@ test-postgres: install-dev translations
 	  echo "################################################################################"; \
 	  rm -f build/junit-postgresql.xml; \
 	fi
+
+bench-reports: install-dev ## reports on 10k/100k/1M statistics rows (PostgreSQL) -> bench/results/
+	$(BIN)/python bench/reports_scale.py --url "$(PG_TEST_URL)"
 
 translations: install $(MO_FILES)
 

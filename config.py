@@ -85,6 +85,11 @@ class Config:
         "LOGIN_ACCOUNT_RATE_LIMIT", "5 per minute;20 per hour"
     )
     REGISTER_RATE_LIMIT = os.environ.get("REGISTER_RATE_LIMIT", "10 per hour")
+    # JSON API v1 (app/api): token lifetimes, per-token rate limit, CORS origins (off if empty).
+    API_TOKEN_HOURS = int(os.environ.get("API_TOKEN_HOURS", "720"))
+    API_STAFF_TOKEN_HOURS = int(os.environ.get("API_STAFF_TOKEN_HOURS", "12"))
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120 per minute;3000 per hour")
+    API_CORS_ORIGINS = os.environ.get("API_CORS_ORIGINS", "")
 
     # Argon2id cost; OWASP ASVS 5.0 appendix C floor is m=19 MiB, t=2, p=1.
     ARGON2_TIME_COST = 3
@@ -92,8 +97,31 @@ class Config:
     ARGON2_PARALLELISM = 2
 
     SHOW_DEMO_CREDENTIALS = False
+    # Reports: the minimum number of people behind any published count (see app/reports).
+    REPORTS_MIN_CELL = int(os.environ.get("REPORTS_MIN_CELL", "5"))
     # Counsellors, social workers and admins sign in with a second factor (TOTP).
     STAFF_MFA_REQUIRED = True
+
+    # Security (app/security/): sensitive changes ask again for the password (and the
+    # second factor when enrolled) once the last proof is older than this.
+    FRESH_AUTH_WINDOW = timedelta(minutes=int(os.environ.get("REAUTH_MINUTES", "5")))
+    SESSION_REDIS_PREFIX = os.environ.get("SESSION_REDIS_PREFIX", "xq:session:")
+    # Where to report a vulnerability; served in /.well-known/security.txt (RFC 9116).
+    SECURITY_CONTACT = os.environ.get("SECURITY_CONTACT", "mailto:security@example.org")
+    # Refusals (403/404/429/CSRF) written to the audit log per person or address and endpoint.
+    REFUSAL_AUDIT_LIMIT = os.environ.get("REFUSAL_AUDIT_LIMIT", "20 per minute")
+    # Retention (`flask retention run`), in days; see README "Security".
+    RETAIN_ANONYMOUS_RESULTS_DAYS = int(os.environ.get("RETAIN_ANONYMOUS_RESULTS_DAYS", "30"))
+    RETAIN_RESET_TOKENS_DAYS = int(os.environ.get("RETAIN_RESET_TOKENS_DAYS", "1"))
+    RETAIN_USED_RECOVERY_CODES_DAYS = int(os.environ.get("RETAIN_USED_RECOVERY_CODES_DAYS",
+                                                         "30"))
+    RETAIN_SENT_MAIL_DAYS = int(os.environ.get("RETAIN_SENT_MAIL_DAYS", "30"))
+    RETAIN_FAILED_MAIL_DAYS = int(os.environ.get("RETAIN_FAILED_MAIL_DAYS", "90"))
+    RETAIN_CANCELLED_BOOKINGS_DAYS = int(os.environ.get("RETAIN_CANCELLED_BOOKINGS_DAYS",
+                                                        "365"))
+    RETAIN_CLOSED_WAITLIST_DAYS = int(os.environ.get("RETAIN_CLOSED_WAITLIST_DAYS", "365"))
+    RETAIN_RESOLVED_RISK_DAYS = int(os.environ.get("RETAIN_RESOLVED_RISK_DAYS", "1095"))
+    RETAIN_AUDIT_DAYS = int(os.environ.get("RETAIN_AUDIT_DAYS", "2190"))  # 6 years
 
     @classmethod
     def validate(cls, config: dict) -> None:

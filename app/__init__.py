@@ -74,17 +74,19 @@ def register_extensions(app: Flask) -> None:
 def _import_models() -> None:
     """Import every models module so the metadata (and migrations) see all tables."""
     import app.accounts.models
+    import app.api.models
     import app.audit.models
     import app.booking.models
     import app.counselling.models
     import app.notifications.models
+    import app.reports.models
     import app.screening.models
     import app.security.models  # noqa: F401
 
 
 def register_security(app: Flask) -> None:
     """Key ring and crypto service, security headers, deny-by-default access."""
-    from app.security import headers, sessions
+    from app.security import headers, inputs, sessions
     from app.security.access import enforce_declared_access
     from app.security.crypto import Crypto
     from app.security.keyring import load_keyring
@@ -93,16 +95,19 @@ def register_security(app: Flask) -> None:
     app.extensions["xinqing.crypto"] = Crypto(ring)
     headers.init_app(app)
     app.before_request(enforce_declared_access)
+    inputs.init_app(app)
     sessions.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
     """One blueprint per domain package."""
+    from app import api
     from app.accounts import bp as accounts_bp
     from app.admin import bp as admin_bp
     from app.booking import bp as booking_bp
     from app.counselling import bp as counselling_bp
     from app.main import bp as main_bp
+    from app.reports import bp as reports_bp
     from app.screening import bp as screening_bp
 
     app.register_blueprint(main_bp)
@@ -111,6 +116,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(booking_bp)
     app.register_blueprint(counselling_bp)
     app.register_blueprint(screening_bp)
+    app.register_blueprint(reports_bp)
+    api.init_app(app)  # JSON API v1 under /api/v1 (its own blueprints and docs)
 
 
 def register_privacy_hooks() -> None:
@@ -132,8 +139,10 @@ def register_cli(app: Flask) -> None:
 def register_errorhandlers(app: Flask) -> None:
     """Translated error pages."""
     from app import errors
+    from app.security import refusals
 
     errors.init_app(app)
+    refusals.init_app(app)  # after: its handlers audit, then render the same pages
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -11,10 +11,12 @@ def register(app: Flask) -> None:
     from app.audit.cli import audit_cli
     from app.booking.cli import reminders, sessions
     from app.notifications.cli import outbox
+    from app.reports.cli import reports_cli
     from app.screening.cli import screening_cli
     from app.security.cli import keys
+    from app.security.retention_cli import retention_cli
     from app.seed import seed_demo
 
     for command in (users, keys, audit_cli, outbox, seed_demo, reminders, sessions,
-                    screening_cli):
+                    screening_cli, retention_cli, reports_cli):
         app.cli.add_command(command)

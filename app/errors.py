@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, Response, render_template
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from app.api import problems
+from app.api.problems import is_api_request
 from app.extensions import db
 
 MESSAGES = {
@@ -47,13 +49,17 @@ def init_app(app: Flask) -> None:
         )
 
     @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException) -> tuple[str, int]:
+    def http_error(exc: HTTPException) -> tuple[str, int] | Response:
+        if is_api_request():  # the JSON API answers with problem objects
+            return problems.from_http_exception(exc)
         code = exc.code or 500
         response = render_error(code if code in MESSAGES else 500 if code >= 500 else 400)
         return response[0], code
 
     @app.errorhandler(Exception)
-    def unexpected(exc: Exception) -> tuple[str, int]:
+    def unexpected(exc: Exception) -> tuple[str, int] | Response:
         db.session.rollback()
+        if is_api_request():
+            return problems.from_unexpected(exc)
         app.logger.exception("unhandled error: %s", type(exc).__name__)
         return render_error(500)

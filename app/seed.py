@@ -148,12 +148,19 @@ def seed() -> dict[str, int]:
 
 
 @click.command("seed-demo")
-def seed_demo() -> None:
+@click.option("--history", type=click.IntRange(min=0), default=0,
+              help="Top the de-identified report statistics up to this many screenings "
+                   "(synthetic, over 24 months, bulk-loaded).")
+def seed_demo(history: int) -> None:
     """Create the demo centres, services and accounts (development and testing only)."""
     if current_app.config.get("ENV_NAME") == "production":
         raise click.ClickException("seed-demo creates accounts with a published password; "
                                    "it does not run in production.")
     created = seed()
+    if history:
+        from app.reports.history import generate
+
+        created["report statistics"] = generate(history)
     click.echo("demo data: created " + ", ".join(f"{n} {k}" for k, n in created.items()))
     if current_app.config.get("SHOW_DEMO_CREDENTIALS"):
         click.echo(f"\nDemo sign-ins (password for all: {DEMO_PASSWORD})")

@@ -8,12 +8,16 @@ connection writes, and foreign keys are enforced as on PostgreSQL.
 A transaction that reads and then writes under contention should start with its write
 (e.g. the conditional UPDATE that takes a seat): SQLite then queues it for the lock,
 whereas upgrading a read transaction that another writer overtook fails at once.
+Web requests therefore begin IMMEDIATE: most read and then write (an audit event, a
+session, a note), and any other writer (another request, a cron job, key rotation)
+would otherwise turn them into errors. Commands and scripts keep a deferred BEGIN.
 """
 
 from __future__ import annotations
 
 import sqlite3
 
+from flask import has_request_context
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
@@ -33,4 +37,4 @@ def _on_connect(dbapi_connection: object, _record: object) -> None:
 @event.listens_for(Engine, "begin")
 def _on_begin(conn: Connection) -> None:
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if has_request_context() else "BEGIN")

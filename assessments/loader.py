@@ -324,7 +324,8 @@ def load_file(path: Path | str) -> Instrument:
     path = Path(path)
     try:
         raw = path.read_text(encoding="utf-8")
-        data = yaml.load(raw, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+        # _StrictLoader is a SafeLoader subclass: no arbitrary objects.
+        data = yaml.load(raw, Loader=_StrictLoader)  # noqa: S506 # nosec B506
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise InstrumentFileError(str(path), [f"cannot read YAML: {exc}"]) from exc
     problems = _schema_problems(data)

@@ -135,7 +135,8 @@ def _wipe() -> None:
         else:
             for table in tables:
                 conn.execute(table.delete())
-        conn.execute(update(AuditHead.__table__).values(seq=0, last_mac=GENESIS))
+        conn.execute(update(AuditHead.__table__).values(seq=0, last_mac=GENESIS, anchor_seq=0,
+                                                        anchor_mac=GENESIS))
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from app.accounts import bp, password_reset, services
+from app.accounts.credential_views import fresh_auth_required
 from app.accounts.forms import ChangePasswordForm, ForgotPasswordForm, ResetPasswordForm
 from app.accounts.views import start_session
 from app.extensions import limiter
@@ -16,6 +17,7 @@ from app.security.access import login_required, public
 
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
+@fresh_auth_required(unless_form_checks_password=True)
 def change_password() -> str | Response:
     """Change one's password; other devices are signed out."""
     form = ChangePasswordForm()

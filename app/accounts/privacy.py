@@ -125,6 +125,9 @@ def delete_account(user: User, password: str) -> None:
     key_id = user.data_key_id
     uid = user.uid
     audit.record(user, "account.deleted", f"users:{uid}")
+    from app.security.session_store import end_user_sessions
+
+    end_user_sessions(uid)  # every device, not only this one
     db.session.delete(user)
     db.session.flush()
     if key_id is not None:

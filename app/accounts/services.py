@@ -233,8 +233,14 @@ def load_user(session_id: str) -> User | None:
 
 
 def end_other_sessions(user: User) -> None:
-    """Invalidate every session of ``user`` (the caller starts a fresh one if needed)."""
+    """Invalidate every session of ``user`` (the caller starts a fresh one if needed).
+
+    The stored sessions are deleted; the version bump is the second line of defence.
+    """
+    from app.security.session_store import end_user_sessions
+
     user.session_version = (user.session_version or 1) + 1
+    end_user_sessions(user.uid)
 
 
 def set_locked(actor: User, user: User, locked: bool) -> None:

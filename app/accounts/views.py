@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 
 from app.accounts import bp, mfa, services
 from app.accounts.forms import LoginForm, RegisterForm
+from app.accounts.limits import account_login_limit, address_login_limit
 from app.accounts.models import User
 from app.extensions import limiter
 from app.security.access import login_required, public
@@ -26,18 +27,6 @@ def safe_next(target: str | None) -> str | None:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None
     return target
-
-
-def _login_rate() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
-def _account_rate() -> str:
-    return current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"]
-
-
-def _account_key() -> str:
-    return "login-account:" + services.login_key(request.form.get("login", ""))
 
 
 def _fresh_session() -> None:
@@ -60,8 +49,8 @@ def start_session(user: User, next_url: str | None) -> Response:
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit(_login_rate, methods=["POST"])
-@limiter.limit(_account_rate, key_func=_account_key, methods=["POST"])
+@address_login_limit
+@account_login_limit
 def login() -> str | Response:
     """Sign in with email or mobile number."""
     if current_user.is_authenticated:

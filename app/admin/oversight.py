@@ -20,6 +20,7 @@ from app.extensions import db
 from app.security import rotation
 from app.security.access import roles_required
 from app.security.crypto import get_crypto
+from app.security.inputs import parse_id
 
 
 def _local_midnight(day) -> datetime:
@@ -39,7 +40,7 @@ def index() -> str:
 def audit_log() -> str:
     """Search the audit log; looking at it is itself logged."""
     form = AuditFilterForm(formdata=request.args)
-    page_number = request.args.get("page", 1, type=int) or 1
+    page_number = parse_id(request.args.get("page")) or 1
     result = None
     if form.validate():
         result = audit.search(

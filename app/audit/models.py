@@ -30,17 +30,26 @@ class AuditEvent(db.Model):
 
 
 class AuditHead(db.Model):
-    """A single row holding the chain's tip; updating it first serialises writers."""
+    """A single row holding the chain's tip; updating it first serialises writers.
+
+    ``anchor_seq``/``anchor_mac`` name the last event removed by retention (0 and GENESIS
+    while nothing was removed): the chain is verified from there, and an ``audit.pruned``
+    event inside the chain vouches for the anchor (see app/security/retention.py).
+    """
 
     __tablename__ = "audit_head"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, default=0)
     last_mac: Mapped[str] = mapped_column(String(64), default=GENESIS)
+    anchor_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    anchor_mac: Mapped[str] = mapped_column(String(64), default=GENESIS,
+                                            server_default=GENESIS)
 
 
 event.listen(
     AuditHead.__table__,
     "after_create",
-    DDL(f"INSERT INTO audit_head (id, seq, last_mac) VALUES (1, 0, '{GENESIS}')"),  # noqa: S608
+    # GENESIS is a constant of zeros, not input.
+    DDL(f"INSERT INTO audit_head (id, seq, last_mac) VALUES (1, 0, '{GENESIS}')"),  # noqa: S608 # nosec B608
 )

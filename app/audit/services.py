@@ -88,20 +88,39 @@ class Verdict:
 
 
 def verify(batch: int = 1000) -> Verdict:
-    """Walk the chain and report the first edited, inserted or deleted event."""
+    """Walk the chain and report the first edited, inserted or deleted event.
+
+    After retention removed the oldest events, the walk starts at the anchor they left
+    (``AuditHead.anchor_seq/anchor_mac``), which a chained ``audit.pruned`` event must
+    vouch for; otherwise the front of the log was cut by hand.
+    """
     head = db.session.get(AuditHead, 1)
-    stmt = select(AuditEvent).order_by(AuditEvent.seq, AuditEvent.id).execution_options(
-        yield_per=batch
-    )
+    anchor_seq = head.anchor_seq if head is not None else 0
+    anchor_mac = head.anchor_mac if head is not None else GENESIS
+    stmt = (select(AuditEvent).where(AuditEvent.seq > anchor_seq)
+            .order_by(AuditEvent.seq, AuditEvent.id).execution_options(yield_per=batch))
     result = db.session.scalars(stmt)
     try:
-        return _walk(iter(result), head)
+        verdict = _walk(iter(result), head, anchor_seq + 1, anchor_mac)
     finally:
         result.close()  # a server-side cursor on PostgreSQL: release it even on early return
+    if verdict.ok and anchor_seq and not _anchor_vouched(anchor_seq, anchor_mac):
+        return Verdict(verdict.events, "deleted", anchor_seq)
+    return verdict
 
 
-def _walk(events: Iterator[AuditEvent], head: AuditHead | None) -> Verdict:
-    expected_seq, prev_mac, count = 1, GENESIS, 0
+def _anchor_vouched(anchor_seq: int, anchor_mac: str) -> bool:
+    """True when the newest ``audit.pruned`` event in the (verified) chain names the anchor."""
+    pruned = db.session.scalar(select(AuditEvent).where(
+        AuditEvent.action == "audit.pruned", AuditEvent.seq > anchor_seq)
+        .order_by(AuditEvent.seq.desc()).limit(1))
+    return pruned is not None and pruned.detail.get("through_seq") == anchor_seq \
+        and pruned.detail.get("through_mac") == anchor_mac
+
+
+def _walk(events: Iterator[AuditEvent], head: AuditHead | None, first_seq: int = 1,
+          first_prev: str = GENESIS) -> Verdict:
+    expected_seq, prev_mac, count = first_seq, first_prev, 0
     for event in events:
         count += 1
         if event.seq > expected_seq:

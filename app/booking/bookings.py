@@ -34,6 +34,7 @@ from app.booking.models import (
 )
 from app.extensions import db
 from app.notifications.models import OutboxMessage
+from app.reports import stats
 from app.types import new_uid, utcnow
 
 UPCOMING = (BookingStatus.REQUESTED.value, BookingStatus.CONFIRMED.value)
@@ -43,10 +44,11 @@ HELD = tuple(s.value for s in ACTIVE_BOOKING)
 class BookingError(ValueError):
     """A booking change that cannot be made; ``message`` is translated for the reader."""
 
-    def __init__(self, message: object, *, full: bool = False) -> None:
+    def __init__(self, message: object, *, full: bool = False, code: str = "refused") -> None:
         super().__init__(str(message))
         self.message = message
         self.full = full
+        self.code = "full" if full else code  # for API clients: full, already_booked...
 
 
 class NotFoundError(LookupError):
@@ -126,7 +128,8 @@ def _check_bookable(user: User, session: Session | None, now: datetime) -> Sessi
         raise BookingError(_l("This session cannot be booked yet: bookings open %(days)d days "
                               "ahead.", days=service.horizon_days))
     if active_booking(user, session.id):
-        raise BookingError(_l("You already have a booking for this session."))
+        raise BookingError(_l("You already have a booking for this session."),
+                          code="already_booked")
     if _clash(user, session):
         raise BookingError(_l("You already have a booking at that time."))
     return session
@@ -166,7 +169,8 @@ def _add_booking(user: User, session: Session, now: datetime) -> Booking:
         with db.session.begin_nested():
             db.session.add(booking)
     except IntegrityError:
-        raise BookingError(_l("You already have a booking for this session.")) from None
+        raise BookingError(_l("You already have a booking for this session."),
+                          code="already_booked") from None
     booking.session, booking.user = session, user
     return booking
 
@@ -186,6 +190,7 @@ def book(user: User, session_id: int, now: datetime | None = None) -> Booking:
                                full=True)
         _check_limit(user, now, limits)
         booking = _add_booking(user, session, now)
+        stats.record_booking(stats.BOOKED, session, now)
         audit.record(user, "booking.created", booking, {"session": session.id})
         mail.booking_changed(booking, "booked")
         db.session.commit()
@@ -284,6 +289,8 @@ def cancel(user: User, uid: str, now: datetime | None = None) -> Booking:
     db.session.refresh(booking)
     _drop_reminder(booking)
     release_seat(session, now)
+    stats.record_booking(stats.CANCELLED if status == BookingStatus.CANCELLED
+                         else stats.LATE_CANCELLED, session, now)
     audit.record(user, "booking.cancelled", booking, {"late": status.value != "cancelled"})
     mail.booking_changed(booking, "cancelled")
     db.session.commit()
@@ -355,6 +362,7 @@ def join_waitlist(user: User, session_id: int, now: datetime | None = None) -> W
     except IntegrityError:
         db.session.rollback()
         raise BookingError(_l("You are already on the waiting list for this session.")) from None
+    stats.record_booking(stats.WAITLIST, session, now)
     audit.record(user, "waitlist.joined", f"sessions:{session_id}")
     db.session.commit()
     return db.session.scalar(select(WaitlistEntry).where(
@@ -416,6 +424,7 @@ def accept_offer(user: User, uid: str, now: datetime | None = None) -> Booking:
     except BookingError:
         db.session.rollback()
         raise
+    stats.record_booking(stats.BOOKED, session, now)
     audit.record(user, "waitlist.accepted", booking, {"session": session.id})
     mail.booking_changed(booking, "booked")
     db.session.commit()

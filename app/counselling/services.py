@@ -31,6 +31,7 @@ from app.booking.models import (
 from app.booking.scheduling import SchedulingError, generate_sessions, local_zone
 from app.counselling.models import NoteHandover, SessionNote
 from app.extensions import db
+from app.reports import stats
 from app.types import utcnow
 
 # Which statuses each action moves a booking from, and to.
@@ -102,6 +103,9 @@ def set_status(actor: User, uid: str, action: str, now: datetime | None = None) 
         db.session.rollback()
         raise CounsellingError(_l("This booking is no longer in a state that allows this."))
     db.session.refresh(booking)
+    if action in ("attended", "no_show"):
+        stats.record_booking(stats.ATTENDED if action == "attended" else stats.NO_SHOW,
+                             booking.session, now)
     audit.record(actor, f"booking.{action}", booking)
     if action == "confirm":
         mail.booking_changed(booking, "changed")
@@ -130,6 +134,7 @@ def cancel_session(actor: User, session_id: int, now: datetime | None = None) ->
         booking.status = BookingStatus.CANCELLED.value
         booking.cancelled_at = booking.changed_at = now
         mail.booking_changed(booking, "cancelled")
+        stats.record_booking(stats.CENTRE_CANCELLED, session, now)
     db.session.execute(update(WaitlistEntry).where(
         WaitlistEntry.session_id == session.id,
         WaitlistEntry.status.in_(("waiting", "offered"))).values(status="expired"))

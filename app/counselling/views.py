@@ -27,6 +27,7 @@ from app.counselling.forms import (
 from app.extensions import db
 from app.screening import services as screening
 from app.security.access import roles_required
+from app.security.inputs import parse_id
 from app.types import utcnow
 
 counsellor_only = roles_required(Role.COUNSELLOR)
@@ -150,10 +151,7 @@ def handover(uid: str) -> Response:
     """Ask the worker to let a colleague read my notes on them."""
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
-        to_id = int(request.form.get("to", ""))
-    except ValueError:
-        to_id = 0
+    to_id = parse_id(request.form.get("to")) or 0
     try:
         counselling.request_handover(current_user, uid, to_id)
     except NotFoundError:

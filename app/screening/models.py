@@ -65,6 +65,9 @@ class ScreeningStat(db.Model):
     region: Mapped[str | None] = mapped_column(String(60))
     age_band: Mapped[str | None] = mapped_column(String(20))
     sector: Mapped[str | None] = mapped_column(String(30))
+    # True when the same person had an earlier result of this instrument (set at write time;
+    # anonymous results are never known to be repeats).
+    repeat: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
 
 class RiskItem(EncryptedRow, db.Model):

@@ -65,6 +65,12 @@ def give_health_consent(user: User) -> None:
         db.session.commit()
 
 
+def must_choose_consent(user: User | None) -> bool:
+    """A worker who has not agreed must choose (agree, or answer anonymously) before saving."""
+    return bool(user is not None and user.is_authenticated and user.has_role(Role.WORKER)
+                and not has_health_consent(user))
+
+
 def saves_for(user: User | None) -> bool:
     """Whether a result of this person is kept on their account."""
     return bool(user is not None and user.is_authenticated and user.has_role(Role.WORKER)
@@ -83,6 +89,26 @@ def update_profile(user: User, age_band: str | None, sector: str | None,
 
 
 # -- scoring and saving ------------------------------------------------------------------
+def questions(instrument: Instrument) -> list[tuple[str, Any]]:
+    """Every question with its answer name: ``q1``... for scored items, ``x_<code>`` extras."""
+    named: list[tuple[str, Any]] = [(f"q{item.number}", item) for item in instrument.items]
+    return named + [(f"x_{q.code}", q) for q in instrument.extra_questions]
+
+
+def unanswered(instrument: Instrument, chosen: dict[str, object]) -> list[str]:
+    """Names of the questions whose answer is missing or not one of the printed options."""
+    return [name for name, question in questions(instrument)
+            if not question.accepts(chosen.get(name))]
+
+
+def split_answers(instrument: Instrument, chosen: dict[str, int]
+                  ) -> tuple[list[int], dict[str, int]]:
+    """Complete answers as the scored list (item order) and the unscored extras by code."""
+    answers = [chosen[f"q{item.number}"] for item in instrument.items]
+    extra = {q.code: chosen[f"x_{q.code}"] for q in instrument.extra_questions}
+    return answers, extra
+
+
 def score(instrument: Instrument, answers: Sequence[int]) -> Result:
     """Score complete, validated answers (the form checked every item)."""
     return instrument.score(list(answers))
@@ -119,6 +145,17 @@ def _stat_row(instrument: str, band: str, user: User | None, centre: Centre | No
     )
 
 
+def _count_result(stat: ScreeningStat, result: Result, now: datetime) -> None:
+    """Keep the report roll-ups in step with the result (same transaction)."""
+    from app.reports import stats
+
+    stats.record_screening(instrument=stat.instrument, band=stat.band, month=stat.month,
+                           centre_id=stat.centre_id, age_band=stat.age_band,
+                           sector=stat.sector, repeat=bool(stat.repeat))
+    if "self_harm" in result.flags:
+        stats.record_activity(stats.FLAG, now, stat.centre_id)
+
+
 @dataclass
 class Saved:
     """What saving produced: the result, and the retrieval code when anonymous (shown once)."""
@@ -144,9 +181,15 @@ def save_result(user: User | None, instrument: Instrument, answers: Sequence[int
         code = new_retrieval_code()
         row.retrieval_hash = _hash_code(code)
     row.data = _payload(result, answers, extra)
+    repeat = owner is not None and db.session.scalar(select(ScreeningResult.id).where(
+        ScreeningResult.user_id == owner.id, ScreeningResult.instrument == instrument.code)
+        .limit(1)) is not None
     db.session.add(row)
     # Profile attributes count only with consent; otherwise the row is as bare as anonymous.
-    db.session.add(_stat_row(instrument.code, result.band, owner, None, now))
+    stat = _stat_row(instrument.code, result.band, owner, None, now)
+    stat.repeat = repeat
+    db.session.add(stat)
+    _count_result(stat, result, now)
     db.session.commit()
     return Saved(row, code)
 
@@ -259,6 +302,31 @@ def read_shared(counsellor: User, uid: str) -> ScreeningResult | None:
 
 
 # -- the safety path -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CrisisLine:
+    """A free, confidential line offered with a crisis answer (pages and API alike)."""
+
+    number: str          # as people read it
+    dial: str            # for tel: links
+    description: object  # translated
+    urgent: bool = False  # police and ambulance, for immediate danger
+
+
+def crisis_lines() -> list[CrisisLine]:
+    """The lines offered with a crisis answer, in the order people should try them."""
+    from flask_babel import lazy_gettext as _l
+
+    danger = _l("If you or someone else is in immediate danger")
+    return [
+        CrisisLine("12356", "12356", _l("National psychological assistance hotline")),
+        CrisisLine("0591-85666661", "059185666661",
+                   _l("Fujian psychological assistance line, 24 hours")),
+        CrisisLine("400-161-9995", "4001619995", _l("Hope 24 hotline, 24 hours")),
+        CrisisLine("110", "110", danger, urgent=True),
+        CrisisLine("120", "120", danger, urgent=True),
+    ]
+
+
 BEST_TIMES = ("morning", "afternoon", "evening", "any")
 
 
@@ -293,6 +361,9 @@ def request_contact(user: User | None, centre_id: int | None, phone: str | None,
     db.session.flush()
     audit.record(user if signed_in else None, "risk.requested", item,
                  {"centre": centre.code})
+    from app.reports import stats
+
+    stats.record_activity(stats.CONTACT, item.opened_at or utcnow(), centre.id)
     _alert_counsellors(centre, item)
     db.session.commit()
     return item
@@ -351,6 +422,10 @@ def resolve_risk(counsellor: User, item: RiskItem, outcome: str) -> None:
     item.outcome = outcome
     item.resolved_at = utcnow()
     item.resolved_by_id = counsellor.id
+    from app.reports import stats
+
+    stats.record_activity(stats.RESOLVED, item.resolved_at, item.centre_id,
+                          value=stats.hours_between(item.opened_at, item.resolved_at))
     audit.record(counsellor, "risk.resolved", item)
     db.session.commit()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -29,15 +30,16 @@ from app.screening.forms import (
     RetrieveForm,
     ShareForm,
 )
+from app.screening.limits import retrieve_limit
 from app.screening.links import SUGGEST_SERVICES, booking_url
 from app.screening.models import ScreeningResult
 from app.security.access import public, roles_required
 from assessments import Instrument
 
+ANSWER = re.compile(r"-?[0-9]{1,4}")  # an option's points, as the form sends them
 NO_SAVE = "screening_no_save"  # the worker declined consent in this session
 LAST_ANON = "screening_last"   # uid of the anonymous result just shown (for a contact request)
-# Per address: codes carry 80 bits, the limit just keeps guessing and spam noisy and slow.
-RETRIEVE_LIMIT = "10 per minute;60 per hour"
+# Per address: the limit just keeps spam noisy and slow (codes: see limits.py).
 CONTACT_LIMIT = "10 per hour"
 NEW_CODE = "screening_code"   # the retrieval code, kept only until it is shown once
 
@@ -49,24 +51,16 @@ def _instrument_or_404(code: str) -> Instrument:
     return instrument
 
 
-def _is_worker() -> bool:
-    return current_user.is_authenticated and current_user.has_role(Role.WORKER)
-
-
 def parse_answers(instrument: Instrument, form: Any) -> tuple[dict[str, int], list[str]]:
     """The chosen points per field name, and the names of items left unanswered."""
     chosen: dict[str, int] = {}
-    missing: list[str] = []
-    questions = [(f"q{item.number}", item) for item in instrument.items]
-    questions += [(f"x_{q.code}", q) for q in instrument.extra_questions]
-    for name, question in questions:
+    for name, _question in services.questions(instrument):
         raw = form.get(name, "")
-        value = int(raw) if raw.lstrip("-").isdigit() and len(raw) < 5 else None
-        if value is not None and question.accepts(value):
-            chosen[name] = value
-        else:
-            missing.append(name)
-    return chosen, missing
+        # ASCII digits only: str.isdigit() also accepts "³" or "①", which int() refuses.
+        if ANSWER.fullmatch(raw):
+            chosen[name] = int(raw)
+    missing = services.unanswered(instrument, chosen)
+    return {k: v for k, v in chosen.items() if k not in missing}, missing
 
 
 def _centres() -> list:
@@ -108,6 +102,7 @@ def _render_result(row: ScreeningResult, *, code: str | None = None,
         contact_form=_contact_form(), home=home, centres=_centres(),
         share_form=ShareForm(), reminder_form=ReminderForm(),
         counselling_url=booking_url("counselling", centre_code),
+        crisis_lines=services.crisis_lines(),
     )
 
 
@@ -126,8 +121,7 @@ def index() -> str:
 def take(code: str) -> str | Response:
     """One questionnaire on one page; the result is shown at once."""
     instrument = _instrument_or_404(code)
-    if (_is_worker() and not services.has_health_consent(current_user)
-            and not session.get(NO_SAVE)):
+    if services.must_choose_consent(current_user) and not session.get(NO_SAVE):
         return redirect(url_for("screening.consent", next=code))
     lang = current_locale()
     chosen: dict[str, int] = {}
@@ -136,8 +130,7 @@ def take(code: str) -> str | Response:
     if request.method == "POST":
         chosen, missing = parse_answers(instrument, request.form)
         if form.validate_on_submit() and not missing:
-            answers = [chosen[f"q{item.number}"] for item in instrument.items]
-            extra = {name[2:]: value for name, value in chosen.items() if name.startswith("x_")}
+            answers, extra = services.split_answers(instrument, chosen)
             keep = services.saves_for(current_user) and not session.get(NO_SAVE)
             saved = services.save_result(current_user._get_current_object(), instrument,
                                          answers, extra, keep=keep)
@@ -199,7 +192,7 @@ def profile() -> str | Response:
 # -- seeing results again ---------------------------------------------------------------------
 @bp.route("/screening/retrieve", methods=["GET", "POST"])
 @public
-@limiter.limit(RETRIEVE_LIMIT, methods=["POST"])
+@retrieve_limit
 def retrieve() -> str:
     """Enter an anonymous result's code to see it again (30 days)."""
     form = RetrieveForm()

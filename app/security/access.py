@@ -53,13 +53,10 @@ def roles_required(*roles: Role) -> Callable[[F], F]:
 
 
 def deny(reason: str, status: int = 403) -> None:
-    """Refuse the request, writing who was refused what to the audit log."""
-    from app import audit
-    from app.extensions import db
+    """Refuse the request, writing who was refused what to the audit log (flood-limited)."""
+    from app.security.refusals import record_refusal
 
-    audit.record(current_user if current_user.is_authenticated else None, "access.denied",
-                 request.endpoint, {"reason": reason, "method": request.method})
-    db.session.commit()
+    record_refusal(status, reason)
     abort(status)
 
 

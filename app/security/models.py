@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Integer, LargeBinary
+from sqlalchemy import Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -23,3 +23,19 @@ class DataKey(db.Model):
 
     # Set only on keys made in this process (never stored), so new rows seal without an unwrap.
     _plain = None
+
+
+class ServerSession(db.Model):
+    """One signed-in (or anonymous) browser session; see app/security/session_store.py.
+
+    ``id`` is derived one-way from the cookie value and ``data`` is sealed under a key
+    derived from it, so this table alone neither reveals nor resumes any session.
+    """
+
+    __tablename__ = "server_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_uid: Mapped[str | None] = mapped_column(String(32), index=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from cryptography.hazmat.primitives.keywrap import aes_key_wrap
+from sqlalchemy import func, select, update
 
 from app.extensions import db
 from app.security.crypto import Crypto
@@ -48,19 +49,32 @@ def rewrap(crypto: Crypto, batch_size: int = 500,
     """Re-wrap every data key not under the current KEK; commits per batch, so it resumes.
 
     Each row's wrapped key and version change together in one UPDATE, so a row is always
-    readable with one of the ring's keys, whenever the process stops.
+    readable with one of the ring's keys, whenever the process stops. The batch is read,
+    that read transaction ended, and the writes then start a transaction of their own:
+    SQLite queues a transaction that starts with its write, but refuses at once one whose
+    read is overtaken by another writer (the live app). Each UPDATE is conditional on the
+    row being as read, so a key deleted or re-wrapped meanwhile is simply skipped.
     """
     done = 0
     while True:
-        keys = db.session.scalars(
-            select(DataKey).where(DataKey.kek_version != crypto.ring.current)
-            .order_by(DataKey.id).limit(batch_size)
+        current = crypto.ring.current
+        rows = db.session.execute(
+            select(DataKey.id, DataKey.kek_version, DataKey.wrapped)
+            .where(DataKey.kek_version != current).order_by(DataKey.id).limit(batch_size)
         ).all()
-        if not keys:
-            return done
-        for key in keys:
-            crypto.rewrap(key)
         db.session.commit()
-        done += len(keys)
+        if not rows:
+            return done
+        kek = crypto.ring.kek(current)
+        for row in rows:
+            plain = crypto.unwrap(DataKey(id=row.id, kek_version=row.kek_version,
+                                          wrapped=bytes(row.wrapped)))
+            done += db.session.execute(
+                update(DataKey)
+                .where(DataKey.id == row.id, DataKey.kek_version == row.kek_version)
+                .values(kek_version=current, wrapped=aes_key_wrap(kek, plain))
+                .execution_options(synchronize_session=False)
+            ).rowcount
+        db.session.commit()
         if progress:
             progress(done)

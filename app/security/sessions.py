@@ -1,8 +1,9 @@
 """Session lifetimes: staff are signed out after 30 idle minutes, everyone after 12 hours.
 
-The session cookie carries when the person signed in and when they were last seen; a
-request past either limit ends the session before anything else runs. (Ending sessions
-from elsewhere works through ``User.session_version``; see app/accounts/models.py.)
+The session (stored server-side, see session_store.py) holds when the person signed in,
+when they were last seen and their idle limit; a request past either limit ends the
+session before anything else runs, and the store drops the record by the same limits.
+(``User.session_version`` remains a second way of ending sessions from elsewhere.)
 """
 
 from __future__ import annotations
@@ -16,12 +17,17 @@ from werkzeug.wrappers import Response
 
 SIGNED_IN_AT = "signed_in_at"
 SEEN_AT = "seen_at"
+AUTH_AT = "auth_at"  # last time the person proved who they are (see fresh_auth.py)
+IDLE_KEY = "idle_s"
 
 
 def mark_signed_in() -> None:
-    """Called when a session starts."""
+    """Called when a session starts (after ``login_user``)."""
     now = time.time()
-    session[SIGNED_IN_AT] = session[SEEN_AT] = now
+    session[SIGNED_IN_AT] = session[SEEN_AT] = session[AUTH_AT] = now
+    config = current_app.config
+    session[IDLE_KEY] = (config["STAFF_IDLE_TIMEOUT"] if current_user.is_staff
+                         else config["IDLE_TIMEOUT"]).total_seconds()
 
 
 def _expired(now: float) -> bool:
@@ -56,5 +62,8 @@ def enforce_timeouts() -> Response | None:
 
 
 def init_app(app: Flask) -> None:
-    """Register the timeout check."""
+    """Server-side session store, and the timeout check."""
+    from app.security import session_store
+
+    session_store.init_app(app)
     app.before_request(enforce_timeouts)

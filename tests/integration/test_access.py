@@ -29,6 +29,8 @@ def test_a_view_without_a_rule_is_closed(make_app, databases):
     assert client.get("/forgotten").status_code == 403
     assert "secret" not in text(client.get("/forgotten"))
     assert client.get("/open").status_code == 200
+    with app.app_context():
+        db.engine.dispose()  # the refusal was audited: close that connection now
 
 
 def test_anonymous_visitor_is_sent_to_sign_in_and_back(client):

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import delete, insert, select, update
 
 from app import audit
-from app.audit.models import AuditEvent
+from app.audit.models import GENESIS, AuditEvent
 from app.extensions import db
 
 
@@ -36,34 +36,65 @@ def test_events_name_people_by_random_id_only(five_events, worker):
     assert "13800138000" not in repr(event.detail)
 
 
-def test_edited_event_is_reported(five_events):
-    db.session.execute(update(AuditEvent).where(AuditEvent.seq == 3).values(action="nothing"))
-    db.session.commit()
-    verdict = audit.verify()
-    assert (verdict.problem, verdict.seq) == ("edited", 3)
+def _edit(seq: int) -> None:
+    db.session.execute(update(AuditEvent).where(AuditEvent.seq == seq).values(action="nothing"))
 
 
-def test_deleted_event_in_the_middle_is_reported(five_events):
-    db.session.execute(delete(AuditEvent).where(AuditEvent.seq == 2))
-    db.session.commit()
-    assert (audit.verify().problem, audit.verify().seq) == ("deleted", 2)
+def _edit_detail(seq: int) -> None:
+    db.session.execute(update(AuditEvent).where(AuditEvent.seq == seq)
+                       .values(detail={"n": 99}, target="x:1"))
 
 
-def test_deleted_last_event_is_reported(five_events):
-    db.session.execute(delete(AuditEvent).where(AuditEvent.seq == 5))
-    db.session.commit()
-    verdict = audit.verify()
-    assert (verdict.problem, verdict.seq) == ("deleted", 5)
+def _delete(seq: int) -> None:
+    db.session.execute(delete(AuditEvent).where(AuditEvent.seq == seq))
 
 
-def test_event_inserted_past_the_tip_is_reported(five_events):
-    last = five_events[-1]
+def _insert(seq: int) -> None:
+    """Slip a forged event in at ``seq``: later events move up one, as a forger would do."""
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.seq >= seq)
+                                .order_by(AuditEvent.seq.desc())).all()
+    for event in events:  # one by one from the top, so ``seq`` stays unique throughout
+        event.seq += 1
+        db.session.flush()
+    previous = db.session.scalar(select(AuditEvent.mac).where(AuditEvent.seq == seq - 1))
+    last = db.session.scalar(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1))
     db.session.execute(insert(AuditEvent).values(
-        seq=6, at=last.at, actor=None, action="forged", target=None, detail={},
+        seq=seq, at=last.at, actor=None, action="forged", target=None, detail={},
+        prev_mac=previous or GENESIS, mac="f" * 64))
+
+
+def _append(_seq: int) -> None:
+    last = db.session.scalar(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1))
+    db.session.execute(insert(AuditEvent).values(
+        seq=last.seq + 1, at=last.at, actor=None, action="forged", target=None, detail={},
         prev_mac=last.mac, mac="f" * 64))
+
+
+TAMPERING = {"edited": _edit, "edited detail": _edit_detail, "deleted": _delete,
+             "inserted": _insert}
+
+
+@pytest.mark.parametrize("where", ["first", "middle", "last"])
+@pytest.mark.parametrize("how", sorted(TAMPERING))
+def test_verify_command_reports_any_tampered_event(app, five_events, how, where):
+    """`flask audit verify` names the first event edited, inserted or deleted, and exits 1."""
+    runner = app.test_cli_runner()
+    ok = runner.invoke(args=["audit", "verify"])
+    assert (ok.exit_code, ok.output.strip()) == (0, "audit log intact: 5 events")
+    seq = {"first": 1, "middle": 3, "last": 5}[where]
+    TAMPERING[how](seq)
     db.session.commit()
-    verdict = audit.verify()
-    assert (verdict.problem, verdict.seq) == ("inserted", 6)
+    broken = runner.invoke(args=["audit", "verify"])
+    assert broken.exit_code == 1
+    assert f"audit log BROKEN: event {seq} was {how.split()[0]}" in broken.output
+
+
+def test_event_appended_past_the_tip_is_reported(app, five_events):
+    _append(6)
+    db.session.commit()
+    broken = app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert broken.exit_code == 1
+    assert "event 6 was inserted" in broken.output
 
 
 def test_event_swapped_in_for_a_deleted_one_is_reported(five_events):
@@ -75,18 +106,6 @@ def test_event_swapped_in_for_a_deleted_one_is_reported(five_events):
     db.session.commit()
     verdict = audit.verify()
     assert (verdict.problem, verdict.seq) == ("inserted", 3)
-
-
-def test_verify_command_exits_non_zero_on_a_broken_chain(app, five_events):
-    runner = app.test_cli_runner()
-    ok = runner.invoke(args=["audit", "verify"])
-    assert ok.exit_code == 0
-    assert "intact: 5 events" in ok.output
-    db.session.execute(update(AuditEvent).where(AuditEvent.seq == 4).values(target="x:1"))
-    db.session.commit()
-    broken = runner.invoke(args=["audit", "verify"])
-    assert broken.exit_code == 1
-    assert "event 4 was edited" in broken.output
 
 
 def test_event_rolls_back_with_the_action_it_records(app, worker):

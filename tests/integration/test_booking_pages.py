@@ -42,7 +42,8 @@ def test_browse_filters_by_centre_and_service(client, network):
     assert f"/booking/sessions/{network['county'].id}" in page
 
 
-@pytest.mark.parametrize("query", ["?service=nope&centre=%00", "?day=2020-13-45", "?day=x"])
+# A NUL character anywhere is refused with a 400 for every route: tests/security.
+@pytest.mark.parametrize("query", ["?service=nope&centre=nope", "?day=2020-13-45", "?day=x"])
 def test_browse_survives_bad_input(client, network, query):
     assert client.get("/booking" + query).status_code == 200
 

@@ -1,0 +1,330 @@
+"""Request and response schemas of the JSON API (they are also its OpenAPI document)."""
+
+from __future__ import annotations
+
+from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
+
+
+class Score(fields.Number):
+    """A score as scored: whole numbers stay whole (PHQ-9 10), means keep decimals (CBI 45.8)."""
+
+    num_type = float
+
+    def _format_num(self, value):  # type: ignore[override]
+        return value if isinstance(value, int | float) and not isinstance(value, bool) \
+            else float(value)
+
+
+class Strict(Schema):
+    """Request bodies refuse unknown fields, so a typo is an error rather than ignored."""
+
+    class Meta:
+        unknown = RAISE
+
+
+class ProblemSchema(Schema):
+    """RFC 9457 problem details; ``detail`` is in the reader's language."""
+
+    type = fields.String(required=True, metadata={"example": "urn:xinqing:problem:booking-full"})
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String(required=True)
+    errors = fields.Dict(keys=fields.String(), values=fields.Raw())
+    consent_version = fields.String()
+
+
+class BothLanguages(Schema):
+    """One text in Simplified Chinese and English."""
+
+    zh = fields.String(required=True)
+    en = fields.String(required=True)
+
+
+# -- auth --------------------------------------------------------------------------------
+class TokenRequest(Strict):
+    """Sign in: email or mainland mobile number, password, and for staff a TOTP code."""
+
+    login = fields.String(required=True, validate=validate.Length(min=1, max=254))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
+    otp = fields.String(validate=validate.Length(max=32), metadata={
+        "description": "Staff only: a current authenticator code, or a recovery code."})
+
+
+class MeSchema(Schema):
+    """The token's owner, as far as an app needs to know."""
+
+    roles = fields.List(fields.String(), required=True)
+    locale = fields.String(allow_none=True)
+    health_data_consent = fields.Boolean(required=True)
+    consent_version = fields.String(required=True)
+
+
+class TokenResponse(Schema):
+    """A bearer token; shown once, store it safely."""
+
+    token = fields.String(required=True)
+    token_type = fields.String(required=True, metadata={"example": "Bearer"})
+    expires_at = fields.AwareDateTime(required=True)
+    user = fields.Nested(MeSchema, required=True)
+
+
+# -- instruments and screening -------------------------------------------------------------
+class OptionSchema(Schema):
+    points = fields.Integer(required=True)
+    label = fields.String(required=True)
+
+
+class ItemSchema(Schema):
+    number = fields.Integer(required=True)
+    text = fields.String(required=True)
+    options = fields.List(fields.Nested(OptionSchema), required=True)
+
+
+class ExtraQuestionSchema(Schema):
+    code = fields.String(required=True)
+    text = fields.String(required=True)
+    options = fields.List(fields.Nested(OptionSchema), required=True)
+
+
+class BandSchema(Schema):
+    code = fields.String(required=True)
+    min = Score(required=True)
+    max = Score(required=True)
+    label = fields.String(required=True)
+    advice = fields.String(required=True)
+    suggest = fields.List(fields.String(), required=True)
+
+
+class SubscaleTextSchema(Schema):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    items = fields.List(fields.Integer(), required=True)
+    min = Score(required=True)
+    max = Score(required=True)
+    bands = fields.List(fields.Nested(BandSchema), required=True)
+
+
+class SafetySchema(Schema):
+    flag = fields.String(required=True)
+    crisis = fields.Boolean(required=True)
+    message = fields.String(required=True)
+
+
+class InstrumentText(Schema):
+    """Every text of a questionnaire in one language."""
+
+    code = fields.String(required=True)
+    version = fields.String(required=True)
+    lang = fields.String(required=True)
+    abbreviation = fields.String(required=True)
+    name = fields.String(required=True)
+    description = fields.String(required=True)
+    minutes = fields.Integer(required=True)
+    time_frame = fields.String(required=True)
+    instructions = fields.String(required=True)
+    direction = fields.String(required=True)
+    min = Score(required=True)
+    max = Score(required=True)
+    items = fields.List(fields.Nested(ItemSchema), required=True)
+    extra_questions = fields.List(fields.Nested(ExtraQuestionSchema), required=True)
+    subscales = fields.List(fields.Nested(SubscaleTextSchema), required=True)
+    bands = fields.List(fields.Nested(BandSchema), required=True)
+    safety = fields.List(fields.Nested(SafetySchema), required=True)
+
+
+class InstrumentSummary(Schema):
+    """A questionnaire in the list."""
+
+    code = fields.String(required=True)
+    version = fields.String(required=True)
+    abbreviation = fields.String(required=True)
+    name = fields.Nested(BothLanguages, required=True)
+    description = fields.Nested(BothLanguages, required=True)
+    minutes = fields.Integer(required=True)
+    items = fields.Integer(required=True, metadata={"description": "number of scored items"})
+
+
+class InstrumentDetail(Schema):
+    """One questionnaire, complete, in both languages."""
+
+    code = fields.String(required=True)
+    version = fields.String(required=True)
+    zh = fields.Nested(InstrumentText, required=True)
+    en = fields.Nested(InstrumentText, required=True)
+
+
+class ScreeningRequest(Strict):
+    """Answers in item order (points as printed), plus any unscored extra questions."""
+
+    instrument = fields.String(required=True, validate=validate.Length(min=1, max=20),
+                               metadata={"example": "phq9"})
+    answers = fields.List(fields.Integer(strict=True), required=True,
+                          validate=validate.Length(min=1, max=100),
+                          metadata={"example": [0, 1, 0, 0, 1, 0, 0, 0, 0]})
+    extra = fields.Dict(keys=fields.String(validate=validate.Length(max=40)),
+                        values=fields.Integer(strict=True), load_default=dict,
+                        validate=validate.Length(max=10))
+    anonymous = fields.Boolean(load_default=False, metadata={
+        "description": "true: do not keep the result on the account; a retrieval code is "
+                       "returned instead (always so without a token)."})
+
+
+class RetrieveRequest(Strict):
+    """The code shown once with an anonymous result."""
+
+    code = fields.String(required=True, validate=validate.Length(min=1, max=40))
+
+
+class SubscaleResultSchema(Schema):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    score = Score(required=True)
+    min = Score(required=True)
+    max = Score(required=True)
+    band = fields.String(required=True)
+    band_label = fields.String(required=True)
+
+
+class CrisisLineSchema(Schema):
+    number = fields.String(required=True)
+    dial = fields.String(required=True, metadata={"description": "for a tel: link"})
+    description = fields.String(required=True)
+
+
+class CentreContactSchema(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    phone = fields.String(required=True)
+
+
+class CrisisResources(Schema):
+    """Help to offer at once when an answer signals a crisis."""
+
+    message = fields.String(required=True)
+    lines = fields.List(fields.Nested(CrisisLineSchema), required=True)
+    centres = fields.List(fields.Nested(CentreContactSchema), required=True)
+    safety_messages = fields.List(fields.String(), required=True)
+
+
+class ResultSchema(Schema):
+    """A scored questionnaire."""
+
+    id = fields.Integer(required=True)
+    instrument = fields.String(required=True)
+    version = fields.String(required=True)
+    created_at = fields.AwareDateTime(required=True)
+    saved = fields.Boolean(required=True, metadata={
+        "description": "true when kept on the account; false for an anonymous result"})
+    retrieval_code = fields.String(allow_none=True, metadata={
+        "description": "anonymous results only, and only in the answer to the submission"})
+    total = Score(required=True)
+    min = Score(required=True)
+    max = Score(required=True)
+    band = fields.String(required=True)
+    band_label = fields.String(required=True)
+    advice = fields.String(required=True)
+    suggest = fields.List(fields.String(), required=True)
+    flags = fields.List(fields.String(), required=True)
+    crisis = fields.Boolean(required=True)
+    crisis_resources = fields.Nested(CrisisResources, allow_none=True)
+    subscales = fields.List(fields.Nested(SubscaleResultSchema), required=True)
+    answers = fields.List(fields.Integer(), required=True)
+    shared = fields.Boolean(required=True)
+
+
+class ConsentSchema(Schema):
+    """The health-data consent a worker gives before results are kept."""
+
+    purpose = fields.String(required=True)
+    text_version = fields.String(required=True)
+    given = fields.Boolean(required=True)
+    summary = fields.List(fields.String(), required=True)
+
+
+class ConsentRequest(Strict):
+    """Agree to the consent text of this version (it must be the current one)."""
+
+    text_version = fields.String(required=True, validate=validate.Length(min=1, max=20))
+
+
+# -- centres, services, sessions, bookings -------------------------------------------------
+class CentreSchema(Schema):
+    id = fields.Integer(required=True)
+    code = fields.String(required=True)
+    kind = fields.String(required=True)
+    parent_id = fields.Integer(allow_none=True)
+    name = fields.Nested(BothLanguages, required=True)
+    region = fields.Nested(BothLanguages, required=True)
+    address = fields.Nested(BothLanguages, required=True)
+    hours = fields.Nested(BothLanguages, required=True)
+    phone = fields.String(required=True)
+    service_ids = fields.List(fields.Integer(), required=True)
+
+
+class ServiceSchema(Schema):
+    id = fields.Integer(required=True)
+    code = fields.String(required=True)
+    kind = fields.String(required=True)
+    name = fields.Nested(BothLanguages, required=True)
+    description = fields.Nested(BothLanguages, required=True)
+    duration_minutes = fields.Integer(required=True)
+    capacity = fields.Integer(required=True)
+    requires_confirmation = fields.Boolean(required=True)
+    cancellation_window_hours = fields.Integer(required=True)
+    min_notice_hours = fields.Integer(required=True)
+    horizon_days = fields.Integer(required=True)
+
+
+class SessionQuery(Schema):
+    """Filters: centre and service ids, and a time range (at most 31 days).
+
+    Other query parameters (a cache-buster, ``lang``) are ignored, as on the pages.
+    """
+
+    class Meta:
+        unknown = EXCLUDE
+
+    centre = fields.Integer(strict=False, validate=validate.Range(min=1, max=2**31 - 1))
+    service = fields.Integer(strict=False, validate=validate.Range(min=1, max=2**31 - 1))
+    from_ = fields.AwareDateTime(data_key="from", metadata={
+        "description": "ISO 8601 with offset; default now"})
+    to = fields.AwareDateTime(metadata={
+        "description": "ISO 8601 with offset; default from + 14 days"})
+
+
+class SessionSchema(Schema):
+    id = fields.Integer(required=True)
+    centre_id = fields.Integer(required=True)
+    service_id = fields.Integer(required=True)
+    start = fields.AwareDateTime(required=True)
+    end = fields.AwareDateTime(required=True)
+    capacity = fields.Integer(required=True)
+    seats_left = fields.Integer(required=True)
+    room = fields.String(required=True)
+
+
+class SessionRef(Strict):
+    """Which session."""
+
+    session_id = fields.Integer(required=True, strict=True,
+                                validate=validate.Range(min=1, max=2**31 - 1))
+
+
+class BookingSchema(Schema):
+    id = fields.Integer(required=True)
+    session_id = fields.Integer(required=True)
+    status = fields.String(required=True, metadata={
+        "description": "requested, confirmed, checked_in, attended, no_show, cancelled, "
+                       "late_cancelled"})
+    status_label = fields.String(required=True)
+    created_at = fields.AwareDateTime(required=True)
+    cancelled_at = fields.AwareDateTime(allow_none=True)
+    session = fields.Nested(SessionSchema, required=True)
+
+
+class WaitlistSchema(Schema):
+    id = fields.Integer(required=True)
+    session_id = fields.Integer(required=True)
+    position = fields.Integer(required=True)
+    status = fields.String(required=True, metadata={"description": "waiting or offered"})
+    offer_expires_at = fields.AwareDateTime(allow_none=True)

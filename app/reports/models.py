@@ -1,0 +1,92 @@
+"""De-identified statistics for reports: event rows and the roll-ups the pages read.
+
+Nothing here names a person or an exact time. ``activity_stats`` holds one row per booking
+or risk event (random key, month, centre, service, a coarse value); the two roll-up tables
+hold counts per cell and are kept up to date in the same transaction as each event, so a
+report costs in proportion to the cells it shows, never to the rows behind them.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+from app.types import new_uid
+
+NO_CENTRE = 0  # roll-up key for "centre not known" (NULLs cannot be part of a primary key)
+
+
+class ActivityStat(db.Model):
+    """One de-identified booking or risk event: what happened, where, in which month."""
+
+    __tablename__ = "activity_stats"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_uid)
+    event: Mapped[str] = mapped_column(String(20))
+    month: Mapped[str] = mapped_column(String(7), index=True)  # "YYYY-MM"
+    centre_id: Mapped[int] = mapped_column(Integer, default=NO_CENTRE)
+    service: Mapped[str] = mapped_column(String(40), default="")
+    # Whole days from request to session, or whole hours to resolve a risk item; else 0.
+    value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ScreeningRollup(db.Model):
+    """Screening results counted per cell; maintained as results arrive."""
+
+    __tablename__ = "report_screening"
+    # The primary key starts (instrument, month): it is the index every report query uses.
+
+    instrument: Mapped[str] = mapped_column(String(20), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    band: Mapped[str] = mapped_column(String(30), primary_key=True)
+    centre_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    age_band: Mapped[str] = mapped_column(String(20), primary_key=True)  # "" = not given
+    sector: Mapped[str] = mapped_column(String(30), primary_key=True)    # "" = not given
+    repeat: Mapped[int] = mapped_column(Integer, primary_key=True)       # 1: not the first
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ActivityRollup(db.Model):
+    """Booking and risk events counted per cell, with the value as a histogram bucket."""
+
+    __tablename__ = "report_activity"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    centre_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    service: Mapped[str] = mapped_column(String(40), primary_key=True)
+    event: Mapped[str] = mapped_column(String(20), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PublishedCell(db.Model):
+    """The pooled (publishable) screening cube of a finished month, kept once computed.
+
+    Pooling only ever looks inside one instrument, month and band, and a finished month
+    gets no new results, so its pooled cube never changes; keeping it makes a year's
+    dashboard a read of pooled cells instead of a recomputation. ``k`` is part of the key,
+    so changing the threshold never reuses cells pooled for another one.
+    """
+
+    __tablename__ = "report_published"
+
+    k: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)  # "band" or "repeat"
+    instrument: Mapped[str] = mapped_column(String(20), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    cls: Mapped[str] = mapped_column(String(30), primary_key=True)
+    centre_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    age_band: Mapped[str] = mapped_column(String(20), primary_key=True)
+    sector: Mapped[str] = mapped_column(String(30), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+
+
+class PublishedMonth(db.Model):
+    """Marks a finished month whose pooled cube is in ``report_published``."""
+
+    __tablename__ = "report_published_months"
+
+    k: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)

@@ -1,0 +1,66 @@
+"""Report pages: read the filters, ask the services, render; every view and export audited."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Response, render_template, request
+from flask_login import current_user
+
+from app.accounts.models import Role
+from app.i18n import current_locale
+from app.reports import bp, services
+from app.security.access import roles_required
+
+REPORT_ROLES = (Role.SOCIAL_WORKER, Role.ADMIN)
+
+
+def _page(report: services.Report | None, error: object = None, status: int = 200) -> Response:
+    lang = current_locale()
+    chosen = {key: request.args.get(key, "") for key in
+              ("period", "place", "instrument", "sector", "age_band")}
+    if report is not None:
+        chosen = report.filters.as_dict()
+    elif not chosen["period"]:
+        chosen["period"] = services.default_period()
+    html = render_template("reports/dashboard.html", report=report, error=error,
+                           options=services.choices(lang), chosen=chosen,
+                           suppressed=services.SUPPRESSED, cell=services.cell_text)
+    response = Response(html, status=status, mimetype="text/html")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/")
+@roles_required(*REPORT_ROLES)
+def dashboard() -> Response:
+    """The dashboard for the chosen period, place and filters."""
+    try:
+        filters = services.parse_filters(request.args)
+    except services.ReportError as exc:
+        return _page(None, exc.message, 400)
+    report = services.build_report(current_user._get_current_object(), filters,
+                                   current_locale())
+    return _page(report)
+
+
+@bp.get("/export.csv")
+@roles_required(*REPORT_ROLES)
+def export_csv() -> Response:
+    """What the dashboard shows for the same filters, as CSV (UTF-8 with a BOM for Excel)."""
+    try:
+        filters = services.parse_filters(request.args)
+    except services.ReportError as exc:
+        return _page(None, exc.message, 400)
+    lines = services.export_report(current_user._get_current_object(), filters,
+                                   current_locale())
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for line in lines:
+        writer.writerow([services.safe_csv_cell(value) for value in line])
+    name = f"xinqing-report-{filters.period.code}-{filters.place}.csv"
+    response = Response("\ufeff" + out.getvalue(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,318 @@
+"""Server-side sessions: the cookie holds only a random id; the data lives in Redis or the database.
+
+Why our own ``SessionInterface`` and not Flask-Session: we need an index from a person to
+all their sessions (so "sign out everywhere" and locking really end them), a table that
+exists only through our migrations, and session data that a database or Redis reader
+cannot use. Flask-Session offers none of the three; this module is small.
+
+- The cookie value is 256 random bits (``secrets.token_urlsafe(32)``). The store never sees
+  it: records are keyed by HKDF(id, "id") and sealed with AES-GCM under HKDF(id, "data"),
+  so a copy of the table (or of Redis) neither reveals what sessions hold nor lets anyone
+  ride them.
+- Each record carries an expiry (idle limit, capped by the absolute limit from sign-in);
+  Redis drops it by TTL, the database by ``flask retention run`` (and expired rows are
+  ignored on read either way).
+- ``session.clear()`` also gives the session a new id and deletes the old record: signing
+  in, finishing the second factor, signing out and timing out all clear the session, so
+  each of them rotates the id (no fixation, and an old cookie is worthless afterwards).
+- ``end_user_sessions(uid)`` deletes every record of a person (Redis keeps a set per
+  person, the database a ``user_uid`` column). ``User.session_version`` stays as a second
+  line of defence.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from flask import Flask, Request, current_app, has_request_context
+from flask.sessions import SessionInterface, SessionMixin, session_json_serializer
+from sqlalchemy import delete, select
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.datastructures import CallbackDict
+from werkzeug.wrappers import Response
+
+SID_BYTES = 32
+USER_KEY = "_user_id"  # where Flask-Login keeps "uid.version"
+SIGNED_IN_AT = "signed_in_at"
+IDLE_KEY = "idle_s"
+
+
+def _derive(sid: str, purpose: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                info=b"xinqing session " + purpose).derive(sid.encode())
+
+
+def record_key(sid: str) -> str:
+    """The store's key for a cookie value: one-way, so the store cannot give out cookies."""
+    return _derive(sid, b"id").hex()
+
+
+def _seal(sid: str, data: dict[str, Any]) -> bytes:
+    nonce = os.urandom(12)
+    plain = session_json_serializer.dumps(data).encode()
+    return nonce + AESGCM(_derive(sid, b"data")).encrypt(nonce, plain, record_key(sid).encode())
+
+
+def _open(sid: str, blob: bytes) -> dict[str, Any] | None:
+    try:
+        plain = AESGCM(_derive(sid, b"data")).decrypt(blob[:12], blob[12:],
+                                                      record_key(sid).encode())
+        data = session_json_serializer.loads(plain.decode())
+    except (InvalidTag, ValueError, TypeError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+class ServerSession(CallbackDict, SessionMixin):
+    """Session data with its id; ``clear()`` starts a new id (the old record is deleted)."""
+
+    def __init__(self, initial: dict[str, Any] | None = None, sid: str | None = None) -> None:
+        def on_update(self: ServerSession) -> None:
+            self.modified = True
+
+        super().__init__(initial, on_update)
+        self.new = sid is None
+        self.sid = sid or secrets.token_urlsafe(SID_BYTES)
+        self.retired: list[str] = []
+        self.modified = False
+
+    def regenerate(self) -> None:
+        """A new id for the same data; the old record goes at the end of the request."""
+        if not self.new:
+            self.retired.append(self.sid)
+        self.sid = secrets.token_urlsafe(SID_BYTES)
+        self.new = True
+        self.modified = True
+
+    def clear(self) -> None:
+        super().clear()
+        self.regenerate()
+
+
+def _user_uid(data: dict[str, Any]) -> str | None:
+    value = data.get(USER_KEY)
+    return str(value).partition(".")[0] or None if value else None
+
+
+def _end_request_transaction() -> None:
+    """Close the request's own transaction before the store writes on its own connection.
+
+    On SQLite a web request holds the write lock from its first statement (app/sqlite.py),
+    so a second connection of the same request would wait for itself. The session is saved
+    after the view and its after-request hooks, so anything still uncommitted here would be
+    rolled back at teardown anyway. Rolled back rather than closed: loaded objects stay
+    attached (a test's ``session_transaction`` shares the test's own session).
+    """
+    from app.extensions import db
+
+    if has_request_context() and db.session().in_transaction():
+        db.session.rollback()
+
+
+class DatabaseStore:
+    """Records in the ``server_sessions`` table (see app/security/models.py)."""
+
+    def load(self, key: str) -> bytes | None:
+        from app.extensions import db
+        from app.security.models import ServerSession as Row
+
+        with db.engine.connect() as conn:
+            row = conn.execute(select(Row.data, Row.expires_at).where(Row.id == key)).first()
+        return row.data if row is not None and row.expires_at > datetime.now(UTC) else None
+
+    def save(self, key: str, blob: bytes, user_uid: str | None, ttl: float,
+             new: bool) -> bool:
+        """Write a record; an existing one only while it still exists (ended stays ended)."""
+        from app.extensions import db
+        from app.security.models import ServerSession as Row
+
+        _end_request_transaction()
+        table = Row.__table__
+        values = {"data": blob, "user_uid": user_uid, "updated_at": datetime.now(UTC),
+                  "expires_at": datetime.fromtimestamp(time.time() + ttl, UTC)}
+        with db.engine.begin() as conn:
+            if new:
+                conn.execute(table.insert().values(id=key, **values))
+                return True
+            return bool(conn.execute(table.update().where(table.c.id == key)
+                                     .values(**values)).rowcount)
+
+    def delete(self, keys: Iterable[str]) -> None:
+        from app.extensions import db
+        from app.security.models import ServerSession as Row
+
+        keys = list(keys)
+        if keys:
+            _end_request_transaction()
+            with db.engine.begin() as conn:
+                conn.execute(delete(Row).where(Row.id.in_(keys)))
+
+    def end_user(self, user_uid: str) -> int:
+        """Delete every record of one person, in the caller's transaction."""
+        from app.extensions import db
+        from app.security.models import ServerSession as Row
+
+        result = db.session.execute(delete(Row).where(Row.user_uid == user_uid))
+        return result.rowcount or 0
+
+    def purge_expired(self, batch: int = 1000) -> int:
+        """Delete expired records in batches; safe when several run at once."""
+        from app.extensions import db
+        from app.security.models import ServerSession as Row
+
+        total = 0
+        while True:
+            now = datetime.now(UTC)
+            chosen = (select(Row.id).where(Row.expires_at < now).limit(batch)
+                      .scalar_subquery())
+            result = db.session.execute(delete(Row).where(Row.id.in_(chosen)))
+            db.session.commit()
+            if not result.rowcount:
+                return total
+            total += result.rowcount
+
+
+class RedisStore:
+    """Records as Redis strings with a TTL, plus one set of record keys per person."""
+
+    def __init__(self, url: str, prefix: str) -> None:
+        import redis
+
+        self.redis = redis.Redis.from_url(url)
+        self.prefix = prefix
+
+    def _key(self, key: str) -> str:
+        return f"{self.prefix}s:{key}"
+
+    def _user_key(self, user_uid: str) -> str:
+        return f"{self.prefix}u:{user_uid}"
+
+    def load(self, key: str) -> bytes | None:
+        return self.redis.get(self._key(key))
+
+    def save(self, key: str, blob: bytes, user_uid: str | None, ttl: float,
+             new: bool) -> bool:
+        """Write a record; an existing one only while it still exists (ended stays ended)."""
+        ms = max(int(ttl * 1000), 1)
+        pipe = self.redis.pipeline()
+        if new:
+            pipe.set(self._key(key), blob, px=ms, nx=True)
+        else:
+            pipe.set(self._key(key), blob, px=ms, xx=True)
+        if user_uid:
+            absolute = int(current_app.config["PERMANENT_SESSION_LIFETIME"].total_seconds())
+            pipe.sadd(self._user_key(user_uid), key)
+            pipe.expire(self._user_key(user_uid), absolute + 60)
+        return bool(pipe.execute()[0])
+
+    def delete(self, keys: Iterable[str]) -> None:
+        keys = [self._key(k) for k in keys]
+        if keys:
+            self.redis.delete(*keys)
+
+    def end_user(self, user_uid: str) -> int:
+        members = [m.decode() for m in self.redis.smembers(self._user_key(user_uid))]
+        pipe = self.redis.pipeline()
+        for member in members:
+            pipe.delete(self._key(member))
+        pipe.delete(self._user_key(user_uid))
+        results = pipe.execute()
+        return sum(int(r) for r in results[:-1])
+
+    def purge_expired(self, batch: int = 1000) -> int:
+        """Redis expires records itself; nothing to do."""
+        return 0
+
+
+class ServerSessionInterface(SessionInterface):
+    """Flask's session hooks, backed by one of the stores above."""
+
+    def __init__(self, store: DatabaseStore | RedisStore) -> None:
+        self.store = store
+
+    def open_session(self, app: Flask, request: Request) -> ServerSession:
+        sid = request.cookies.get(self.get_cookie_name(app))
+        if not sid or len(sid) > 100:
+            return ServerSession()
+        try:
+            blob = self.store.load(record_key(sid))
+        except (SQLAlchemyError, OSError) as exc:
+            app.logger.error("session store unavailable: %s", type(exc).__name__)
+            blob = None
+        data = _open(sid, blob) if blob else None
+        if data is None:
+            return ServerSession()  # unknown, ended or expired: a fresh, empty session
+        return ServerSession(data, sid=sid)
+
+    def _ttl(self, app: Flask, session: ServerSession) -> float:
+        config = app.config
+        absolute = config["PERMANENT_SESSION_LIFETIME"].total_seconds()
+        idle = float(session.get(IDLE_KEY) or config["IDLE_TIMEOUT"].total_seconds())
+        started = session.get(SIGNED_IN_AT)
+        remaining = absolute - (time.time() - started) if started else absolute
+        # A minute's slack: the idle check itself (app/security/sessions.py) is exact.
+        return max(min(idle + 60, remaining), 1)
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        assert isinstance(session, ServerSession)
+        name = self.get_cookie_name(app)
+        cookie = dict(domain=self.get_cookie_domain(app), path=self.get_cookie_path(app),
+                      secure=self.get_cookie_secure(app),
+                      samesite=self.get_cookie_samesite(app),
+                      httponly=self.get_cookie_httponly(app))
+        if session.accessed:
+            response.vary.add("Cookie")
+        if session.retired:
+            self.store.delete(record_key(s) for s in session.retired)
+            session.retired = []
+        if not session:
+            if session.modified:
+                if not session.new:
+                    self.store.delete([record_key(session.sid)])
+                response.delete_cookie(name, **cookie)
+                response.vary.add("Cookie")
+            return
+        if not session.modified and not session.new:
+            return
+        key = record_key(session.sid)
+        if not self.store.save(key, _seal(session.sid, dict(session)), _user_uid(session),
+                               self._ttl(app, session), session.new):
+            return  # ended meanwhile (signed out elsewhere): do not bring it back
+        response.set_cookie(name, session.sid, expires=self.get_expiration_time(app, session),
+                            **cookie)
+        response.vary.add("Cookie")
+        session.new = False
+        session.modified = False
+
+
+def get_store() -> DatabaseStore | RedisStore:
+    """The app's session store."""
+    # Read from the registry, not app.session_interface: the API wraps that interface.
+    return current_app.extensions["xinqing_session_store"]
+
+
+def end_user_sessions(user_uid: str) -> int:
+    """Delete every stored session of a person (database: in the caller's transaction)."""
+    return get_store().end_user(user_uid)
+
+
+def init_app(app: Flask) -> None:
+    """Redis when ``REDIS_URL`` is set, the database otherwise."""
+    url = app.config.get("SESSION_REDIS_URL") or app.config.get("REDIS_URL")
+    store: DatabaseStore | RedisStore
+    if url:
+        store = RedisStore(url, app.config.get("SESSION_REDIS_PREFIX", "xq:session:"))
+    else:
+        store = DatabaseStore()
+    app.extensions["xinqing_session_store"] = store
+    app.session_interface = ServerSessionInterface(store)
+

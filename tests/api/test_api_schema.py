@@ -1,0 +1,100 @@
+"""schemathesis against the app's own OpenAPI document: no 500s, every answer matches it.
+
+Runs in-process through WSGI, for anonymous calls and with a worker's token (the worker has
+consented, and a session is open for booking), with a few examples per operation.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from hypothesis.errors import Unsatisfiable
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import response_schema_conformance
+
+from app.api import tokens
+from app.extensions import db
+from app.screening import services as screening
+from tests.booking_helpers import make_centre, make_service, make_session
+
+MAX_EXAMPLES = 25
+
+
+class FreshContextPerRequest:
+    """Each request in its own app context and transaction, as on a real server."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        db.session.commit()
+        body = contextvars.Context().run(lambda: list(self.app(environ, start_response)))
+        db.session.commit()
+        return body
+
+
+@pytest.fixture
+def api_schema(app):
+    return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", FreshContextPerRequest(app))
+
+
+@pytest.fixture
+def token(app, worker, counsellor) -> str:
+    """A worker's token, with consent given and a session open for booking."""
+    screening.give_health_consent(worker)
+    service = make_service(capacity=3)
+    centre = make_centre(services=[service])
+    make_session(centre, service, counsellor)
+    return tokens.issue(worker).token
+
+
+CHECKS = [not_a_server_error, response_schema_conformance]
+
+
+def test_the_document_describes_every_operation(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert spec["openapi"].startswith("3.")
+    assert {"/api/v1/auth/token", "/api/v1/sessions", "/api/v1/bookings",
+            "/api/v1/bookings/{booking_id}", "/api/v1/screenings"} <= set(spec["paths"])
+    assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+    problem = spec["components"]["responses"]["CONFLICT"]["content"]
+    assert "application/problem+json" in problem
+
+
+def run_every_operation(api_schema: Any, headers: dict[str, str], examples: int) -> int:
+    """Generated valid and invalid requests for each operation; returns how many ran."""
+    ran = 0
+    for result in api_schema.get_all_operations():
+        operation = result.ok()
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+
+            @given(case=operation.as_strategy(generation_mode=mode))
+            @settings(max_examples=examples if mode is GenerationMode.POSITIVE
+                      else max(examples // 3, 5), deadline=None, database=None,
+                      suppress_health_check=list(HealthCheck))
+            def check(case: Any) -> None:
+                case.call_and_validate(headers=headers, checks=CHECKS)
+
+            try:
+                check()
+            except Unsatisfiable:
+                if mode is GenerationMode.POSITIVE:
+                    raise
+                continue  # nothing in this operation's input can be made invalid
+            ran += 1
+    return ran
+
+
+def test_api_with_a_token(api_schema, token):
+    assert run_every_operation(api_schema, {"Authorization": f"Bearer {token}"},
+                               MAX_EXAMPLES) >= 30
+
+
+def test_api_without_a_token(api_schema):
+    assert run_every_operation(api_schema, {}, MAX_EXAMPLES // 2) >= 30

@@ -1,0 +1,286 @@
+"""The access table: every route and method, and what each caller must get back.
+
+A new route fails ``test_every_route_has_a_row`` until it is declared here. Each row gives
+the URL (filled from the world: ids of objects that belong to worker A) and the expected
+status per caller. Callers:
+
+- ``anon``: not signed in; ``owner``: worker A; ``other_worker``: worker B;
+- ``counsellor``: counsellor at A's centre, who runs A's session;
+- ``far_counsellor``: counsellor at another centre; ``social_worker``; ``admin``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+CALLERS = ("anon", "owner", "other_worker", "counsellor", "far_counsellor", "social_worker",
+           "admin")
+WORKERS = ("owner", "other_worker")
+STAFF = ("counsellor", "far_counsellor", "social_worker", "admin")
+LOGIN = 302  # anonymous callers are sent to sign in
+
+
+def every(status: int, **overrides: int) -> dict[str, int]:
+    """The same status for every caller, except those named."""
+    return {c: overrides.get(c, status) for c in CALLERS}
+
+
+def signed_in(status: int, **overrides: int) -> dict[str, int]:
+    """Any signed-in caller gets ``status``; anonymous ones are sent to sign in."""
+    return every(status, **{"anon": LOGIN, **overrides})
+
+
+def only(roles: tuple[str, ...], status: int, **overrides: int) -> dict[str, int]:
+    """``roles`` get ``status``, other signed-in callers 403, anonymous ones sign in."""
+    base = {c: (status if c in roles else 403) for c in CALLERS}
+    return {**base, "anon": LOGIN, **overrides}
+
+
+workers_only = lambda status, **o: only(WORKERS, status, **o)  # noqa: E731
+counsellors_only = lambda status, **o: only(("counsellor", "far_counsellor"), status, **o)  # noqa: E731
+admins_only = lambda status, **o: only(("admin",), status, **o)  # noqa: E731
+
+
+def api(status: int, **overrides: int) -> dict[str, int]:
+    """JSON API with a bearer token: any token holder gets ``status``, no token a 401."""
+    return every(status, **{"anon": 401, **overrides})
+
+
+def api_workers(status: int, **overrides: int) -> dict[str, int]:
+    """JSON API for workers' tokens only: staff tokens get 403, no token a 401."""
+    return api(status, **{**dict.fromkeys(STAFF, 403), **overrides})
+
+
+def api_owner(status: int, staff: int = 404) -> dict[str, int]:
+    """Worker A's record in the JSON API: everyone else's token finds nothing."""
+    return api(404, owner=status, **dict.fromkeys(STAFF, staff))
+
+
+@dataclass(frozen=True)
+class Row:
+    """One route and method: its URL (a format string over the world's ids) and the answers."""
+
+    url: str
+    expect: dict[str, int]
+    # Callers allowed to see A's marker strings in the answer (the owner always may).
+    may_see: tuple[str, ...] = ()
+    data: dict[str, str] = field(default_factory=dict)
+    last: bool = False  # signs the caller out or ends the account: run after the rest
+
+
+# (rule, method) -> Row. Rules are app.url_map's, so one endpoint with two rules has two rows.
+TABLE: dict[tuple[str, str], Row] = {
+    # -- public pages ---------------------------------------------------------------------
+    ("/", "GET"): Row("/", every(200)),
+    ("/healthz", "GET"): Row("/healthz", every(200)),
+    ("/static/<path:filename>", "GET"): Row("/static/css/app.css", every(200)),
+    ("/account/privacy", "GET"): Row("/account/privacy", every(200)),
+    ("/account/login", "GET"): Row("/account/login", signed_in(302, anon=200)),
+    ("/account/login", "POST"): Row("/account/login", signed_in(302, anon=200)),
+    ("/account/register", "GET"): Row("/account/register", signed_in(302, anon=200)),
+    ("/account/register", "POST"): Row("/account/register", signed_in(302, anon=200)),
+    ("/account/forgot", "GET"): Row("/account/forgot", every(200)),
+    ("/account/forgot", "POST"): Row("/account/forgot", every(200)),
+    # A link with a made-up token: kept in the session, then the reset page says it is invalid.
+    ("/account/reset/<token>", "GET"): Row("/account/reset/not-a-real-token", every(302)),
+    ("/account/reset", "GET"): Row("/account/reset", every(400)),
+    ("/account/reset", "POST"): Row("/account/reset", every(400)),
+    # The second-factor pages need a pending sign-in; without one they send to sign in.
+    ("/account/mfa", "GET"): Row("/account/mfa", every(302)),
+    ("/account/mfa", "POST"): Row("/account/mfa", every(302)),
+    ("/account/mfa/setup", "GET"): Row("/account/mfa/setup", every(302)),
+    ("/account/mfa/setup", "POST"): Row("/account/mfa/setup", every(302)),
+    ("/.well-known/security.txt", "GET"): Row("/.well-known/security.txt", every(200)),
+    ("/account/confirm", "GET"): Row("/account/confirm", signed_in(200)),
+    ("/account/confirm", "POST"): Row("/account/confirm", signed_in(200)),
+    ("/account/contact", "GET"): Row("/account/contact", signed_in(200)),
+    ("/account/contact", "POST"): Row("/account/contact", signed_in(400)),
+    ("/account/security", "GET"): Row("/account/security", signed_in(200)),
+    ("/account/security/recovery-codes", "POST"): Row("/account/security/recovery-codes",
+                                                       signed_in(200, owner=302,
+                                                                 other_worker=302)),
+    ("/account/security/authenticator", "GET"): Row("/account/security/authenticator",
+                                                     signed_in(200)),
+    ("/account/security/authenticator", "POST"): Row("/account/security/authenticator",
+                                                      signed_in(400)),
+    ("/account/logout", "POST"): Row("/account/logout", every(302), last=True),
+    # -- one's own account ------------------------------------------------------------------
+    ("/account/", "GET"): Row("/account/", signed_in(200)),
+    ("/account/password", "GET"): Row("/account/password", signed_in(200)),
+    ("/account/password", "POST"): Row("/account/password", signed_in(200)),
+    ("/account/data", "GET"): Row("/account/data", signed_in(200)),
+    ("/account/data/download", "POST"): Row("/account/data/download", signed_in(200)),
+    # Somebody else's consent: refused without saying whether it exists.
+    ("/account/data/consents/<int:consent_id>/withdraw", "POST"): Row(
+        "/account/data/consents/{consent}/withdraw", signed_in(302)),
+    ("/account/data/delete", "POST"): Row("/account/data/delete", signed_in(400), last=True),
+    # -- screening ----------------------------------------------------------------------------
+    ("/screening/", "GET"): Row("/screening/", every(200)),
+    # A worker without the health-data consent is asked for it first (B has not given it).
+    ("/screening/<code>", "GET"): Row("/screening/phq9", every(200, other_worker=302)),
+    ("/screening/<code>", "POST"): Row("/screening/phq9", every(200, other_worker=302)),
+    ("/screening/consent", "GET"): Row("/screening/consent", workers_only(200)),
+    # No choice sent counts as "not now": back to the questionnaires, nothing saved.
+    ("/screening/consent", "POST"): Row("/screening/consent", workers_only(302)),
+    ("/screening/profile", "GET"): Row("/screening/profile", workers_only(200)),
+    ("/screening/profile", "POST"): Row("/screening/profile", workers_only(302)),
+    ("/screening/retrieve", "GET"): Row("/screening/retrieve", every(200)),
+    ("/screening/retrieve", "POST"): Row("/screening/retrieve", every(200)),
+    ("/screening/result", "GET"): Row("/screening/result", every(302)),
+    ("/screening/history", "GET"): Row("/screening/history", workers_only(200)),
+    ("/screening/results/<uid>", "GET"): Row(
+        "/screening/results/{private_result}", workers_only(404, owner=200)),
+    ("/screening/results/<uid>/share", "POST"): Row(
+        "/screening/results/{private_result}/share", workers_only(404, owner=302)),
+    ("/screening/results/<uid>/remind", "POST"): Row(
+        "/screening/results/{private_result}/remind", workers_only(404, owner=302)),
+    ("/screening/reminders/<uid>/cancel", "POST"): Row(
+        "/screening/reminders/{reminder}/cancel", workers_only(404, owner=302)),
+    ("/screening/contact", "GET"): Row("/screening/contact", every(200)),
+    ("/screening/contact", "POST"): Row("/screening/contact", every(200)),
+    ("/counsellor/risks", "GET"): Row("/counsellor/risks", counsellors_only(200),
+                                      may_see=("counsellor",)),
+    ("/counsellor/risks/<uid>", "GET"): Row(
+        "/counsellor/risks/{risk}", counsellors_only(200, far_counsellor=404),
+        may_see=("counsellor",)),
+    ("/counsellor/risks/<uid>", "POST"): Row(
+        "/counsellor/risks/{risk}", counsellors_only(200, far_counsellor=404),
+        may_see=("counsellor",)),
+    ("/counsellor/shared", "GET"): Row("/counsellor/shared", counsellors_only(200),
+                                       may_see=("counsellor",)),
+    ("/counsellor/shared/<uid>", "GET"): Row(
+        "/counsellor/shared/{shared_result}", counsellors_only(200, far_counsellor=404),
+        may_see=("counsellor",)),
+    # -- booking --------------------------------------------------------------------------------
+    ("/booking", "GET"): Row("/booking", every(200)),
+    ("/booking/sessions/<int:session_id>", "GET"): Row("/booking/sessions/{session}",
+                                                       every(200)),
+    # A's one-to-one session is full (A holds the seat): a clear message, back to the page.
+    ("/booking/sessions/<int:session_id>/book", "POST"): Row(
+        "/booking/sessions/{session}/book", signed_in(302)),
+    ("/booking/sessions/<int:session_id>/waitlist", "POST"): Row(
+        "/booking/sessions/{far_session}/waitlist", signed_in(302)),
+    ("/bookings", "GET"): Row("/bookings", signed_in(200)),
+    ("/bookings/<uid>", "GET"): Row("/bookings/{booking}", signed_in(404, owner=200)),
+    ("/bookings/<uid>/cancel", "POST"): Row("/bookings/{booking}/cancel",
+                                            signed_in(404, owner=302)),
+    ("/bookings/<uid>/reschedule", "POST"): Row("/bookings/{booking}/reschedule",
+                                                signed_in(404, owner=302)),
+    ("/bookings/handovers/<uid>/<answer>", "POST"): Row(
+        "/bookings/handovers/{handover}/decline", signed_in(404, owner=302)),
+    ("/bookings/waitlist/<uid>", "GET"): Row("/bookings/waitlist/{entry}",
+                                             signed_in(404, owner=200)),
+    ("/bookings/waitlist/<uid>/accept", "POST"): Row("/bookings/waitlist/{entry}/accept",
+                                                     signed_in(404, owner=302)),
+    ("/bookings/waitlist/<uid>/leave", "POST"): Row("/bookings/waitlist/{entry}/leave",
+                                                    signed_in(404, owner=302)),
+    # -- the counsellor's workspace ----------------------------------------------------------
+    ("/counselling/", "GET"): Row("/counselling/", counsellors_only(200),
+                                  may_see=("counsellor",)),
+    ("/counselling/calendar", "GET"): Row("/counselling/calendar", counsellors_only(200),
+                                          may_see=("counsellor",)),
+    ("/counselling/sessions/<int:session_id>", "GET"): Row(
+        "/counselling/sessions/{session}", counsellors_only(200, far_counsellor=404),
+        may_see=("counsellor",)),
+    ("/counselling/sessions/<int:session_id>/cancel", "POST"): Row(
+        "/counselling/sessions/{session}/cancel", counsellors_only(302, far_counsellor=404)),
+    ("/counselling/bookings/<uid>/<action>", "POST"): Row(
+        "/counselling/bookings/{booking}/confirm", counsellors_only(302, far_counsellor=404)),
+    ("/counselling/bookings/<uid>/notes", "GET"): Row(
+        "/counselling/bookings/{booking}/notes", counsellors_only(200, far_counsellor=404),
+        may_see=("counsellor",)),
+    ("/counselling/bookings/<uid>/notes", "POST"): Row(
+        "/counselling/bookings/{booking}/notes", counsellors_only(200, far_counsellor=404),
+        may_see=("counsellor",)),
+    ("/counselling/bookings/<uid>/handover", "POST"): Row(
+        "/counselling/bookings/{booking}/handover", counsellors_only(302, far_counsellor=404)),
+    ("/counselling/availability", "GET"): Row("/counselling/availability",
+                                              counsellors_only(200)),
+    ("/counselling/availability", "POST"): Row("/counselling/availability",
+                                               counsellors_only(200)),
+    ("/counselling/availability/extra", "POST"): Row("/counselling/availability/extra",
+                                                     counsellors_only(302)),
+    ("/counselling/availability/leave", "POST"): Row("/counselling/availability/leave",
+                                                     counsellors_only(302)),
+    ("/counselling/availability/<int:rule_id>/remove", "POST"): Row(
+        "/counselling/availability/{rule}/remove", counsellors_only(302, far_counsellor=404)),
+    # -- administration ----------------------------------------------------------------------
+    ("/admin/", "GET"): Row("/admin/", admins_only(200)),
+    ("/admin/audit", "GET"): Row("/admin/audit", admins_only(200), may_see=("admin",)),
+    ("/admin/audit/verify", "POST"): Row("/admin/audit/verify", admins_only(200)),
+    ("/admin/keys", "GET"): Row("/admin/keys", admins_only(200)),
+    ("/admin/staff", "GET"): Row("/admin/staff", admins_only(200)),
+    ("/admin/staff/new", "GET"): Row("/admin/staff/new", admins_only(200)),
+    ("/admin/staff/new", "POST"): Row("/admin/staff/new", admins_only(200)),
+    ("/admin/staff/<uid>/lock", "POST"): Row("/admin/staff/{staff}/lock", admins_only(302)),
+    ("/admin/staff/<uid>/sessions/end", "POST"): Row("/admin/staff/{staff}/sessions/end",
+                                                     admins_only(302)),
+    ("/admin/centres", "GET"): Row("/admin/centres", admins_only(200)),
+    ("/admin/centres/new", "GET"): Row("/admin/centres/new", admins_only(200)),
+    ("/admin/centres/new", "POST"): Row("/admin/centres/new", admins_only(200)),
+    ("/admin/centres/<int:centre_id>", "GET"): Row("/admin/centres/{centre}", admins_only(200)),
+    ("/admin/centres/<int:centre_id>", "POST"): Row("/admin/centres/{centre}",
+                                                    admins_only(200)),
+    ("/admin/services/new", "GET"): Row("/admin/services/new", admins_only(200)),
+    ("/admin/services/new", "POST"): Row("/admin/services/new", admins_only(200)),
+    ("/admin/services/<int:service_id>", "GET"): Row("/admin/services/{service}",
+                                                     admins_only(200)),
+    ("/admin/services/<int:service_id>", "POST"): Row("/admin/services/{service}",
+                                                      admins_only(200)),
+    ("/admin/sessions/new", "GET"): Row("/admin/sessions/new", admins_only(200)),
+    ("/admin/sessions/new", "POST"): Row("/admin/sessions/new", admins_only(200)),
+    # -- reports: de-identified counts for social workers and admins -------------------------
+    ("/reports/", "GET"): Row("/reports/", only(("social_worker", "admin"), 200)),
+    ("/reports/export.csv", "GET"): Row("/reports/export.csv",
+                                        only(("social_worker", "admin"), 200)),
+    # -- JSON API: callers present a bearer token of their own, never the cookie ---------------
+    ("/api/v1/openapi.json", "GET"): Row("/api/v1/openapi.json", every(200)),
+    ("/api/v1/docs", "GET"): Row("/api/v1/docs", every(200)),
+    ("/api/v1/docs/assets/<name>", "GET"): Row("/api/v1/docs/assets/swagger-ui.css",
+                                               every(200)),
+    ("/api/v1/auth/token", "POST"): Row("/api/v1/auth/token", every(422)),
+    ("/api/v1/auth/token", "DELETE"): Row("/api/v1/auth/token", api(204), last=True),
+    ("/api/v1/me", "GET"): Row("/api/v1/me", api(200), may_see=CALLERS),
+    ("/api/v1/instruments", "GET"): Row("/api/v1/instruments", every(200)),
+    ("/api/v1/instruments/<code>", "GET"): Row("/api/v1/instruments/phq9", every(200)),
+    ("/api/v1/screenings", "POST"): Row("/api/v1/screenings", every(422)),
+    ("/api/v1/screenings", "GET"): Row("/api/v1/screenings", api_workers(200)),
+    ("/api/v1/screenings/<int:result_id>", "GET"): Row("/api/v1/screenings/{result_id}",
+                                                       api_owner(200, staff=403)),
+    ("/api/v1/screenings/retrieve", "POST"): Row("/api/v1/screenings/retrieve", every(422)),
+    ("/api/v1/consents/health-data", "GET"): Row("/api/v1/consents/health-data",
+                                                 api_workers(200)),
+    ("/api/v1/consents/health-data", "POST"): Row("/api/v1/consents/health-data",
+                                                  api_workers(422)),
+    ("/api/v1/centres", "GET"): Row("/api/v1/centres", every(200)),
+    ("/api/v1/services", "GET"): Row("/api/v1/services", every(200)),
+    ("/api/v1/sessions", "GET"): Row("/api/v1/sessions", every(200)),
+    ("/api/v1/bookings", "POST"): Row("/api/v1/bookings", api(422)),
+    ("/api/v1/bookings", "GET"): Row("/api/v1/bookings", api(200)),
+    ("/api/v1/bookings/<int:booking_id>", "GET"): Row("/api/v1/bookings/{booking_id}",
+                                                      api_owner(200)),
+    ("/api/v1/bookings/<int:booking_id>", "DELETE"): Row("/api/v1/bookings/{booking_id}",
+                                                         api_owner(200)),
+    ("/api/v1/waitlist", "POST"): Row("/api/v1/waitlist", api(422)),
+    ("/api/v1/waitlist", "GET"): Row("/api/v1/waitlist", api(200)),
+    ("/api/v1/waitlist/<int:entry_id>/accept", "POST"): Row(
+        "/api/v1/waitlist/{entry_id}/accept", api_owner(409)),
+    ("/api/v1/waitlist/<int:entry_id>", "DELETE"): Row("/api/v1/waitlist/{entry_id}",
+                                                       api_owner(204)),
+}
+
+API_PREFIX = "/api/v1/"
+
+STATE_CHANGING = ("POST", "PUT", "PATCH", "DELETE")
+
+
+def routes(app) -> set[tuple[str, str]]:
+    """Every (rule, method) the app answers, but HEAD and OPTIONS which Flask adds itself."""
+    return {(rule.rule, method) for rule in app.url_map.iter_rules()
+            for method in rule.methods - {"HEAD", "OPTIONS"}}
+
+
+def ordered(rows: dict[tuple[str, str], Row]) -> list[tuple[tuple[str, str], Row]]:
+    """Reads first, then writes, then whatever signs the caller out."""
+    return sorted(rows.items(), key=lambda kv: (kv[1].last, kv[0][1] != "GET", kv[0]))
+

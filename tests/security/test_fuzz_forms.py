@@ -1,0 +1,288 @@
+"""Fuzz every form with hypothesis: hostile, huge, odd and mistyped values never cause a 500,
+are never reflected unescaped, and a rejected submission stores nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from app.accounts import services as accounts
+from app.accounts.models import PasswordReset, Role
+from app.accounts.password_reset import _hash
+from app.extensions import db, limiter
+from app.types import utcnow
+from tests.helpers import PASSWORD, csrf_token
+from tests.security.matrix import CALLERS, STATE_CHANGING, TABLE
+from tests.security.snapshot import READ_BOOKKEEPING, changed, snapshot
+
+settings.register_profile("breakin", max_examples=20, deadline=None, derandomize=False,
+                          suppress_health_check=[HealthCheck.too_slow])
+
+SCRIPT = "<script>alert(1)</script>"
+HTML = ('"><img src=x onerror=alert(1)>', "<svg/onload=alert('x')>", SCRIPT,
+        "</textarea><script>alert(2)</script>", "<b onmouseover=alert(3)>hi</b>")
+SQL = ("' OR 1=1--", "1; DROP TABLE users;--", "\" OR \"\"=\"", "admin'--", "1 UNION SELECT 1")
+ODD = ("", " ", "\x00", "a\x00b", "\u202eevil\u202c", "zero\u200bwidth", "😀🔥" * 10,
+       "１３８００１３８０００", "-1", "0", "99999999999999999999", "1e309", "NaN", "3.5",
+       "2026-02-30", "25:61", "..%2f..%2fetc/passwd", "{{7*7}}", "%(x)s", "\r\n\tx")
+
+
+def values(good: str) -> st.SearchStrategy:
+    """Values for one field: the valid one sometimes (to reach the service), else trouble."""
+    trouble = st.one_of(
+        st.sampled_from(HTML + SQL + ODD),
+        st.text(max_size=40),
+        st.text(alphabet=st.characters(codec="utf-8"), min_size=300, max_size=3000),
+        st.just("x" * 100_000),
+        st.integers().map(str),
+    )
+    # A list of values is what a form sends when a field name is repeated.
+    return st.one_of(st.just(good), trouble, st.lists(st.one_of(st.just(good), trouble),
+                                                      min_size=2, max_size=3))
+
+
+def json_values(good: str) -> st.SearchStrategy:
+    """For JSON: the same, plus values of the wrong JSON type."""
+    return st.one_of(values(good), st.integers(), st.floats(allow_nan=False), st.booleans(),
+                     st.none(), st.dictionaries(st.text(max_size=5), st.text(max_size=5),
+                                                max_size=3))
+
+
+@dataclass(frozen=True)
+class Form:
+    """A form to fuzz: who fills it, where, and a valid value for each field."""
+
+    caller: str
+    url: str
+    fields: dict[str, str]
+    method: str = "POST"
+    # What the page answers when it keeps the submission: a redirect, unless said otherwise.
+    # Some forms answer every submission with a redirect and a message: no check on those.
+    saved_text: str | None = None
+    token_from: str = "/screening/contact"
+    # JSON endpoints: the values go as a JSON object (no CSRF token; the API authenticates
+    # with its own header, e.g. ``{"Authorization": "Bearer ..."}``).
+    json: bool = False
+    headers: tuple[tuple[str, str], ...] = ()
+
+    def accepted(self, status: int, body: str) -> bool:
+        """Whether the answer says the submission was kept (then rows may change)."""
+        if self.saved_text is not None and self.saved_text in body:
+            return True
+        if self.json:
+            return status < 300
+        return status == 302 or (self.method == "GET" and status == 200)
+
+
+FORMS = {
+    "login": Form("anon", "/account/login", {"login": "a@example.com", "password": PASSWORD}),
+    "register": Form("anon", "/account/register", {
+        "login": "new.person@example.com", "name": "新人", "password": PASSWORD,
+        "confirm": PASSWORD, "accept_privacy": "y"}),
+    "forgot": Form("anon", "/account/forgot", {"login": "a@example.com"}),
+    "mfa": Form("mfa_pending", "/account/mfa", {"code": "123456"}, token_from="/account/mfa"),
+    "mfa setup": Form("mfa_setup_pending", "/account/mfa/setup", {"code": "123456"},
+                      token_from="/account/mfa/setup"),
+    "reset": Form("reset_pending", "/account/reset", {
+        "password": "a new calm password", "confirm": "a new calm password"}),
+    "password": Form("owner", "/account/password", {
+        "current": "wrong password here", "password": "a new calm password",
+        "confirm": "a new calm password"}),
+    "confirm identity": Form("owner", "/account/confirm", {"password": "not it", "code": ""}),
+    "contact details": Form("owner", "/account/contact", {
+        "email": "moved@example.com", "phone": "13900000001"}),
+    "new authenticator": Form("owner", "/account/security/authenticator", {"code": "123456"},
+                              token_from="/account/security/authenticator"),
+    "delete account": Form("owner", "/account/data/delete", {"password": "not it",
+                                                              "confirm": "y"}),
+    "consent": Form("other_worker", "/screening/consent", {"choice": "agree"}),
+    "questionnaire": Form("owner", "/screening/phq9", {
+        **{f"q{n}": "1" for n in range(1, 10)}, "x_difficulty": "1"}),
+    "anonymous questionnaire": Form("anon", "/screening/gad7", {
+        **{f"q{n}": "1" for n in range(1, 8)}}),
+    "profile": Form("owner", "/screening/profile", {
+        "age_band": "35_44", "sector": "manufacturing", "centre": "{centre}"}),
+    "retrieve": Form("anon", "/screening/retrieve", {"code": "ABCD-EFGH-JKLM"}),
+    "contact": Form("owner", "/screening/contact", {
+        "centre": "{centre}", "phone": "13900000000", "use_account": "y",
+        "best_time": "any", "result": "{private_result}"}, saved_text="心理咨询师会联系你"),
+    "share": Form("owner", "/screening/results/{private_result}/share", {"shared": "1"}),
+    "reminder": Form("owner", "/screening/results/{private_result}/remind", {"weeks": "2"}),
+    "risk outcome": Form("counsellor", "/counsellor/risks/{risk}", {"outcome": "Called back."}),
+    "reschedule": Form("owner", "/bookings/{booking}/reschedule", {"session": "{session}"}),
+    "handover answer": Form("owner", "/bookings/handovers/{handover}/agree", {}),
+    "note": Form("counsellor", "/counselling/bookings/{booking}/notes", {"body": "Went well."}),
+    "handover": Form("counsellor", "/counselling/bookings/{booking}/handover", {"to": "1"}),
+    "availability": Form("counsellor", "/counselling/availability", {
+        "centre": "{centre}", "service": "{service}", "weekday": "1", "start": "09:00",
+        "end": "11:00", "valid_from": "2030-01-07", "room": "201"}),
+    "extra hours": Form("counsellor", "/counselling/availability/extra", {
+        "extra-centre": "{centre}", "extra-service": "{service}", "extra-day": "2030-01-08",
+        "extra-start": "09:00", "extra-end": "10:00"}),
+    "leave": Form("counsellor", "/counselling/availability/leave", {
+        "leave-first_day": "2030-02-01", "leave-last_day": "2030-02-03"}),
+    "staff": Form("admin", "/admin/staff/new", {
+        "email": "new.staff@example.com", "phone": "", "name": "新同事",
+        "roles": "counsellor", "password": "steady hands on the wheel"}),
+    "centre": Form("admin", "/admin/centres/new", {
+        "code": "newc", "parent": "{centre}", "name_zh": "新中心", "name_en": "New centre",
+        "region_zh": "区", "region_en": "Region", "address_zh": "地址", "address_en": "Addr",
+        "phone": "0595-1", "hours_zh": "9-17", "hours_en": "9-17", "directions_zh": "",
+        "directions_en": "", "active": "y"}),
+    "centre edit": Form("admin", "/admin/centres/{far_centre}", {
+        "code": "far", "parent": "{centre}", "name_zh": "远中心", "name_en": "Far centre",
+        "region_zh": "区", "region_en": "Region", "address_zh": "地址", "address_en": "Addr",
+        "phone": "0595-1", "hours_zh": "9-17", "hours_en": "9-17", "active": "y"}),
+    "service": Form("admin", "/admin/services/new", {
+        "code": "news", "kind": "group", "name_zh": "新服务", "name_en": "New service",
+        "duration_minutes": "60", "capacity": "5", "cancellation_window_hours": "24",
+        "min_notice_hours": "2", "horizon_days": "30", "buffer_minutes": "10", "active": "y"}),
+    "service edit": Form("admin", "/admin/services/{service}", {
+        "code": "counselling", "kind": "individual", "name_zh": "咨询", "name_en": "Talk",
+        "duration_minutes": "50", "capacity": "1", "cancellation_window_hours": "24",
+        "min_notice_hours": "2", "horizon_days": "30", "buffer_minutes": "10", "active": "y"}),
+    "schedule": Form("admin", "/admin/sessions/new", {
+        "centre": "{centre}", "service": "{service}", "counsellor": "{counsellor_id}",
+        "day": "2030-01-09", "start": "10:00", "room": "1", "capacity": "1"}),
+    # -- the JSON API, with a bearer token of worker A's ("api_owner"), no cookie ----------
+    "api token": Form("anon", "/api/v1/auth/token", {"login": "a@example.com",
+                                                     "password": PASSWORD}, json=True),
+    "api screening": Form("api_owner", "/api/v1/screenings", {
+        "instrument": "phq9", "answers": "[0, 1, 0, 0, 1, 0, 0, 0, 0]", "anonymous": "true"},
+        json=True),
+    "api retrieve": Form("anon", "/api/v1/screenings/retrieve", {"code": "ABCD-EFGH-JKLM"},
+                         json=True),
+    "api consent": Form("api_owner", "/api/v1/consents/health-data", {"text_version": "1"},
+                        json=True),
+    "api booking": Form("api_owner", "/api/v1/bookings", {"session_id": "{session}"},
+                        json=True),
+    "api waitlist": Form("api_owner", "/api/v1/waitlist", {"session_id": "{full_session}"},
+                         json=True),
+    "report filters": Form("social_worker", "/reports/", {
+        "period": "2026-Q1", "place": "network", "instrument": "phq9",
+        "sector": "manufacturing", "age_band": "35_44"}, method="GET"),
+    "audit search": Form("admin", "/admin/audit", {
+        "action": "screening", "target": "users", "actor": "abc", "since": "2026-01-01",
+        "until": "2026-12-31"}, method="GET"),
+}
+
+
+# POST routes that take nothing but their CSRF token (a button): nothing to fuzz.
+FIELDLESS = {
+    "/account/logout", "/account/data/download",
+    "/account/data/consents/<int:consent_id>/withdraw",
+    "/booking/sessions/<int:session_id>/book", "/booking/sessions/<int:session_id>/waitlist",
+    "/bookings/<uid>/cancel", "/bookings/waitlist/<uid>/accept",
+    "/bookings/waitlist/<uid>/leave", "/counselling/sessions/<int:session_id>/cancel",
+    "/counselling/bookings/<uid>/<action>", "/counselling/availability/<int:rule_id>/remove",
+    "/admin/audit/verify", "/admin/staff/<uid>/lock", "/admin/staff/<uid>/sessions/end",
+    "/screening/reminders/<uid>/cancel", "/account/security/recovery-codes",
+    "/api/v1/bookings/<int:booking_id>", "/api/v1/waitlist/<int:entry_id>/accept",
+    "/api/v1/waitlist/<int:entry_id>",
+}
+
+
+def test_every_form_is_fuzzed(app, world):
+    """A new route that takes input needs a row in FORMS (or, for a bare button, FIELDLESS)."""
+    adapter = app.url_map.bind("localhost")
+    ids = {**world.ids, "counsellor_id": "1"}
+    fuzzed = {adapter.match(f.url.format(**ids).split("?")[0], method=f.method,
+                            return_rule=True)[0].rule for f in FORMS.values()}
+    posted = {rule for rule, method in TABLE if method in STATE_CHANGING}
+    assert sorted(posted - fuzzed - FIELDLESS) == []
+    assert sorted(FIELDLESS & fuzzed) == []
+
+
+def _prepare(caller: str, client, world) -> None:
+    """Callers half-way through something: a staff sign-in waiting for its code, a reset link."""
+    if caller in ("mfa_pending", "mfa_setup_pending"):
+        login = world.login("counsellor")
+        if caller == "mfa_setup_pending":
+            login = "fresh.staff@example.com"
+            accounts.create_staff(email=login, password=PASSWORD, roles=(Role.COUNSELLOR,),
+                                  name="新同事")
+        page = client.get("/account/login")
+        response = client.post("/account/login", data={
+            "login": login, "password": PASSWORD,
+            "csrf_token": csrf_token(page.get_data(as_text=True))})
+        assert response.status_code == 302
+    elif caller == "api_owner":  # the JSON API: worker A's token, no cookie
+        from app.api import tokens
+
+        token = tokens.issue(world.people["owner"]).token
+        client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+    elif caller == "reset_pending":
+        token = "fuzz-" + "k" * 40
+        owner = world.people["owner"]
+        db.session.add(PasswordReset(user_id=owner.id, token_hash=_hash(token),
+                                     expires_at=utcnow() + timedelta(minutes=30)))
+        db.session.commit()
+        assert client.get(f"/account/reset/{token}").status_code == 302
+
+
+@pytest.fixture
+def no_rate_limits():
+    """Fuzzing sends hundreds of requests: rate limits would hide the forms behind 429s."""
+    limiter.enabled = False
+    yield
+    limiter.enabled = True
+
+
+def _reflected(submitted: dict, body: str) -> list[str]:
+    found = []
+    for value in submitted.values():
+        for one in value if isinstance(value, list) else [value]:
+            if isinstance(one, str) and ("<" in one or ">" in one) and len(one) >= 8 \
+                    and one in body:
+                found.append(one)
+    return found
+
+
+@pytest.mark.parametrize("name", sorted(FORMS))
+def test_fuzzed_form_never_breaks(name, world, caller_client, no_rate_limits, app):
+    form = FORMS[name]
+    ids = {**world.ids, "counsellor_id": str(world.people["counsellor"].id)}
+    url = form.url.format(**ids)
+    good = {k: v.format(**ids) for k, v in form.fields.items()}
+    client, _token = caller_client(form.caller if form.caller in CALLERS else "anon")
+    _prepare(form.caller, client, world)
+    failures: list[tuple] = []
+
+    strategy = json_values if form.json else values
+
+    @settings(settings.get_profile("breakin"))
+    @given(st.fixed_dictionaries({k: strategy(v) for k, v in good.items()}),
+           st.sampled_from([None, *good]))
+    def attack(submitted: dict, dropped: str | None) -> None:
+        submitted = {k: v for k, v in submitted.items() if k != dropped}
+        if form.method == "GET":
+            before = snapshot(READ_BOOKKEEPING)
+            response = client.get(url, query_string=submitted, headers=dict(form.headers))
+        elif form.json:
+            before = snapshot(READ_BOOKKEEPING)
+            response = client.open(url, method=form.method, json=submitted,
+                                   headers=dict(form.headers))
+        else:  # a fresh token each time, as a browser reloading the form would have
+            token = csrf_token(client.get(form.token_from).get_data(as_text=True))
+            before = snapshot(READ_BOOKKEEPING)
+            response = client.post(url, data={**submitted, "csrf_token": token})
+        body = response.get_data(as_text=True)
+        status = response.status_code
+        if status >= 500:
+            failures.append(("5xx", status, submitted))
+        if SCRIPT in body or _reflected(submitted, body):
+            failures.append(("reflected", _reflected(submitted, body), submitted))
+        if name == "register" and status == 302:
+            client.delete_cookie("session")  # signed up and in: the next one is a stranger
+        if not form.accepted(status, body):
+            diff = changed(before, snapshot(READ_BOOKKEEPING))
+            if diff:
+                failures.append(("stored though rejected", status, diff, submitted))
+        assert not failures, failures[-1]
+
+    attack()
+

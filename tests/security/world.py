@@ -1,0 +1,131 @@
+"""A small world to attack: worker A owns one of everything; everyone else tries to reach it.
+
+Marker strings are planted in A's encrypted fields, so a page that shows A's data to
+someone who should not see it is caught by a plain substring search.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import time, timedelta
+
+import assessments
+from app.accounts import services as accounts
+from app.accounts.models import Consent, Role, User
+from app.booking import bookings
+from app.booking.models import Availability, Booking, Centre, Session, WaitlistEntry
+from app.counselling import services as counselling
+from app.counselling.models import NoteHandover, SessionNote
+from app.extensions import db
+from app.notifications.models import OutboxMessage
+from app.screening import services as screening
+from app.screening.models import RiskItem, ScreeningResult
+from app.types import utcnow
+from tests.booking_helpers import make_centre, make_service, make_session
+from tests.helpers import PASSWORD
+
+# What must never show to anyone but A (and those the table allows).
+MARKERS = {
+    "email": "zeta.owner.q7@example.com",
+    "phone": "13977770001",
+    "name": "Zeta-Owner-Name-Q7",
+    "note": "NOTE-MARKER-fjords-and-lanterns",
+    "contact_phone": "13977770002",
+}
+# A's PHQ-9 answers, as the result page prints them (3 is "nearly every day").
+PHQ9_ANSWERS = [3, 3, 2, 2, 1, 1, 1, 1, 0]
+
+
+@dataclass
+class World:
+    """Everyone and everything, by name; ids and uids to put in URLs."""
+
+    people: dict[str, User] = field(default_factory=dict)
+    ids: dict[str, object] = field(default_factory=dict)
+
+    def login(self, caller: str) -> str:
+        """The login string of a caller."""
+        user = self.people[caller]
+        return user.email or user.phone
+
+
+def build_world() -> World:
+    """Two workers, staff of two centres, and one of every object belonging to worker A."""
+    world = World()
+    owner = accounts.register_worker(MARKERS["email"], PASSWORD, name=MARKERS["name"],
+                                     accepted_privacy_notice=True)
+    owner.phone = MARKERS["phone"]
+    owner.phone_index = accounts.phone_index(MARKERS["phone"])
+    other = accounts.register_worker("other.worker@example.com", PASSWORD, name="Other Worker",
+                                     accepted_privacy_notice=True)
+    filler = accounts.register_worker("filler.worker@example.com", PASSWORD, name="Filler",
+                                      accepted_privacy_notice=True)
+    staff = {}
+    for key, roles in (("counsellor", (Role.COUNSELLOR,)), ("far_counsellor", (Role.COUNSELLOR,)),
+                       ("social_worker", (Role.SOCIAL_WORKER,)), ("admin", (Role.ADMIN,))):
+        user = accounts.create_staff(email=f"{key}@example.com", password=PASSWORD, roles=roles,
+                                     name=f"Staff {key}")
+        import pyotp
+
+        user.totp_secret = pyotp.random_base32()
+        user.totp_enabled_at = utcnow()
+        staff[key] = user
+    db.session.commit()
+    one_to_one = make_service("counselling", kind="individual", capacity=1, confirm=True)
+    group = make_service("group-stress", capacity=1)
+    centre = make_centre("hub", services=[one_to_one, group],
+                         staff=[staff["counsellor"], staff["social_worker"]])
+    far = make_centre("far", services=[one_to_one, group], staff=[staff["far_counsellor"]])
+    owner.home_centre_id = centre.id
+    db.session.commit()
+
+    session = make_session(centre, one_to_one, staff["counsellor"], starts_in=timedelta(days=3))
+    full = make_session(centre, group, staff["counsellor"], starts_in=timedelta(days=4))
+    far_session = make_session(far, group, staff["far_counsellor"], starts_in=timedelta(days=5))
+    booking = bookings.book(owner, session.id)
+    bookings.book(filler, full.id)
+    entry = bookings.join_waitlist(owner, full.id)
+
+    screening.give_health_consent(owner)
+    instrument = assessments.get("phq9")
+    saved = screening.save_result(owner, instrument, PHQ9_ANSWERS, {"difficulty": 2}, keep=True)
+    screening.set_shared(owner, saved.result, True)
+    private = screening.save_result(owner, instrument, PHQ9_ANSWERS, {"difficulty": 2},
+                                    keep=True)
+    anonymous = screening.save_result(None, instrument, PHQ9_ANSWERS, {}, keep=False)
+    reminder = screening.schedule_reminder(owner, instrument, 2, subject="Check in",
+                                           text="Time to check in")
+    risk = screening.request_contact(owner, centre.id, MARKERS["contact_phone"], False, "any",
+                                     saved.result)
+    note = counselling.add_note(staff["counsellor"], booking.uid, MARKERS["note"])
+    handover = counselling.request_handover(staff["counsellor"], booking.uid,
+                                            staff["far_counsellor"].id)
+    rule = Availability(counsellor_id=staff["counsellor"].id, centre_id=centre.id,
+                        service_id=one_to_one.id, weekday=2, start_time=time(9),
+                        end_time=time(10), valid_from=utcnow().date() + timedelta(days=60))
+    db.session.add(rule)
+    db.session.commit()
+    consent = next(c for c in owner.consents if c.withdrawn_at is None)
+
+    world.people = {"owner": owner, "other_worker": other, **staff}
+    world.ids = {
+        "centre": centre.id, "far_centre": far.id, "service": one_to_one.id,
+        "session": session.id, "full_session": full.id, "far_session": far_session.id,
+        "booking": booking.uid, "entry": entry.uid, "shared_result": saved.result.uid,
+        "private_result": private.result.uid, "anonymous_code": anonymous.code,
+        "reminder": reminder.uid, "risk": risk.uid, "note": note.id, "handover": handover.uid,
+        "rule": rule.id, "consent": consent.id, "staff": staff["counsellor"].uid,
+        # the JSON API addresses the same records by their integer ids
+        "booking_id": booking.id, "entry_id": entry.id, "result_id": private.result.id,
+    }
+    return world
+
+
+def owned_rows() -> dict[str, int]:
+    """How many rows of each kind A's world holds: compared before and after an attack."""
+    from sqlalchemy import func, select
+
+    counted = (User, Consent, Booking, WaitlistEntry, ScreeningResult, RiskItem, SessionNote,
+               NoteHandover, OutboxMessage, Availability, Session, Centre)
+    return {m.__tablename__: db.session.scalar(select(func.count()).select_from(m))
+            for m in counted}

@@ -6,7 +6,11 @@ from app.extensions import db
 
 # Rows a read may legitimately write: the audit trail of sensitive reads (and its tip),
 # server-side session records, and an API token's "last used" time.
-READ_BOOKKEEPING = frozenset({"audit_events", "audit_head", "server_sessions", "api_tokens"})
+READ_BOOKKEEPING = frozenset({
+    "audit_events", "audit_head", "server_sessions", "api_tokens",
+    # The first view of a finished month pools its de-identified cells once and keeps them.
+    "report_published", "report_published_months",
+})
 
 
 def _plain(value: object) -> object:

@@ -1,8 +1,9 @@
 """Emails about bookings, each with a calendar file, queued in the change's transaction.
 
 Texts are rendered in the person's language; times are shown in Asia/Shanghai and put
-in the ICS file in UTC. The calendar UID is stable per booking, so calendar apps update
-or remove the same event when a booking is changed or cancelled.
+in the ICS file in UTC. The calendar UID is stable per booking and SEQUENCE rises with
+every change (``Booking.sequence``), so calendar apps update or remove the same event
+when a booking is changed or cancelled.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ def ics(booking: Booking, *, cancel: bool = False) -> bytes:
     event.add("dtstamp", utcnow())
     event.add("dtstart", session.starts_at)
     event.add("dtend", session.ends_at)
-    event.add("sequence", int(booking.changed_at.timestamp()) - int(booking.created_at.timestamp()))
+    event.add("sequence", booking.sequence or 0)
     event.add("summary", session.service.localised("name", lang))
     event.add("location", session.centre.localised("address", lang))
     event.add("url", link(f"/bookings/{booking.uid}"))

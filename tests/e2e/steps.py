@@ -74,11 +74,11 @@ def make_centre(app: Flask, visit: Visit, *, services: list[str], staff: list[st
                         region_zh="泉州市区", region_en="Quanzhou city",
                         address_zh="测试地址", address_en="Test address", phone="0595-0000 0009",
                         hours_zh="周一至周日 8:00–22:00", hours_en="Every day 8:00–22:00")
+        db.session.add(centre)
         centre.services = list(db.session.scalars(select(Service).where(
             Service.code.in_(services))))
         centre.staff = list(db.session.scalars(select(User).where(
             User.email_index.in_([accounts.email_index(e) for e in staff]))))
-        db.session.add(centre)
         db.session.commit()
         db.session.refresh(centre)
         db.session.expunge(centre)

@@ -15,6 +15,7 @@ from flask_babel import force_locale, format_datetime
 from flask_babel import gettext as _
 from icalendar import Calendar, Event
 
+from app.booking.labels import when
 from app.booking.models import Booking, Session, WaitlistEntry
 from app.i18n import BABEL_CODES
 from app.notifications.services import Attachment, enqueue
@@ -68,7 +69,7 @@ def _describe(booking: Booking) -> str:
     lang = _lang(booking.user)
     return "\n".join([
         session.service.localised("name", lang),
-        format_datetime(session.starts_at, "full"),
+        when(session.starts_at),
         session.centre.localised("name", lang),
         session.centre.localised("address", lang),
         session.room or "",
@@ -124,8 +125,7 @@ def offer_made(entry: WaitlistEntry) -> None:
         subject = _("A seat is free for you at Xinqing")
         text = "\n\n".join([
             subject,
-            session.service.localised("name", lang) + "\n" + format_datetime(session.starts_at,
-                                                                             "full"),
+            session.service.localised("name", lang) + "\n" + when(session.starts_at),
             _("We hold the seat for you until %(time)s. Accept it here: %(url)s",
               time=format_datetime(entry.offer_expires_at, "short"),
               url=link(f"/bookings/waitlist/{entry.uid}")),

@@ -15,6 +15,7 @@ from app.accounts.forms import LoginForm, RegisterForm
 from app.accounts.limits import account_login_limit, address_login_limit
 from app.accounts.models import User
 from app.extensions import limiter
+from app.i18n import choose_language
 from app.security.access import login_required, public
 from app.security.sessions import mark_signed_in
 
@@ -85,7 +86,8 @@ def register() -> str | Response:
         try:
             user = services.register_worker(
                 form.login.data, form.password.data, name=form.name.data,
-                locale=session.get("lang"), accepted_privacy_notice=form.accept_privacy.data,
+                # The language the page was read in (switch or browser): emails follow it.
+                locale=choose_language(), accepted_privacy_notice=form.accept_privacy.data,
             )
         except services.AccountError as exc:
             for field, message in exc.errors.items():

@@ -38,7 +38,8 @@ def _checkboxes(label: object) -> SelectMultipleField:
 class CentreForm(FlaskForm):
     """A centre: the hub or a county centre under it."""
 
-    code = StringField(_l("Code"), validators=[DataRequired(REQUIRED), CODE])
+    code = StringField(_l("Code (used in web addresses)"),
+                       validators=[DataRequired(REQUIRED), CODE])
     parent = SelectField(_l("Part of"), coerce=int, choices=[], validators=[InputRequired()])
     name_zh = StringField(_l("Name (Chinese)"), validators=[DataRequired(REQUIRED),
                                                            Length(max=120)])
@@ -67,7 +68,8 @@ class CentreForm(FlaskForm):
 class ServiceForm(FlaskForm):
     """A service and its booking rules."""
 
-    code = StringField(_l("Code"), validators=[DataRequired(REQUIRED), CODE])
+    code = StringField(_l("Code (used in web addresses)"),
+                       validators=[DataRequired(REQUIRED), CODE])
     kind = SelectField(_l("Kind"), choices=SERVICE_KINDS, validators=[InputRequired()])
     name_zh = StringField(_l("Name (Chinese)"), validators=[DataRequired(REQUIRED),
                                                            Length(max=120)])

@@ -280,7 +280,8 @@ def cancel(user: User, uid: str, now: datetime | None = None) -> Booking:
     end_reads()
     changed = db.session.execute(
         update(Booking).where(Booking.id == booking.id, Booking.status.in_(UPCOMING))
-        .values(status=status.value, cancelled_at=now, changed_at=now)
+        .values(status=status.value, cancelled_at=now, changed_at=now,
+                sequence=Booking.sequence + 1)
         .execution_options(synchronize_session=False)
     ).rowcount
     if not changed:
@@ -323,7 +324,8 @@ def reschedule(user: User, uid: str, session_id: int, now: datetime | None = Non
                 moved = db.session.execute(
                     update(Booking).where(Booking.id == booking.id, Booking.session_id == old.id,
                                           Booking.status.in_(UPCOMING))
-                    .values(session_id=target.id, status=status.value, changed_at=now)
+                    .values(session_id=target.id, status=status.value, changed_at=now,
+                            sequence=Booking.sequence + 1)
                     .execution_options(synchronize_session=False)
                 ).rowcount
         except IntegrityError:

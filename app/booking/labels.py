@@ -1,7 +1,10 @@
-"""Words people read for booking statuses, in their language."""
+"""Words people read for booking statuses and session times, in their language."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from flask_babel import format_date, format_time
 from flask_babel import lazy_gettext as _l
 
 STATUS_LABELS = {
@@ -18,3 +21,12 @@ STATUS_LABELS = {
 def status_label(status: str) -> str:
     """The reader's words for a booking status."""
     return str(STATUS_LABELS.get(status, status))
+
+
+def when(moment: datetime, date_format: str = "full") -> str:
+    """A session time as people say it: the day and hour:minute, in Asia/Shanghai.
+
+    Babel's "full" and "medium" date-times add seconds and a time-zone name
+    ("10:00:00 中国标准时间"), which nobody needs to find a session.
+    """
+    return f"{format_date(moment, date_format)} {format_time(moment, 'short')}"

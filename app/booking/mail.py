@@ -1,8 +1,9 @@
 """Emails about bookings, each with a calendar file, queued in the change's transaction.
 
 Texts are rendered in the person's language; times are shown in Asia/Shanghai and put
-in the ICS file in UTC. The calendar UID is stable per booking, so calendar apps update
-or remove the same event when a booking is changed or cancelled.
+in the ICS file in UTC. The calendar UID is stable per booking and SEQUENCE rises with
+every change (``Booking.sequence``), so calendar apps update or remove the same event
+when a booking is changed or cancelled.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from flask_babel import force_locale, format_datetime
 from flask_babel import gettext as _
 from icalendar import Calendar, Event
 
+from app.booking.labels import when
 from app.booking.models import Booking, Session, WaitlistEntry
 from app.i18n import BABEL_CODES
 from app.notifications.services import Attachment, enqueue
@@ -53,7 +55,7 @@ def ics(booking: Booking, *, cancel: bool = False) -> bytes:
     event.add("dtstamp", utcnow())
     event.add("dtstart", session.starts_at)
     event.add("dtend", session.ends_at)
-    event.add("sequence", int(booking.changed_at.timestamp()) - int(booking.created_at.timestamp()))
+    event.add("sequence", booking.sequence or 0)
     event.add("summary", session.service.localised("name", lang))
     event.add("location", session.centre.localised("address", lang))
     event.add("url", link(f"/bookings/{booking.uid}"))
@@ -67,7 +69,7 @@ def _describe(booking: Booking) -> str:
     lang = _lang(booking.user)
     return "\n".join([
         session.service.localised("name", lang),
-        format_datetime(session.starts_at, "full"),
+        when(session.starts_at),
         session.centre.localised("name", lang),
         session.centre.localised("address", lang),
         session.room or "",
@@ -123,8 +125,7 @@ def offer_made(entry: WaitlistEntry) -> None:
         subject = _("A seat is free for you at Xinqing")
         text = "\n\n".join([
             subject,
-            session.service.localised("name", lang) + "\n" + format_datetime(session.starts_at,
-                                                                             "full"),
+            session.service.localised("name", lang) + "\n" + when(session.starts_at),
             _("We hold the seat for you until %(time)s. Accept it here: %(url)s",
               time=format_datetime(entry.offer_expires_at, "short"),
               url=link(f"/bookings/waitlist/{entry.uid}")),

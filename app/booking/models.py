@@ -284,6 +284,9 @@ class Booking(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The calendar entry's revision (RFC 5545 SEQUENCE): raised by every change the person
+    # is emailed about, so calendar apps update the one event instead of adding another.
+    sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     session: Mapped[Session] = relationship()
     user: Mapped[User] = relationship()

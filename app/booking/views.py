@@ -18,7 +18,7 @@ from wtforms import SelectChoice
 from app.booking import bookings, bp
 from app.booking.bookings import BookingError, NotFoundError
 from app.booking.forms import ActionForm, RescheduleForm
-from app.booking.labels import status_label
+from app.booking.labels import status_label, when
 from app.booking.models import Session, SessionStatus
 from app.booking.scheduling import local_zone
 from app.booking.services import active_centres, active_services
@@ -28,6 +28,7 @@ from app.types import utcnow
 
 BROWSE_DAYS = 14
 bp.add_app_template_global(status_label, "status_label")
+bp.add_app_template_filter(when, "when")
 
 
 def _parse_day(value: str | None, today: date) -> date:
@@ -176,8 +177,6 @@ def _own_booking(uid: str):
 
 
 def _reschedule_choices(booking) -> list[SelectChoice]:
-    from flask_babel import format_datetime
-
     now = utcnow()
     service = booking.session.service
     sessions = db.session.scalars(
@@ -189,7 +188,7 @@ def _reschedule_choices(booking) -> list[SelectChoice]:
                               Session.starts_at > now + timedelta(hours=service.min_notice_hours),
                               Session.starts_at < now + timedelta(days=service.horizon_days))
         .order_by(Session.starts_at).limit(60)).all()
-    return [SelectChoice(str(s.id), format_datetime(s.starts_at, "medium")) for s in sessions]
+    return [SelectChoice(str(s.id), when(s.starts_at)) for s in sessions]
 
 
 @bp.route("/bookings/<uid>")

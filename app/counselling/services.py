@@ -95,9 +95,12 @@ def set_status(actor: User, uid: str, action: str, now: datetime | None = None) 
             booking.session.starts_at - timedelta(hours=1) > now:
         raise CounsellingError(_l("This can be recorded only when the session is about to "
                                   "start or has started."))
+    # A confirmation is emailed with an updated calendar entry: its revision goes up.
+    revision = Booking.sequence + (1 if action == "confirm" else 0)
     changed = db.session.execute(
         update(Booking).where(Booking.id == booking.id, Booking.status.in_(sources))
-        .values(status=target, changed_at=now).execution_options(synchronize_session=False)
+        .values(status=target, changed_at=now, sequence=revision)
+        .execution_options(synchronize_session=False)
     ).rowcount
     if not changed:
         db.session.rollback()
@@ -133,6 +136,7 @@ def cancel_session(actor: User, session_id: int, now: datetime | None = None) ->
     for booking in affected:
         booking.status = BookingStatus.CANCELLED.value
         booking.cancelled_at = booking.changed_at = now
+        booking.sequence += 1
         mail.booking_changed(booking, "cancelled")
         stats.record_booking(stats.CENTRE_CANCELLED, session, now)
     db.session.execute(update(WaitlistEntry).where(

@@ -10,6 +10,7 @@ import os
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from email.message import EmailMessage
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -19,7 +20,7 @@ from werkzeug.serving import make_server
 
 from app.extensions import db
 from app.seed import seed
-from tests.conftest import free_port
+from tests.conftest import Mailbox, free_port
 
 CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,6 +52,10 @@ def _missing() -> str | None:
 @pytest.fixture(autouse=True)
 def _browser_ready() -> None:
     """Skip loudly on a developer's machine without a browser; fail under CI."""
+    _skip_unless_ready()
+
+
+def _skip_unless_ready() -> None:
     reason = _missing()
     if reason is None:
         return
@@ -77,6 +82,7 @@ def live_app(make_app: Callable[..., Flask], databases) -> Iterator[Flask]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     app.config["LIVE_URL"] = f"http://127.0.0.1:{port}"
+    app.config["PUBLIC_BASE_URL"] = app.config["LIVE_URL"]  # links in emails open here
     yield app
     server.shutdown()
     with app.app_context():
@@ -85,6 +91,7 @@ def live_app(make_app: Callable[..., Flask], databases) -> Iterator[Flask]:
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
+    _skip_unless_ready()  # session fixtures are set up before the autouse check runs
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -92,6 +99,40 @@ def browser() -> Iterator[object]:
                                      args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+class Mail:
+    """A local SMTP server the live app sends to; journeys read their own person's mail."""
+
+    def __init__(self, app: Flask, mailbox: Mailbox) -> None:
+        self.app, self.mailbox = app, mailbox
+
+    def deliver(self, to: str) -> list[EmailMessage]:
+        """Run the outbox once (as the cron job does) and return everything sent to ``to``."""
+        from app.notifications.services import send_due
+
+        with self.app.app_context():
+            send_due()
+            db.session.remove()
+        return [m for m in self.mailbox.messages if m["To"] == to]
+
+
+@pytest.fixture(scope="session")
+def mail(live_app: Flask) -> Iterator[Mail]:
+    """aiosmtpd on a free loopback port, shared by every journey (recipients are unique)."""
+    from aiosmtpd.controller import Controller
+
+    mailbox = Mailbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    live_app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port)
+    yield Mail(live_app, mailbox)
+    controller.stop()
+
+
+# The function Visit.check_layout runs in the page, without its leading comment.
+LAYOUT_JS = "\n".join(line for line in (Path(__file__).resolve().parent / "layout.js")
+                      .read_text(encoding="utf-8").splitlines() if not line.startswith("//"))
 
 
 @dataclass
@@ -105,26 +146,47 @@ class Visit:
     journey: str
     requests: list[str] = field(default_factory=list)
     step: int = 0
+    _context_args: dict = field(default_factory=dict, repr=False)
+    _others: list = field(default_factory=list, repr=False)
 
     def go(self, path: str) -> object:
         return self.page.goto(self.base + path)
 
-    def shot(self, name: str) -> None:
+    def shot(self, name: str, page: object | None = None) -> None:
         """Save a full-page screenshot a person can look at."""
         self.step += 1
         folder = ARTIFACTS / self.journey
         folder.mkdir(parents=True, exist_ok=True)
-        self.page.screenshot(
+        (page or self.page).screenshot(
             path=str(folder / f"{self.step:02d}-{name}-{self.lang}-{self.viewport}.png"),
             full_page=True)
 
     def check_accessibility(self) -> None:
-        """axe-core on the current page: no serious or critical violation."""
+        """axe-core on the current page: no serious or critical violation; and the layout."""
         self.page.add_script_tag(path=str(AXE))
         violations = self.page.evaluate("async () => (await axe.run()).violations")
         bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
                for v in violations if v["impact"] in ("serious", "critical")]
         assert bad == [], f"{self.page.url}: {bad}"
+        self.check_layout()
+
+    def check_layout(self) -> None:
+        """Nothing makes the page scroll sideways; on the phone every control is 44 px."""
+        found = self.page.evaluate(LAYOUT_JS, self.viewport == "phone")
+        assert found["overflow"] == [], f"{self.page.url} scrolls sideways: {found['overflow']}"
+        assert found["small"] == [], f"{self.page.url} small touch targets: {found['small']}"
+
+    def another(self) -> Visit:
+        """A second person's browser in the same language and viewport (its requests checked
+        too); closed with this one."""
+        context = self.page.context.browser.new_context(**self._context_args)
+        self._others.append(context)
+        other = Visit(page=context.new_page(), base=self.base, lang=self.lang,
+                      viewport=self.viewport, journey=self.journey, requests=self.requests,
+                      _context_args=self._context_args, _others=self._others)
+        other.page.on("request", lambda req: self.requests.append(req.url))
+        other.shot = lambda name: self.shot(name, page=other.page)  # one numbering of steps
+        return other
 
     def t(self, zh: str, en: str) -> str:
         """The text expected in this visit's language."""
@@ -136,15 +198,17 @@ class Visit:
 def visit(request: pytest.FixtureRequest, browser, live_app: Flask) -> Iterator[Visit]:
     """A new browser context per journey run; asserts nothing left 127.0.0.1."""
     lang, viewport = request.param
-    context = browser.new_context(locale=LANGS[lang], bypass_csp=True,
-                                  extra_http_headers={"Accept-Language": LANGS[lang]},
-                                  **VIEWPORTS[viewport])
+    args = dict(locale=LANGS[lang], bypass_csp=True,
+                extra_http_headers={"Accept-Language": LANGS[lang]}, **VIEWPORTS[viewport])
+    context = browser.new_context(**args)
     page = context.new_page()
     tab = Visit(page=page, base=live_app.config["LIVE_URL"], lang=lang, viewport=viewport,
-                journey=request.node.originalname)
+                journey=request.node.originalname, _context_args=args)
     page.on("request", lambda req: tab.requests.append(req.url))
     yield tab
     tab.shot("last")  # where the journey ended, also when it failed
+    for other in tab._others:
+        other.close()
     context.close()
     foreign = {urlsplit(u).hostname for u in tab.requests if not u.startswith(("data:", "blob:"))}
     assert foreign <= {"127.0.0.1"}, f"requests left the machine: {foreign}"

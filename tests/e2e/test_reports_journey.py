@@ -52,7 +52,13 @@ def test_social_worker_reads_the_dashboard_filters_it_and_downloads_the_csv(visi
     page.get_by_label(t("行业", "Sector")).select_option("agriculture")
     page.get_by_label(t("年龄段", "Age band")).select_option("55_plus")
     page.get_by_role("button", name=t("显示", "Show")).click()
+    # A small group shows as suppressed on the page itself, in words, not only in the CSV.
     expect(page.locator('[data-notice="below-k"]').first).to_be_visible()
+    expect(page.locator(".legend-note", has=page.locator(".suppressed"))).to_contain_text(
+        t("为保护隐私已隐藏", "suppressed to protect privacy"))
+    for cell in page.locator("td .suppressed").all():  # a dash a screen reader can explain
+        expect(cell).to_contain_text(t("已隐藏", "suppressed"))
+    visit.check_accessibility()
     visit.shot("narrow-filter")
 
     with page.expect_download() as download:

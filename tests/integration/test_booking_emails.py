@@ -108,6 +108,30 @@ def test_reschedule_moves_the_reminder(app, smtp_server, session, counsellor, ma
     assert len(smtp_server.messages) == 3
 
 
+def test_every_change_is_a_newer_revision_of_the_same_calendar_event(app, smtp_server, session,
+                                                                     counsellor, make_user):
+    """RFC 5545: same UID, rising SEQUENCE, so calendar apps update the event in place.
+
+    The three changes happen within the same second, as an app's quick corrections may.
+    """
+    later = make_session(session.centre, session.service, counsellor, starts_in=timedelta(days=5))
+    person = make_user()
+    booking = bookings.book(person, session.id)
+    bookings.reschedule(person, booking.uid, later.id)
+    bookings.cancel(person, booking.uid)
+    db.session.commit()
+    send_due(now=utcnow())  # one runner: the messages leave in the order they were queued
+    by_method = {}
+    for message in smtp_server.messages:
+        cal = _calendar(message)
+        by_method.setdefault(str(cal["METHOD"]), []).append(_event(cal))
+    booked, changed = by_method["REQUEST"]
+    [cancelled] = by_method["CANCEL"]
+    assert {str(e["UID"]) for e in (booked, changed, cancelled)} == {f"{booking.uid}@xinqing"}
+    assert booked["SEQUENCE"] < changed["SEQUENCE"] < cancelled["SEQUENCE"]
+    assert changed.decoded("DTSTART") == later.starts_at.astimezone(UTC)
+
+
 def test_reminders_cli_sends_and_passes_offers_on(app, smtp_server, session, make_user):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["reminders", "send"])

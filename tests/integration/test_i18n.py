@@ -53,3 +53,18 @@ def test_signed_in_choice_is_saved_and_wins_next_time(app, client, worker):
 
 def test_unknown_language_is_ignored(client):
     assert "<h1>登录</h1>" in text(client.get("/account/login?lang=xx"))
+
+
+@pytest.mark.parametrize(("header", "saved"), [("en-GB,en;q=0.9", "en"), ("zh-CN", "zh_CN")])
+def test_registering_keeps_the_language_the_page_was_read_in(app, client, header, saved):
+    """Emails are written in the saved language: someone who read the site in English
+    (by their browser, without touching the switch) gets English email."""
+    from app.accounts.services import find_by_login
+    from tests.helpers import PASSWORD, submit
+
+    headers = {"Accept-Language": header}
+    response = submit(client, "/account/register",
+                      {"login": "reader@example.com", "password": PASSWORD,
+                       "confirm": PASSWORD, "accept_privacy": "y"}, headers=headers)
+    assert response.status_code == 302
+    assert find_by_login("reader@example.com").locale == saved

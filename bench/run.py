@@ -260,6 +260,7 @@ class Bench:
 # -- the world in the scratch database ---------------------------------------------------------
 def build_world(history_stats: int) -> dict:
     """Demo network, bench accounts, bookable sessions and report statistics (in-process)."""
+    import pyotp
     from flask_migrate import upgrade
 
     import assessments
@@ -273,8 +274,6 @@ def build_world(history_stats: int) -> dict:
     from app.seed import seed
     from app.types import utcnow
     from config import ProductionConfig
-
-    import pyotp
 
     # Cheap hashes while seeding; the server re-hashes each at sign-in at production cost.
     app = create_app(ProductionConfig, ARGON2_TIME_COST=1, ARGON2_MEMORY_COST=8,
@@ -624,7 +623,8 @@ def ratios(results: dict) -> dict:
 def markdown(results: dict) -> str:
     """The summary table for bench/README.md."""
     phases, r = results["phases"], results["ratios"]
-    rows = ["| what | req/s | p50 ms | p99 ms | ratio | baseline |", "|---|---:|---:|---:|---:|---|"]
+    rows = ["| what | req/s | p50 ms | p99 ms | ratio | baseline |",
+            "|---|---:|---:|---:|---:|---|"]
     for k in ("bare_hello", "bare_insert"):
         p = phases[k]
         rows.append(f"| {k} | {p['rps']:.0f} | {p['p50_ms']:.1f} | {p['p99_ms']:.1f} | 1 | — |")

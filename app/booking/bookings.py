@@ -6,6 +6,11 @@ so two people can never both take the last seat, and the partial unique index on
 bookings refuses a second active booking of one session. The checks read before the
 transaction only choose a clear message; they decide nothing.
 
+Rows that many bookings share are written last, just before the commit: the report
+roll-up cell and the audit-chain head (one row for every audited write in the service).
+An UPDATE holds its row's lock until the commit, so the slow part (rendering the email
+and its calendar file, sealed under the person's key) comes before them (``make bench``).
+
 A freed seat is not put back while somebody waits: it passes, in the cancel's own
 transaction, to the first waiting person as an offer held for a set time.
 """
@@ -190,9 +195,10 @@ def book(user: User, session_id: int, now: datetime | None = None) -> Booking:
                                full=True)
         _check_limit(user, now, limits)
         booking = _add_booking(user, session, now)
+        mail.booking_changed(booking, "booked")
+        # Shared rows last (see the module docstring): the roll-up cell, the audit head.
         stats.record_booking(stats.BOOKED, session, now)
         audit.record(user, "booking.created", booking, {"session": session.id})
-        mail.booking_changed(booking, "booked")
         db.session.commit()
     except BookingError:
         db.session.rollback()
@@ -289,10 +295,11 @@ def cancel(user: User, uid: str, now: datetime | None = None) -> Booking:
     db.session.refresh(booking)
     _drop_reminder(booking)
     release_seat(session, now)
+    mail.booking_changed(booking, "cancelled")
+    # Shared rows last (see the module docstring): the roll-up cell, the audit head.
     stats.record_booking(stats.CANCELLED if status == BookingStatus.CANCELLED
                          else stats.LATE_CANCELLED, session, now)
     audit.record(user, "booking.cancelled", booking, {"late": status.value != "cancelled"})
-    mail.booking_changed(booking, "cancelled")
     db.session.commit()
     return booking
 

@@ -379,6 +379,49 @@ def seat_check(engine, world: dict) -> dict:
             "active_bookings": sum(r.active for r in rows), "mismatched_sessions": wrong}
 
 
+class LockWaits:
+    """Samples pg_stat_activity while a burst runs: how many backends wait for a lock.
+
+    Every booking updates rows that other bookings also update (the session's seat count,
+    the report roll-up cell, the audit-chain head); waiting for those locks is where
+    concurrent writes queue behind each other.
+    """
+
+    def __init__(self, engine, database: str) -> None:
+        import threading
+
+        self.engine, self.database = engine, database
+        self.samples: list[tuple[int, int]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        from sqlalchemy import text
+
+        query = text("SELECT count(*) FILTER (WHERE wait_event_type = 'Lock'), "
+                     "count(*) FILTER (WHERE state = 'active') FROM pg_stat_activity "
+                     "WHERE datname = :d AND pid <> pg_backend_pid()")
+        with self.engine.connect() as conn:
+            while not self._stop.wait(0.05):
+                waiting, active = conn.execute(query, {"d": self.database}).one()
+                conn.rollback()
+                self.samples.append((waiting, active))
+
+    def __enter__(self) -> LockWaits:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def summary(self) -> dict:
+        if not self.samples:
+            return {}
+        return {"mean_waiting_for_lock": round(statistics.mean(w for w, _ in self.samples), 2),
+                "mean_active": round(statistics.mean(a for _, a in self.samples), 2)}
+
+
 def booking_rounds(bench: Bench, server: Gunicorn, engine, world: dict, signed: dict,
                    label: str) -> dict:
     """Rounds of: a booking burst (each pair once), then cancelling what it booked."""
@@ -390,8 +433,10 @@ def booking_rounds(bench: Bench, server: Gunicorn, engine, world: dict, signed: 
     book_runs, cancel_runs, checks = [], [], []
     for _ in range(bench.args.runs + 1):  # the first round warms up
         reset_bookings(engine, world)
-        booked = wrk(server.url, book_lines, mode="once", ok_status=302,
-                     ok_location="/bookings/", seconds=bench.args.seconds, work=bench.work)
+        with LockWaits(engine, engine.url.database) as waits:
+            booked = wrk(server.url, book_lines, mode="once", ok_status=302,
+                         ok_location="/bookings/", seconds=bench.args.seconds, work=bench.work)
+        booked.update(waits.summary())
         with engine.connect() as conn:
             made = conn.execute(text(
                 "SELECT uid, user_id FROM bookings WHERE session_id = ANY(:s) "
@@ -404,10 +449,15 @@ def booking_rounds(bench: Bench, server: Gunicorn, engine, world: dict, signed: 
         book_runs.append(booked)
         cancel_runs.append(cancelled)
     book, cancel = summarise(book_runs[1:]), summarise(cancel_runs[1:])
+    book["mean_waiting_for_lock"] = round(statistics.median(
+        r.get("mean_waiting_for_lock", 0) for r in book_runs[1:]), 2)
+    book["mean_active"] = round(statistics.median(
+        r.get("mean_active", 0) for r in book_runs[1:]), 2)
     for name, s in (("booking POST", book), ("cancel POST", cancel)):
         print(f"  {label:<9} {name:<12} {s['rps']:>8.1f} req/s  p50 {s['p50_ms']:>7.1f} ms  "
               f"p99 {s['p99_ms']:>7.1f} ms  (5xx {s['server_errors']}, "
               f"exhausted {sum(r['exhausted'] for r in s['runs'])}, "
+              f"lock waits {s.get('mean_waiting_for_lock', '-')}/{s.get('mean_active', '-')}, "
               f"load {s['load_average_1min']})", flush=True)
     bad = [c for c in checks if c["mismatched_sessions"]]
     if bad:

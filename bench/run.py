@@ -352,9 +352,33 @@ def screening_body(port: int, token: str) -> str:
 
 
 # -- booking rounds and history ----------------------------------------------------------------
+def wait_idle(engine, limit: float = 60) -> None:
+    """Until the server has finished what wrk sent: requests queued when wrk stopped still
+    run (and commit) after it returns, and must not race the reset or the seat check."""
+    from sqlalchemy import text
+
+    deadline = time.monotonic() + limit
+    with engine.connect() as conn:
+        while time.monotonic() < deadline:
+            busy = conn.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                                    ":d AND state <> 'idle' AND pid <> pg_backend_pid()"),
+                               {"d": engine.url.database})
+            conn.rollback()
+            if not busy:
+                time.sleep(0.3)  # and once more, for a request between two queries
+                if not conn.scalar(text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = :d AND "
+                        "state <> 'idle' AND pid <> pg_backend_pid()"),
+                        {"d": engine.url.database}):
+                    return
+            time.sleep(0.2)
+
+
 def reset_bookings(engine, world: dict) -> None:
     """Cancel the bench accounts' leftover bookings so every round starts alike."""
     from sqlalchemy import text
+
+    wait_idle(engine)
 
     with engine.begin() as conn:
         conn.execute(text("UPDATE bookings SET status = 'cancelled', cancelled_at = now() "
@@ -437,6 +461,7 @@ def booking_rounds(bench: Bench, server: Gunicorn, engine, world: dict, signed: 
             booked = wrk(server.url, book_lines, mode="once", ok_status=302,
                          ok_location="/bookings/", seconds=bench.args.seconds, work=bench.work)
         booked.update(waits.summary())
+        wait_idle(engine)
         with engine.connect() as conn:
             made = conn.execute(text(
                 "SELECT uid, user_id FROM bookings WHERE session_id = ANY(:s) "
@@ -445,6 +470,7 @@ def booking_rounds(bench: Bench, server: Gunicorn, engine, world: dict, signed: 
                          f"csrf_token={owners[b.user_id][1]}") for b in made]
         cancelled = wrk(server.url, cancel_lines, mode="once", ok_status=302,
                         ok_location="/bookings/", seconds=bench.args.seconds, work=bench.work)
+        wait_idle(engine)
         checks.append(seat_check(engine, world))
         book_runs.append(booked)
         cancel_runs.append(cancelled)

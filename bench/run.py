@@ -242,11 +242,26 @@ class Bench:
     def __init__(self, args: argparse.Namespace, work: Path) -> None:
         self.args, self.work = args, work
         self.results: dict = {"phases": {}, "scale": []}
+        self.server: Gunicorn | None = None
+
+    def spy(self, name: str, seconds: int | None = None) -> None:
+        """With ``--profile DIR``: py-spy samples every worker during the next run."""
+        if not self.args.profile or self.server is None or self.server.proc is None:
+            return
+        out = Path(self.args.profile)
+        out.mkdir(parents=True, exist_ok=True)
+        subprocess.Popen(  # ends by itself after --duration
+            ["py-spy", "record", "--pid", str(self.server.proc.pid), "--subprocesses",
+             "--format", "raw", "--rate", "200", "--nonblocking",
+             "--duration", str(seconds or self.args.seconds),
+             "-o", str(out / f"{name}.txt")], stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL)
 
     def phase(self, name: str, url: str, lines: list, *, ok_status: int = 200,
               ok_location: str | None = None, mode: str = "cycle") -> dict:
         wrk(url, lines, mode=mode, ok_status=ok_status, ok_location=ok_location,
             seconds=self.args.warmup, work=self.work)
+        self.spy(name)
         runs = [wrk(url, lines, mode=mode, ok_status=ok_status, ok_location=ok_location,
                     seconds=self.args.seconds, work=self.work) for _ in range(self.args.runs)]
         summary = summarise(runs)
@@ -416,6 +431,7 @@ class LockWaits:
 
         self.engine, self.database = engine, database
         self.samples: list[tuple[int, int]] = []
+        self.waiting_on: dict[str, int] = {}  # the statement that waits, by table
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -425,9 +441,14 @@ class LockWaits:
         query = text("SELECT count(*) FILTER (WHERE wait_event_type = 'Lock'), "
                      "count(*) FILTER (WHERE state = 'active') FROM pg_stat_activity "
                      "WHERE datname = :d AND pid <> pg_backend_pid()")
+        statements = text("SELECT query FROM pg_stat_activity WHERE datname = :d AND "
+                          "wait_event_type = 'Lock'")
         with self.engine.connect() as conn:
             while not self._stop.wait(0.05):
                 waiting, active = conn.execute(query, {"d": self.database}).one()
+                for (sql,) in conn.execute(statements, {"d": self.database}):
+                    key = _statement_table(sql)
+                    self.waiting_on[key] = self.waiting_on.get(key, 0) + 1
                 conn.rollback()
                 self.samples.append((waiting, active))
 
@@ -442,8 +463,20 @@ class LockWaits:
     def summary(self) -> dict:
         if not self.samples:
             return {}
+        n = len(self.samples)
         return {"mean_waiting_for_lock": round(statistics.mean(w for w, _ in self.samples), 2),
-                "mean_active": round(statistics.mean(a for _, a in self.samples), 2)}
+                "mean_active": round(statistics.mean(a for _, a in self.samples), 2),
+                "mean_waiting_by_statement": {k: round(v / n, 2) for k, v in
+                                              sorted(self.waiting_on.items())}}
+
+
+def _statement_table(sql: str) -> str:
+    """``UPDATE audit_head`` and the like: the verb and the table a waiting statement names."""
+    words = sql.replace("\n", " ").split()
+    verb = words[0].upper() if words else "?"
+    table = next((w.strip('"(') for i, w in enumerate(words[1:], 1)
+                  if words[i - 1].upper() in ("UPDATE", "INTO", "FROM")), "?")
+    return f"{verb} {table}"
 
 
 def booking_rounds(bench: Bench, server: Gunicorn, engine, world: dict, signed: dict,
@@ -457,10 +490,14 @@ def booking_rounds(bench: Bench, server: Gunicorn, engine, world: dict, signed: 
     book_runs, cancel_runs, checks = [], [], []
     for _ in range(bench.args.runs + 1):  # the first round warms up
         reset_bookings(engine, world)
+        if len(book_runs) == 1:
+            bench.spy(f"booking-{label}")
         with LockWaits(engine, engine.url.database) as waits:
             booked = wrk(server.url, book_lines, mode="once", ok_status=302,
                          ok_location="/bookings/", seconds=bench.args.seconds, work=bench.work)
         booked.update(waits.summary())
+        print(f"    waiting for locks, by statement: {booked.get('mean_waiting_by_statement')}",
+              flush=True)
         wait_idle(engine)
         with engine.connect() as conn:
             made = conn.execute(text(
@@ -468,6 +505,8 @@ def booking_rounds(bench: Bench, server: Gunicorn, engine, world: dict, signed: 
                 "AND status = 'confirmed' ORDER BY id"), {"s": world["sessions"]}).all()
         cancel_lines = [("POST", f"/bookings/{b.uid}/cancel", owners[b.user_id][0],
                          f"csrf_token={owners[b.user_id][1]}") for b in made]
+        if len(book_runs) == 1:
+            bench.spy(f"cancel-{label}")
         cancelled = wrk(server.url, cancel_lines, mode="once", ok_status=302,
                         ok_location="/bookings/", seconds=bench.args.seconds, work=bench.work)
         wait_idle(engine)
@@ -559,6 +598,9 @@ def main() -> int:
     parser.add_argument("--report-stats", type=int, default=10000,
                         help="de-identified statistics rows behind the dashboard")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results"))
+    parser.add_argument("--profile", metavar="DIR",
+                        help="py-spy each phase's first run into DIR (collapsed stacks; "
+                             "pip install -r bench/requirements.txt)")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         print("make bench needs wrk, the HTTP load tool: sudo apt-get install -y wrk",
@@ -622,6 +664,7 @@ def main() -> int:
         print("xinqing: wsgi:app under gunicorn.conf.py, production configuration",
               flush=True)
         with Gunicorn("wsgi:app", env, work / "app.log", "/healthz") as server:
+            bench.server = server
             signed = sign_in_all(server.port, world)
             url = server.url
             bench.phase("home", url, [("GET", "/", "", "")])

@@ -251,7 +251,7 @@ class Bench:
         out = Path(self.args.profile)
         out.mkdir(parents=True, exist_ok=True)
         subprocess.Popen(  # ends by itself after --duration
-            ["py-spy", "record", "--pid", str(self.server.proc.pid), "--subprocesses",
+            [str(BIN / "py-spy"), "record", "--pid", str(self.server.proc.pid), "--subprocesses",
              "--format", "raw", "--rate", "200", "--nonblocking",
              "--duration", str(seconds or self.args.seconds),
              "-o", str(out / f"{name}.txt")], stdout=subprocess.DEVNULL,
@@ -578,6 +578,9 @@ def add_history(engine, world: dict, target: int) -> dict:
                 "AND booked = 0 AND starts_at < now() - interval '1 day'"),
                 {"c": world["counsellor"]})
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        # As a table in service would be: vacuumed and analysed, so that autovacuum does
+        # not run over the fresh rows during the measurement.
+        conn.execute(text("VACUUM (ANALYZE) bookings, sessions, users"))
         conn.execute(text("ANALYZE"))
         rows = conn.scalar(text("SELECT count(*) FROM bookings"))
         session_rows = conn.scalar(text("SELECT count(*) FROM sessions"))

@@ -42,8 +42,23 @@ def render_error(code: int, title: object = None, message: object = None) -> tup
     ), code
 
 
+def end_database_session(_exc: BaseException | None) -> None:
+    """Close the request's session without letting a dead connection turn into a 500.
+
+    Registered after Flask-SQLAlchemy's own teardown, so it runs first: when the database
+    went away after the response was made, the closing ROLLBACK fails; the connection is
+    then invalidated (the pool replaces it) instead of failing the finished request.
+    """
+    try:
+        db.session.remove()
+    except DBAPIError:
+        db.session.registry().invalidate()
+        db.session.registry.clear()
+
+
 def init_app(app: Flask) -> None:
     """Register handlers for HTTP errors, CSRF failures and anything unexpected."""
+    app.teardown_appcontext(end_database_session)
 
     @app.errorhandler(CSRFError)
     def csrf_error(_exc: CSRFError) -> tuple[str, int]:

@@ -58,7 +58,8 @@ class PrivatePostgres:
         self.dir = Path(tempfile.mkdtemp(prefix="xq-faults-pg-"))
         self.data = self.dir / "data"
         self.port = run.free_port()
-        shutil.chown(self.dir, "postgres", "postgres")
+        if os.geteuid() == 0:  # initdb refuses root: the cluster belongs to postgres
+            shutil.chown(self.dir, "postgres", "postgres")
 
     def _as_postgres(self, *cmd: str) -> None:
         prefix = [] if os.geteuid() != 0 else ["runuser", "-u", "postgres", "--"]
@@ -221,6 +222,15 @@ def run_workers(server: run.Gunicorn) -> int:
     return int(server.env.get("GUNICORN_WORKERS") or (os.cpu_count() or 1) * 2 + 1)
 
 
+def first_traceback(log: Path) -> str | None:
+    """The first traceback in the app's log, if any (for the report)."""
+    text = log.read_text(errors="replace")
+    start = text.find("Traceback")
+    if start < 0:
+        return None
+    return text[max(0, text.rfind("\n", 0, start - 1) - 300):start + 4000]
+
+
 def drill_postgres_restart(server: run.Gunicorn, pg: PrivatePostgres, signed: dict,
                            down_seconds: float = 4) -> dict:
     """Stop PostgreSQL under load, start it again; look at every answer meanwhile."""
@@ -264,6 +274,7 @@ def drill_postgres_restart(server: run.Gunicorn, pg: PrivatePostgres, signed: di
         # 429: the API's own limit for anonymous callers, which keeps counting throughout
         "all_200_from_5s_after_start": all(r[2] in (200, 302, 429) for r in tail),
     }
+    report["paths_with_500"] = sorted({r[1] for r in out if r[2] == 500})
     report["passed"] = bool(pages_503 and clear and problems_ok and report["server_errors_500"]
                             == 0 and first_ok is not None and report[
                                 "all_200_from_5s_after_start"])
@@ -311,6 +322,7 @@ def drill_redis_down(server: run.Gunicorn, rds: PrivateRedis, log: Path) -> dict
 
 
 def main() -> int:
+    only = sys.argv[1:]  # names of drills to run; all when empty
     pg, rds = PrivatePostgres(), PrivateRedis()
     work = Path(tempfile.mkdtemp(prefix="xq-faults-"))
     results: dict = {"date": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -349,8 +361,12 @@ def main() -> int:
                      lambda: drill_postgres_restart(server, pg, signed)),
                     ("redis_down_during_load", lambda: drill_redis_down(server, rds, log))):
                 print(f"{name} ...", flush=True)
+                if only and name not in only:
+                    continue
                 results[name] = drill()
-                shown = {k: v for k, v in results[name].items() if k != "passed"}
+                results[name]["traceback"] = first_traceback(log)
+                shown = {k: v for k, v in results[name].items()
+                         if k not in ("passed", "traceback")}
                 print(f"  {'PASS' if results[name]['passed'] else 'FAIL'} "
                       f"{json.dumps(shown, ensure_ascii=False)}", flush=True)
                 engine.dispose()

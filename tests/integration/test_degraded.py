@@ -109,3 +109,20 @@ def test_with_redis_down_for_sessions_pages_serve_as_signed_out_and_the_log_says
     assert first.status_code == 200
     assert second.status_code == 200
     assert caplog.text.count("session store unavailable") == 1
+
+
+def test_a_connection_killed_after_the_response_does_not_fail_the_request(app):
+    """PostgreSQL restarting between the page and the request's end: no error escapes."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: terminating a backend")
+    from sqlalchemy import create_engine, text
+
+    with app.app_context():
+        pid = db.session.execute(text("SELECT pg_backend_pid()")).scalar()
+        killer = create_engine(db.engine.url, isolation_level="AUTOCOMMIT")
+        with killer.connect() as conn:
+            assert conn.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid}).scalar()
+        killer.dispose()
+    # Leaving the context ran the teardowns without raising; the next request is served.
+    with app.app_context():
+        assert db.session.execute(text("SELECT 1")).scalar() == 1

@@ -605,6 +605,9 @@ def main() -> int:
     parser.add_argument("--report-stats", type=int, default=10000,
                         help="de-identified statistics rows behind the dashboard")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results"))
+    parser.add_argument("--strict", action="store_true",
+                        help="exit 1 when a performance target is missed (seat counts "
+                             "that disagree always fail)")
     parser.add_argument("--profile", metavar="DIR",
                         help="py-spy each phase's first run into DIR (collapsed stacks; "
                              "pip install -r bench/requirements.txt)")
@@ -710,7 +713,14 @@ def main() -> int:
         path.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n")
         print(markdown(results))
         print(f"written to {path} in {results['wall_seconds']:.0f} s")
-        return 0 if results["ratios"]["all_targets_met"] else 1
+        met = results["ratios"]["targets_met"]
+        if not met["seats"]:
+            print("FAILED: a seat count disagreed with the active bookings", file=sys.stderr)
+            return 1
+        if not all(met.values()):
+            print("targets missed: " + ", ".join(k for k, ok in met.items() if not ok))
+            return 1 if args.strict else 0
+        return 0
     finally:
         try:
             r = redis.Redis.from_url(args.redis)

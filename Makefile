@@ -62,12 +62,12 @@ test-postgres: install-dev translations
 	  rm -f build/junit-postgresql.xml; \
 	fi
 
-bench: install-dev translations ## load test vs a bare Flask app (wrk, PostgreSQL, Redis) -> bench/results/
+bench: install translations ## load test vs a bare Flask app (wrk, PostgreSQL, Redis) -> bench/results/
 	@command -v wrk >/dev/null || { \
 	  echo "make bench needs wrk, the HTTP load tool: sudo apt-get install -y wrk"; exit 2; }
 	$(BIN)/python bench/run.py --url "$(PG_TEST_URL)" $(BENCH_ARGS)
 
-bench-faults: install-dev translations ## kill a worker, restart PostgreSQL, stop Redis (private servers)
+bench-faults: install translations ## kill a worker, restart PostgreSQL, stop Redis (private servers)
 	$(BIN)/python bench/faults.py $(BENCH_ARGS)
 
 bench-reports: install-dev ## reports on 10k/100k/1M statistics rows (PostgreSQL) -> bench/results/

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, g, render_template
+from flask import Flask, Response, current_app, g, render_template
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -104,8 +104,6 @@ def database_unavailable(exc: Exception) -> tuple[str, int, dict] | Response:
     except Exception:  # the connection is gone; the pool discards it
         db.session.remove()
     g._login_user = login_manager.anonymous_user()
-    from flask import current_app
-
     current_app.logger.warning("database unavailable: %s", type(exc).__name__)
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
     if is_api_request():

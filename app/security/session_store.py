@@ -35,6 +35,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import Flask, Request, current_app, has_request_context
 from flask.sessions import SessionInterface, SessionMixin, session_json_serializer
+from redis import RedisError
 from sqlalchemy import delete, select
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.datastructures import CallbackDict
@@ -233,15 +234,8 @@ class RedisStore:
         return 0
 
 
-def _store_errors() -> tuple[type[Exception], ...]:
-    try:
-        from redis import RedisError
-    except ImportError:  # pragma: no cover  (redis is a runtime dependency)
-        return (SQLAlchemyError, OSError)
-    return (SQLAlchemyError, OSError, RedisError)
-
-
-STORE_ERRORS = _store_errors()
+# What an unreachable store raises (redis-py's errors are not OSErrors).
+STORE_ERRORS = (SQLAlchemyError, OSError, RedisError)
 
 
 class ServerSessionInterface(SessionInterface):

@@ -7,7 +7,7 @@ PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
 PO_FILES := $(wildcard app/translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: bench-reports run serve-prod test test-sqlite test-postgres lint audit translations e2e-deps i18n-update install install-dev clean
+.PHONY: bench bench-faults bench-reports run serve-prod test test-sqlite test-postgres lint audit translations e2e-deps i18n-update install install-dev clean
 
 run: install translations instance/keys.json ## serve http://127.0.0.1:5000 with demo data
 	$(FLASK) db upgrade
@@ -61,6 +61,14 @@ test-postgres: install-dev translations
 	  echo "################################################################################"; \
 	  rm -f build/junit-postgresql.xml; \
 	fi
+
+bench: install translations ## load test vs a bare Flask app (wrk, PostgreSQL, Redis) -> bench/results/
+	@command -v wrk >/dev/null || { \
+	  echo "make bench needs wrk, the HTTP load tool: sudo apt-get install -y wrk"; exit 2; }
+	$(BIN)/python bench/run.py --url "$(PG_TEST_URL)" $(BENCH_ARGS)
+
+bench-faults: install translations ## kill a worker, restart PostgreSQL, stop Redis (private servers)
+	$(BIN)/python bench/faults.py $(BENCH_ARGS)
 
 bench-reports: install-dev ## reports on 10k/100k/1M statistics rows (PostgreSQL) -> bench/results/
 	$(BIN)/python bench/reports_scale.py --url "$(PG_TEST_URL)"

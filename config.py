@@ -60,9 +60,6 @@ class Config:
     # Where people reach the service; emails build their links from it.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
 
-    # Where people reach the service; used for links in emails.
-    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
-
     BABEL_DEFAULT_LOCALE = "zh_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     LANGUAGES = ("zh_CN", "en")
@@ -79,12 +76,19 @@ class Config:
     # Flask-Limiter: Redis when configured so every worker process shares one count.
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    # Redis down: each worker counts in its own memory until Redis answers again (checked
+    # by Flask-Limiter), and says so once in the log; a failing count never fails a request.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
     RATELIMIT_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
     LOGIN_ACCOUNT_RATE_LIMIT = os.environ.get(
         "LOGIN_ACCOUNT_RATE_LIMIT", "5 per minute;20 per hour"
     )
     REGISTER_RATE_LIMIT = os.environ.get("REGISTER_RATE_LIMIT", "10 per hour")
+    # Booking rules: upcoming bookings one person may hold; hours a waitlist offer is held.
+    BOOKING_MAX_UPCOMING = int(os.environ.get("BOOKING_MAX_UPCOMING", "3"))
+    WAITLIST_OFFER_HOURS = int(os.environ.get("WAITLIST_OFFER_HOURS", "12"))
     # JSON API v1 (app/api): token lifetimes, per-token rate limit, CORS origins (off if empty).
     API_TOKEN_HOURS = int(os.environ.get("API_TOKEN_HOURS", "720"))
     API_STAFF_TOKEN_HOURS = int(os.environ.get("API_STAFF_TOKEN_HOURS", "12"))

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, render_template
+from flask import Flask, Response, current_app, g, render_template
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from app.api import problems
 from app.api.problems import is_api_request
-from app.extensions import db
+from app.extensions import db, login_manager
 
 MESSAGES = {
     400: (_l("Something in the request was not right"),
@@ -25,7 +26,11 @@ MESSAGES = {
              "again.")),
     500: (_l("Something went wrong on our side"),
           _l("Nothing you entered is lost. Please try again in a moment.")),
+    503: (_l("The service is briefly unavailable"),
+          _l("We cannot reach our database just now. Please try again in a minute; if you "
+             "were sending a form, it was not saved, so send it again.")),
 }
+RETRY_AFTER_SECONDS = 30
 
 
 def render_error(code: int, title: object = None, message: object = None) -> tuple[str, int]:
@@ -37,8 +42,23 @@ def render_error(code: int, title: object = None, message: object = None) -> tup
     ), code
 
 
+def end_database_session(_exc: BaseException | None) -> None:
+    """Close the request's session without letting a dead connection turn into a 500.
+
+    Registered after Flask-SQLAlchemy's own teardown, so it runs first: when the database
+    went away after the response was made, the closing ROLLBACK fails; the connection is
+    then invalidated (the pool replaces it) instead of failing the finished request.
+    """
+    try:
+        db.session.remove()
+    except DBAPIError:
+        db.session.registry().invalidate()
+        db.session.registry.clear()
+
+
 def init_app(app: Flask) -> None:
     """Register handlers for HTTP errors, CSRF failures and anything unexpected."""
+    app.teardown_appcontext(end_database_session)
 
     @app.errorhandler(CSRFError)
     def csrf_error(_exc: CSRFError) -> tuple[str, int]:
@@ -56,6 +76,13 @@ def init_app(app: Flask) -> None:
         response = render_error(code if code in MESSAGES else 500 if code >= 500 else 400)
         return response[0], code
 
+    @app.errorhandler(DBAPIError)
+    def database_error(exc: DBAPIError) -> tuple[str, int, dict] | Response:
+        """The database is down or restarting: a 503 that says so, never a traceback."""
+        if not (exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError)):
+            return unexpected(exc)
+        return database_unavailable(exc)
+
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> tuple[str, int] | Response:
         db.session.rollback()
@@ -63,3 +90,23 @@ def init_app(app: Flask) -> None:
             return problems.from_unexpected(exc)
         app.logger.exception("unhandled error: %s", type(exc).__name__)
         return render_error(500)
+
+
+def database_unavailable(exc: Exception) -> tuple[str, int, dict] | Response:
+    """503 page (or problem object under /api/) while the database cannot be reached.
+
+    The pool drops the broken connection (``pool_pre_ping`` tests the next one before
+    use), so the service recovers by itself once the database is back. The page is
+    rendered for an anonymous reader: loading the signed-in person needs the database.
+    """
+    try:
+        db.session.rollback()
+    except Exception:  # the connection is gone; the pool discards it
+        db.session.remove()
+    g._login_user = login_manager.anonymous_user()
+    current_app.logger.warning("database unavailable: %s", type(exc).__name__)
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    if is_api_request():
+        return problems.problem_response(503, headers=headers)
+    body, code = render_error(503)
+    return body, code, headers

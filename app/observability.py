@@ -13,6 +13,7 @@ import time
 import uuid
 
 from flask import Flask, Response, current_app, g, jsonify, request
+from flask.logging import default_handler
 from sqlalchemy import text
 
 from app.extensions import db
@@ -71,6 +72,10 @@ def init_app(app: Flask) -> None:
     app.before_request(_start)
     app.after_request(_finish)
     app.add_url_rule("/healthz", "healthz", public(healthz))
+    limiter_log = logging.getLogger("flask-limiter")
+    if not app.testing and default_handler not in limiter_log.handlers:
+        # Its fallback to memory when Redis is down must reach the log, not a NullHandler.
+        limiter_log.addHandler(default_handler)
     if not log.handlers and not app.testing:
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("%(message)s"))

@@ -28,6 +28,7 @@ TITLES: dict[int, Any] = {
     422: _l("Invalid input"),
     429: _l("Too many requests"),
     500: _l("Server error"),
+    503: _l("Service unavailable"),
 }
 DETAILS: dict[int, Any] = {
     400: _l("The request could not be read. Send JSON as described in the API documentation."),
@@ -40,10 +41,13 @@ DETAILS: dict[int, Any] = {
     422: _l("Some fields are missing or not valid."),
     429: _l("Too many requests. Please wait a moment and try again."),
     500: _l("Something went wrong on our side. Nothing was changed; please try again."),
+    503: _l("The service cannot reach its database right now. Nothing was changed; please "
+            "try again in a minute."),
 }
 SLUGS = {400: "bad-request", 401: "unauthenticated", 403: "forbidden", 404: "not-found",
          405: "method-not-allowed", 409: "conflict", 415: "unsupported-media-type",
-         422: "invalid-input", 429: "rate-limited", 500: "server-error"}
+         422: "invalid-input", 429: "rate-limited", 500: "server-error",
+         503: "unavailable"}
 
 
 class Problem(HTTPException):

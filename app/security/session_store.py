@@ -35,6 +35,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import Flask, Request, current_app, has_request_context
 from flask.sessions import SessionInterface, SessionMixin, session_json_serializer
+from redis import RedisError
 from sqlalchemy import delete, select
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.datastructures import CallbackDict
@@ -233,11 +234,28 @@ class RedisStore:
         return 0
 
 
+# What an unreachable store raises (redis-py's errors are not OSErrors).
+STORE_ERRORS = (SQLAlchemyError, OSError, RedisError)
+
+
 class ServerSessionInterface(SessionInterface):
     """Flask's session hooks, backed by one of the stores above."""
 
     def __init__(self, store: DatabaseStore | RedisStore) -> None:
         self.store = store
+        self.store_ok = True  # per process: an outage is logged once, and so is the recovery
+
+    def _store_down(self, app: Flask, exc: Exception) -> None:
+        """Policy while the store is unreachable: serve everyone as signed out, say so once."""
+        if self.store_ok:
+            self.store_ok = False
+            app.logger.error("session store unavailable (%s): serving everyone as signed out "
+                             "until it answers again", type(exc).__name__)
+
+    def _store_up(self, app: Flask) -> None:
+        if not self.store_ok:
+            self.store_ok = True
+            app.logger.warning("session store reachable again")
 
     def open_session(self, app: Flask, request: Request) -> ServerSession:
         sid = request.cookies.get(self.get_cookie_name(app))
@@ -245,8 +263,9 @@ class ServerSessionInterface(SessionInterface):
             return ServerSession()
         try:
             blob = self.store.load(record_key(sid))
-        except (SQLAlchemyError, OSError) as exc:
-            app.logger.error("session store unavailable: %s", type(exc).__name__)
+            self._store_up(app)
+        except STORE_ERRORS as exc:
+            self._store_down(app, exc)
             blob = None
         data = _open(sid, blob) if blob else None
         if data is None:
@@ -284,8 +303,13 @@ class ServerSessionInterface(SessionInterface):
         if not session.modified and not session.new:
             return
         key = record_key(session.sid)
-        if not self.store.save(key, _seal(session.sid, dict(session)), _user_uid(session),
-                               self._ttl(app, session), session.new):
+        try:
+            saved = self.store.save(key, _seal(session.sid, dict(session)), _user_uid(session),
+                                    self._ttl(app, session), session.new)
+        except STORE_ERRORS as exc:
+            self._store_down(app, exc)
+            return  # no cookie for a session that was not kept: the reader stays signed out
+        if not saved:
             return  # ended meanwhile (signed out elsewhere): do not bring it back
         response.set_cookie(name, session.sid, expires=self.get_expiration_time(app, session),
                             **cookie)

@@ -41,12 +41,16 @@ def _centre_choices(form: CentreForm, centre: Centre | None) -> None:
     lang = current_locale()
     hubs = db.session.scalars(select(Centre).where(Centre.kind == CentreKind.HUB.value)
                               .order_by(Centre.id)).all()
-    form.parent.choices = [SelectChoice("0", _("None: this is the city hub"))] + [
-        SelectChoice(str(c.id), c.localised("name", lang)) for c in hubs
-        if centre is None or c.id != centre.id]
+    others = [c for c in hubs if centre is None or c.id != centre.id]
+    # "1+N": once the network has its hub, a new centre must belong to it, so that a
+    # forgotten choice cannot create a second hub.
+    form.parent.choices = [] if others else [SelectChoice("0", _("None: this is the city hub"))]
+    form.parent.choices += [SelectChoice(str(c.id), c.localised("name", lang)) for c in others]
     form.services.choices = [SelectChoice(str(s.id), s.localised("name", lang))
                              for s in db.session.scalars(select(Service).order_by(Service.id))]
-    form.staff.choices = [SelectChoice(str(u.id), u.name or u.uid[:8])
+    # Two colleagues may share a name (林老师): the address tells them apart.
+    form.staff.choices = [SelectChoice(str(u.id), " · ".join(filter(None, (u.name, u.email)))
+                                       or u.uid[:8])
                           for u in _staff_people(Role.COUNSELLOR, Role.SOCIAL_WORKER)]
 
 

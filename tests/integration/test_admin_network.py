@@ -45,6 +45,20 @@ def test_add_county_centre_with_services_and_staff(signed_in, admin, counsellor)
     assert client.get("/admin/centres/999").status_code == 404
 
 
+def test_with_a_hub_in_place_a_new_centre_cannot_become_a_second_hub(signed_in, admin,
+                                                                     counsellor):
+    hub = make_centre("qz-hub")
+    client = signed_in(admin)
+    page = text(client.get("/admin/centres/new"))
+    assert "这是市级总馆" not in page  # no "None: this is the city hub" to pick by mistake
+    assert counsellor.email in page  # staff named alike are told apart by their address
+    response = submit(client, "/admin/centres/new", {**CENTRE, "code": "nanan", "parent": 0})
+    assert response.status_code == 200
+    assert db.session.scalar(select(func.count(Centre.id))) == 1
+    # The hub itself still says it is the hub when edited.
+    assert "这是市级总馆" in text(client.get(f"/admin/centres/{hub.id}"))
+
+
 def test_edit_service_rules(signed_in, admin):
     service = make_service(capacity=10)
     client = signed_in(admin)

@@ -40,6 +40,7 @@ from app.booking.models import (
     WaitlistEntry,
     WaitStatus,
 )
+from app.domain import DomainError
 from app.extensions import db
 from app.notifications.models import OutboxMessage
 from app.reports import stats
@@ -49,12 +50,11 @@ UPCOMING = (BookingStatus.REQUESTED.value, BookingStatus.CONFIRMED.value)
 HELD = tuple(s.value for s in ACTIVE_BOOKING)
 
 
-class BookingError(ValueError):
+class BookingError(DomainError):
     """A booking change that cannot be made; ``message`` is translated for the reader."""
 
     def __init__(self, message: object, *, full: bool = False, code: str = "refused") -> None:
-        super().__init__(str(message))
-        self.message = message
+        super().__init__(message)
         self.full = full
         self.code = "full" if full else code  # for API clients: full, already_booked...
 

@@ -26,15 +26,12 @@ from app.booking.models import (
     Session,
     SessionStatus,
 )
+from app.domain import DomainError
 from app.extensions import db
 
 
-class SchedulingError(ValueError):
+class SchedulingError(DomainError):
     """A schedule change that cannot be made; ``message`` is translated for the reader."""
-
-    def __init__(self, message: object) -> None:
-        super().__init__(str(message))
-        self.message = message
 
 
 def local_zone() -> ZoneInfo:

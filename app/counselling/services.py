@@ -30,6 +30,7 @@ from app.booking.models import (
 )
 from app.booking.scheduling import SchedulingError, generate_sessions, local_zone
 from app.counselling.models import NoteHandover, SessionNote
+from app.domain import DomainError
 from app.extensions import db
 from app.reports import stats
 from app.types import utcnow
@@ -43,12 +44,8 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
 }
 
 
-class CounsellingError(ValueError):
+class CounsellingError(DomainError):
     """An action that cannot be taken; ``message`` is translated for the reader."""
-
-    def __init__(self, message: object) -> None:
-        super().__init__(str(message))
-        self.message = message
 
 
 def own_session(actor: User, session_id: int) -> Session:

@@ -23,6 +23,7 @@ import assessments
 from app import audit
 from app.accounts.models import User
 from app.booking.models import Centre, CentreKind, Service
+from app.domain import DomainError
 from app.extensions import db
 from app.reports import disclosure, stats
 from app.reports.disclosure import UNKNOWN, ProtectedTable
@@ -43,12 +44,8 @@ RISK_COLUMNS = (stats.FLAG, stats.CONTACT, stats.RESOLVED)
 EXPORT_DIMS = ("centre", "band", "month", "sector", "age_band", "service")
 
 
-class ReportError(ValueError):
+class ReportError(DomainError):
     """A filter the reader can fix; ``message`` is translated."""
-
-    def __init__(self, message: object) -> None:
-        super().__init__(str(message))
-        self.message = message
 
 
 def k_threshold() -> int:

@@ -90,6 +90,16 @@ class RiskItem(EncryptedRow, db.Model):
     )
     contact = Encrypted("json")  # phone, best time, instrument, flags
     outcome = Encrypted()
+    # How soon a counsellor must reach the person: "urgent", "high" or "standard"
+    # (set from the follow-up answers; see the triage rules in assessments).
+    triage: Mapped[str] = mapped_column(String(10), default="standard",
+                                        server_default="standard", index=True)
+    # The result that raised the item, when there is one; one open item per result.
+    result_id: Mapped[int | None] = mapped_column(
+        ForeignKey("screening_results.id", ondelete="SET NULL"), index=True
+    )
+    # When first contact is due (the centre's opening hours and the triage target).
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
     own_key: Mapped[DataKey | None] = relationship()
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import LIMITS_SETTINGS
 from tests.helpers import sign_in
 from tools.services import redis_up
 
@@ -53,7 +54,7 @@ def test_login_limit_is_shared_between_processes(make_app, databases, key_file, 
     from app.extensions import db, limiter
 
     settings = {"SQLALCHEMY_DATABASE_URI": databases.new(), "KEY_FILE": str(key_file),
-                "RATELIMIT_STORAGE_URI": redis_url,
+                "RATELIMIT_STORAGE_URI": redis_url, **LIMITS_SETTINGS,
                 "RATELIMIT_KEY_PREFIX": f"xq-test-{uuid.uuid4().hex}",
                 "LOGIN_ACCOUNT_RATE_LIMIT": "3 per minute"}
     app = make_app(**settings)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -12,17 +11,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.extensions import db
 from app.security.crypto import Encrypted, EncryptedRow, get_crypto
 from app.security.models import DataKey
+from app.security.roles import Role  # owned by security; re-exported for older imports
 from app.types import UTCDateTime, utcnow
-
-
-class Role(enum.StrEnum):
-    """What a person may do; staff may hold several."""
-
-    WORKER = "worker"
-    COUNSELLOR = "counsellor"
-    SOCIAL_WORKER = "social_worker"
-    ADMIN = "admin"
-
 
 STAFF_ROLES = frozenset({Role.COUNSELLOR, Role.SOCIAL_WORKER, Role.ADMIN})
 _ROLE_VALUES = ", ".join(f"'{r.value}'" for r in Role)

@@ -84,7 +84,7 @@ class CookielessApi(SessionInterface):
 
 def init_app(app: Flask) -> None:
     """Register the API blueprint, its OpenAPI document and docs page, CORS and sessions."""
-    from app.api import docs, privacy
+    from app.api import docs
     from app.api.views import bp
     from app.extensions import csrf
     from app.security.access import public
@@ -102,7 +102,6 @@ def init_app(app: Flask) -> None:
     app.view_functions["api-docs.openapi_json"] = public(
         lambda: spec_view())  # the document itself is public
     app.register_blueprint(docs.bp)
-    privacy.register()  # tokens in "My data", and deleted with the account
     app.session_interface = CookielessApi(app.session_interface)
     origins = [o.strip() for o in (app.config.get("API_CORS_ORIGINS") or "").split(",")
                if o.strip()]

@@ -227,4 +227,6 @@ def _drop_unsent(user: User) -> None:
     )
 
 
-register_eraser(_drop_unsent)
+def register() -> None:
+    """Account deletion drops the person's unsent mail (called from create_app)."""
+    register_eraser(_drop_unsent)

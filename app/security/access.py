@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from flask import abort, current_app, request
 from flask_login import current_user
 
-from app.accounts.models import Role
+from app.security.roles import Role
 
 F = TypeVar("F", bound=Callable[..., Any])
 ACCESS_ATTR = "__xinqing_access__"

@@ -5,8 +5,6 @@ Services take the acting user as an argument and never touch the request or sess
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -123,8 +121,7 @@ def _payload(result: Result, answers: Sequence[int], extra: dict[str, int]) -> d
 
 def _hash_code(code: str) -> str:
     normalised = "".join(ch for ch in code.upper() if ch.isalnum())
-    key = get_crypto().derived_key("screening-retrieval")
-    return hmac.new(key, normalised.encode(), hashlib.sha256).hexdigest()
+    return get_crypto().keyed_hash("screening-retrieval", normalised).hex()
 
 
 def new_retrieval_code() -> str:

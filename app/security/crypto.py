@@ -119,10 +119,14 @@ class Crypto:
             ).derive(self.ring.index_key)
         return self._derived[purpose]
 
+    def keyed_hash(self, purpose: str, value: str) -> bytes:
+        """HMAC-SHA256 of ``value`` under the key of ``purpose``: the one keyed hash of the
+        app (blind indexes, retrieval and recovery codes, the audit chain)."""
+        return hmac.new(self.derived_key(purpose), value.encode(), hashlib.sha256).digest()
+
     def blind_index(self, purpose: str, normalised_value: str) -> str:
-        """Deterministic HMAC-SHA256 of a normalised value, for equality look-ups."""
-        key = self.derived_key(f"blind-index/{purpose}")
-        return hmac.new(key, normalised_value.encode(), hashlib.sha256).hexdigest()
+        """Deterministic keyed hash of a normalised value, for equality look-ups."""
+        return self.keyed_hash(f"blind-index/{purpose}", normalised_value).hex()
 
 
 def get_crypto() -> Crypto:

@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := FLASK_APP=wsgi XINQING_CONFIG=development $(BIN)/flask
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
+# pytest-xdist: one process per core, each with its own migrated database (tests/conftest.py).
+# `make test XDIST=` runs in one process.
+XDIST ?= -n auto
 PO_FILES := $(wildcard app/translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
@@ -44,12 +47,13 @@ test-sqlite: install-dev translations
 	  echo "## sudo apt-get install -y chromium fonts-noto-cjk   (.ci/run does this)"; \
 	  echo "################################################################################"; \
 	fi
-	TEST_DATABASE_URL=sqlite:// $(BIN)/python -m pytest --junitxml=build/junit-sqlite.xml $(PYTEST_ARGS)
+	TEST_DATABASE_URL=sqlite:// $(BIN)/python -m pytest $(XDIST) --junitxml=build/junit-sqlite.xml \
+	  $(PYTEST_ARGS)
 
 test-postgres: install-dev translations
 	@mkdir -p build
 	@if $(BIN)/python tools/services.py postgres "$(PG_TEST_URL)"; then \
-	  TEST_DATABASE_URL="$(PG_TEST_URL)" $(BIN)/python -m pytest \
+	  TEST_DATABASE_URL="$(PG_TEST_URL)" $(BIN)/python -m pytest $(XDIST) \
 	    --junitxml=build/junit-postgresql.xml $(PYTEST_ARGS); \
 	elif [ -n "$$CI" ]; then \
 	  echo "CI: PostgreSQL at $(PG_TEST_URL) is not reachable; the PostgreSQL pass is required."; \

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from flask import abort, current_app, request
 from flask_login import current_user
 
+from app.extensions import login_manager
 from app.security.roles import Role
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -41,7 +42,7 @@ def roles_required(*roles: Role) -> Callable[[F], F]:
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             if not current_user.is_authenticated:
-                return current_app.login_manager.unauthorized()
+                return login_manager.unauthorized()
             if not current_user.roles & allowed:
                 deny("role")
             return view(*args, **kwargs)

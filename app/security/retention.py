@@ -18,7 +18,7 @@ anyone who trims the front by hand.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,7 +27,7 @@ from flask import current_app
 from sqlalchemy import ColumnElement, delete, select, text
 
 from app.extensions import db
-from app.types import utcnow
+from app.types import rowcount, utcnow
 
 BATCH = 500
 LOCK_KEY = 0x58510001  # "XQ" + 1: the advisory lock of `flask retention run`
@@ -80,9 +80,9 @@ def delete_batched(model: Any, condition: ColumnElement[bool], batch: int,
             before_delete(chosen)
         result = db.session.execute(delete(model).where(model.id.in_(chosen)))
         db.session.commit()
-        if not result.rowcount:
+        if not (removed := rowcount(result)):
             return total
-        total += result.rowcount
+        total += removed
 
 
 def write_first() -> None:
@@ -109,7 +109,7 @@ class BusyError(RuntimeError):
 
 
 @contextmanager
-def _exclusive():
+def _exclusive() -> Iterator[None]:
     """On PostgreSQL, one run at a time (advisory lock on its own connection)."""
     if db.engine.dialect.name != "postgresql":
         yield

@@ -82,7 +82,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, http_error)
 
     @app.errorhandler(DBAPIError)
-    def database_error(exc: DBAPIError) -> tuple[str, int, dict] | Response:
+    def database_error(exc: DBAPIError) -> tuple[str, int] | tuple[str, int, dict] | Response:
         """The database is down or restarting: a 503 that says so, never a traceback."""
         if not (exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError)):
             return unexpected(exc)

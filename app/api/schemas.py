@@ -10,7 +10,7 @@ class Score(fields.Number):
 
     num_type = float
 
-    def _format_num(self, value):  # type: ignore[override]
+    def _format_num(self, value):
         return value if isinstance(value, int | float) and not isinstance(value, bool) \
             else float(value)
 

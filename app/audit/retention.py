@@ -11,6 +11,7 @@ from app.audit.models import AuditEvent, AuditHead
 from app.audit.services import record
 from app.extensions import db
 from app.security.retention import days, register_recorder, register_step
+from app.types import rowcount
 
 
 def audit_events(now: datetime, batch: int) -> int:
@@ -33,17 +34,16 @@ def audit_events(now: datetime, batch: int) -> int:
         if through is None:
             db.session.commit()
             return total
-        last = db.session.scalar(select(AuditEvent).where(AuditEvent.seq == through))
-        through_mac = last.mac
+        through_mac = db.session.scalar(select(AuditEvent.mac).where(AuditEvent.seq == through))
         removed = db.session.execute(delete(AuditEvent).where(AuditEvent.seq <= through))
         db.session.execute(update(head_table).where(head_table.c.id == 1)
                            .values(anchor_seq=through, anchor_mac=through_mac))
         record(None, "audit.pruned", None, {
             "through_seq": through, "through_mac": through_mac,
             "older_than": cutoff.isoformat(timespec="seconds"),
-            "count": removed.rowcount or 0})
+            "count": rowcount(removed) or 0})
         db.session.commit()
-        total += removed.rowcount or 0
+        total += rowcount(removed) or 0
 
 
 def record_run(counts: dict[str, int]) -> None:

@@ -90,7 +90,7 @@ def pool_small_cells(cells: Mapping[Cell, int], stages: Sequence[Mapping[int, Ha
     return {key: n for key, n in current.items() if n >= k}
 
 
-def pooled_cells_sql(fine: Select[Any], keys: Sequence[str],
+def pooled_cells_sql(fine: Select[*tuple[Any, ...]], keys: Sequence[str],
                      stages: Sequence[Mapping[str, str | int]], k: int) -> Subquery:
     """``pool_small_cells`` done by the database, so a report costs cells, not rows.
 

@@ -220,6 +220,7 @@ def ensure_published(months: list[str], k: int, by: str) -> None:
     missing = [m for m in months if m not in have]
     if not missing:
         return
+    insert: Any  # the dialect's own INSERT, which has ON CONFLICT
     if db.session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
@@ -595,8 +596,8 @@ def export_cells(instrument: str, dims: list[str], period: Period) -> list[dict[
         counts = screening_counts([instrument], period.months, k, "band", None,
                                   group=["cls", *[column_of[d] for d in row_dims]])
         grouped = defaultdict(lambda: dict.fromkeys(columns, 0))
-        for (band, *values), n in counts.items():
-            named = dict(zip(row_dims, values, strict=True))
+        for (band, *cell), n in counts.items():
+            named = dict(zip(row_dims, cell, strict=True))
             if "centre" in named:
                 named["centre"] = centres.get(named["centre"], "?")
             for dim in ("sector", "age_band"):

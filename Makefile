@@ -28,9 +28,10 @@ serve-prod: install translations instance/keys.json ## gunicorn + local PostgreS
 
 test: install-dev translations e2e-deps lint audit test-sqlite test-postgres ## lint, audit, then the suite on SQLite and PostgreSQL
 
-lint: install-dev ## ruff, the layering contracts (pyproject.toml [tool.importlinter])
+lint: install-dev ## ruff, the layering contracts and the types (see pyproject.toml)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 audit: $(VENV)/.installed-audit ## bandit on our code, pip-audit on requirements.txt (see tools/audit.py)
 	$(BIN)/python tools/audit.py

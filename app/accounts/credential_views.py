@@ -10,6 +10,7 @@ from typing import Any
 
 import pyotp
 from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from werkzeug.wrappers import Response
@@ -27,7 +28,7 @@ PENDING_SECRET = "mfa_new_secret"  # noqa: S105 (a session key name, not a secre
 
 
 def _me() -> User:
-    return current_user._get_current_object()  # type: ignore[attr-defined]
+    return current_user._get_current_object()
 
 
 def is_fresh() -> bool:
@@ -93,7 +94,7 @@ def confirm_identity() -> str | Response:
 @bp.route("/contact", methods=["GET", "POST"])
 @login_required
 @fresh_auth_required
-def change_contact() -> str | Response:
+def change_contact() -> ResponseReturnValue:
     """Change one's email or mobile number."""
     user = _me()
     form = ContactForm()
@@ -138,7 +139,7 @@ def renew_recovery_codes() -> str | Response:
 @bp.route("/security/authenticator", methods=["GET", "POST"])
 @login_required
 @fresh_auth_required
-def replace_authenticator() -> str | Response:
+def replace_authenticator() -> ResponseReturnValue:
     """Set up the authenticator app again (a new phone), or for the first time."""
     user = _me()
     secret = session.get(PENDING_SECRET)

@@ -68,11 +68,11 @@ def change_contact(user: User, email: str | None, phone: str | None) -> list[str
     errors: dict[str, object] = {}
     new_email = new_phone = None
     try:
-        new_email = normalise_email(email) if (email or "").strip() else None
+        new_email = normalise_email(email) if email and email.strip() else None
     except ContactError as exc:
         errors["email"] = exc.message
     try:
-        new_phone = normalise_phone(phone) if (phone or "").strip() else None
+        new_phone = normalise_phone(phone) if phone and phone.strip() else None
     except ContactError as exc:
         errors["phone"] = exc.message
     if not errors:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -23,14 +24,14 @@ def change_password() -> str | Response:
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            services.change_password(current_user._get_current_object(),  # type: ignore[attr-defined]
+            services.change_password(current_user._get_current_object(),
                                      form.current.data, form.password.data)
         except services.AccountError as exc:
             for field, message in exc.errors.items():
                 getattr(form, field).errors.append(str(message))
         else:
             # The real object, not the proxy: login_user would store the proxy in itself.
-            user = current_user._get_current_object()  # type: ignore[attr-defined]
+            user = current_user._get_current_object()
             response = start_session(user, url_for("accounts.account"))
             flash(_("Your password was changed. Other devices have been signed out."),
                   "success")
@@ -61,7 +62,7 @@ def reset_link(token: str) -> Response:
 
 @bp.route("/reset", methods=["GET", "POST"])
 @public
-def reset_password() -> str | Response:
+def reset_password() -> ResponseReturnValue:
     """Choose a new password with a valid link."""
     token = session.get("reset_token", "")
     if password_reset.valid_reset(token) is None:

@@ -163,7 +163,7 @@ def create_staff(*, email: str, password: str, roles: Iterable[Role | str],
                      locale=None, roles=roles, field="email", errors=errors)
     db.session.flush()
     audit.record(actor, "account.staff_created", user,
-                 {"roles": sorted(r.value for r in roles)})
+                 {"roles": sorted(Role(r).value for r in roles)})
     return _commit_new(user, "email")
 
 

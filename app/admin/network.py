@@ -54,7 +54,7 @@ def _centre_choices(form: CentreForm, centre: Centre | None) -> None:
                           for u in _staff_people(Role.COUNSELLOR, Role.SOCIAL_WORKER)]
 
 
-def _code_free(model: type, form, existing) -> bool:
+def _code_free(model: type[Centre] | type[Service], form, existing) -> bool:
     """False (with a message on the field) when another row already uses the code."""
     query = select(model.id).where(model.code == form.code.data)
     if existing is not None:
@@ -99,8 +99,8 @@ def centre(centre_id: int | None) -> str | Response:
         target.parent_id = form.parent.data or None
         target.kind = (CentreKind.COUNTY if target.parent_id else CentreKind.HUB).value
         with db.session.no_autoflush:
-            target.services = [db.session.get(Service, i) for i in form.services.data]
-            target.staff = [db.session.get(User, i) for i in form.staff.data]
+            target.services = [db.get_or_404(Service, i) for i in form.services.data]
+            target.staff = [db.get_or_404(User, i) for i in form.staff.data]
         try:
             db.session.flush()
         except IntegrityError:  # a concurrent admin took the code
@@ -158,9 +158,9 @@ def schedule() -> str | Response:
     if form.validate_on_submit():
         starts_at = datetime.combine(form.day.data, form.start.data, local_zone())
         try:
-            schedule_session(current_user, centre=db.session.get(Centre, form.centre.data),
-                             service=db.session.get(Service, form.service.data),
-                             counsellor=db.session.get(User, form.counsellor.data),
+            schedule_session(current_user, centre=db.get_or_404(Centre, form.centre.data),
+                             service=db.get_or_404(Service, form.service.data),
+                             counsellor=db.get_or_404(User, form.counsellor.data),
                              starts_at=starts_at, room=form.room.data or "",
                              capacity=form.capacity.data)
         except SchedulingError as exc:

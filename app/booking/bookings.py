@@ -384,9 +384,9 @@ def join_waitlist(user: User, session_id: int, now: datetime | None = None) -> W
     stats.record_booking(stats.WAITLIST, session, now)
     audit.record(user, "waitlist.joined", f"sessions:{session_id}")
     db.session.commit()
-    return db.session.scalar(select(WaitlistEntry).where(
+    return db.session.scalars(select(WaitlistEntry).where(
         WaitlistEntry.session_id == session_id, WaitlistEntry.user_id == user.id,
-        WaitlistEntry.status == WaitStatus.WAITING.value))
+        WaitlistEntry.status == WaitStatus.WAITING.value)).one()
 
 
 def find_entry(user: User, uid: str) -> WaitlistEntry:
@@ -465,7 +465,7 @@ def expire_offers(now: datetime | None = None) -> int:
             .values(status=WaitStatus.EXPIRED.value).execution_options(synchronize_session=False)
         ))
         if changed:
-            entry = db.session.get(WaitlistEntry, entry_id)
+            entry = db.session.get_one(WaitlistEntry, entry_id)
             release_seat(entry.session, now)
             lapsed += 1
         db.session.commit()

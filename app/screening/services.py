@@ -6,7 +6,7 @@ Services take the acting user as an argument and never touch the request or sess
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -93,7 +93,7 @@ def questions(instrument: Instrument) -> list[tuple[str, Any]]:
     return named + [(f"x_{q.code}", q) for q in instrument.extra_questions]
 
 
-def unanswered(instrument: Instrument, chosen: dict[str, object]) -> list[str]:
+def unanswered(instrument: Instrument, chosen: Mapping[str, object]) -> list[str]:
     """Names of the questions whose answer is missing or not one of the printed options."""
     return [name for name, question in questions(instrument)
             if not question.accepts(chosen.get(name))]
@@ -336,7 +336,7 @@ def request_contact(user: User | None, centre_id: int | None, phone: str | None,
         raise ScreeningError("centre", _msg("Please choose a centre."))
     phone = (phone or "").strip()
     signed_in = user is not None and user.is_authenticated
-    if use_account and signed_in:
+    if use_account and user is not None and signed_in:
         phone = phone or user.phone or ""
         email = user.email or ""
     else:
@@ -349,7 +349,8 @@ def request_contact(user: User | None, centre_id: int | None, phone: str | None,
             "Please give a phone number, or choose to use your account's contact."))
     if best_time not in BEST_TIMES:
         best_time = "any"
-    item = RiskItem(centre_id=centre.id, user_id=user.id if signed_in else None)
+    item = RiskItem(centre_id=centre.id,
+                    user_id=user.id if user is not None and signed_in else None)
     data = source.data if source is not None else {}
     item.contact = {"phone": phone, "email": email, "best_time": best_time,
                     "instrument": source.instrument if source is not None else None,
@@ -435,9 +436,9 @@ def schedule_reminder(user: User, instrument: Instrument, weeks: int, *, subject
 
     if weeks not in REMINDER_WEEKS:
         raise ScreeningError("weeks", _msg("Please choose 2 or 4 weeks."))
-    for message in pending_reminders(user):
-        if message.dedupe_key and message.dedupe_key.split(":")[2] == instrument.code:
-            db.session.delete(message)  # one reminder per questionnaire: the new one wins
+    for old in pending_reminders(user):
+        if old.dedupe_key and old.dedupe_key.split(":")[2] == instrument.code:
+            db.session.delete(old)  # one reminder per questionnaire: the new one wins
     db.session.flush()
     when = (now or utcnow()) + timedelta(weeks=weeks)
     key = f"screening-reminder:{user.uid}:{instrument.code}:{secrets.token_hex(6)}"

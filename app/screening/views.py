@@ -193,7 +193,7 @@ def profile() -> str | Response:
 @bp.route("/screening/retrieve", methods=["GET", "POST"])
 @public
 @retrieve_limit
-def retrieve() -> str:
+def retrieve() -> str | Response:
     """Enter an anonymous result's code to see it again (30 days)."""
     form = RetrieveForm()
     if form.validate_on_submit():

@@ -55,7 +55,12 @@ def pytest_report_header() -> str:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests marked ``postgres`` run only in the PostgreSQL pass."""
+    """Browser journeys are ``slow``; tests marked ``postgres`` run only in the PostgreSQL
+    pass. (``-m "not slow"`` is the quick run while editing.)"""
+    e2e = Path(__file__).resolve().parent / "e2e"
+    for item in items:
+        if e2e in Path(str(item.path)).parents:
+            item.add_marker(pytest.mark.slow)
     if IS_POSTGRES:
         return
     skip = pytest.mark.skip(reason="PostgreSQL only: runs in the PostgreSQL pass of make test")

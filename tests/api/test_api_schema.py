@@ -91,6 +91,7 @@ def run_every_operation(api_schema: Any, headers: dict[str, str], examples: int)
     return ran
 
 
+@pytest.mark.slow
 def test_api_with_a_token(api_schema, token):
     assert run_every_operation(api_schema, {"Authorization": f"Bearer {token}"},
                                MAX_EXAMPLES) >= 30

@@ -49,6 +49,7 @@ def attempts_in_other_process(settings: dict) -> list[int]:
 
 
 @pytest.mark.redis
+@pytest.mark.slow
 def test_login_limit_is_shared_between_processes(make_app, databases, key_file, redis_url):
     from app.accounts import services
     from app.extensions import db, limiter

@@ -242,6 +242,7 @@ def _reflected(submitted: dict, body: str) -> list[str]:
     return found
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(FORMS))
 def test_fuzzed_form_never_breaks(name, world, caller_client, no_rate_limits, app):
     form = FORMS[name]

@@ -73,3 +73,28 @@ def test_login_limit_is_shared_between_processes(make_app, databases, key_file, 
             limiter.reset()
             db.session.remove()
             db.engine.dispose()
+
+
+@pytest.mark.redis
+def test_a_test_process_clearing_its_limits_leaves_other_processes_limits_alone(
+        make_app, databases, redis_url):
+    """Parallel test workers (and other checkouts' runs) share the Redis test database:
+    clearing this process's limits between tests must not clear anyone else's."""
+    from limits import parse
+    from limits.storage import storage_from_string
+    from limits.strategies import FixedWindowRateLimiter
+
+    from app.extensions import db, limiter
+
+    other = FixedWindowRateLimiter(storage_from_string(redis_url))  # the default prefix
+    item, who = parse("5 per minute"), f"someone-{uuid.uuid4().hex}"
+    other.hit(item, who)
+    app = make_app(SQLALCHEMY_DATABASE_URI=databases.new(), RATELIMIT_STORAGE_URI=redis_url)
+    try:
+        with app.app_context():
+            limiter.reset()
+        assert other.get_window_stats(item, who).remaining == 4
+    finally:
+        other.clear(item, who)
+        with app.app_context():
+            db.engine.dispose()

@@ -212,6 +212,8 @@ TABLE: dict[tuple[str, str], Row] = {
     ("/admin/staff", "GET"): Row("/admin/staff", admins_only(200)),
     ("/admin/staff/new", "GET"): Row("/admin/staff/new", admins_only(200)),
     ("/admin/staff/new", "POST"): Row("/admin/staff/new", admins_only(200)),
+    ("/admin/staff/<uid>/edit", "GET"): Row("/admin/staff/{staff}/edit", admins_only(200)),
+    ("/admin/staff/<uid>/edit", "POST"): Row("/admin/staff/{staff}/edit", admins_only(200)),
     ("/admin/staff/<uid>/lock", "POST"): Row("/admin/staff/{staff}/lock", admins_only(302)),
     ("/admin/staff/<uid>/sessions/end", "POST"): Row("/admin/staff/{staff}/sessions/end",
                                                      admins_only(302)),

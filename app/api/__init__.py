@@ -14,6 +14,7 @@ from flask import Flask, Request, Response, g, request
 from flask.sessions import SecureCookieSession, SessionInterface
 from flask_smorest import Api
 
+from app.api.converters import UidConverter, uid_schema
 from app.api.problems import API_PREFIX, MEDIA_TYPE
 from app.api.schemas import ProblemSchema
 
@@ -92,7 +93,9 @@ def init_app(app: Flask) -> None:
     for key, value in DEFAULTS.items():
         app.config.setdefault(key, value)
     app.json.ensure_ascii = False  # Chinese as UTF-8 text, not \u escapes
+    app.url_map.converters["uid"] = UidConverter
     api = XinqingApi(app)
+    api.register_converter(UidConverter, uid_schema)
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer",
                        "description": "A token from POST /api/v1/auth/token"})

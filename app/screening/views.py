@@ -19,6 +19,7 @@ from app.booking import services as booking
 from app.extensions import limiter
 from app.i18n import current_locale
 from app.screening import bp, chart, services
+from app.screening.answers import AnswerError, check_answers
 from app.screening.emails import reminder_email
 from app.screening.forms import (
     CancelForm,
@@ -59,8 +60,11 @@ def parse_answers(instrument: Instrument, form: Any) -> tuple[dict[str, int], li
         # ASCII digits only: str.isdigit() also accepts "³" or "①", which int() refuses.
         if ANSWER.fullmatch(raw):
             chosen[name] = int(raw)
-    missing = services.unanswered(instrument, chosen)
-    return {k: v for k, v in chosen.items() if k not in missing}, missing
+    try:
+        check_answers(instrument, chosen)
+    except AnswerError as exc:
+        return {k: v for k, v in chosen.items() if k not in exc.missing}, exc.missing
+    return chosen, []
 
 
 def _centres() -> list:

@@ -247,6 +247,8 @@ TABLE: dict[tuple[str, str], Row] = {
     ("/api/v1/instruments/<code>", "GET"): Row("/api/v1/instruments/phq9", every(200)),
     ("/api/v1/screenings", "POST"): Row("/api/v1/screenings", every(422)),
     ("/api/v1/screenings", "GET"): Row("/api/v1/screenings", api_workers(200)),
+    ("/api/v1/screenings/<uid:result_uid>", "GET"): Row(
+        "/api/v1/screenings/{private_result}", api_owner(200, staff=403)),
     ("/api/v1/screenings/<int:result_id>", "GET"): Row("/api/v1/screenings/{result_id}",
                                                        api_owner(200, staff=403)),
     ("/api/v1/screenings/retrieve", "POST"): Row("/api/v1/screenings/retrieve", every(422)),
@@ -259,12 +261,21 @@ TABLE: dict[tuple[str, str], Row] = {
     ("/api/v1/sessions", "GET"): Row("/api/v1/sessions", every(200)),
     ("/api/v1/bookings", "POST"): Row("/api/v1/bookings", api(422)),
     ("/api/v1/bookings", "GET"): Row("/api/v1/bookings", api(200)),
+    ("/api/v1/bookings/<uid:booking_uid>", "GET"): Row("/api/v1/bookings/{booking}",
+                                                       api_owner(200)),
+    # A's booking was just cancelled through its integer alias (rows run in rule order).
+    ("/api/v1/bookings/<uid:booking_uid>", "DELETE"): Row("/api/v1/bookings/{booking}",
+                                                          api_owner(409)),
     ("/api/v1/bookings/<int:booking_id>", "GET"): Row("/api/v1/bookings/{booking_id}",
                                                       api_owner(200)),
     ("/api/v1/bookings/<int:booking_id>", "DELETE"): Row("/api/v1/bookings/{booking_id}",
                                                          api_owner(200)),
     ("/api/v1/waitlist", "POST"): Row("/api/v1/waitlist", api(422)),
     ("/api/v1/waitlist", "GET"): Row("/api/v1/waitlist", api(200)),
+    ("/api/v1/waitlist/<uid:entry_uid>/accept", "POST"): Row(
+        "/api/v1/waitlist/{entry}/accept", api_owner(409)),
+    ("/api/v1/waitlist/<uid:entry_uid>", "DELETE"): Row("/api/v1/waitlist/{entry}",
+                                                        api_owner(204)),
     ("/api/v1/waitlist/<int:entry_id>/accept", "POST"): Row(
         "/api/v1/waitlist/{entry_id}/accept", api_owner(409)),
     ("/api/v1/waitlist/<int:entry_id>", "DELETE"): Row("/api/v1/waitlist/{entry_id}",

@@ -185,7 +185,8 @@ FIELDLESS = {
     "/admin/audit/verify", "/admin/staff/<uid>/lock", "/admin/staff/<uid>/sessions/end",
     "/screening/reminders/<uid>/cancel", "/account/security/recovery-codes",
     "/api/v1/bookings/<int:booking_id>", "/api/v1/waitlist/<int:entry_id>/accept",
-    "/api/v1/waitlist/<int:entry_id>",
+    "/api/v1/waitlist/<int:entry_id>", "/api/v1/bookings/<uid:booking_uid>",
+    "/api/v1/waitlist/<uid:entry_uid>/accept", "/api/v1/waitlist/<uid:entry_uid>",
 }
 
 

@@ -20,6 +20,7 @@ from app.accounts.forms import CodeForm
 from app.accounts.models import User
 from app.accounts.views import safe_next
 from app.extensions import limiter
+from app.refusals_shown import show_on_form
 from app.security.access import login_required
 from app.security.sessions import AUTH_AT
 
@@ -80,8 +81,7 @@ def confirm_identity() -> str | Response:
         try:
             credentials.confirm_identity(user, form.password.data, form.code.data)
         except services.AccountError as exc:
-            for field, message in exc.errors.items():
-                getattr(form, field).errors.append(str(message))
+            show_on_form(form, exc)
         else:
             session.regenerate()  # type: ignore[attr-defined]
             session[AUTH_AT] = time.time()
@@ -103,8 +103,7 @@ def change_contact() -> str | Response:
         try:
             changed = credentials.change_contact(user, form.email.data, form.phone.data)
         except services.AccountError as exc:
-            for field, message in exc.errors.items():
-                getattr(form, field).errors.append(str(message))
+            show_on_form(form, exc)
         else:
             flash(_("Your contact details are updated.") if changed
                   else _("Nothing was changed."), "success" if changed else "info")

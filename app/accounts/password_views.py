@@ -12,6 +12,7 @@ from app.accounts.credential_views import fresh_auth_required
 from app.accounts.forms import ChangePasswordForm, ForgotPasswordForm, ResetPasswordForm
 from app.accounts.views import start_session
 from app.extensions import limiter
+from app.refusals_shown import show_on_form
 from app.security.access import login_required, public
 
 
@@ -26,8 +27,7 @@ def change_password() -> str | Response:
             services.change_password(current_user._get_current_object(),  # type: ignore[attr-defined]
                                      form.current.data, form.password.data)
         except services.AccountError as exc:
-            for field, message in exc.errors.items():
-                getattr(form, field).errors.append(str(message))
+            show_on_form(form, exc)
         else:
             # The real object, not the proxy: login_user would store the proxy in itself.
             user = current_user._get_current_object()  # type: ignore[attr-defined]
@@ -71,8 +71,7 @@ def reset_password() -> str | Response:
         try:
             user = password_reset.reset_password(token, form.password.data)
         except services.AccountError as exc:
-            for field, message in exc.errors.items():
-                getattr(form, field).errors.append(str(message))
+            show_on_form(form, exc)
         else:
             session.pop("reset_token", None)
             if user is not None:

@@ -13,12 +13,12 @@ from wtforms import SelectChoice
 
 from app.accounts.models import Role, User
 from app.admin import bp, services
-from app.admin.form_refusals import refused_on_form
 from app.admin.network_forms import CentreForm, ScheduleForm, ServiceForm
 from app.booking.models import Centre, Service
 from app.booking.scheduling import local_zone
 from app.extensions import db
 from app.i18n import current_locale
+from app.refusals_shown import show_on_form
 from app.security.access import roles_required
 
 
@@ -73,7 +73,7 @@ def centre(centre_id: int | None) -> str | Response:
         try:
             services.save_centre(_actor(), existing, changes)
         except services.AdminError as exc:
-            refused_on_form(form, exc)
+            show_on_form(form, exc)
         else:
             db.session.commit()
             flash(_("Saved."), "success")
@@ -95,7 +95,7 @@ def service(service_id: int | None) -> str | Response:
             services.save_service(_actor(), existing, {
                 name: getattr(form, name).data for name in services.SERVICE_FIELDS})
         except services.AdminError as exc:
-            refused_on_form(form, exc)
+            show_on_form(form, exc)
         else:
             db.session.commit()
             flash(_("Saved."), "success")
@@ -123,7 +123,7 @@ def schedule() -> str | Response:
                                                          local_zone()),
                               room=form.room.data or "", capacity=form.capacity.data)
         except services.AdminError as exc:
-            refused_on_form(form, exc)
+            show_on_form(form, exc)
         else:
             db.session.commit()
             flash(_("The session is open for booking."), "success")

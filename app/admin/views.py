@@ -13,11 +13,11 @@ from app import audit
 from app.accounts.credential_views import fresh_auth_required
 from app.accounts.models import Role, User
 from app.admin import bp, services
-from app.admin.form_refusals import refused_on_form
 from app.admin.forms import ROLE_LABELS, StaffEditForm, StaffForm
 from app.booking.models import Centre
 from app.extensions import db
 from app.i18n import current_locale
+from app.refusals_shown import show_on_form
 from app.security.access import roles_required
 
 
@@ -46,7 +46,7 @@ def new_staff() -> str | Response:
                                   name=form.name.data, password=form.password.data,
                                   roles=form.roles.data)
         except services.AdminError as exc:
-            refused_on_form(form, exc)
+            show_on_form(form, exc)
         else:
             flash(_("The staff account was created."), "success")
             return redirect(url_for("admin.staff"))
@@ -76,7 +76,7 @@ def edit_staff(uid: str) -> str | Response:
                 phone=form.phone.data or None, roles=form.roles.data,
                 centre_ids=form.centres.data)
         except services.AdminError as exc:
-            refused_on_form(form, exc)
+            show_on_form(form, exc)
         else:
             flash(_("Saved.") if changed else _("Nothing was changed."), "success")
             return redirect(url_for("admin.staff"))

@@ -50,7 +50,8 @@ def test_admin_edits_name_roles_centres_and_contact(signed_in, admin, counsellor
         AuditEvent.action == "account.staff_updated"))
     assert event.detail == {"fields": ["centres", "email", "name", "phone", "roles"],
                             "roles": ["counsellor", "social_worker"]}
-    assert "lin@" not in str(event.detail) and "139" not in str(event.detail)
+    assert "lin@" not in str(event.detail)
+    assert "139" not in str(event.detail)
     assert "林老师" in text(client.get("/admin/staff"))
 
 
@@ -142,3 +143,25 @@ def test_admin_scheduling_refuses_an_overlap_with_the_admin_error(app, admin, co
     assert refused.value.field == "start"
     db.session.rollback()
     assert len(db.session.scalars(select(Session)).all()) == 1
+
+
+def test_refusing_to_lock_oneself_is_shown_as_a_notice(signed_in, admin):
+    client = signed_in(admin)
+    response = submit(client, f"/admin/staff/{admin.uid}/lock", {}, form_url="/admin/staff")
+    assert response.status_code == 302
+    assert "不能锁定自己的账号。" in text(client.get("/admin/staff"))
+    db.session.expire_all()
+    assert admin.is_active
+
+
+def test_account_and_screening_refusals_are_domain_errors():
+    from app.accounts.services import AccountError
+    from app.screening.services import ScreeningError
+
+    refused = AccountError({"email": "taken"})
+    assert isinstance(refused, DomainError)
+    assert refused.message == "taken"
+    assert refused.errors == {"email": "taken"}
+    screening_refusal = ScreeningError("phone", "bad")
+    assert isinstance(screening_refusal, DomainError)
+    assert (screening_refusal.field, screening_refusal.message) == ("phone", "bad")

@@ -165,3 +165,44 @@ def test_account_and_screening_refusals_are_domain_errors():
     screening_refusal = ScreeningError("phone", "bad")
     assert isinstance(screening_refusal, DomainError)
     assert (screening_refusal.field, screening_refusal.message) == ("phone", "bad")
+
+
+# Buffers and leave are booking's rules (app/booking/scheduling.py: schedule_session, being
+# extended on the "booking" branch). These fail until that lands; then strict xfail turns
+# them red, and the marks come off. The one call to switch is
+# app/admin/services.py: _schedule_session.
+BUFFER_AND_LEAVE = pytest.mark.xfail(
+    strict=True, reason="booking's schedule_session does not apply buffers and leave yet")
+
+
+@BUFFER_AND_LEAVE
+def test_admin_scheduling_keeps_the_counsellors_break(app, admin, counsellor):
+    service = make_service(capacity=12, duration=60, buffer_minutes=10)
+    centre = make_centre(services=[service], staff=[counsellor])
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=3)
+    admin_services.schedule(admin, centre_id=centre.id, service_id=service.id,
+                            counsellor_id=counsellor.id, starts_at=start, room="1",
+                            capacity=None)
+    db.session.commit()
+    with pytest.raises(admin_services.AdminError):
+        admin_services.schedule(admin, centre_id=centre.id, service_id=service.id,
+                                counsellor_id=counsellor.id,
+                                starts_at=start + timedelta(minutes=65), room="1",
+                                capacity=None)
+
+
+@BUFFER_AND_LEAVE
+def test_admin_scheduling_respects_leave(app, admin, counsellor):
+    from app.booking.models import AvailabilityException
+
+    service = make_service(capacity=12, duration=60)
+    centre = make_centre(services=[service], staff=[counsellor])
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=3)
+    db.session.add(AvailabilityException(counsellor_id=counsellor.id, kind="leave",
+                                         starts_at=start - timedelta(hours=2),
+                                         ends_at=start + timedelta(hours=8)))
+    db.session.commit()
+    with pytest.raises(admin_services.AdminError):
+        admin_services.schedule(admin, centre_id=centre.id, service_id=service.id,
+                                counsellor_id=counsellor.id, starts_at=start, room="1",
+                                capacity=None)

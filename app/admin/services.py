@@ -27,6 +27,7 @@ from app.extensions import db
 
 CODE_TAKEN = _l("This code is already used.")
 NOT_OFFERED = _l("Choose one of the options offered.")
+NOT_ALLOWED = _l("Only an administrator may do this.")
 CENTRE_FIELDS = ("code", "name_zh", "name_en", "region_zh", "region_en", "address_zh",
                  "address_en", "phone", "hours_zh", "hours_en", "directions_zh",
                  "directions_en", "active")
@@ -57,6 +58,12 @@ class AdminError(DomainError):
     def from_account(cls, exc: accounts.AccountError) -> AdminError:
         """The same refusal, field by field, as an admin error."""
         return cls(exc.message, errors=exc.errors)
+
+
+def _require_admin(actor: User) -> None:
+    """Every change here is an administrator's, checked here too and not only by the view."""
+    if actor is None or not actor.has_role(Role.ADMIN):
+        raise AdminError(NOT_ALLOWED)
 
 
 # -- look-ups ------------------------------------------------------------------------------
@@ -128,6 +135,7 @@ class CentreChanges:
 
 def save_centre(actor: User, centre: Centre | None, changes: CentreChanges) -> Centre:
     """Create (``centre`` None) or update a centre; audited; the caller commits."""
+    _require_admin(actor)
     fields = changes.fields
     _code_free(Centre, fields["code"], centre)
     parent = _parent(centre, changes.parent_id)
@@ -150,6 +158,7 @@ def save_centre(actor: User, centre: Centre | None, changes: CentreChanges) -> C
 
 def save_service(actor: User, service: Service | None, fields: Mapping[str, Any]) -> Service:
     """Create (``service`` None) or update a service and its booking rules; the caller commits."""
+    _require_admin(actor)
     _code_free(Service, fields["code"], service)
     target = service or Service()
     db.session.add(target)
@@ -169,6 +178,7 @@ _schedule_session = scheduling.schedule_session
 def schedule(actor: User, *, centre_id: int, service_id: int, counsellor_id: int,
              starts_at: datetime, room: str, capacity: int | None) -> Session:
     """Schedule one session (e.g. a group) through booking's rules; the caller commits."""
+    _require_admin(actor)
     centre = db.session.get(Centre, centre_id)
     service = db.session.get(Service, service_id)
     counsellor = db.session.get(User, counsellor_id)
@@ -189,6 +199,7 @@ def schedule(actor: User, *, centre_id: int, service_id: int, counsellor_id: int
 def create_staff(actor: User, *, email: str, phone: str | None, name: str, password: str,
                  roles: Iterable[Role | str]) -> User:
     """Create a staff account (committed, audited)."""
+    _require_admin(actor)
     try:
         return accounts.create_staff(email=email, phone=phone, name=name, password=password,
                                      roles=roles, actor=actor)
@@ -203,6 +214,7 @@ def update_staff(actor: User, staff: User, *, name: str, email: str, phone: str 
     Audited with the names of the changed fields (never their values) and committed. An
     admin cannot take away their own administrator role (nobody could give it back).
     """
+    _require_admin(actor)
     wanted = {Role(r) for r in roles}
     if not wanted or not wanted <= set(STAFF_ROLES):
         raise AdminError(_l("Choose at least one role."), field="roles")
@@ -246,6 +258,7 @@ def update_staff(actor: User, staff: User, *, name: str, email: str, phone: str 
 
 def set_locked(actor: User, staff: User, locked: bool) -> None:
     """Lock (or unlock) a staff account; locking signs it out everywhere. Committed."""
+    _require_admin(actor)
     if staff.id == actor.id:
         raise AdminError(_l("You cannot lock your own account."))
     accounts.set_locked(actor, staff, locked)
@@ -253,4 +266,5 @@ def set_locked(actor: User, staff: User, locked: bool) -> None:
 
 def end_sessions(actor: User, staff: User) -> None:
     """Sign a staff member out on every device (e.g. a lost phone). Committed."""
+    _require_admin(actor)
     accounts.end_sessions(actor, staff)

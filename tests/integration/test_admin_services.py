@@ -206,3 +206,15 @@ def test_admin_scheduling_respects_leave(app, admin, counsellor):
         admin_services.schedule(admin, centre_id=centre.id, service_id=service.id,
                                 counsellor_id=counsellor.id, starts_at=start, room="1",
                                 capacity=None)
+
+
+def test_the_rules_check_the_actor_is_an_admin_not_only_the_pages(app, counsellor,
+                                                                  social_worker):
+    with pytest.raises(admin_services.AdminError):
+        admin_services.set_locked(counsellor, social_worker, True)
+    with pytest.raises(admin_services.AdminError):
+        admin_services.update_staff(counsellor, counsellor, name="x", email=counsellor.email,
+                                    phone=None, roles=[Role.ADMIN], centre_ids=[])
+    db.session.expire_all()
+    assert social_worker.is_active
+    assert not counsellor.has_role(Role.ADMIN)

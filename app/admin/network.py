@@ -7,7 +7,6 @@ from datetime import datetime
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
@@ -34,7 +33,7 @@ def _centre_choices(form: CentreForm, centre: Centre | None) -> None:
     form.parent.choices = [] if others else [SelectChoice("0", _("None: this is the city hub"))]
     form.parent.choices += [SelectChoice(str(c.id), c.localised("name", lang)) for c in others]
     form.services.choices = [SelectChoice(str(s.id), s.localised("name", lang))
-                             for s in db.session.scalars(select(Service).order_by(Service.id))]
+                             for s in services.all_services()]
     # Two colleagues may share a name (林老师): the address tells them apart.
     form.staff.choices = [SelectChoice(str(u.id), " · ".join(filter(None, (u.name, u.email)))
                                        or u.uid[:8])
@@ -45,10 +44,8 @@ def _centre_choices(form: CentreForm, centre: Centre | None) -> None:
 @roles_required(Role.ADMIN)
 def centres() -> str:
     """The network: the hub first, then its county centres."""
-    found = db.session.scalars(select(Centre).order_by(Centre.parent_id.is_not(None),
-                                                       Centre.id)).all()
-    offered = db.session.scalars(select(Service).order_by(Service.id)).all()
-    return render_template("admin/centres.html", centres=found, services=offered)
+    return render_template("admin/centres.html", centres=services.all_centres(),
+                           services=services.all_services())
 
 
 @bp.route("/centres/new", methods=["GET", "POST"], defaults={"centre_id": None})
@@ -110,9 +107,9 @@ def schedule() -> str | Response:
     lang = current_locale()
     form = ScheduleForm()
     form.centre.choices = [SelectChoice(str(c.id), c.localised("name", lang))
-                           for c in db.session.scalars(select(Centre).order_by(Centre.id))]
+                           for c in sorted(services.all_centres(), key=lambda c: c.id)]
     form.service.choices = [SelectChoice(str(s.id), s.localised("name", lang))
-                            for s in db.session.scalars(select(Service).order_by(Service.id))]
+                            for s in services.all_services()]
     form.counsellor.choices = [SelectChoice(str(u.id), u.name or u.uid[:8])
                                for u in services.staff_people(Role.COUNSELLOR)]
     if form.validate_on_submit():

@@ -87,6 +87,17 @@ def centres_of(user: User) -> list[Centre]:
                                    .order_by(Centre.id)))
 
 
+def all_centres() -> list[Centre]:
+    """Every centre, open or closed: the hub first, then the county centres."""
+    return list(db.session.scalars(select(Centre).order_by(Centre.parent_id.is_not(None),
+                                                           Centre.id)))
+
+
+def all_services() -> list[Service]:
+    """Every service, open or closed, oldest first."""
+    return list(db.session.scalars(select(Service).order_by(Service.id)))
+
+
 def hubs() -> list[Centre]:
     """The city hub(s): the centres a new centre may belong to."""
     return list(db.session.scalars(select(Centre).where(Centre.kind == CentreKind.HUB.value)

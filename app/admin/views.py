@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
@@ -14,7 +13,6 @@ from app.accounts.credential_views import fresh_auth_required
 from app.accounts.models import Role, User
 from app.admin import bp, services
 from app.admin.forms import ROLE_LABELS, StaffEditForm, StaffForm
-from app.booking.models import Centre
 from app.extensions import db
 from app.i18n import current_locale
 from app.refusals_shown import show_on_form
@@ -64,7 +62,7 @@ def edit_staff(uid: str) -> str | Response:
     form = StaffEditForm()
     lang = current_locale()
     form.centres.choices = [SelectChoice(str(c.id), c.localised("name", lang))
-                            for c in db.session.scalars(select(Centre).order_by(Centre.id))]
+                            for c in sorted(services.all_centres(), key=lambda c: c.id)]
     if not form.is_submitted():
         form.name.data, form.email.data, form.phone.data = person.name, person.email, person.phone
         form.roles.data = sorted(r.value for r in person.roles if r != Role.WORKER)

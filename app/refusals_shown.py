@@ -22,13 +22,14 @@ def show_on_form(form: Any, exc: DomainError) -> None:
     A refusal names its fields in ``errors`` (field -> message) or ``field``; one that names
     none, or a field the form lacks, is shown as a notice (``show_refusal``) instead.
     """
-    errors = getattr(exc, "errors", None) or (
-        {exc.field: exc.message} if getattr(exc, "field", None) else {})
+    named: str | None = getattr(exc, "field", None)
+    errors: dict[str, object] = getattr(exc, "errors", None) or (
+        {named: exc.message} if named else {})
     fields = {name: getattr(form, name, None) for name in errors}
     if not fields or any(f is None for f in fields.values()):
         show_refusal(exc)
         return
     db.session.rollback()
     for name, message in errors.items():
-        field = fields[name]
+        field: Any = fields[name]
         field.errors = [*field.errors, str(message)]

@@ -105,7 +105,7 @@ def hubs() -> list[Centre]:
 
 
 # -- centres and services --------------------------------------------------------------------
-def _code_free(model: type, code: str, existing: Any) -> None:
+def _code_free(model: type[Centre] | type[Service], code: str, existing: Any) -> None:
     query = select(model.id).where(model.code == code)
     if existing is not None:
         query = query.where(model.id != existing.id)

@@ -9,10 +9,11 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from app.accounts import bp, password_reset, services
-from app.accounts.credential_views import fresh_auth_required
 from app.accounts.forms import ChangePasswordForm, ForgotPasswordForm, ResetPasswordForm
+from app.accounts.fresh_auth import fresh_auth_required
 from app.accounts.views import start_session
 from app.extensions import limiter
+from app.refusals_shown import show_on_form
 from app.security.access import login_required, public
 
 
@@ -27,8 +28,7 @@ def change_password() -> str | Response:
             services.change_password(current_user._get_current_object(),
                                      form.current.data, form.password.data)
         except services.AccountError as exc:
-            for field, message in exc.errors.items():
-                getattr(form, field).errors.append(str(message))
+            show_on_form(form, exc)
         else:
             # The real object, not the proxy: login_user would store the proxy in itself.
             user = current_user._get_current_object()
@@ -72,8 +72,7 @@ def reset_password() -> ResponseReturnValue:
         try:
             user = password_reset.reset_password(token, form.password.data)
         except services.AccountError as exc:
-            for field, message in exc.errors.items():
-                getattr(form, field).errors.append(str(message))
+            show_on_form(form, exc)
         else:
             session.pop("reset_token", None)
             if user is not None:

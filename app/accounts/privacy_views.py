@@ -12,6 +12,7 @@ from flask_login import current_user, logout_user
 
 from app.accounts import bp, privacy, services
 from app.accounts.forms import DeleteAccountForm
+from app.refusals_shown import show_on_form
 from app.security.access import login_required
 
 CONSENT_PURPOSES = {"privacy_notice": _l("Privacy notice (your account)"),
@@ -75,7 +76,7 @@ def delete_account() -> ResponseReturnValue:
         try:
             privacy.delete_account(user, form.password.data)
         except services.AccountError as exc:
-            form.password.errors.append(str(exc.errors["password"]))
+            show_on_form(form, exc)
         else:
             logout_user()
             session.clear()

@@ -17,6 +17,7 @@ from flask.sessions import SecureCookieSession, SessionInterface
 from flask.typing import ResponseReturnValue
 from flask_smorest import Api
 
+from app.api.converters import UidConverter, uid_schema
 from app.api.problems import API_PREFIX, MEDIA_TYPE
 from app.api.schemas import ProblemSchema
 
@@ -96,7 +97,9 @@ def init_app(app: Flask) -> None:
         app.config.setdefault(key, value)
     if isinstance(app.json, DefaultJSONProvider):
         app.json.ensure_ascii = False  # Chinese as UTF-8 text, not \u escapes
+    app.url_map.converters["uid"] = UidConverter
     api = XinqingApi(app)
+    api.register_converter(UidConverter, uid_schema)
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer",
                        "description": "A token from POST /api/v1/auth/token"})

@@ -20,6 +20,7 @@ import assessments
 from app import audit
 from app.accounts.models import Consent, Role, User
 from app.booking.models import Centre, centre_staff
+from app.domain import DomainError
 from app.extensions import db
 from app.i18n import BABEL_CODES
 from app.notifications.models import OutboxMessage
@@ -40,12 +41,12 @@ CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 16
 
 
-class ScreeningError(ValueError):
+class ScreeningError(DomainError):
     """Input the worker can fix; ``field`` names the form field, ``message`` is translated."""
 
     def __init__(self, field: str, message: object) -> None:
-        super().__init__(str(message))
-        self.field, self.message = field, message
+        super().__init__(message)
+        self.field = field
 
 
 # -- consent and profile -----------------------------------------------------------------

@@ -33,8 +33,9 @@ RISK_COLUMNS = (stats.FLAG, stats.CONTACT, stats.RESOLVED)
 
 
 SCREENING_KEYS = ("instrument", "month", "cls", "centre_id", "age_band", "sector")
-# Stage 1 drops age band and sector of a small cell, stage 2 its centre (see disclosure).
-SCREENING_STAGES = ({"age_band": UNKNOWN, "sector": UNKNOWN}, {"centre_id": NO_CENTRE})
+# One attribute at a time, coarsest first: a small cell loses its age band, then its
+# sector, and only then its centre (see disclosure, rule 1).
+SCREENING_STAGES = ({"age_band": UNKNOWN}, {"sector": UNKNOWN}, {"centre_id": NO_CENTRE})
 
 
 def pooled_screening(instruments: Iterable[str], months: Iterable[str], k: int,
@@ -105,7 +106,8 @@ def screening_counts(instruments: Iterable[str], months: Iterable[str], k: int, 
 
 
 ACTIVITY_KEYS = ("month", "service", "event", "centre_id")
-ACTIVITY_STAGES = ({"centre_id": NO_CENTRE},)
+# A small cell loses its service before its centre, so a centre's no-shows stay its own.
+ACTIVITY_STAGES = ({"service": disclosure.ANY_SERVICE}, {"centre_id": NO_CENTRE})
 
 
 def activity_cube(months: Iterable[str], events: Iterable[str], k: int,
@@ -130,6 +132,42 @@ def activity_cube(months: Iterable[str], events: Iterable[str], k: int,
             .group_by(a.service, a.event, a.centre_id, a.value)):
         histograms[(service, event, centre)][value] = int(n)
     return counts, histograms
+
+
+def screening_present(instruments: Iterable[str], months: Iterable[str], by: str,
+                      ids: set[int] | None, sector: str = "", age_band: str = "",
+                      group: Iterable[str] = ("instrument", "month", "cls")
+                      ) -> dict[tuple, int]:
+    """True counts before pooling, for the same view as ``screening_counts``.
+
+    Only disclosure reads these, to tell "nobody" from "pooled away"; never publish them.
+    """
+    r = ScreeningRollup
+    column_of = {"instrument": r.instrument, "month": r.month, "centre_id": r.centre_id,
+                 "age_band": r.age_band, "sector": r.sector,
+                 "cls": r.band if by == "band" else cast(r.repeat, String(30))}
+    columns = [column_of[name] for name in group]
+    query = (select(*columns, func.sum(r.n))
+             .where(r.instrument.in_(list(instruments)), r.month.in_(list(months)))
+             .group_by(*columns))
+    if ids is not None:
+        query = query.where(r.centre_id.in_(sorted(ids)))
+    if sector:
+        query = query.where(r.sector == sector)
+    if age_band:
+        query = query.where(r.age_band == age_band)
+    return {tuple(row[:-1]): int(row[-1]) for row in db.session.execute(query)}
+
+
+def activity_present(months: Iterable[str], events: Iterable[str],
+                     group: tuple[str, ...] = ("service", "event", "centre_id"),
+                     ) -> dict[tuple, int]:
+    """True activity counts before pooling (for disclosure's "no false zero" only)."""
+    a = ActivityRollup
+    columns = [getattr(a, name) for name in group]
+    return {tuple(row[:-1]): int(row[-1]) for row in db.session.execute(
+        select(*columns, func.sum(a.n))
+        .where(a.month.in_(list(months)), a.event.in_(list(events))).group_by(*columns))}
 
 
 def _in_place(centre_id: int, ids: set[int] | None) -> bool:

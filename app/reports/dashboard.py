@@ -21,7 +21,9 @@ from app.reports.cubes import (
     SERVICE_COLUMNS,
     _in_place,
     activity_cube,
+    activity_present,
     screening_counts,
+    screening_present,
 )
 from app.reports.disclosure import ProtectedTable
 from app.reports.filters import Filters, _centres, k_threshold, place_centres
@@ -77,6 +79,12 @@ def _band_label(instrument: assessments.Instrument, code: str, lang: str) -> str
         return code
 
 
+def _service_label(code: str, names: dict[str, str]) -> str:
+    if code == disclosure.ANY_SERVICE:
+        return _("Several services (pooled)")
+    return names.get(code, code)
+
+
 def _centre_label(centre_id: int, names: dict[int, str]) -> str:
     if centre_id == NO_CENTRE:
         return _("Other or not known (pooled)")
@@ -105,17 +113,23 @@ def _build(filters: Filters, lang: str) -> Report:
     by_band = screening_counts(codes, months, k, "band", ids, filters.sector, filters.age_band)
     by_repeat = screening_counts(codes, months, k, "repeat", ids, filters.sector,
                                  filters.age_band, group=("month", "cls"))
+    true_band = screening_present(codes, months, "band", ids, filters.sector, filters.age_band)
+    true_repeat = screening_present(codes, months, "repeat", ids, filters.sector,
+                                    filters.age_band, group=("month", "cls"))
 
     severity = []
     for instrument in chosen:
         bands = _band_codes(instrument)
         grid: dict[tuple[str, str], int] = defaultdict(int)
-        for (code, month, band), n in by_band.items():
-            if code == instrument.code:
-                grid[(month, band)] += n
-                if band not in bands:
-                    bands.append(band)
-        table = disclosure.protect_table([[grid[(m, b)] for b in bands] for m in months], k)
+        truth: dict[tuple[str, str], int] = defaultdict(int)
+        for source, target in ((by_band, grid), (true_band, truth)):
+            for (code, month, band), n in source.items():
+                if code == instrument.code:
+                    target[(month, band)] += n
+                    if band not in bands:
+                        bands.append(band)
+        table = disclosure.protect_table([[grid[(m, b)] for b in bands] for m in months], k,
+                                         [[truth[(m, b)] for b in bands] for m in months])
         labels = [_band_label(instrument, b, lang) for b in bands]
         section = Section(f"severity-{instrument.code}", instrument.name.get(lang), _("Month"),
                           months, labels, table)
@@ -123,15 +137,17 @@ def _build(filters: Filters, lang: str) -> Report:
         severity.append(section)
 
     volume_table = disclosure.protect_table(
-        [[by_repeat.get((m, "0"), 0), by_repeat.get((m, "1"), 0)] for m in months], k)
+        [[by_repeat.get((m, "0"), 0), by_repeat.get((m, "1"), 0)] for m in months], k,
+        [[true_repeat.get((m, "0"), 0), true_repeat.get((m, "1"), 0)] for m in months])
     volume = Section("volume", _("Screening volume and repeat screening"), _("Month"), months,
                      [_("First result"), _("Repeat result")], volume_table)
     volume.chart = chart.stacked_columns(months, volume.cols, volume_table)
 
     acts, histograms = activity_cube(months, SERVICE_COLUMNS + RISK_COLUMNS, k)
-    services_section = _service_section(acts, histograms, ids, lang, k)
-    centres_section = _centre_section(acts, histograms, ids, names, centres, k)
-    risk = _risk_section(acts, histograms, ids, names, centres, k)
+    truth = activity_present(months, SERVICE_COLUMNS + RISK_COLUMNS)
+    services_section = _service_section(acts, truth, histograms, ids, lang, k)
+    centres_section = _centre_section(acts, truth, histograms, ids, names, centres, k)
+    risk = _risk_section(acts, truth, histograms, ids, names, centres, k)
     return Report(filters, k, severity, volume, services_section, centres_section, risk)
 
 
@@ -166,18 +182,28 @@ def _median_column(row_keys: list[Any], totals: list[int | None], matches: Any,
             disclosure.median(overall, total_published, k))
 
 
-def _service_section(acts: dict[tuple, int], histograms: dict[tuple, dict[int, int]],
+def _grid(cells: dict[tuple, int], columns: tuple[str, ...], row_of: Any,
+          ids: set[int] | None = None) -> dict[tuple[Any, str], int]:
+    """Sum (service, event, centre) cells into (row, event) for the chosen place."""
+    grid: dict[tuple[Any, str], int] = defaultdict(int)
+    for (service, event, centre), n in cells.items():
+        if event in columns and _in_place(centre, ids):
+            grid[(row_of(service, centre), event)] += n
+    return grid
+
+
+def _service_section(acts: dict[tuple, int], truth: dict[tuple, int],
+                     histograms: dict[tuple, dict[int, int]],
                      ids: set[int] | None, lang: str, k: int) -> Section:
     services = list(db.session.scalars(select(Service).order_by(Service.id)))
     codes = [s.code for s in services]
-    grid: dict[tuple[str, str], int] = defaultdict(int)
-    for (service, event, centre), n in acts.items():
-        if event in SERVICE_COLUMNS and _in_place(centre, ids):
-            grid[(service, event)] += n
-            if service not in codes:
-                codes.append(service)
+    grid = _grid(acts, SERVICE_COLUMNS, lambda service, _c: service, ids)
+    true_grid = _grid(truth, SERVICE_COLUMNS, lambda service, _c: service, ids)
+    codes += sorted({c for c, _e in grid if c not in codes})
     names = {s.code: s.localised("name", lang) for s in services}
-    table = disclosure.protect_table([[grid[(c, e)] for e in SERVICE_COLUMNS] for c in codes], k)
+    table = disclosure.protect_table([[grid[(c, e)] for e in SERVICE_COLUMNS] for c in codes], k,
+                                     [[true_grid[(c, e)] for e in SERVICE_COLUMNS]
+                                      for c in codes])
     booked = [row[0] for row in table.cells]
     medians, overall = _median_column(
         codes, booked, lambda key, code: key[0] == code and _in_place(key[2], ids),
@@ -185,7 +211,8 @@ def _service_section(acts: dict[tuple, int], histograms: dict[tuple, dict[int, i
     from app.reports import chart
 
     section = Section("services", _("Service use by service"), _("Service"),
-                      [names.get(c, c) for c in codes], _event_labels(SERVICE_COLUMNS), table,
+                      [_service_label(c, names) for c in codes], _event_labels(SERVICE_COLUMNS),
+                      table,
                       row_totals=False,
                       derived=[(_("Median days from request to session"), medians)],
                       derived_total=[overall])
@@ -202,15 +229,16 @@ def _place_rows(acts: dict[tuple, int], ids: set[int] | None,
     return list(known) + ([NO_CENTRE] if NO_CENTRE in present else [])
 
 
-def _centre_section(acts: dict[tuple, int], histograms: dict[tuple, dict[int, int]],
+def _centre_section(acts: dict[tuple, int], truth: dict[tuple, int],
+                    histograms: dict[tuple, dict[int, int]],
                     ids: set[int] | None, names: dict[int, str],
                     centres: list[Centre] | None, k: int) -> Section:
     rows = _place_rows(acts, ids, centres)
-    grid: dict[tuple[int, str], int] = defaultdict(int)
-    for (_service, event, centre), n in acts.items():
-        if event in SERVICE_COLUMNS:
-            grid[(centre, event)] += n
-    table = disclosure.protect_table([[grid[(c, e)] for e in SERVICE_COLUMNS] for c in rows], k)
+    grid = _grid(acts, SERVICE_COLUMNS, lambda _s, centre: centre)
+    true_grid = _grid(truth, SERVICE_COLUMNS, lambda _s, centre: centre)
+    table = disclosure.protect_table([[grid[(c, e)] for e in SERVICE_COLUMNS] for c in rows], k,
+                                     [[true_grid[(c, e)] for e in SERVICE_COLUMNS]
+                                      for c in rows])
     medians, overall = _median_column(
         rows, [row[0] for row in table.cells], lambda key, c: key[2] == c and c != NO_CENTRE,
         histograms, stats.BOOKED, k, table.col_totals[0])
@@ -221,15 +249,15 @@ def _centre_section(acts: dict[tuple, int], histograms: dict[tuple, dict[int, in
                    derived_total=[overall])
 
 
-def _risk_section(acts: dict[tuple, int], histograms: dict[tuple, dict[int, int]],
+def _risk_section(acts: dict[tuple, int], truth: dict[tuple, int],
+                  histograms: dict[tuple, dict[int, int]],
                   ids: set[int] | None, names: dict[int, str], centres: list[Centre] | None,
                   k: int) -> Section:
     rows = _place_rows(acts, ids, centres)
-    grid: dict[tuple[int, str], int] = defaultdict(int)
-    for (_service, event, centre), n in acts.items():
-        if event in RISK_COLUMNS:
-            grid[(centre, event)] += n
-    table = disclosure.protect_table([[grid[(c, e)] for e in RISK_COLUMNS] for c in rows], k)
+    grid = _grid(acts, RISK_COLUMNS, lambda _s, centre: centre)
+    true_grid = _grid(truth, RISK_COLUMNS, lambda _s, centre: centre)
+    table = disclosure.protect_table([[grid[(c, e)] for e in RISK_COLUMNS] for c in rows], k,
+                                     [[true_grid[(c, e)] for e in RISK_COLUMNS] for c in rows])
     medians, overall = _median_column(
         rows, [row[2] for row in table.cells], lambda key, c: key[2] == c and c != NO_CENTRE,
         histograms, stats.RESOLVED, k, table.col_totals[2])

@@ -48,3 +48,23 @@ def test_postgres_urls_use_psycopg_3(tmp_path):
     app = create_app(ProductionConfig, **settings(
         tmp_path, SQLALCHEMY_DATABASE_URI="postgresql://u@db.internal/xinqing"))
     assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")
+
+
+def test_a_config_error_prints_its_message_alone_and_exits_1(tmp_path):
+    """`flask db upgrade` without instance/: the message, no traceback (issue 20, item 8)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("SECRET_KEY", "DATABASE_URL", "XINQING_KEYS", "XINQING_KEY_FILE")}
+    env.update(XINQING_INSTANCE_DIR=str(tmp_path / "missing"), XINQING_CONFIG="development")
+    done = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
+                          cwd=root, env=env, capture_output=True, text=True, timeout=120,
+                          check=False)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr + done.stdout
+    assert "SECRET_KEY is not set" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1

@@ -297,7 +297,7 @@ def test_a_centres_pooled_no_shows_never_read_zero_on_page_csv_or_cli(app, netwo
     """Dehua's few no-shows per service were pooled away: "—" with a reason, never 0."""
     month, dehua = network["month"], network["dehua"]
     truth = _true_activity(month)
-    with app.test_request_context("/?lang=en"):
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
         report = services._build(services.parse_filters({"period": month, "place": "dehua"}),
                                  "en")
     centre_row = report.centres.table.cells[0]
@@ -346,7 +346,7 @@ def test_pooling_one_attribute_at_a_time_keeps_a_centres_no_shows(app, network):
                      value=1, n=40))
     stats.upsert_counts(ActivityRollup.__table__, stats.ACTIVITY_KEYS, rows)
     db.session.commit()
-    with app.test_request_context("/?lang=en"):
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
         report = services._build(services.parse_filters({"period": month, "place": "dehua"}),
                                  "en")
     no_show = services.SERVICE_COLUMNS.index(stats.NO_SHOW)

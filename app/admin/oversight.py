@@ -84,11 +84,12 @@ def audit_reveal(seq: int) -> Response | tuple[str, int]:
     """Show who an event is about, once the admin has said why (the reason is audited)."""
     form = RevealForm()
     if not form.validate():
-        exists = db.session.scalar(select(AuditEvent.seq).where(AuditEvent.seq == seq))
-        if exists is None:
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.seq == seq))
+        if event is None:
             abort(404)
+        # The form again with its message, on the one event it is about (whatever page).
         search = AuditFilterForm(formdata=None)
-        return _audit_page(search, audit.search(page=1), form, seq, 400)
+        return _audit_page(search, Page([event], 1, 1, 50), form, seq, 400)
     try:
         audit_viewer.reveal(current_user._get_current_object(), seq, form.reason.data)
     except audit_viewer.RevealError:

@@ -64,12 +64,16 @@ def test_revealing_needs_a_reason_is_audited_and_shows_on_the_persons_history(
     event = audit.record(worker, "risk.requested", "risk_items:abc", {"centre": "dehua"})
     db.session.commit()
     seq = event.seq
+    for n in range(60):  # the event is no longer on the first page of the log
+        audit.record(None, "retention.run", None, {"n": n})
+    db.session.commit()
     client = signed_in(admin)
     url = f"/admin/audit/{seq}/reveal"
     refused = submit(client, url + "?lang=en", {"reason": ""},
                      form_url="/admin/audit?action=risk&lang=en")
     assert refused.status_code == 400
     assert "Say why you need to know who this is" in text(refused)
+    assert f'action="/admin/audit/{seq}/reveal"' in text(refused)
     assert not db.session.scalar(select(AuditEvent).where(AuditEvent.action == "audit.revealed"))
     # Without a stated reason the person page shows nothing.
     assert client.get(f"/admin/audit/{seq}/person").status_code == 302

@@ -19,8 +19,8 @@ class AvailabilityForm(FlaskForm):
     service = SelectField(_l("Service"), coerce=int, validators=[InputRequired()])
     weekday = SelectField(_l("Weekday"), coerce=int, choices=WEEKDAY_CHOICES,
                           validators=[InputRequired()])
-    start = TimeField(_l("From"), validators=[DataRequired()])
-    end = TimeField(_l("Until"), validators=[DataRequired()])
+    start = TimeField(_l("Start time"), validators=[DataRequired()])
+    end = TimeField(_l("End time"), validators=[DataRequired()])
     valid_from = DateField(_l("Starting on"), validators=[DataRequired()])
     room = StringField(_l("Room"), validators=[Optional(), Length(max=60)])
 
@@ -48,5 +48,5 @@ class ExtraHoursForm(FlaskForm):
     centre = SelectField(_l("Centre"), coerce=int, validators=[InputRequired()])
     service = SelectField(_l("Service"), coerce=int, validators=[InputRequired()])
     day = DateField(_l("Date"), validators=[DataRequired()])
-    start = TimeField(_l("From"), validators=[DataRequired()])
-    end = TimeField(_l("Until"), validators=[DataRequired()])
+    start = TimeField(_l("Start time"), validators=[DataRequired()])
+    end = TimeField(_l("End time"), validators=[DataRequired()])

@@ -168,6 +168,8 @@ FORMS = {
     "report filters": Form("social_worker", "/reports/", {
         "period": "2026-Q1", "place": "network", "instrument": "phq9",
         "sector": "manufacturing", "age_band": "35_44"}, method="GET"),
+    "audit reveal": Form("admin", "/admin/audit/{audit_seq}/reveal", {
+        "reason": "A complaint about this event needs an answer"}),
     "audit search": Form("admin", "/admin/audit", {
         "action": "screening", "target": "users", "actor": "abc", "since": "2026-01-01",
         "until": "2026-12-31"}, method="GET"),

@@ -1,7 +1,8 @@
-"""The counsellor's workspace: calendar, attendance, availability and session notes."""
+"""The counsellor's workspace: calendar, attendance, availability, session notes, risk queue."""
 
 from flask import Blueprint
 
 bp = Blueprint("counselling", __name__, template_folder="templates", url_prefix="/counselling")
 
-from app.counselling import views  # noqa: E402,F401  (routes register on import)
+# Routes register on import; the risk tables join the metadata.
+from app.counselling import risk_models, views  # noqa: E402,F401

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -16,9 +17,6 @@ from wtforms.fields.choices import SelectChoice
 import assessments
 from app.accounts.models import Role
 from app.booking import services as booking
-from app.counselling import risk_queue as risk_queue_service
-from app.counselling.due import SHANGHAI
-from app.counselling.forms import RiskStepForm
 from app.extensions import db, limiter
 from app.i18n import current_locale
 from app.screening import bp, chart, services
@@ -333,6 +331,8 @@ def contact() -> str:
 @roles_required(Role.COUNSELLOR)
 def risk_queue() -> str:
     """The risk queue of my centres (and escalations to the hub I lead): urgent first."""
+    from app.counselling import risk_queue as risk_queue_service
+
     now = utcnow()
     rows = [(item, risk_queue_service.is_overdue(item, now),
              risk_queue_service.latest_next_try(item))
@@ -345,6 +345,9 @@ def risk_queue() -> str:
 @roles_required(Role.COUNSELLOR)
 def risk_item(uid: str) -> str | Response:
     """One risk item (reading is audited): its history, and the next follow-up step."""
+    from app.counselling import risk_queue as risk_queue_service
+    from app.counselling.forms import RiskStepForm
+
     item = risk_queue_service.open_item(current_user, uid)
     if item is None:
         abort(404)
@@ -374,6 +377,8 @@ def risk_item(uid: str) -> str | Response:
 
 def _parse_local(text: str | None) -> datetime | None:
     """A ``datetime-local`` value in Beijing time, as UTC; None when empty."""
+    from app.counselling import risk_queue as risk_queue_service
+
     text = (text or "").strip()
     if not text:
         return None
@@ -384,7 +389,7 @@ def _parse_local(text: str | None) -> datetime | None:
             "next_try", _l("Please give the time as YYYY-MM-DD HH:MM.")) from None
     if value.tzinfo is not None:
         value = value.replace(tzinfo=None)
-    return value.replace(tzinfo=SHANGHAI).astimezone(UTC)
+    return value.replace(tzinfo=SHANGHAI).astimezone(UTC)  # naive: Beijing wall clock
 
 
 @bp.route("/counsellor/shared")
@@ -407,6 +412,9 @@ def shared_result(uid: str) -> str:
     return _render_result(row, counsellor_view=True)
 
 
+
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def local_date(value: datetime) -> str:

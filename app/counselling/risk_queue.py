@@ -26,6 +26,9 @@ from app.domain import DomainError
 from app.extensions import db
 from app.i18n import BABEL_CODES
 from app.notifications.services import enqueue
+from app.reports.risk import IN_TIME as REACHED_IN_TIME
+from app.reports.risk import LATE as REACHED_LATE
+from app.reports.risk import OPENED
 from app.screening.models import RiskItem
 from app.security.models import DataKey
 from app.types import utcnow
@@ -36,8 +39,6 @@ OUTCOMES = ("supported", "session_booked", "referred", "declined", "unreachable"
 STEP_KINDS = ("attempted", "reached", "referred", "closed")
 MAX_NOTE = 4000
 MAX_NEXT_TRY = timedelta(days=14)
-# Report events (app/reports/risk.py reads them; ``service`` carries the triage level).
-OPENED, REACHED_IN_TIME, REACHED_LATE = "risk_opened", "risk_reached_in_time", "risk_reached_late"
 QUARTER_HOUR = 900  # seconds: time to first contact is recorded in quarter hours
 
 

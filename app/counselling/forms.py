@@ -64,6 +64,7 @@ def _pairs(pairs: list) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
+CHOOSE = SelectChoice("", _l("Choose"))
 ATTEMPT_CHOICES = _pairs([("no_answer", _l("No answer")), ("left_message", _l("Left a message")),
                           ("wrong_number", _l("Wrong number"))])
 REFERRAL_CHOICES = _pairs([("hospital", _l("Hospital (emergency, psychology or psychiatry)")),
@@ -89,10 +90,13 @@ class RiskStepForm(FlaskForm):
         ("reached", _l("I reached the person")),
         ("referred", _l("I referred the person")),
         ("closed", _l("Close the item with an outcome"))]), validate_choice=False)
-    result = SelectField(_l("What happened"), choices=ATTEMPT_CHOICES, validate_choice=False)
+    result = SelectField(_l("What happened"), choices=[CHOOSE, *ATTEMPT_CHOICES],
+                         validate_choice=False)
     next_try = StringField(_l("Try again at (Beijing time)"), validators=[Length(max=20)],
                            render_kw={"type": "datetime-local"})
-    referred_to = SelectField(_l("Referred to"), choices=REFERRAL_CHOICES, validate_choice=False)
-    outcome = SelectField(_l("Outcome"), choices=OUTCOME_CHOICES, validate_choice=False)
+    referred_to = SelectField(_l("Referred to"), choices=[CHOOSE, *REFERRAL_CHOICES],
+                              validate_choice=False)
+    outcome = SelectField(_l("Outcome"), choices=[CHOOSE, *OUTCOME_CHOICES],
+                          validate_choice=False)
     note = TextAreaField(_l("Note (only counsellors of this centre can read it)"),
                          validators=[Length(max=4000)])

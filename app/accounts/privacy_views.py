@@ -21,6 +21,10 @@ ACCESS_LABELS = {"account.locked": _l("An administrator locked your account"),
                  "screening.shared_read": _l("A counsellor opened a result you shared"),
                  "risk.read": _l("A counsellor opened your request for contact"),
                  "risk.resolved": _l("A counsellor recorded the follow-up of your request"),
+                 "risk.attempted": _l("A counsellor tried to reach you about your request"),
+                 "risk.reached": _l("A counsellor recorded that they reached you"),
+                 "risk.referred": _l("A counsellor recorded a referral after your request"),
+                 "risk.closed": _l("A counsellor recorded the follow-up of your request"),
                  "note.read": _l("A counsellor read a session note about you"),
                  "note.written": _l("A counsellor wrote a session note about you")}
 

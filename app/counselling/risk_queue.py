@@ -15,7 +15,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, delete, or_, select
+from sqlalchemy import case, delete, or_, select, update
 
 from app import audit
 from app.accounts.models import Role, User
@@ -267,52 +267,74 @@ def _first_contact(item: RiskItem, now: datetime) -> None:
 
 
 # -- escalation ------------------------------------------------------------------------
-def escalate_overdue(now: datetime | None = None) -> int:
+def _claim_overdue(now: datetime) -> int | None:
+    """Mark the most overdue unescalated item escalated; its id, or None.
+
+    One statement that writes first: on PostgreSQL a concurrent run waits on the row and
+    then finds it taken; on SQLite it waits for the write lock instead of failing.
+    """
+    t = RiskItem.__table__
+    candidate = (select(t.c.id).where(t.c.resolved_at.is_(None),
+                                      t.c.first_contact_at.is_(None),
+                                      t.c.escalated_at.is_(None), t.c.due_at < now)
+                 .order_by(t.c.due_at, t.c.id).limit(1).scalar_subquery())
+    return db.session.execute(update(t).where(t.c.id == candidate, t.c.escalated_at.is_(None))
+                              .values(escalated_at=now).returning(t.c.id)).scalar()
+
+
+def _overdue_left(now: datetime) -> bool:
+    return db.session.scalar(select(RiskItem.id).where(
+        RiskItem.resolved_at.is_(None), RiskItem.first_contact_at.is_(None),
+        RiskItem.escalated_at.is_(None), RiskItem.due_at < now).limit(1)) is not None
+
+
+def escalate_overdue(now: datetime | None = None, limit: int = 10000) -> int:
     """Alert the hub's lead counsellors of every item past its due time; once per item.
 
-    Cron-safe: an item is claimed by a conditional update of ``escalated_at``, so two
-    runs at once escalate it once, and a second run finds nothing to do.
+    Cron-safe and idempotent: each item is claimed by a conditional update of
+    ``escalated_at`` and committed with its step, audit event and emails, so runs at the
+    same time escalate it once and a later run finds nothing to do.
     """
     now = now or utcnow()
-    ids = list(db.session.scalars(select(RiskItem.id).where(
-        RiskItem.resolved_at.is_(None), RiskItem.first_contact_at.is_(None),
-        RiskItem.escalated_at.is_(None), RiskItem.due_at < now)))
     done = 0
-    for item_id in ids:
-        claimed = db.session.execute(
-            RiskItem.__table__.update()
-            .where(RiskItem.__table__.c.id == item_id,
-                   RiskItem.__table__.c.escalated_at.is_(None))
-            .values(escalated_at=now)).rowcount
-        if not claimed:
+    for _attempt in range(limit):
+        item_id = _claim_overdue(now)
+        if item_id is None:
+            left = _overdue_left(now)
             db.session.rollback()
-            continue
-        item = db.session.get(RiskItem, item_id)
-        db.session.refresh(item)
-        centre = db.session.get(Centre, item.centre_id)
-        hub = hub_of(centre)
-        leads = _counsellors(list(db.session.scalars(
-            select(User).join(risk_leads, risk_leads.c.user_id == User.id)
-            .where(risk_leads.c.centre_id == hub.id).order_by(User.id))))
-        step = RiskStep(item_id=item.id, item=item, author_id=None, kind="escalated", at=now)
-        step.detail = {}
-        db.session.add(step)
-        audit.record(None, "risk.escalated", item, {"centre": centre.code, "hub": hub.code,
-                                                    "leads": len(leads)})
-        for lead in leads:
-            with force_locale(BABEL_CODES.get(lead.locale or "zh_CN", "zh_Hans_CN")):
-                subject = _("Escalated: an item in the risk queue is overdue")
-                body = _("An item in the risk queue of %(centre)s has passed its due time "
-                         "(%(due)s, Beijing time) and nobody has reached the person yet. "
-                         "As a lead counsellor of %(hub)s you can now see it.\n\n"
-                         "Open the queue:\n%(link)s", centre=_centre_name(centre, lead),
-                         due=_local(item.due_at), hub=_centre_name(hub, lead),
-                         link=_queue_link())
-            enqueue(lead, "risk.escalated", subject=subject, text=body,
-                    dedupe_key=f"risk-escalated:{item.uid}:{lead.uid}")
+            if left:
+                continue  # another run took the one we aimed at; try the next
+            break
+        _escalate(db.session.get(RiskItem, item_id), now)
         db.session.commit()
         done += 1
     return done
+
+
+def _escalate(item: RiskItem, now: datetime) -> None:
+    """The escalation step, its audit event and an email to each lead of the item's hub."""
+    db.session.refresh(item)
+    centre = db.session.get(Centre, item.centre_id)
+    hub = hub_of(centre)
+    leads = _counsellors(list(db.session.scalars(
+        select(User).join(risk_leads, risk_leads.c.user_id == User.id)
+        .where(risk_leads.c.centre_id == hub.id).order_by(User.id))))
+    step = RiskStep(item_id=item.id, item=item, author_id=None, kind="escalated", at=now)
+    step.detail = {}
+    db.session.add(step)
+    audit.record(None, "risk.escalated", item, {"centre": centre.code, "hub": hub.code,
+                                                "leads": len(leads)})
+    for lead in leads:
+        with force_locale(BABEL_CODES.get(lead.locale or "zh_CN", "zh_Hans_CN")):
+            subject = _("Escalated: an item in the risk queue is overdue")
+            body = _("An item in the risk queue of %(centre)s has passed its due time "
+                     "(%(due)s, Beijing time) and nobody has reached the person yet. "
+                     "As a lead counsellor of %(hub)s you can now see it.\n\n"
+                     "Open the queue:\n%(link)s", centre=_centre_name(centre, lead),
+                     due=_local(item.due_at), hub=_centre_name(hub, lead),
+                     link=_queue_link())
+        enqueue(lead, "risk.escalated", subject=subject, text=body,
+                dedupe_key=f"risk-escalated:{item.uid}:{lead.uid}")
 
 
 def set_lead(counsellor: User, hub: Centre, lead: bool = True) -> None:
@@ -365,6 +387,10 @@ def on_account_erased(user: User) -> None:
 def shred_expired(now: datetime | None = None) -> int:
     """Shred kept items of deleted accounts whose time is up (run with ``flask risk escalate``)."""
     now = now or utcnow()
+    t = RiskItem.__table__
+    # Write first (a no-op update of the rows): a concurrent run waits rather than fails.
+    db.session.execute(update(t).where(t.c.shred_after < now)
+                       .values(shred_after=t.c.shred_after))
     items = db.session.scalars(select(RiskItem).where(RiskItem.shred_after.is_not(None),
                                                       RiskItem.shred_after < now)).all()
     for item in items:

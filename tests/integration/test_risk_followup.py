@@ -262,3 +262,38 @@ def test_a_kept_request_is_shredded_at_the_limit(app, make_user):
     db.session.expire_all()
     assert db.session.scalar(select(RiskItem).where(RiskItem.uid == uid)) is None
     assert db.session.get(RiskItem, other.id) is not None
+
+
+def test_concurrent_escalation_runs_escalate_each_item_once(app, make_user):
+    import threading
+
+    lead = make_user(Role.COUNSELLOR)
+    hub = make_hub("hub", lead)
+    risk_queue.set_lead(lead, hub)
+    items = [open_item(hub, triage="urgent", age=timedelta(days=4 + n)) for n in range(6)]
+    results: list[int] = []
+    errors: list[BaseException] = []
+
+    def runner() -> None:
+        with app.app_context():
+            try:
+                results.append(risk_queue.escalate_overdue())
+            except BaseException as exc:  # reported below, not lost in the thread
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=runner) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    assert sum(results) == len(items)
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count(RiskStep.id)).where(
+        RiskStep.kind == "escalated")) == len(items)
+    assert db.session.scalar(select(func.count(OutboxMessage.id)).where(
+        OutboxMessage.kind == "risk.escalated")) == len(items)
+    assert db.session.scalar(select(func.count(AuditEvent.seq)).where(
+        AuditEvent.action == "risk.escalated")) == len(items)

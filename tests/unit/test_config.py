@@ -48,3 +48,10 @@ def test_postgres_urls_use_psycopg_3(tmp_path):
     app = create_app(ProductionConfig, **settings(
         tmp_path, SQLALCHEMY_DATABASE_URI="postgresql://u@db.internal/xinqing"))
     assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")
+
+
+@pytest.mark.parametrize("override", [{"RISK_OPENING_HOURS": "weekdays 9-5"},
+                                      {"RISK_CLOSED_DATES": "New Year"}])
+def test_unreadable_opening_hours_refuse_to_start(tmp_path, override):
+    with pytest.raises(ConfigError, match="RISK_OPENING_HOURS"):
+        create_app(ProductionConfig, **settings(tmp_path, **override))

@@ -17,7 +17,7 @@ from app.notifications.models import OutboxMessage
 from app.screening.models import RiskItem
 from app.security.models import DataKey
 from app.types import utcnow
-from tests.helpers import submit, text
+from tests.helpers import PASSWORD, submit, text
 from tests.integration.screening_helpers import PHQ9_CRISIS, answer, make_centre
 
 EN = {"Accept-Language": "en"}
@@ -62,7 +62,9 @@ def test_a_contact_request_gets_a_due_time_and_an_alert_without_detail(app, clie
     message = db.session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "risk.new"))
     assert message.user_id == counsellor.id
     body = message.payload["subject"] + message.payload["text"]
-    assert "1234" not in body and "self" not in body.lower() and "自" not in body
+    assert "1234" not in body
+    assert "self" not in body.lower()
+    assert "自" not in body
     assert "/counsellor/risks" in body
 
 
@@ -81,7 +83,9 @@ def test_attempt_reached_closed_are_sealed_audited_and_shown_to_a_colleague(
 
     signed_in(second)
     page = text(client.get(url, headers=EN))
-    assert "No answer" in page and "Rang twice at 10:05." in page and "Try again at" in page
+    assert "No answer" in page
+    assert "Rang twice at 10:05." in page
+    assert "Try again at" in page
     assert submit(client, url, {"kind": "reached", "note": "Spoke for 20 minutes."}
                   ).status_code == 302
     closed = submit(client, url, {"kind": "closed", "outcome": "session_booked",
@@ -89,7 +93,8 @@ def test_attempt_reached_closed_are_sealed_audited_and_shown_to_a_colleague(
     assert closed.headers["Location"].endswith("/counsellor/risks")
 
     db.session.refresh(item)
-    assert item.first_contact_at is not None and item.resolved_at is not None
+    assert item.first_contact_at is not None
+    assert item.resolved_at is not None
     steps = db.session.scalars(select(RiskStep).order_by(RiskStep.id)).all()
     assert [s.kind for s in steps] == ["attempted", "reached", "closed"]
     assert [s.author_id for s in steps] == [first.id, second.id, second.id]
@@ -102,7 +107,8 @@ def test_attempt_reached_closed_are_sealed_audited_and_shown_to_a_colleague(
     assert events[0].detail == {"result": "no_answer"}
     assert "Rang" not in str([e.detail for e in events])
     history = text(client.get(url, headers=EN))
-    assert "Spoke for 20 minutes." in history and "Reached; a counselling session" in history
+    assert "Spoke for 20 minutes." in history
+    assert "Reached; a counselling session" in history
 
 
 def test_a_step_that_does_not_fit_is_refused_and_nothing_changes(app, client, signed_in,
@@ -151,7 +157,9 @@ def test_queue_is_urgent_first_then_oldest_and_home_counts_overdue(app, client, 
     order = [queue.index(f"/counsellor/risks/{i.uid}")
              for i in (new_urgent, old_high, newer_high, old_standard)]
     assert order == sorted(order)
-    assert "Overdue" in queue and "First contact due" in queue and "ago" in queue
+    assert "Overdue" in queue
+    assert "First contact due" in queue
+    assert "ago" in queue
     home = text(client.get("/counselling/", headers=EN))
     assert "4 items in the risk queue are open." in home
     # old_standard and old_high are overdue whatever the hours; newer_high may not be yet.
@@ -185,7 +193,8 @@ def test_an_overdue_item_escalates_to_the_hubs_lead_counsellors_once(
     assert "escalated 0" in runner.invoke(args=["risk", "escalate"]).output
     db.session.expire_all()
     assert overdue.escalated_at is not None
-    assert reached.escalated_at is None and fresh.escalated_at is None
+    assert reached.escalated_at is None
+    assert fresh.escalated_at is None
     mails = db.session.scalars(select(OutboxMessage).where(
         OutboxMessage.kind == "risk.escalated")).all()
     assert [m.user_id for m in mails] == [lead.id]
@@ -196,7 +205,9 @@ def test_an_overdue_item_escalates_to_the_hubs_lead_counsellors_once(
 
     signed_in(lead)
     queue = text(client.get("/counsellor/risks", headers=EN))
-    assert overdue.uid in queue and fresh.uid not in queue and "Escalated to the hub" in queue
+    assert overdue.uid in queue
+    assert fresh.uid not in queue
+    assert "Escalated to the hub" in queue
     page = text(client.get(f"/counsellor/risks/{overdue.uid}", headers=EN))
     assert "Escalated to the hub's lead counsellors" in page
     client.delete_cookie("session")
@@ -222,9 +233,10 @@ def test_a_deleted_workers_open_request_is_kept_for_duty_of_care_then_shredded(
 
     signed_in(person)
     page = text(client.get("/account/data", headers=EN))
-    assert "request for contact" in page and "30 days" in page
-    from tests.helpers import PASSWORD
-    response = submit(client, "/account/data/delete", {"password": PASSWORD, "confirm": "y"}, form_url="/account/data")
+    assert "request for contact" in page
+    assert "30 days" in page
+    response = submit(client, "/account/data/delete", {"password": PASSWORD, "confirm": "y"},
+                      form_url="/account/data")
     assert response.status_code == 302
     client.delete_cookie("session")
 

@@ -21,9 +21,12 @@ def escalate_command() -> None:
 
     Idempotent and safe to run from cron, several at once: each item is escalated once.
     """
-    escalated = risk_queue.escalate_overdue()
+    report = risk_queue.escalate_overdue()
     shredded = risk_queue.shred_expired()
-    click.echo(f"escalated {escalated}, shredded {shredded}")
+    click.echo(f"escalated {report.escalated}, shredded {shredded}")
+    if report.without_lead:
+        click.echo(f"warning: {report.without_lead} overdue item(s) escalated to a hub with no "
+                   "lead counsellor; set one with `flask risk lead EMAIL HUB_CODE`", err=True)
 
 
 @risk_cli.command("lead")

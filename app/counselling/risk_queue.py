@@ -288,7 +288,15 @@ def _overdue_left(now: datetime) -> bool:
         RiskItem.escalated_at.is_(None), RiskItem.due_at < now).limit(1)) is not None
 
 
-def escalate_overdue(now: datetime | None = None, limit: int = 10000) -> int:
+@dataclass
+class Escalations:
+    """What one run escalated; ``without_lead`` items reached nobody (their hub has no lead)."""
+
+    escalated: int = 0
+    without_lead: int = 0
+
+
+def escalate_overdue(now: datetime | None = None, limit: int = 10000) -> Escalations:
     """Alert the hub's lead counsellors of every item past its due time; once per item.
 
     Cron-safe and idempotent: each item is claimed by a conditional update of
@@ -296,7 +304,7 @@ def escalate_overdue(now: datetime | None = None, limit: int = 10000) -> int:
     same time escalate it once and a later run finds nothing to do.
     """
     now = now or utcnow()
-    done = 0
+    done = Escalations()
     for _attempt in range(limit):
         item_id = _claim_overdue(now)
         if item_id is None:
@@ -305,13 +313,14 @@ def escalate_overdue(now: datetime | None = None, limit: int = 10000) -> int:
             if left:
                 continue  # another run took the one we aimed at; try the next
             break
-        _escalate(db.session.get(RiskItem, item_id), now)
+        leads = _escalate(db.session.get(RiskItem, item_id), now)
         db.session.commit()
-        done += 1
+        done.escalated += 1
+        done.without_lead += not leads
     return done
 
 
-def _escalate(item: RiskItem, now: datetime) -> None:
+def _escalate(item: RiskItem, now: datetime) -> int:
     """The escalation step, its audit event and an email to each lead of the item's hub."""
     db.session.refresh(item)
     centre = db.session.get(Centre, item.centre_id)
@@ -335,6 +344,7 @@ def _escalate(item: RiskItem, now: datetime) -> None:
                      link=_queue_link())
         enqueue(lead, "risk.escalated", subject=subject, text=body,
                 dedupe_key=f"risk-escalated:{item.uid}:{lead.uid}")
+    return len(leads)
 
 
 def set_lead(counsellor: User, hub: Centre, lead: bool = True) -> None:

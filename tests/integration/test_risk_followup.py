@@ -271,6 +271,7 @@ def test_a_kept_request_is_shredded_at_the_limit(app, make_user):
     uid = item.uid
     output = app.test_cli_runner().invoke(args=["risk", "escalate"]).output
     assert "shredded 1" in output
+    assert "escalated 0" in output
     db.session.expire_all()
     assert db.session.scalar(select(RiskItem).where(RiskItem.uid == uid)) is None
     assert db.session.get(RiskItem, other.id) is not None
@@ -289,7 +290,7 @@ def test_concurrent_escalation_runs_escalate_each_item_once(app, make_user):
     def runner() -> None:
         with app.app_context():
             try:
-                results.append(risk_queue.escalate_overdue())
+                results.append(risk_queue.escalate_overdue().escalated)
             except BaseException as exc:  # reported below, not lost in the thread
                 errors.append(exc)
             finally:
@@ -309,3 +310,11 @@ def test_concurrent_escalation_runs_escalate_each_item_once(app, make_user):
         OutboxMessage.kind == "risk.escalated")) == len(items)
     assert db.session.scalar(select(func.count(AuditEvent.seq)).where(
         AuditEvent.action == "risk.escalated")) == len(items)
+
+
+def test_an_escalation_to_a_hub_without_a_lead_is_reported_by_the_command(app, make_user):
+    hub = make_hub("hub", make_user(Role.COUNSELLOR))
+    open_item(hub, triage="urgent", age=timedelta(days=5))
+    result = app.test_cli_runner().invoke(args=["risk", "escalate"])
+    assert "escalated 1" in result.output
+    assert "no lead counsellor" in result.output

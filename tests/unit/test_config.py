@@ -114,3 +114,10 @@ def test_start_up_warns_when_the_database_or_instance_dir_is_readable_by_others(
     warned = " ".join(r.getMessage() for r in caplog.records)
     assert f"chmod 600 {path}" in warned
     assert f"chmod 700 {folder}" in warned
+
+
+@pytest.mark.parametrize("override", [{"RISK_OPENING_HOURS": "weekdays 9-5"},
+                                      {"RISK_CLOSED_DATES": "New Year"}])
+def test_unreadable_opening_hours_refuse_to_start(tmp_path, override):
+    with pytest.raises(ConfigError, match="RISK_OPENING_HOURS"):
+        create_app(ProductionConfig, **settings(tmp_path, **override))

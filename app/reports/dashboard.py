@@ -209,7 +209,8 @@ def _service_section(acts: dict[tuple, int], truth: dict[tuple, int],
     booked = [row[0] for row in table.cells]
     medians, overall = _median_column(
         codes, booked, lambda key, code: key[0] == code and _in_place(key[2], ids),
-        histograms, stats.BOOKED, k, table.col_totals[0])
+        histograms, stats.BOOKED, k,
+        table.col_totals[0] if table.col_totals else None)  # no services yet: no rows
     from app.reports import chart
 
     section = Section("services", _("Service use by service"), _("Service"),
@@ -243,7 +244,8 @@ def _centre_section(acts: dict[tuple, int], truth: dict[tuple, int],
                                       for c in rows])
     medians, overall = _median_column(
         rows, [row[0] for row in table.cells], lambda key, c: key[2] == c and c != NO_CENTRE,
-        histograms, stats.BOOKED, k, table.col_totals[0])
+        histograms, stats.BOOKED, k,
+        table.col_totals[0] if table.col_totals else None)  # no services yet: no rows
     return Section("centres", _("Service use by centre"), _("Centre"),
                    [_centre_label(c, names) for c in rows], _event_labels(SERVICE_COLUMNS),
                    table, row_totals=False,

@@ -414,3 +414,11 @@ def _place_ids(report, ids, place):
             Centre.parent_id.is_not(None), Centre.id)))
         return known + [0] * (len(report.centres.rows) - len(known))
     return [ids[place]]
+
+
+def test_a_network_without_services_still_shows_the_dashboard(social_worker, signed_in):
+    """A new network (centres, no services yet) must not answer a 500."""
+    client = signed_in(social_worker)
+    response = client.get("/reports/?lang=en")
+    assert response.status_code == 200
+    assert "Service use by service" in response.get_data(as_text=True)

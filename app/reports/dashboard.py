@@ -205,12 +205,12 @@ def _service_section(acts: dict[tuple, int], truth: dict[tuple, int],
     names = {s.code: s.localised("name", lang) for s in services}
     table = disclosure.protect_table([[grid[(c, e)] for e in SERVICE_COLUMNS] for c in codes], k,
                                      [[true_grid[(c, e)] for e in SERVICE_COLUMNS]
-                                      for c in codes])
+                                      for c in codes], width=len(SERVICE_COLUMNS))
     booked = [row[0] for row in table.cells]
     medians, overall = _median_column(
         codes, booked, lambda key, code: key[0] == code and _in_place(key[2], ids),
         histograms, stats.BOOKED, k,
-        table.col_totals[0] if table.col_totals else None)  # no services yet: no rows
+        table.col_totals[0])
     from app.reports import chart
 
     section = Section("services", _("Service use by service"), _("Service"),
@@ -241,11 +241,11 @@ def _centre_section(acts: dict[tuple, int], truth: dict[tuple, int],
     true_grid = _grid(truth, SERVICE_COLUMNS, lambda _s, centre: centre)
     table = disclosure.protect_table([[grid[(c, e)] for e in SERVICE_COLUMNS] for c in rows], k,
                                      [[true_grid[(c, e)] for e in SERVICE_COLUMNS]
-                                      for c in rows])
+                                      for c in rows], width=len(SERVICE_COLUMNS))
     medians, overall = _median_column(
         rows, [row[0] for row in table.cells], lambda key, c: key[2] == c and c != NO_CENTRE,
         histograms, stats.BOOKED, k,
-        table.col_totals[0] if table.col_totals else None)  # no services yet: no rows
+        table.col_totals[0])
     return Section("centres", _("Service use by centre"), _("Centre"),
                    [_centre_label(c, names) for c in rows], _event_labels(SERVICE_COLUMNS),
                    table, row_totals=False,
@@ -261,7 +261,8 @@ def _risk_section(acts: dict[tuple, int], truth: dict[tuple, int],
     grid = _grid(acts, RISK_COLUMNS, lambda _s, centre: centre)
     true_grid = _grid(truth, RISK_COLUMNS, lambda _s, centre: centre)
     table = disclosure.protect_table([[grid[(c, e)] for e in RISK_COLUMNS] for c in rows], k,
-                                     [[true_grid[(c, e)] for e in RISK_COLUMNS] for c in rows])
+                                     [[true_grid[(c, e)] for e in RISK_COLUMNS] for c in rows],
+                                     width=len(RISK_COLUMNS))
     medians, overall = _median_column(
         rows, [row[2] for row in table.cells], lambda key, c: key[2] == c and c != NO_CENTRE,
         histograms, stats.RESOLVED, k, table.col_totals[2])

@@ -161,15 +161,18 @@ def is_primary(value: int, k: int) -> bool:
 
 
 def protect_table(matrix: Sequence[Sequence[int]], k: int,
-                  present: Sequence[Sequence[int]] | None = None) -> ProtectedTable:
+                  present: Sequence[Sequence[int]] | None = None, *,
+                  width: int | None = None) -> ProtectedTable:
     """Primary and complementary suppression of a table with its margins.
 
     ``matrix`` holds the pooled counts; ``present`` (same shape, optional) the true counts
-    before pooling, used only to tell "nobody" from "pooled away" (rule 4).
+    before pooling, used only to tell "nobody" from "pooled away" (rule 4). ``width`` is the
+    number of columns, so that a table with no rows yet (a new network) still has its
+    column totals.
     """
     rows = [list(map(int, row)) for row in matrix]
     n_rows = len(rows)
-    n_cols = len(rows[0]) if rows else 0
+    n_cols = len(rows[0]) if rows else (width or 0)
     if n_rows == 0 or n_cols == 0:
         return ProtectedTable([[] for _ in rows], [0] * n_rows, [0] * n_cols, 0)
     row_totals = [sum(row) for row in rows]

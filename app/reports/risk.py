@@ -113,7 +113,7 @@ def sections(months: Iterable[str], centres: list | None, names: dict[int, str],
             _("First contact after target")]
     by_month = disclosure.protect_table(
         [[sum(n for (m, e, c), n in cube.items() if m == month and e == event and here(c))
-          for event in EVENTS] for month in months], k)
+          for event in EVENTS] for month in months], k, width=len(EVENTS))
     month_medians = []
     for i, month in enumerate(months):
         merged: dict[int, int] = defaultdict(int)
@@ -138,7 +138,7 @@ def sections(months: Iterable[str], centres: list | None, names: dict[int, str],
             else list(names) + ([NO_CENTRE] if NO_CENTRE in present else []))
     by_centre = disclosure.protect_table(
         [[sum(n for (_m, e, c), n in cube.items() if c == centre and e == event)
-          for event in EVENTS] for centre in rows], k)
+          for event in EVENTS] for centre in rows], k, width=len(EVENTS))
     centre_medians = []
     for i, centre in enumerate(rows):
         merged = defaultdict(int)

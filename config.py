@@ -86,6 +86,11 @@ class Config:
         "LOGIN_ACCOUNT_RATE_LIMIT", "5 per minute;20 per hour"
     )
     REGISTER_RATE_LIMIT = os.environ.get("REGISTER_RATE_LIMIT", "10 per hour")
+    # No form or JSON body of ours comes near 1 MB (nginx's client_max_body_size is the same).
+    MAX_CONTENT_LENGTH = 1024 * 1024
+    # How many proxies stand in front (nginx: 1). Per-address limits read the client address
+    # from that many X-Forwarded-For entries, counted from the right (app/security/edge.py).
+    TRUSTED_PROXY_HOPS = int(os.environ.get("TRUSTED_PROXY_HOPS", "0"))
     # Booking rules: upcoming bookings one person may hold; hours a waitlist offer is held.
     BOOKING_MAX_UPCOMING = int(os.environ.get("BOOKING_MAX_UPCOMING", "3"))
     WAITLIST_OFFER_HOURS = int(os.environ.get("WAITLIST_OFFER_HOURS", "12"))

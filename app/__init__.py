@@ -86,13 +86,14 @@ def _import_models() -> None:
 
 def register_security(app: Flask) -> None:
     """Key ring and crypto service, security headers, deny-by-default access."""
-    from app.security import headers, inputs, sessions
+    from app.security import edge, headers, inputs, sessions
     from app.security.access import enforce_declared_access
     from app.security.crypto import Crypto
     from app.security.keyring import load_keyring
 
     ring = load_keyring(app.config.get("KEY_FILE"), app.config.get("KEYS_ENV"))
     app.extensions["xinqing.crypto"] = Crypto(ring)
+    edge.init_app(app)  # trusted proxy hops, unusable Host headers
     headers.init_app(app)
     app.before_request(enforce_declared_access)
     inputs.init_app(app)

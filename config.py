@@ -85,6 +85,11 @@ class Config:
     LOGIN_ACCOUNT_RATE_LIMIT = os.environ.get(
         "LOGIN_ACCOUNT_RATE_LIMIT", "5 per minute;20 per hour"
     )
+    # Once an account is over its failure budget, only addresses that failed on it this often
+    # are refused; a correct password from anywhere else still signs in (no lockout by
+    # strangers; app/accounts/limits.py).
+    LOGIN_ACCOUNT_ADDRESS_RATE_LIMIT = os.environ.get("LOGIN_ACCOUNT_ADDRESS_RATE_LIMIT",
+                                                      "3 per hour")
     REGISTER_RATE_LIMIT = os.environ.get("REGISTER_RATE_LIMIT", "10 per hour")
     # No form or JSON body of ours comes near 1 MB (nginx's client_max_body_size is the same).
     MAX_CONTENT_LENGTH = 1024 * 1024

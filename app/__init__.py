@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
-from config import Config, ConfigError, config_from_env
+from config import INSTANCE_DIR, Config, ConfigError, config_from_env
 
 DATABASE_SCHEMES = {"postgres://": "postgresql+psycopg://",
                     "postgresql://": "postgresql+psycopg://"}
@@ -41,6 +42,11 @@ def configure(app: Flask, config: type[Config] | Config) -> None:
 
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 15}}
     config.validate(app.config)
+    if not app.config.get("SHRED_FILE"):
+        key_file = app.config.get("KEY_FILE")
+        home = (Path(key_file).parent if key_file and not app.config.get("KEYS_ENV")
+                else INSTANCE_DIR)
+        app.config["SHRED_FILE"] = str(home / "shredded-keys.txt")
     if not app.config.get("SECRET_KEY"):
         raise ConfigError(
             "SECRET_KEY is not set and instance/secret_key does not exist: run "

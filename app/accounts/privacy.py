@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from app import audit
 from app.accounts.models import Consent, User
@@ -22,6 +22,7 @@ from app.audit.models import AuditEvent
 from app.extensions import db
 from app.security.models import DataKey
 from app.security.passwords import verify_password
+from app.security.shredding import shred_data_keys
 from app.types import utcnow
 
 Exporter = Callable[[User], Any]
@@ -112,8 +113,8 @@ def access_history(user: User, limit: int = 200) -> list[AuditEvent]:
 def delete_account(user: User, password: str) -> None:
     """Delete the account after checking the password; destroys the person's data key.
 
-    Sealed values anywhere (backups included) become unreadable; de-identified
-    statistics, which hold nothing that points back to the person, stay.
+    Sealed values become unreadable (restored backups too, through the shred list);
+    de-identified statistics, which hold nothing that points back to the person, stay.
     """
     if user.is_staff:
         # Staff records (notes, sessions) belong to the service: an admin closes the account.
@@ -130,6 +131,6 @@ def delete_account(user: User, password: str) -> None:
     end_user_sessions(uid)  # every device, not only this one
     db.session.delete(user)
     db.session.flush()
-    if key_id is not None:
-        db.session.execute(delete(DataKey).where(DataKey.id == key_id))
+    if key_id is not None:  # listed outside the database too: restores shred it again
+        shred_data_keys(DataKey.id == key_id)
     db.session.commit()

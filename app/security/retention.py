@@ -30,6 +30,7 @@ from app.extensions import db
 from app.notifications.models import OutboxMessage
 from app.screening.models import RiskItem
 from app.security.models import DataKey
+from app.security.shredding import shred_data_keys
 from app.types import utcnow
 
 BATCH = 500
@@ -128,8 +129,8 @@ def resolved_risk_items(now: datetime, batch: int) -> int:
 
     def shred(chosen: Any) -> None:
         # Destroy the items' own data keys first (the rows follow in this transaction).
-        db.session.execute(delete(DataKey).where(DataKey.id.in_(
-            select(RiskItem.data_key_id).where(RiskItem.id.in_(chosen)))))
+        shred_data_keys(DataKey.id.in_(
+            select(RiskItem.data_key_id).where(RiskItem.id.in_(chosen))))
 
     return _delete_batched(RiskItem, RiskItem.resolved_at < cutoff, batch, before_delete=shred)
 

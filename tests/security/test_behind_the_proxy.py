@@ -38,7 +38,7 @@ pytestmark = [
 
 def _addresses() -> str:
     """A /16 of its own per run: limit counts in the shared Redis outlive a run."""
-    return f"10.{random.randrange(1, 255)}.{random.randrange(0, 255)}"  # noqa: S311
+    return f"10.{random.randrange(1, 255)}.{random.randrange(0, 255)}"
 
 
 @pytest.fixture
@@ -111,7 +111,7 @@ class Nginx:
 
 def test_forwarded_addresses_get_their_own_budgets(make_user, production):
     net = _addresses()
-    workers = [make_user(login=f"1390{random.randrange(10**6, 10**7)}") for _ in range(12)]  # noqa: S311
+    workers = [make_user(login=f"1390{random.randrange(10**6, 10**7)}") for _ in range(12)]
     # 12 workers signing in with their own passwords, each from their own phone.
     statuses = [Nginx(production, f"{net}.{n + 1}").sign_in(w.phone, PASSWORD)
                 for n, w in enumerate(workers)]
@@ -131,7 +131,7 @@ def test_forwarded_addresses_get_their_own_budgets(make_user, production):
 
 def test_two_hundred_wrong_guesses_do_not_lock_the_owner_out(make_user, production):
     net = _addresses()
-    login = f"1391{random.randrange(10**6, 10**7)}"  # noqa: S311
+    login = f"1391{random.randrange(10**6, 10**7)}"
     make_user(login=login)
     guesses = [Nginx(production, f"{net}.{n % 250}", claimed="127.0.0.1").token(
         login, f"wrong-guess-{n}") for n in range(200)]

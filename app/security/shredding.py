@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session as OrmSession
 
 from app.extensions import db
 from app.security.crypto import CryptoError, get_crypto
+from app.security.keyring import KeyRingError
 from app.security.models import DataKey
 
 PENDING = "xinqing.shreds"
@@ -43,7 +44,7 @@ def fingerprint(key: DataKey) -> str | None:
     crypto = get_crypto()
     try:
         plain = crypto.unwrap(key)
-    except (CryptoError, KeyError):  # its KEK is gone: nothing left to shred
+    except (CryptoError, KeyRingError):  # its KEK is gone: nothing left to shred
         return None
     return hmac.new(crypto.derived_key("shred-list"), plain, hashlib.sha256).hexdigest()
 

@@ -17,6 +17,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 
@@ -101,8 +102,6 @@ class Nginx:
 
     def sign_in(self, login: str, password: str) -> int:
         _, page, _ = self.request("GET", "/account/login")
-        from urllib.parse import urlencode
-
         form = urlencode({"login": login, "password": password,
                           "csrf_token": TOKEN.search(page).group(1)}).encode()
         return self.request("POST", "/account/login", form,

@@ -43,11 +43,10 @@ class Config:
     # Key-encryption keys: a JSON key file (see app/security/keyring.py), or XINQING_KEYS.
     KEY_FILE = os.environ.get("XINQING_KEY_FILE", str(INSTANCE_DIR / "keys.json"))
     KEYS_ENV = os.environ.get("XINQING_KEYS")
-    # The shred list (app/security/shredding.py): outside the database and its backups, next
-    # to the key file; every restore runs `flask keys apply-shreds` against it.
-    SHRED_FILE = os.environ.get("XINQING_SHRED_FILE") or str(
-        Path(KEY_FILE).with_name("shredded-keys.txt") if not KEYS_ENV
-        else INSTANCE_DIR / "shredded-keys.txt")
+    # The shred list (app/security/shredding.py): outside the database and its backups; every
+    # restore runs `flask keys apply-shreds` against it. Unset: shredded-keys.txt next to the
+    # key file (in the instance directory when keys come from XINQING_KEYS), see create_app.
+    SHRED_FILE = os.environ.get("XINQING_SHRED_FILE")
 
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'xinqing.db'}"

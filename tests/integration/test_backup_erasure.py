@@ -119,3 +119,36 @@ def test_every_shredding_path_writes_the_list(app, make_user, shredder):
     else:
         privacy.delete_account(_person(make_user, "13800138000", "梅"), PASSWORD)
     assert len(listed()) == before + 1
+
+
+def test_a_backup_from_before_a_key_rotation_is_shredded_too(make_app, databases, tmp_path):
+    """Backup under KEK v1, rotation to v2, then the deletion: the listed entry still matches
+    the v1-wrapped key in the restored backup (entries hash the key, not its wrapping)."""
+    from flask_migrate import upgrade
+
+    from app.accounts.services import register_worker
+    from app.security.keyring import KeyRing
+
+    key_file = KeyRing.generate().save(tmp_path / "keys.json")
+    app = make_app(SQLALCHEMY_DATABASE_URI=databases.new(), KEY_FILE=str(key_file))
+    with app.app_context():
+        upgrade(directory="migrations")
+        mei = register_worker("13800138000", PASSWORD, name="梅", accepted_privacy_notice=True)
+        mei_key = mei.data_key_id
+        dump = backup()
+        assert {r["kek_version"] for r in dump["data_keys"]} == {1}
+
+        rotated = app.test_cli_runner().invoke(args=["keys", "rotate"])
+        assert rotated.exit_code == 0, rotated.output
+        db.session.expire_all()
+        privacy.delete_account(db.session.get(User, mei.id), PASSWORD)
+        assert (tmp_path / "shredded-keys.txt").exists()
+
+        restore(dump)
+        assert _readable("13800138000") == ("梅", [])
+        result = app.test_cli_runner().invoke(args=["keys", "apply-shreds"])
+        assert "1 data keys" in result.output
+        assert db.session.get(DataKey, mei_key) is None
+        assert _readable("13800138000") is None
+        db.session.remove()
+        db.engine.dispose()

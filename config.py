@@ -41,7 +41,7 @@ class Config:
         INSTANCE_DIR / "secret_key"
     )
     # Key-encryption keys: a JSON key file (see app/security/keyring.py), or XINQING_KEYS.
-    KEY_FILE = os.environ.get("XINQING_KEY_FILE", str(INSTANCE_DIR / "keys.json"))
+    KEY_FILE: str | None = os.environ.get("XINQING_KEY_FILE", str(INSTANCE_DIR / "keys.json"))
     KEYS_ENV = os.environ.get("XINQING_KEYS")
     # The shred list (app/security/shredding.py): outside the database and its backups; every
     # restore runs `flask keys apply-shreds` against it. Unset: shredded-keys.txt next to the

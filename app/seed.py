@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import click
 from flask import current_app
@@ -17,7 +18,7 @@ from app.screening.seed import seed_screening
 
 DEMO_PASSWORD = "Xinqing-demo-2026"  # noqa: S105  (development only; printed by make run)
 
-CENTRES = [
+CENTRES: list[dict[str, Any]] = [
     dict(code="qz-hub", kind=CentreKind.HUB, name_zh="泉州市工人文化宫 职工心理服务中心",
          name_en="Quanzhou Workers' Cultural Palace, Workers' Psychological Service Centre",
          region_zh="泉州市区", region_en="Quanzhou city",
@@ -54,7 +55,7 @@ CENTRES = [
          directions_zh="乘电梯至四楼。", directions_en="Take the lift to the fourth floor."),
 ]
 
-SERVICES = [
+SERVICES: list[dict[str, Any]] = [
     dict(code="counselling", kind=ServiceKind.INDIVIDUAL, name_zh="一对一心理咨询",
          name_en="One-to-one counselling", duration_minutes=50, capacity=1,
          requires_confirmation=True,

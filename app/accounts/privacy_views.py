@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 
 from flask import Response, flash, redirect, render_template, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
 
 from app.accounts import bp, privacy, services
 from app.accounts.forms import DeleteAccountForm
+from app.refusals_shown import show_on_form
 from app.security.access import login_required
 
 CONSENT_PURPOSES = {"privacy_notice": _l("Privacy notice (your account)"),
@@ -26,7 +28,7 @@ ACCESS_LABELS = {"account.locked": _l("An administrator locked your account"),
 
 
 def _me():
-    return current_user._get_current_object()  # type: ignore[attr-defined]
+    return current_user._get_current_object()
 
 
 @bp.route("/data")
@@ -54,7 +56,7 @@ def download_my_data() -> Response:
 
 @bp.route("/data/consents/<int:consent_id>/withdraw", methods=["POST"])
 @login_required
-def withdraw_consent(consent_id: int) -> Response:
+def withdraw_consent(consent_id: int) -> ResponseReturnValue:
     """Withdraw one consent."""
     if privacy.withdraw_consent(_me(), consent_id):
         flash(_("Your consent is withdrawn. We no longer process your data for that purpose."),
@@ -66,7 +68,7 @@ def withdraw_consent(consent_id: int) -> Response:
 
 @bp.route("/data/delete", methods=["POST"])
 @login_required
-def delete_account() -> str | Response:
+def delete_account() -> ResponseReturnValue:
     """Delete the account for good."""
     user = _me()
     form = DeleteAccountForm()
@@ -74,7 +76,7 @@ def delete_account() -> str | Response:
         try:
             privacy.delete_account(user, form.password.data)
         except services.AccountError as exc:
-            form.password.errors.append(str(exc.errors["password"]))
+            show_on_form(form, exc)
         else:
             logout_user()
             session.clear()

@@ -12,11 +12,11 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from app import audit
-from app.accounts import services as accounts
 from app.accounts.models import Role, User
-from app.admin import bp
+from app.admin import bp, services
 from app.admin.forms import AuditFilterForm
 from app.extensions import db
+from app.refusals_shown import show_refusal
 from app.security import rotation
 from app.security.access import roles_required
 from app.security.crypto import get_crypto
@@ -85,10 +85,14 @@ def keys() -> str:
 
 
 def _staff_member(uid: str) -> User:
-    user = accounts.find_by_uid(uid)
-    if user is None or not user.is_staff:
+    user = services.staff_member(uid)
+    if user is None:
         abort(404)
     return user
+
+
+def _actor() -> User:
+    return current_user._get_current_object()
 
 
 @bp.route("/staff/<uid>/lock", methods=["POST"])
@@ -96,12 +100,13 @@ def _staff_member(uid: str) -> User:
 def lock_staff(uid: str) -> Response:
     """Lock a staff account (or unlock it); locking signs it out everywhere."""
     user = _staff_member(uid)
-    if user.id == current_user.id:
-        flash(_("You cannot lock your own account."), "error")
-        return redirect(url_for("admin.staff"))
     lock = user.is_active
-    accounts.set_locked(current_user._get_current_object(), user, lock)
-    flash(_("The account is locked.") if lock else _("The account is unlocked."), "success")
+    try:
+        services.set_locked(_actor(), user, lock)
+    except services.AdminError as exc:
+        show_refusal(exc)
+    else:
+        flash(_("The account is locked.") if lock else _("The account is unlocked."), "success")
     return redirect(url_for("admin.staff"))
 
 
@@ -110,6 +115,6 @@ def lock_staff(uid: str) -> Response:
 def end_staff_sessions(uid: str) -> Response:
     """Sign a staff member out on every device."""
     user = _staff_member(uid)
-    accounts.end_sessions(current_user._get_current_object(), user)
+    services.end_sessions(_actor(), user)
     flash(_("%(name)s is signed out everywhere.", name=user.name or user.email), "success")
     return redirect(url_for("admin.staff"))

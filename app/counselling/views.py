@@ -205,8 +205,8 @@ def availability() -> str | Response:
     if form.validate_on_submit():
         try:
             counselling.add_availability(
-                current_user, centre=db.session.get(Centre, form.centre.data),
-                service=db.session.get(Service, form.service.data), weekday=form.weekday.data,
+                current_user, centre=db.get_or_404(Centre, form.centre.data),
+                service=db.get_or_404(Service, form.service.data), weekday=form.weekday.data,
                 start=form.start.data, end=form.end.data, valid_from=form.valid_from.data,
                 room=form.room.data or "")
         except SchedulingError as exc:
@@ -236,8 +236,8 @@ def add_extra() -> Response:
     zone = local_zone()
     try:
         counselling.add_extra_hours(
-            current_user, centre=db.session.get(Centre, extra.centre.data),
-            service=db.session.get(Service, extra.service.data),
+            current_user, centre=db.get_or_404(Centre, extra.centre.data),
+            service=db.get_or_404(Service, extra.service.data),
             starts_at=datetime.combine(extra.day.data, extra.start.data, zone),
             ends_at=datetime.combine(extra.day.data, extra.end.data, zone))
     except SchedulingError as exc:

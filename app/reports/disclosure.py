@@ -50,30 +50,34 @@ never a range such as "<5".
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Select, Subquery, case, func, literal_column, select
+from sqlalchemy import ColumnElement, Select, Subquery, case, func, literal_column, select
 
 DEFAULT_K = 5
 UNKNOWN = ""  # a generalised attribute ("not given")
 
 
-def pool_small_cells(cells: Mapping[tuple, int], stages: Sequence[Mapping[int, Hashable]],
-                     k: int) -> dict[tuple, int]:
+Cell = tuple[Hashable, ...]
+
+
+def pool_small_cells(cells: Mapping[Cell, int], stages: Sequence[Mapping[int, Hashable]],
+                     k: int) -> dict[Cell, int]:
     """Generalise fine cells under ``k`` stage by stage; drop what stays under ``k``.
 
     ``stages`` maps key positions to the value they take when generalised; each stage adds
     to the previous ones. Positions never named (the fixed group) are never changed.
     """
-    current: dict[tuple, int] = defaultdict(int)
+    current: dict[Cell, int] = defaultdict(int)
     for key, n in cells.items():
         if n > 0:
             current[tuple(key)] += n
     applied: dict[int, Hashable] = {}
     for stage in stages:
         applied.update(stage)
-        moved: dict[tuple, int] = defaultdict(int)
+        moved: dict[Cell, int] = defaultdict(int)
         for key, n in current.items():
             if n >= k:
                 moved[key] += n
@@ -86,7 +90,7 @@ def pool_small_cells(cells: Mapping[tuple, int], stages: Sequence[Mapping[int, H
     return {key: n for key, n in current.items() if n >= k}
 
 
-def pooled_cells_sql(fine: Select, keys: Sequence[str],
+def pooled_cells_sql(fine: Select[*tuple[Any, ...]], keys: Sequence[str],
                      stages: Sequence[Mapping[str, str | int]], k: int) -> Subquery:
     """``pool_small_cells`` done by the database, so a report costs cells, not rows.
 
@@ -94,17 +98,18 @@ def pooled_cells_sql(fine: Select, keys: Sequence[str],
     only cells of at least ``k`` and equals ``pool_small_cells`` on the same data (a
     test checks this on both databases).
     """
-    threshold = literal_column(str(int(k)))
+    threshold: ColumnElement[int] = literal_column(str(int(k)))
     current = fine.subquery()
     applied: dict[str, str | int] = {}
     for stage in stages:
         applied.update(stage)
         columns = []
         for name in keys:
-            column = current.c[name]
+            column: ColumnElement[Any] = current.c[name]
             if name in applied:
                 value = applied[name]
-                general = literal_column(repr(value) if isinstance(value, str) else str(value))
+                general: ColumnElement[Any] = literal_column(
+                    repr(value) if isinstance(value, str) else str(value))
                 column = case((current.c.n < threshold, general), else_=column)
             columns.append(column.label(name))
         current = (select(*columns, func.sum(current.c.n).label("n"))
@@ -211,7 +216,9 @@ def bridges(edges: set[tuple[int, int]]) -> set[tuple[int, int]]:
             continue
         order[root] = low[root] = counter
         counter += 1
-        stack = [(root, None, iter(graph[root]))]
+        stack: list[tuple[tuple[str, int], tuple[int, int] | None,
+                          Iterator[tuple[tuple[str, int], tuple[int, int]]]]] = [
+            (root, None, iter(graph[root]))]
         while stack:
             node, via, neighbours = stack[-1]
             advanced = False
@@ -231,7 +238,7 @@ def bridges(edges: set[tuple[int, int]]) -> set[tuple[int, int]]:
                 if stack:
                     parent = stack[-1][0]
                     low[parent] = min(low[parent], low[node])
-                    if low[node] > order[parent]:
+                    if low[node] > order[parent] and via is not None:
                         found.add(via)
     return found
 

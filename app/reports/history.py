@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator, Sequence
 from datetime import date
+from typing import Any
 
 from sqlalchemy import delete, func, insert, literal, select
 
@@ -119,7 +120,7 @@ def activity_rows(n_results: int, centres: Sequence[Centre], services: Sequence[
             yield row(stats.CONTACT, month, centre)
             if rng.random() < 0.92:
                 yield row(stats.RESOLVED, month, centre,
-                          min(int(rng.lognormvariate(2.9, 0.8)), stats.MAX_VALUE))
+                          value=min(int(rng.lognormvariate(2.9, 0.8)), stats.MAX_VALUE))
 
 
 SCREENING_COLUMNS = ("id", "instrument", "band", "month", "centre_id", "region", "age_band",
@@ -132,7 +133,7 @@ def bulk_insert(table_name: str, columns: Sequence[str], rows: Iterator[tuple]) 
     connection = db.session.connection()
     count = 0
     if connection.dialect.name == "postgresql":
-        raw = connection.connection.driver_connection
+        raw: Any = connection.connection.driver_connection
         with raw.cursor() as cursor, cursor.copy(
                 f"COPY {table_name} ({', '.join(columns)}) FROM STDIN") as copy:
             for row in rows:

@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -21,7 +21,6 @@ from sqlalchemy import String, cast, func, literal, select
 
 import assessments
 from app import audit
-from app.accounts.models import User
 from app.booking.models import Centre, CentreKind, Service
 from app.domain import DomainError
 from app.extensions import db
@@ -36,6 +35,9 @@ from app.reports.models import (
 )
 from app.screening.profile import AGE_BAND_CODES, AGE_BANDS, SECTOR_CODES, SECTORS
 from app.types import utcnow
+
+if TYPE_CHECKING:  # reports read no encrypted model; the actor is only passed on
+    from app.accounts.models import User
 
 MAX_MONTHS = 60
 SERVICE_COLUMNS = (stats.BOOKED, stats.ATTENDED, stats.CANCELLED, stats.LATE_CANCELLED,
@@ -218,6 +220,7 @@ def ensure_published(months: list[str], k: int, by: str) -> None:
     missing = [m for m in months if m not in have]
     if not missing:
         return
+    insert: Any  # the dialect's own INSERT, which has ON CONFLICT
     if db.session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
@@ -593,8 +596,8 @@ def export_cells(instrument: str, dims: list[str], period: Period) -> list[dict[
         counts = screening_counts([instrument], period.months, k, "band", None,
                                   group=["cls", *[column_of[d] for d in row_dims]])
         grouped = defaultdict(lambda: dict.fromkeys(columns, 0))
-        for (band, *values), n in counts.items():
-            named = dict(zip(row_dims, values, strict=True))
+        for (band, *cell), n in counts.items():
+            named = dict(zip(row_dims, cell, strict=True))
             if "centre" in named:
                 named["centre"] = centres.get(named["centre"], "?")
             for dim in ("sector", "age_band"):

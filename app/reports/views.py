@@ -8,10 +8,10 @@ import io
 from flask import Response, render_template, request
 from flask_login import current_user
 
-from app.accounts.models import Role
 from app.i18n import current_locale
 from app.reports import bp, services
 from app.security.access import roles_required
+from app.security.roles import Role
 
 REPORT_ROLES = (Role.SOCIAL_WORKER, Role.ADMIN)
 

@@ -5,10 +5,8 @@ Services take the acting user as an argument and never touch the request or sess
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,6 +20,7 @@ import assessments
 from app import audit
 from app.accounts.models import Consent, Role, User
 from app.booking.models import Centre, centre_staff
+from app.domain import DomainError
 from app.extensions import db
 from app.i18n import BABEL_CODES
 from app.notifications.models import OutboxMessage
@@ -43,12 +42,12 @@ CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 16
 
 
-class ScreeningError(ValueError):
+class ScreeningError(DomainError):
     """Input the worker can fix; ``field`` names the form field, ``message`` is translated."""
 
     def __init__(self, field: str, message: object) -> None:
-        super().__init__(str(message))
-        self.field, self.message = field, message
+        super().__init__(message)
+        self.field = field
 
 
 # -- consent and profile -----------------------------------------------------------------
@@ -96,7 +95,7 @@ def questions(instrument: Instrument) -> list[tuple[str, Any]]:
     return named + [(f"x_{q.code}", q) for q in instrument.extra_questions]
 
 
-def unanswered(instrument: Instrument, chosen: dict[str, object]) -> list[str]:
+def unanswered(instrument: Instrument, chosen: Mapping[str, object]) -> list[str]:
     """Names of the questions whose answer is missing or not one of the printed options."""
     return [name for name, question in questions(instrument)
             if not question.accepts(chosen.get(name))]
@@ -124,8 +123,7 @@ def _payload(result: Result, answers: Sequence[int], extra: dict[str, int]) -> d
 
 def _hash_code(code: str) -> str:
     normalised = "".join(ch for ch in code.upper() if ch.isalnum())
-    key = get_crypto().derived_key("screening-retrieval")
-    return hmac.new(key, normalised.encode(), hashlib.sha256).hexdigest()
+    return get_crypto().keyed_hash("screening-retrieval", normalised).hex()
 
 
 def new_retrieval_code() -> str:
@@ -340,7 +338,7 @@ def request_contact(user: User | None, centre_id: int | None, phone: str | None,
         raise ScreeningError("centre", _msg("Please choose a centre."))
     phone = (phone or "").strip()
     signed_in = user is not None and user.is_authenticated
-    if use_account and signed_in:
+    if use_account and user is not None and signed_in:
         phone = phone or user.phone or ""
         email = user.email or ""
     else:
@@ -353,7 +351,8 @@ def request_contact(user: User | None, centre_id: int | None, phone: str | None,
             "Please give a phone number, or choose to use your account's contact."))
     if best_time not in BEST_TIMES:
         best_time = "any"
-    item = RiskItem(centre_id=centre.id, user_id=user.id if signed_in else None)
+    item = RiskItem(centre_id=centre.id,
+                    user_id=user.id if user is not None and signed_in else None)
     data = source.data if source is not None else {}
     item.contact = {"phone": phone, "email": email, "best_time": best_time,
                     "instrument": source.instrument if source is not None else None,
@@ -439,9 +438,9 @@ def schedule_reminder(user: User, instrument: Instrument, weeks: int, *, subject
 
     if weeks not in REMINDER_WEEKS:
         raise ScreeningError("weeks", _msg("Please choose 2 or 4 weeks."))
-    for message in pending_reminders(user):
-        if message.dedupe_key and message.dedupe_key.split(":")[2] == instrument.code:
-            db.session.delete(message)  # one reminder per questionnaire: the new one wins
+    for old in pending_reminders(user):
+        if old.dedupe_key and old.dedupe_key.split(":")[2] == instrument.code:
+            db.session.delete(old)  # one reminder per questionnaire: the new one wins
     db.session.flush()
     when = (now or utcnow()) + timedelta(weeks=weeks)
     key = f"screening-reminder:{user.uid}:{instrument.code}:{secrets.token_hex(6)}"

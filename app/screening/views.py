@@ -18,7 +18,9 @@ from app.accounts.models import Role
 from app.booking import services as booking
 from app.extensions import limiter
 from app.i18n import current_locale
+from app.refusals_shown import show_on_form
 from app.screening import bp, chart, services
+from app.screening.answers import AnswerError, check_answers
 from app.screening.emails import reminder_email
 from app.screening.forms import (
     CancelForm,
@@ -59,8 +61,11 @@ def parse_answers(instrument: Instrument, form: Any) -> tuple[dict[str, int], li
         # ASCII digits only: str.isdigit() also accepts "³" or "①", which int() refuses.
         if ANSWER.fullmatch(raw):
             chosen[name] = int(raw)
-    missing = services.unanswered(instrument, chosen)
-    return {k: v for k, v in chosen.items() if k not in missing}, missing
+    try:
+        check_answers(instrument, chosen)
+    except AnswerError as exc:
+        return {k: v for k, v in chosen.items() if k not in exc.missing}, exc.missing
+    return chosen, []
 
 
 def _centres() -> list:
@@ -193,7 +198,7 @@ def profile() -> str | Response:
 @bp.route("/screening/retrieve", methods=["GET", "POST"])
 @public
 @retrieve_limit
-def retrieve() -> str:
+def retrieve() -> str | Response:
     """Enter an anonymous result's code to see it again (30 days)."""
     form = RetrieveForm()
     if form.validate_on_submit():
@@ -318,7 +323,7 @@ def contact() -> str:
                 int(form.centre.data) if form.centre.data.isdigit() else None,
                 form.phone.data, bool(form.use_account.data), form.best_time.data, source)
         except services.ScreeningError as exc:
-            getattr(form, exc.field).errors.append(exc.message)
+            show_on_form(form, exc)
         else:
             centre = next(c for c in _centres() if c.id == item.centre_id)
             return render_template("screening/contact_done.html", centre=centre)
@@ -347,7 +352,7 @@ def risk_item(uid: str) -> str | Response:
         try:
             services.resolve_risk(current_user, item, form.outcome.data)
         except services.ScreeningError as exc:
-            form.outcome.errors.append(exc.message)
+            show_on_form(form, exc)
         else:
             flash(_("Resolved. Thank you for following up."), "success")
             return redirect(url_for("screening.risk_queue"))

@@ -20,6 +20,7 @@ def test_every_row_names_every_caller():
     assert [key for key, row in TABLE.items() if set(row.expect) != set(CALLERS)] == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("caller", CALLERS)
 def test_caller_gets_what_the_table_says_and_nothing_of_others(caller, world, caller_client,
                                                                 api_headers):

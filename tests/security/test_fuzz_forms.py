@@ -128,6 +128,9 @@ FORMS = {
     "staff": Form("admin", "/admin/staff/new", {
         "email": "new.staff@example.com", "phone": "", "name": "新同事",
         "roles": "counsellor", "password": "steady hands on the wheel"}),
+    "staff edit": Form("admin", "/admin/staff/{staff}/edit", {
+        "name": "林老师", "email": "counsellor@example.com", "phone": "13900139000",
+        "roles": "counsellor", "centres": "{centre}"}),
     "centre": Form("admin", "/admin/centres/new", {
         "code": "newc", "parent": "{centre}", "name_zh": "新中心", "name_en": "New centre",
         "region_zh": "区", "region_en": "Region", "address_zh": "地址", "address_en": "Addr",
@@ -182,7 +185,8 @@ FIELDLESS = {
     "/admin/audit/verify", "/admin/staff/<uid>/lock", "/admin/staff/<uid>/sessions/end",
     "/screening/reminders/<uid>/cancel", "/account/security/recovery-codes",
     "/api/v1/bookings/<int:booking_id>", "/api/v1/waitlist/<int:entry_id>/accept",
-    "/api/v1/waitlist/<int:entry_id>",
+    "/api/v1/waitlist/<int:entry_id>", "/api/v1/bookings/<uid:booking_uid>",
+    "/api/v1/waitlist/<uid:entry_uid>/accept", "/api/v1/waitlist/<uid:entry_uid>",
 }
 
 
@@ -242,6 +246,7 @@ def _reflected(submitted: dict, body: str) -> list[str]:
     return found
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(FORMS))
 def test_fuzzed_form_never_breaks(name, world, caller_client, no_rate_limits, app):
     form = FORMS[name]

@@ -7,6 +7,7 @@ import pytest
 from app import create_app
 from app.security.keyring import KeyRing
 from config import ConfigError, ProductionConfig
+from tests.conftest import LIMITS_SETTINGS
 
 GOOD_SECRET = "s" * 48
 
@@ -14,7 +15,7 @@ GOOD_SECRET = "s" * 48
 def settings(tmp_path, **overrides):
     key_file = KeyRing.generate().save(tmp_path / "keys.json")
     return {"SECRET_KEY": GOOD_SECRET, "KEY_FILE": str(key_file), "KEYS_ENV": None,
-            "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
+            "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/15", **LIMITS_SETTINGS,
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.db'}", **overrides}
 
 

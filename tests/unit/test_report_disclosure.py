@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from fractions import Fraction
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -89,6 +90,7 @@ def test_no_published_count_is_between_1_and_k_minus_1(matrix):
     assert all(v == 0 or v >= K for v in table.published())
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(matrices)
 def test_no_suppressed_cell_can_be_solved_from_published_cells_and_totals(matrix):

@@ -46,7 +46,8 @@ class HostGuard:
         self.flask_app = flask_app
         self.wsgi_app = wsgi_app
 
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]):
+    def __call__(self, environ: dict[str, Any],
+                 start_response: Callable[..., Any]) -> Iterable[bytes]:
         if host_is_valid(environ):
             return self.wsgi_app(environ, start_response)
         body = self.page().encode()

@@ -52,15 +52,16 @@ def fingerprint(key: DataKey) -> str | None:
 def shred_data_keys(where: Any) -> int:
     """Delete the data keys matching ``where`` (a condition on DataKey) and list them.
 
-    The caller commits; the entries reach the shred list when that commit succeeds.
+    One DELETE ... RETURNING: the statement writes first (on SQLite a transaction that read
+    first could not become a writer while another one writes), and hands back what the list
+    needs. The caller commits; the entries reach the shred list when that commit succeeds.
     """
-    keys = db.session.scalars(select(DataKey).where(where)).all()
-    if not keys:
-        return 0
-    prints = [p for p in (fingerprint(k) for k in keys) if p]
-    db.session.info.setdefault(PENDING, []).extend(prints)
-    db.session.execute(delete(DataKey).where(DataKey.id.in_([k.id for k in keys])))
-    return len(keys)
+    gone = db.session.execute(delete(DataKey).where(where).returning(
+        DataKey.id, DataKey.kek_version, DataKey.wrapped)).all()
+    prints = [fingerprint(DataKey(id=row.id, kek_version=row.kek_version,
+                                  wrapped=row.wrapped)) for row in gone]
+    db.session.info.setdefault(PENDING, []).extend(p for p in prints if p)
+    return len(gone)
 
 
 def _append(entries: Iterable[str]) -> None:

@@ -43,6 +43,10 @@ class Config:
     # Key-encryption keys: a JSON key file (see app/security/keyring.py), or XINQING_KEYS.
     KEY_FILE: str | None = os.environ.get("XINQING_KEY_FILE", str(INSTANCE_DIR / "keys.json"))
     KEYS_ENV = os.environ.get("XINQING_KEYS")
+    # The shred list (app/security/shredding.py): outside the database and its backups; every
+    # restore runs `flask keys apply-shreds` against it. Unset: shredded-keys.txt next to the
+    # key file (in the instance directory when keys come from XINQING_KEYS), see create_app.
+    SHRED_FILE = os.environ.get("XINQING_SHRED_FILE")
 
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'xinqing.db'}"
@@ -85,7 +89,17 @@ class Config:
     LOGIN_ACCOUNT_RATE_LIMIT = os.environ.get(
         "LOGIN_ACCOUNT_RATE_LIMIT", "5 per minute;20 per hour"
     )
+    # Once an account is over its failure budget, only addresses that failed on it this often
+    # are refused; a correct password from anywhere else still signs in (no lockout by
+    # strangers; app/accounts/limits.py).
+    LOGIN_ACCOUNT_ADDRESS_RATE_LIMIT = os.environ.get("LOGIN_ACCOUNT_ADDRESS_RATE_LIMIT",
+                                                      "3 per hour")
     REGISTER_RATE_LIMIT = os.environ.get("REGISTER_RATE_LIMIT", "10 per hour")
+    # No form or JSON body of ours comes near 1 MB (nginx's client_max_body_size is the same).
+    MAX_CONTENT_LENGTH = 1024 * 1024
+    # How many proxies stand in front (nginx: 1). Per-address limits read the client address
+    # from that many X-Forwarded-For entries, counted from the right (app/security/edge.py).
+    TRUSTED_PROXY_HOPS = int(os.environ.get("TRUSTED_PROXY_HOPS", "0"))
     # Booking rules: upcoming bookings one person may hold; hours a waitlist offer is held.
     BOOKING_MAX_UPCOMING = int(os.environ.get("BOOKING_MAX_UPCOMING", "3"))
     WAITLIST_OFFER_HOURS = int(os.environ.get("WAITLIST_OFFER_HOURS", "12"))

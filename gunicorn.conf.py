@@ -12,6 +12,8 @@ def _env(name: str, default: str) -> str:
     return os.environ.get(f"GUNICORN_{name.upper()}", default)
 
 
+# Reachable from this machine only: nginx in front is the one client, and the app reads the
+# real client from X-Forwarded-For (TRUSTED_PROXY_HOPS=1, see README "Production deployment").
 bind = _env("bind", "127.0.0.1:8000")
 # Sync workers: the app does short database work per request; scale out with processes.
 workers = int(_env("workers", str(multiprocessing.cpu_count() * 2 + 1)))

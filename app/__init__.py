@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
-from config import Config, ConfigError, config_from_env
+from config import INSTANCE_DIR, Config, ConfigError, config_from_env
 
 DATABASE_SCHEMES = {"postgres://": "postgresql+psycopg://",
                     "postgresql://": "postgresql+psycopg://"}
@@ -44,6 +45,11 @@ def configure(app: Flask, config: type[Config] | Config) -> None:
 
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 15}}
     config.validate(app.config)
+    if not app.config.get("SHRED_FILE"):
+        key_file = app.config.get("KEY_FILE")
+        home = (Path(key_file).parent if key_file and not app.config.get("KEYS_ENV")
+                else INSTANCE_DIR)
+        app.config["SHRED_FILE"] = str(home / "shredded-keys.txt")
     if not app.config.get("SECRET_KEY"):
         raise ConfigError(
             "SECRET_KEY is not set and instance/secret_key does not exist: run "
@@ -89,13 +95,14 @@ def _import_models() -> None:
 
 def register_security(app: Flask) -> None:
     """Key ring and crypto service, security headers, deny-by-default access."""
-    from app.security import headers, inputs, sessions
+    from app.security import edge, headers, inputs, sessions
     from app.security.access import enforce_declared_access
     from app.security.crypto import Crypto
     from app.security.keyring import load_keyring
 
     ring = load_keyring(app.config.get("KEY_FILE"), app.config.get("KEYS_ENV"))
     app.extensions["xinqing.crypto"] = Crypto(ring)
+    edge.init_app(app)  # trusted proxy hops, unusable Host headers
     headers.init_app(app)
     app.before_request(enforce_declared_access)
     inputs.init_app(app)

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from app import audit
 from app.accounts.models import STAFF_ROLES, Consent, User
@@ -24,6 +24,7 @@ from app.audit.models import AuditEvent
 from app.extensions import db
 from app.security.models import DataKey
 from app.security.passwords import verify_password
+from app.security.shredding import shred_data_keys
 from app.types import utcnow
 
 Exporter = Callable[[User], Any]
@@ -156,8 +157,8 @@ def access_entries(user: User, lang: str, limit: int = 200) -> list[AccessEntry]
 def delete_account(user: User, password: str) -> None:
     """Delete the account after checking the password; destroys the person's data key.
 
-    Sealed values anywhere (backups included) become unreadable; de-identified
-    statistics, which hold nothing that points back to the person, stay.
+    Sealed values become unreadable (restored backups too, through the shred list);
+    de-identified statistics, which hold nothing that points back to the person, stay.
     """
     if user.is_staff:
         # Staff records (notes, sessions) belong to the service: an admin closes the account.
@@ -174,6 +175,6 @@ def delete_account(user: User, password: str) -> None:
     end_user_sessions(uid)  # every device, not only this one
     db.session.delete(user)
     db.session.flush()
-    if key_id is not None:
-        db.session.execute(delete(DataKey).where(DataKey.id == key_id))
+    if key_id is not None:  # listed outside the database too: restores shred it again
+        shred_data_keys(DataKey.id == key_id)
     db.session.commit()

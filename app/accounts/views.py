@@ -10,9 +10,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from app.accounts import bp, mfa, services
+from app.accounts import bp, limits, mfa, services
 from app.accounts.forms import LoginForm, RegisterForm
-from app.accounts.limits import account_login_limit, address_login_limit
+from app.accounts.limits import address_login_limit
 from app.accounts.models import User
 from app.extensions import limiter
 from app.i18n import choose_language
@@ -52,15 +52,16 @@ def start_session(user: User, next_url: str | None) -> Response:
 @bp.route("/login", methods=["GET", "POST"])
 @public
 @address_login_limit
-@account_login_limit
 def login() -> str | Response:
     """Sign in with email or mobile number."""
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
     form = LoginForm()
     if form.validate_on_submit():
+        limits.refuse_unless_may_attempt(form.login.data)
         user = services.authenticate(form.login.data, form.password.data)
         if user is None:
+            limits.record_failure(form.login.data)
             form.password.errors.append(
                 _("The mobile number, email or password is not right. Please try again.")
             )

@@ -36,6 +36,15 @@ class XinqingApi(Api):
     ERROR_SCHEMA = ProblemSchema
     DEFAULT_ERROR_RESPONSE_NAME = "DEFAULT_ERROR"
 
+    def _openapi_json(self) -> Response:
+        """The document, with the rules the code enforces written in (app/api/document.py)."""
+        from flask import current_app, json
+
+        from app.api.document import tighten
+
+        return current_app.response_class(json.dumps(tighten(self.spec.to_dict()), indent=2),
+                                          mimetype="application/json")
+
     def _register_error_handlers(self) -> None:
         """Errors are app/api/problems.py's (wired in app/errors.py), not flask-smorest's."""
 

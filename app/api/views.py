@@ -15,9 +15,9 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 import assessments
-from app.accounts import mfa
+from app.accounts import limits, mfa
 from app.accounts import services as accounts
-from app.accounts.limits import account_login_limit, address_login_limit
+from app.accounts.limits import address_login_limit
 from app.accounts.models import Role, User
 from app.api import auth, schemas, tokens
 from app.api.problems import Problem
@@ -79,7 +79,6 @@ def _uid_of(model: Any, row_id: int) -> str:
 @bp.route("/auth/token", methods=["POST"])
 @public
 @address_login_limit
-@account_login_limit
 @bp.arguments(schemas.TokenRequest)
 @bp.response(201, schemas.TokenResponse)
 @_problems(401, 422, 429)
@@ -88,8 +87,10 @@ def issue_token(data: dict[str, Any]) -> dict[str, Any]:
 
     Attempts count against the same limits as the sign-in page and are audited alike.
     """
+    limits.refuse_unless_may_attempt(data["login"])
     user = accounts.authenticate(data["login"], data["password"])
     if user is None:
+        limits.record_failure(data["login"])
         raise Problem(401, "bad-credentials", _l(
             "The mobile number, email or password is not right. Please try again."))
     if mfa.required(user):
@@ -100,6 +101,7 @@ def issue_token(data: dict[str, Any]) -> dict[str, Any]:
             raise Problem(401, "otp-required", _l(
                 "Staff accounts need the code from the authenticator app in the otp field."))
         if not mfa.verify(user, data["otp"]):
+            limits.record_failure(data["login"])
             raise Problem(401, "bad-otp", _l("That code is not right or was already used."))
     issued = tokens.issue(user)
     accounts.complete_login(user)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
-from app.extensions import db
 from app.screening.models import RiskItem
 from app.security.models import DataKey
 from app.security.retention import days, delete_batched, register_step, write_first
+from app.security.shredding import shred_data_keys
 
 
 def anonymous_results(now: datetime, batch: int) -> int:
@@ -29,8 +29,9 @@ def resolved_risk_items(now: datetime, batch: int) -> int:
 
     def shred(chosen: Any) -> None:
         # Destroy the items' own data keys first (the rows follow in this transaction).
-        db.session.execute(delete(DataKey).where(DataKey.id.in_(
-            select(RiskItem.data_key_id).where(RiskItem.id.in_(chosen)))))
+        # Listed outside the database too, so a restored backup shreds them again.
+        shred_data_keys(DataKey.id.in_(
+            select(RiskItem.data_key_id).where(RiskItem.id.in_(chosen))))
 
     return delete_batched(RiskItem, RiskItem.resolved_at < cutoff, batch, before_delete=shred)
 

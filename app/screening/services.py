@@ -24,6 +24,7 @@ from app.notifications.services import enqueue
 from app.screening.models import RiskItem, ScreeningResult, ScreeningStat
 from app.security.crypto import get_crypto
 from app.security.models import DataKey
+from app.security.shredding import shred_data_keys
 from app.types import utcnow
 from assessments import Instrument, Result
 
@@ -224,7 +225,7 @@ def purge(now: datetime | None = None) -> int:
         ScreeningResult.id.in_([r.id for r in old])))
     keys = [r.data_key_id for r in old if r.data_key_id is not None]
     if keys:
-        db.session.execute(delete(DataKey).where(DataKey.id.in_(keys)))
+        shred_data_keys(DataKey.id.in_(keys))
     db.session.commit()
     return len(old)
 

@@ -58,3 +58,22 @@ def _rewrap(batch_size: int) -> None:
                            progress=lambda n: click.echo(f"  re-wrapped {n}"))
     click.echo(f"done: {done} data keys re-wrapped; old versions stay in the key file until "
                "`flask keys status` shows none in use.")
+
+
+@keys.command("apply-shreds")
+@click.option("--batch-size", default=1000, show_default=True)
+def apply_shreds_command(batch_size: int) -> None:
+    """After restoring a backup: shred again every data key on the shred list.
+
+    Part of every restore, before the app serves anyone: people who deleted their data after
+    the backup was taken stay deleted (their keys and the records those keys sealed).
+    """
+    from app.security import shredding
+
+    path = shredding.shred_file()
+    if not path.exists():
+        click.echo(f"no shred list at {path}: nothing was ever shredded here, or "
+                   "XINQING_SHRED_FILE points elsewhere.")
+        return
+    done = shredding.apply_shreds(batch_size)
+    click.echo(f"shred list {path}: {done} data keys in this database were shredded again.")

@@ -5,7 +5,12 @@ key is stored wrapped (AES key wrap, RFC 3394) by a versioned key-encryption key
 from the key ring, which never touches the database. Values are sealed with
 AES-256-GCM under the data key, with associated data naming table, column and
 row, so a ciphertext copied into another row or column fails to open. Destroying
-a data key makes every value under it unreadable, backups included.
+a data key makes every value under it unreadable in the live database. A backup taken
+before still holds the wrapped key: restores shred it again from the shred list kept
+outside the database (app/security/shredding.py, ``flask keys apply-shreds``), and any
+other copy becomes unreadable only once the KEK that wrapped it is retired, at most the
+rotation interval plus the backup retention after the deletion (README, "Erasure and
+backups").
 
 Email and phone are found through HMAC blind indexes whose keys are derived with
 HKDF from a separate index root key, one derived key per purpose.

@@ -3,6 +3,9 @@
 - A NUL character in a form, query or JSON value: PostgreSQL text cannot hold it, so such
   a value reaching a query or a column raised an error (a 500) there.
 - Ids beyond the INTEGER range, in a route or a form: the database refused them (a 500).
+- JSON nested deeper than ``MAX_JSON_DEPTH``: checking (and parsing) it recursed without
+  limit, a 500 at ~500 levels. The raw body is measured before anything parses it; the body
+  size is capped by ``MAX_CONTENT_LENGTH`` (413) before it is read at all.
 """
 
 from __future__ import annotations
@@ -13,23 +16,44 @@ from typing import Any
 from flask import Flask, abort, request
 from werkzeug.routing import IntegerConverter, Map
 
+MAX_JSON_DEPTH = 32  # our documents nest 3 levels; nobody needs 32
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_JSON_BRACKET = re.compile(rb"[\[\]{}]")
+
+
+def json_depth(raw: bytes) -> int:
+    """How deeply ``raw`` nests arrays and objects, measured without parsing it."""
+    depth = deepest = 0
+    for bracket in _JSON_BRACKET.findall(_JSON_STRING.sub(b"", raw)):
+        depth += 1 if bracket in (b"[", b"{") else -1
+        deepest = max(deepest, depth)
+    return deepest
+
 
 def _has_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
+    """Walks without recursion, so no input depth can exhaust the stack."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str) and "\x00" in item:
+            return True
+        if isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
     return False
 
 
 def refuse_nul() -> None:
-    """Before each request: 400 (the translated error page) when any value holds NUL."""
+    """Before each request: 400 (the translated error page) when any value holds NUL, or
+    when a JSON body nests deeper than any real request."""
     values: list[Any] = [v for _, v in request.args.items(multi=True)]
     if request.method != "GET":
         values += [v for _, v in request.form.items(multi=True)]
         if request.is_json:
+            if json_depth(request.get_data(cache=True)) > MAX_JSON_DEPTH:
+                abort(400)
             values.append(request.get_json(silent=True))
     if "\x00" in request.path or any(_has_nul(v) for v in values):
         abort(400)

@@ -47,6 +47,7 @@ def test_role_refusal_is_logged_once(worker, signed_in):
 
 def test_rate_limited_sign_in_is_logged(app, client, worker, monkeypatch):
     monkeypatch.setitem(app.config, "LOGIN_ACCOUNT_RATE_LIMIT", "2 per minute")
+    monkeypatch.setitem(app.config, "LOGIN_ACCOUNT_ADDRESS_RATE_LIMIT", "2 per minute")
     statuses = [sign_in(client, "13800138000", "wrong guess 1").status_code for _ in range(3)]
     assert statuses == [200, 200, 429]
     [event] = refusals()

@@ -32,6 +32,7 @@ from app.reports.risk import LATE as REACHED_LATE
 from app.reports.risk import OPENED
 from app.screening.models import RiskItem
 from app.security.models import DataKey
+from app.security.shredding import shred_data_keys
 from app.types import utcnow
 
 ATTEMPT_RESULTS = ("no_answer", "left_message", "wrong_number")
@@ -371,8 +372,8 @@ def shred(item: RiskItem, reason: str) -> None:
     db.session.execute(delete(RiskStep).where(RiskStep.item_id == item.id))
     db.session.delete(item)
     db.session.flush()
-    if key_id is not None:
-        db.session.execute(delete(DataKey).where(DataKey.id == key_id))
+    if key_id is not None:  # listed for restores too (app/security/shredding.py)
+        shred_data_keys(DataKey.id == key_id)
 
 
 def on_account_erased(user: User) -> None:

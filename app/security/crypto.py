@@ -124,10 +124,11 @@ class Crypto:
             ).derive(self.ring.index_key)
         return self._derived[purpose]
 
-    def keyed_hash(self, purpose: str, value: str) -> bytes:
+    def keyed_hash(self, purpose: str, value: str | bytes) -> bytes:
         """HMAC-SHA256 of ``value`` under the key of ``purpose``: the one keyed hash of the
-        app (blind indexes, retrieval and recovery codes, the audit chain)."""
-        return hmac.new(self.derived_key(purpose), value.encode(), hashlib.sha256).digest()
+        app (blind indexes, retrieval and recovery codes, the audit chain, the shred list)."""
+        data = value.encode() if isinstance(value, str) else value
+        return hmac.new(self.derived_key(purpose), data, hashlib.sha256).digest()
 
     def blind_index(self, purpose: str, normalised_value: str) -> str:
         """Deterministic keyed hash of a normalised value, for equality look-ups."""

@@ -15,8 +15,6 @@ transaction commits, so a rolled-back deletion never puts a live key on the list
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -46,7 +44,7 @@ def fingerprint(key: DataKey) -> str | None:
         plain = crypto.unwrap(key)
     except (CryptoError, KeyRingError):  # its KEK is gone: nothing left to shred
         return None
-    return hmac.new(crypto.derived_key("shred-list"), plain, hashlib.sha256).hexdigest()
+    return crypto.keyed_hash("shred-list", plain).hex()
 
 
 def shred_data_keys(where: Any) -> int:

@@ -16,6 +16,7 @@ from app.extensions import db
 from app.notifications.models import OutboxMessage
 from app.screening.models import RiskItem
 from app.security.models import DataKey
+from app.security.shredding import listed
 from app.types import utcnow
 from tests.helpers import PASSWORD, submit, text
 from tests.integration.screening_helpers import PHQ9_CRISIS, answer, make_centre
@@ -269,8 +270,10 @@ def test_a_kept_request_is_shredded_at_the_limit(app, make_user):
     other = open_item(centre)
     db.session.commit()
     uid = item.uid
+    before = len(listed())
     output = app.test_cli_runner().invoke(args=["risk", "escalate"]).output
     assert "shredded 1" in output
+    assert len(listed()) == before + 1, "a restored backup would bring the item back"
     assert "escalated 0" in output
     db.session.expire_all()
     assert db.session.scalar(select(RiskItem).where(RiskItem.uid == uid)) is None

@@ -15,7 +15,7 @@ from wtforms.fields.choices import SelectChoice
 
 import assessments
 from app.accounts.models import Role
-from app.booking import services as booking
+from app.booking import catalogue as booking
 from app.extensions import limiter
 from app.i18n import current_locale
 from app.screening import bp, chart, services

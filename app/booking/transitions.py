@@ -168,10 +168,10 @@ def _free_seat(session: Session) -> None:
                        .execution_options(synchronize_session=False))
 
 
-def drop_reminder(booking: Booking) -> None:
-    """Remove the booking's unsent, unclaimed reminder from the outbox."""
+def _drop_reminder(key: str) -> None:
+    """Remove a booking's unsent, unclaimed reminder from the outbox."""
     db.session.execute(delete(OutboxMessage).where(
-        OutboxMessage.dedupe_key == mail.reminder_key(booking),
+        OutboxMessage.dedupe_key == key,
         OutboxMessage.sent_at.is_(None), OutboxMessage.claim_token.is_(None)))
 
 
@@ -288,11 +288,12 @@ def apply(name: str, actor: User | None, *, now: datetime, booking: Booking | No
         where = session or row.session
     else:
         old_session = booking.session if booking is not None else None
-        if move.reminder in (Reminder.DROP, Reminder.REQUEUE) and booking is not None:
-            drop_reminder(booking)  # keyed by the session it was queued for
+        old_key = mail.reminder_key(booking) if booking is not None else None
         row = _write_booking(move, booking, user, session, now)
         if row is None:
             return None
+        if move.reminder in (Reminder.DROP, Reminder.REQUEUE) and old_key is not None:
+            _drop_reminder(old_key)  # keyed by the session it was queued for
         where = row.session
     if guard is not None:
         guard()

@@ -26,9 +26,11 @@ from app.extensions import db
 from app.notifications.models import OutboxMessage
 from app.notifications.services import send_due
 from app.types import utcnow
-from tests.booking_helpers import make_centre, make_service, make_session
-from tests.helpers import submit
+from tests.booking_helpers import make_centre, make_service, make_session, seat_invariant  # noqa: F401
+from tests.helpers import submit, totp_code
 from tests.helpers import text as page_text
+
+pytestmark = pytest.mark.usefixtures("seat_invariant")
 
 
 @pytest.fixture
@@ -141,3 +143,45 @@ def test_staff_cannot_book_or_wait(network, make_user, role):
         bookings.join_waitlist(staff, network["session"].id)
     db.session.expire_all()
     assert db.session.get(Session, network["session"].id).booked == 0
+
+
+def test_api_lists_only_what_can_be_booked_and_refuses_staff(client, network, counsellor,
+                                                            make_user):
+    from tests.api.helpers import bearer, get_token
+
+    session = network["session"]
+    soon = make_session(network["centre"], network["group"], counsellor,
+                        starts_in=timedelta(hours=1))  # inside the 2-hour booking notice
+    listed = {s["id"] for s in client.get("/api/v1/sessions").get_json()}
+    assert session.id in listed
+    assert soon.id not in listed
+    network["group"].active = False
+    db.session.commit()
+    listed = {s["id"] for s in client.get("/api/v1/sessions").get_json()}
+    assert session.id not in listed
+    network["group"].active = True
+    db.session.commit()
+
+    admin = make_user(Role.ADMIN)
+    token = get_token(client, admin.email, otp=totp_code(admin.totp_secret))
+    answer = client.post("/api/v1/bookings", json={"session_id": session.id},
+                         headers=bearer(token))
+    assert answer.status_code == 403
+    assert answer.get_json()["type"].endswith("workers-only")
+    assert "职工" in answer.get_json()["detail"]
+
+
+def test_leave_closes_an_admin_scheduled_session(network, counsellor, worker):
+    """Issue 20 item 5: the counsellor's leave that day makes any of their sessions
+    unbookable, including one an admin scheduled."""
+    from app.booking.models import AvailabilityException
+    from app.counselling.services import add_leave
+
+    session = network["session"]
+    add_leave(counsellor, session.starts_at - timedelta(hours=3),
+              session.starts_at + timedelta(hours=8))
+    assert db.session.scalar(select(AvailabilityException.id)) is not None
+    with pytest.raises(BookingError, match="not available"):
+        bookings.book(worker, session.id)
+    db.session.expire_all()
+    assert db.session.get(Session, session.id).booked == 0

@@ -22,7 +22,9 @@ from app.extensions import db
 from app.notifications.models import OutboxMessage
 from app.reports.models import ActivityStat
 from app.types import utcnow
-from tests.booking_helpers import make_centre, make_service, make_session
+from tests.booking_helpers import make_centre, make_service, make_session, seat_invariant  # noqa: F401
+
+pytestmark = pytest.mark.usefixtures("seat_invariant")
 
 UP = {"requested", "confirmed"}
 # move: (allowed from, to, seat, reminder after, email kind, statistic, audit action)

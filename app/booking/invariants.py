@@ -10,14 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from app.booking.models import ACTIVE_BOOKING, Booking, Session, WaitlistEntry, WaitStatus
 from app.extensions import db
 
 
-def seat_mismatches(session_ids: Iterable[int] | None = None) -> list[tuple[int, int, int]]:
-    """(session id, booked, active bookings + open offers) for every session that disagrees."""
+def seat_mismatch_query(session_ids: Iterable[int] | None = None) -> Select:
+    """SELECT (session id, booked, active bookings + open offers) where they disagree.
+
+    Plain SQL on the tables, so a tool without the app (bench/run.py) runs the same check.
+    """
     active = (select(func.count(Booking.id))
               .where(Booking.session_id == Session.id,
                      Booking.status.in_([s.value for s in ACTIVE_BOOKING]))
@@ -30,4 +33,10 @@ def seat_mismatches(session_ids: Iterable[int] | None = None) -> list[tuple[int,
         Session.booked != active + offers)
     if session_ids is not None:
         query = query.where(Session.id.in_(list(session_ids)))
-    return [(row[0], row[1], row[2]) for row in db.session.execute(query.order_by(Session.id))]
+    return query.order_by(Session.id)
+
+
+def seat_mismatches(session_ids: Iterable[int] | None = None) -> list[tuple[int, int, int]]:
+    """(session id, booked, active bookings + open offers) for every session that disagrees."""
+    return [(row[0], row[1], row[2])
+            for row in db.session.execute(seat_mismatch_query(session_ids))]

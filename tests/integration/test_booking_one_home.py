@@ -185,3 +185,14 @@ def test_leave_closes_an_admin_scheduled_session(network, counsellor, worker):
         bookings.book(worker, session.id)
     db.session.expire_all()
     assert db.session.get(Session, session.id).booked == 0
+
+
+def test_seat_invariant_names_a_lost_seat(network, worker):
+    session = network["session"]
+    bookings.book(worker, session.id)
+    assert seat_mismatches() == []
+    session.booked = 3  # what a counsellor's cancel used to leave behind
+    db.session.commit()
+    assert seat_mismatches() == [(session.id, 3, 1)]
+    session.booked = 1
+    db.session.commit()

@@ -24,6 +24,7 @@ checks who asks and picks the clearest message for a refusal.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -164,7 +165,7 @@ def _lock_person(user: User) -> None:
         db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
 
 
-def _limit_guard(user: User, now: datetime, limits: Limits):
+def _limit_guard(user: User, now: datetime, limits: Limits) -> Callable[[], None]:
     """Inside the transaction, after the new booking is written (and so counted): refuse
     a booking over the per-person limit."""
     def guard() -> None:

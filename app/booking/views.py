@@ -102,7 +102,9 @@ def session_page(session_id: int) -> str:
     if current_user.is_authenticated:
         mine = bookings.active_booking(current_user, session.id)
     return render_template("booking/session.html", session=session, mine=mine,
-                           form=ActionForm(), open=bookable.is_open(session, utcnow()))
+                           form=ActionForm(), open=bookable.is_open(session, utcnow()),
+                           staff=current_user.is_authenticated
+                           and not bookings.may_book(current_user))
 
 
 @bp.route("/booking/sessions/<int:session_id>/book", methods=["POST"])

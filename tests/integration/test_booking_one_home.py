@@ -196,3 +196,18 @@ def test_seat_invariant_names_a_lost_seat(network, worker):
     assert seat_mismatches() == [(session.id, 3, 1)]
     session.booked = 1
     db.session.commit()
+
+
+def test_staff_see_why_they_cannot_book(signed_in, network, make_user):
+    staff = make_user(Role.SOCIAL_WORKER)
+    client = signed_in(staff)
+    session = network["session"]
+    page = page_text(client.get(f"/booking/sessions/{session.id}"))
+    assert "预约这个场次" not in page
+    assert "只有职工可以预约场次" in page
+    answer = submit(client, f"/booking/sessions/{session.id}/book", {},
+                    form_url=f"/booking/sessions/{session.id}")
+    assert answer.status_code == 302
+    assert "只有职工可以预约场次" in page_text(client.get(answer.headers["Location"]))
+    db.session.expire_all()
+    assert db.session.get(Session, session.id).booked == 0

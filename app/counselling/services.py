@@ -2,8 +2,8 @@
 
 Booking and session changes go through booking/'s state machine (a conditional UPDATE
 each, so two clicks or two counsellors at once cannot both apply one change); this
-package writes no Booking, Session or WaitlistEntry row itself. Notes are read only by their author,
-and every read is written to the audit log.
+package writes no Booking, Session or WaitlistEntry row itself. Notes are read only by
+their author, and every read is written to the audit log.
 """
 
 from __future__ import annotations
@@ -132,7 +132,8 @@ def remove_availability(actor: User, rule_id: int) -> None:
 
 
 def add_leave(actor: User, starts_at: datetime, ends_at: datetime) -> AvailabilityException:
-    """Record leave; unbooked generated sessions in it are withdrawn, booked ones listed."""
+    """Record leave: unbooked sessions from weekly hours in it are withdrawn; every other
+    session in it stays on the calendar but closes to new bookings (booking/bookable.py)."""
     if starts_at >= ends_at:
         raise SchedulingError(_l("The end time must be after the start time."))
     leave = AvailabilityException(counsellor_id=actor.id, kind="leave", starts_at=starts_at,

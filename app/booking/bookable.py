@@ -21,12 +21,13 @@ from app.extensions import db
 def _service_windows(now: datetime, service: Service | None) -> ColumnElement[bool]:
     """Notice and horizon, per active service (a handful of services: one OR of ranges)."""
     if service is not None:
-        rows = [(service.id, service.min_notice_hours, service.horizon_days)]
+        rows: list[tuple[int, int, int]] = [
+            (service.id, service.min_notice_hours, service.horizon_days)]
         active = Session.service_id.in_(select(Service.id).where(Service.active.is_(True)))
     else:
-        rows = db.session.execute(
+        rows = [(sid, notice, horizon) for sid, notice, horizon in db.session.execute(
             select(Service.id, Service.min_notice_hours, Service.horizon_days)
-            .where(Service.active.is_(True))).all()
+            .where(Service.active.is_(True)))]
         active = None
     if not rows:
         return false()

@@ -150,12 +150,15 @@ def test_waitlist_move(world, name, status):
     now = utcnow()
     entry = _waiting(session, world["person"], status, position=1, now=now)
     behind = _waiting(session, world["other"], position=2, now=now)
-    session.booked = session.capacity if status == "offered" else session.capacity - 1
+    # An open offer holds a seat; "offer" is made for a seat just freed (and so held).
+    session.booked = 1 if status == "offered" or (name, status) == ("offer", "waiting") else 0
     db.session.commit()
     before = _state(session)
     values = {"offered_at": now, "offer_expires_at": now + timedelta(hours=2)} \
         if name == "offer" else None
     result = apply(name, world["person"], now=now, entry=entry, values=values)
+    if name == "accept" and result is not None:  # always followed by its booking
+        apply("claim", world["person"], now=now, user=world["person"], session=session)
     db.session.commit()
     booked, kinds, stats, audits = _state(session)
     if status not in sources:
@@ -173,7 +176,8 @@ def test_waitlist_move(world, name, status):
         assert (booked, behind_status) == (before[0], "waiting")
     offers = kinds.count("waitlist.offer") - before[1].count("waitlist.offer")
     assert offers == (1 if notice or seat == "release" else 0)
-    assert audits[len(before[3]):] == ([action] if action else [])
+    claimed = ["waitlist.accepted"] if name == "accept" else []
+    assert audits[len(before[3]):] == ([action] if action else claimed)
 
 
 def test_new_rows_and_reschedule(world, counsellor):

@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, and_, exists, false, or_, select, update
 
 from app.booking.models import AvailabilityException, Centre, Service, Session, SessionStatus
 from app.extensions import db
+from app.types import rowcount
 
 
 def _service_windows(now: datetime, service: Service | None) -> ColumnElement[bool]:
@@ -77,4 +78,4 @@ def take_seat(session: Session, now: datetime) -> bool:
     result = db.session.execute(
         update(Session).where(Session.id == session.id, bookable_clause(now, session.service))
         .values(booked=Session.booked + 1).execution_options(synchronize_session=False))
-    return result.rowcount == 1
+    return rowcount(result) == 1

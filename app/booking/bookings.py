@@ -33,7 +33,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from app import audit
-from app.accounts.models import Role, User
+from app.accounts.models import User
 from app.booking import bookable
 from app.booking.models import (
     ACTIVE_BOOKING,
@@ -53,7 +53,8 @@ from app.booking.transitions import (
     too_early,
 )
 from app.extensions import db
-from app.types import utcnow
+from app.security.roles import Role
+from app.types import rowcount, utcnow
 
 __all__ = ["HELD", "UPCOMING", "BookingError", "NotFoundError", "release_seat"]
 HELD = tuple(s.value for s in ACTIVE_BOOKING)
@@ -296,12 +297,12 @@ def call_off_session(actor: User, session: Session, now: datetime | None = None)
     if session.status != SessionStatus.SCHEDULED.value or session.starts_at <= now:
         raise refusal
     end_reads()
-    changed = db.session.execute(
+    changed = rowcount(db.session.execute(
         update(Session).where(Session.id == session.id,
                               Session.status == SessionStatus.SCHEDULED.value,
                               Session.starts_at > now)
         .values(status=SessionStatus.CANCELLED.value)
-        .execution_options(synchronize_session=False)).rowcount
+        .execution_options(synchronize_session=False)))
     if not changed:
         db.session.rollback()
         raise refusal

@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from app import audit
-from app.accounts.models import Role, User
+from app.accounts.models import User
 from app.booking.models import (
     Availability,
     AvailabilityException,
@@ -28,6 +28,8 @@ from app.booking.models import (
 )
 from app.domain import DomainError
 from app.extensions import db
+from app.security.roles import Role
+from app.types import rowcount
 
 
 class SchedulingError(DomainError):
@@ -98,6 +100,8 @@ def planned_slots(rules: Sequence[Availability], extras: Sequence[AvailabilityEx
                     out.append((rule, start, end))
     for extra in extras:
         local_start, local_end = extra.starts_at.astimezone(zone), extra.ends_at.astimezone(zone)
+        if extra.service is None:  # extra hours always name a service (checked when made)
+            continue
         service = extra.service
         for start, end in slot_times(local_start.date(), local_start.time(), local_end.time(),
                                      service.duration_minutes, service.buffer_minutes, zone):
@@ -135,7 +139,9 @@ def generate_sessions(first: date, days: int = 14, counsellor: User | None = Non
         by_counsellor.setdefault(exc.counsellor_id, ([], [], []))[slot].append(exc)
     for counsellor_id, (own_rules, extras, leave) in by_counsellor.items():
         for source, start, end in planned_slots(own_rules, extras, leave, first, days, zone):
-            service: Service = source.service
+            service = source.service
+            if service is None:  # extra hours without a service are left out above
+                continue
             session = Session(centre_id=source.centre_id, service_id=service.id,
                               counsellor_id=counsellor_id, starts_at=start, ends_at=end,
                               capacity=service.capacity, booked=0,
@@ -200,9 +206,9 @@ def withdraw_for_leave(counsellor: User, starts_at: datetime, ends_at: datetime)
     counsellor to decide; the bookable rule (bookable.py) closes them to new bookings
     while the leave lasts. Returns how many were withdrawn (the caller commits).
     """
-    return db.session.execute(update(Session).where(
+    return rowcount(db.session.execute(update(Session).where(
         Session.counsellor_id == counsellor.id, Session.generated.is_(True),
         Session.booked == 0, Session.status == SessionStatus.SCHEDULED.value,
         Session.starts_at < ends_at, Session.ends_at > starts_at)
         .values(status=SessionStatus.CANCELLED.value)
-        .execution_options(synchronize_session=False)).rowcount
+        .execution_options(synchronize_session=False)))

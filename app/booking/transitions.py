@@ -40,7 +40,7 @@ from app.domain import DomainError
 from app.extensions import db
 from app.notifications.models import OutboxMessage
 from app.reports import stats
-from app.types import new_uid
+from app.types import new_uid, rowcount
 
 
 class BookingError(DomainError):
@@ -216,11 +216,11 @@ def _write_booking(move: Move, booking: Booking | None, user: User | None,
         values["session_id"] = target_session.id
     try:
         with db.session.begin_nested():
-            changed = db.session.execute(
+            changed = rowcount(db.session.execute(
                 update(Booking).where(Booking.id == booking.id,
                                       Booking.session_id == booking.session_id,
                                       Booking.status.in_(move.sources))
-                .values(**values).execution_options(synchronize_session=False)).rowcount
+                .values(**values).execution_options(synchronize_session=False)))
     except IntegrityError:  # the person already holds the target session
         changed = 0
     if not changed:
@@ -253,8 +253,8 @@ def _write_entry(move: Move, entry: WaitlistEntry | None, user: User | None,
                                         WaitlistEntry.status.in_(move.sources))
     if move is MOVES["accept"]:
         query = query.where(WaitlistEntry.offer_expires_at > now)
-    changed = db.session.execute(query.values(status=move.target, **values)
-                                 .execution_options(synchronize_session=False)).rowcount
+    changed = rowcount(db.session.execute(query.values(status=move.target, **values)
+                                 .execution_options(synchronize_session=False)))
     if not changed:
         return None
     db.session.refresh(entry)

@@ -36,7 +36,7 @@ from app.booking.transitions import MOVES
 from app.counselling.models import NoteHandover, SessionNote
 from app.domain import DomainError
 from app.extensions import db
-from app.types import utcnow
+from app.types import rowcount, utcnow
 
 # The moves a counsellor records on a booking (URL action names; see booking/transitions.py).
 TRANSITIONS: dict[str, tuple[tuple[str | None, ...], str]] = {
@@ -234,11 +234,11 @@ def answer_handover(worker: User, uid: str, agree: bool, now: datetime | None = 
     if handover is None or handover.worker_id != worker.id:
         raise NotFoundError(uid)
     column = "agreed_at" if agree else "declined_at"
-    changed = db.session.execute(
+    changed = rowcount(db.session.execute(
         update(NoteHandover).where(NoteHandover.id == handover.id,
                                    NoteHandover.agreed_at.is_(None),
                                    NoteHandover.declined_at.is_(None))
-        .values({column: now}).execution_options(synchronize_session=False)).rowcount
+        .values({column: now}).execution_options(synchronize_session=False)))
     if changed:
         audit.record(worker, "note.handover_agreed" if agree else "note.handover_declined",
                      f"note_handovers:{handover.uid}")

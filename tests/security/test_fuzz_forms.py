@@ -112,7 +112,9 @@ FORMS = {
         "best_time": "any", "result": "{private_result}"}, saved_text="心理咨询师会联系你"),
     "share": Form("owner", "/screening/results/{private_result}/share", {"shared": "1"}),
     "reminder": Form("owner", "/screening/results/{private_result}/remind", {"weeks": "2"}),
-    "risk outcome": Form("counsellor", "/counsellor/risks/{risk}", {"outcome": "Called back."}),
+    "risk step": Form("counsellor", "/counsellor/risks/{risk}", {
+        "kind": "attempted", "result": "no_answer", "next_try": "2030-01-07T10:00",
+        "referred_to": "hospital", "outcome": "supported", "note": "Called back."}),
     "reschedule": Form("owner", "/bookings/{booking}/reschedule", {"session": "{session}"}),
     "handover answer": Form("owner", "/bookings/handovers/{handover}/agree", {}),
     "note": Form("counsellor", "/counselling/bookings/{booking}/notes", {"body": "Went well."}),
@@ -128,6 +130,9 @@ FORMS = {
     "staff": Form("admin", "/admin/staff/new", {
         "email": "new.staff@example.com", "phone": "", "name": "新同事",
         "roles": "counsellor", "password": "steady hands on the wheel"}),
+    "staff edit": Form("admin", "/admin/staff/{staff}/edit", {
+        "name": "林老师", "email": "counsellor@example.com", "phone": "13900139000",
+        "roles": "counsellor", "centres": "{centre}"}),
     "centre": Form("admin", "/admin/centres/new", {
         "code": "newc", "parent": "{centre}", "name_zh": "新中心", "name_en": "New centre",
         "region_zh": "区", "region_en": "Region", "address_zh": "地址", "address_en": "Addr",
@@ -165,6 +170,8 @@ FORMS = {
     "report filters": Form("social_worker", "/reports/", {
         "period": "2026-Q1", "place": "network", "instrument": "phq9",
         "sector": "manufacturing", "age_band": "35_44"}, method="GET"),
+    "audit reveal": Form("admin", "/admin/audit/{audit_seq}/reveal", {
+        "reason": "A complaint about this event needs an answer"}),
     "audit search": Form("admin", "/admin/audit", {
         "action": "screening", "target": "users", "actor": "abc", "since": "2026-01-01",
         "until": "2026-12-31"}, method="GET"),
@@ -182,7 +189,8 @@ FIELDLESS = {
     "/admin/audit/verify", "/admin/staff/<uid>/lock", "/admin/staff/<uid>/sessions/end",
     "/screening/reminders/<uid>/cancel", "/account/security/recovery-codes",
     "/api/v1/bookings/<int:booking_id>", "/api/v1/waitlist/<int:entry_id>/accept",
-    "/api/v1/waitlist/<int:entry_id>",
+    "/api/v1/waitlist/<int:entry_id>", "/api/v1/bookings/<uid:booking_uid>",
+    "/api/v1/waitlist/<uid:entry_uid>/accept", "/api/v1/waitlist/<uid:entry_uid>",
 }
 
 
@@ -242,6 +250,7 @@ def _reflected(submitted: dict, body: str) -> list[str]:
     return found
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(FORMS))
 def test_fuzzed_form_never_breaks(name, world, caller_client, no_rate_limits, app):
     form = FORMS[name]

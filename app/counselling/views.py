@@ -25,6 +25,7 @@ from app.counselling.forms import (
     NoteForm,
 )
 from app.extensions import db
+from app.refusals_shown import show_refusal
 from app.security.access import roles_required
 from app.security.inputs import parse_id
 from app.types import utcnow
@@ -100,7 +101,7 @@ def cancel_session(session_id: int) -> Response:
     except NotFoundError:
         abort(404)
     except counselling.CounsellingError as exc:
-        flash(str(exc.message), "error")
+        show_refusal(exc)
     else:
         flash(_("The session was cancelled; %(num)d people were told.", num=count), "success")
     return redirect(url_for("counselling.session_page", session_id=session_id))
@@ -117,8 +118,7 @@ def booking_action(uid: str, action: str) -> Response:
     except NotFoundError:
         abort(404)
     except counselling.CounsellingError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
+        show_refusal(exc)
         booking = counselling.own_booking(current_user, uid)
     else:
         flash(_("Saved."), "success")
@@ -159,8 +159,7 @@ def handover(uid: str) -> Response:
     except NotFoundError:
         abort(404)
     except counselling.CounsellingError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
+        show_refusal(exc)
     else:
         flash(_("Asked. The notes are shared only if the person agrees."), "success")
     return redirect(url_for("counselling.notes", uid=uid))
@@ -243,8 +242,7 @@ def add_extra() -> Response:
             starts_at=datetime.combine(extra.day.data, extra.start.data, zone),
             ends_at=datetime.combine(extra.day.data, extra.end.data, zone))
     except SchedulingError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
+        show_refusal(exc)
     else:
         flash(_("Extra hours saved; the sessions are open for booking."), "success")
     return redirect(url_for("counselling.availability"))

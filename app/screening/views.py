@@ -16,7 +16,7 @@ from wtforms.fields.choices import SelectChoice
 
 import assessments
 from app.accounts.models import Role
-from app.booking import services as booking
+from app.booking import catalogue as booking
 from app.extensions import db, limiter
 from app.i18n import current_locale
 from app.refusals_shown import show_on_form

@@ -15,9 +15,11 @@ from app.counselling.models import SessionNote
 from app.extensions import db
 from app.notifications.models import OutboxMessage
 from app.types import utcnow
-from tests.booking_helpers import make_centre, make_service, make_session
+from tests.booking_helpers import make_centre, make_service, make_session, seat_invariant  # noqa: F401
 from tests.helpers import submit
 from tests.helpers import text as page_text
+
+pytestmark = pytest.mark.usefixtures("seat_invariant")
 
 
 @pytest.fixture

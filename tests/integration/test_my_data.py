@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from sqlalchemy import func, select
 
 from app.accounts.models import Consent, User
@@ -12,7 +13,10 @@ from app.extensions import db
 from app.notifications.models import OutboxMessage
 from app.notifications.services import enqueue
 from app.security.models import DataKey
+from tests.booking_helpers import seat_invariant  # noqa: F401
 from tests.helpers import PASSWORD, sign_in, submit, text
+
+pytestmark = pytest.mark.usefixtures("seat_invariant")
 
 
 def test_download_holds_everything_decrypted(app, client, make_user):

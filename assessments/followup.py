@@ -129,8 +129,9 @@ def load_file(path: Path | str) -> FollowUp:
     """Load and check one follow-up file; InstrumentFileError names every problem."""
     path = Path(path)
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"),  # noqa: S506 # nosec B506
-                         Loader=_StrictLoader)
+        raw = path.read_text(encoding="utf-8")
+        # _StrictLoader is a SafeLoader subclass: no arbitrary objects.
+        data = yaml.load(raw, Loader=_StrictLoader)  # noqa: S506 # nosec B506
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise InstrumentFileError(str(path), [f"cannot read YAML: {exc}"]) from exc
     problems = _problems(data)

@@ -210,6 +210,9 @@ def _cross_check(data: dict[str, Any], stem: str) -> list[str]:
     problems += _check_bands(data["bands"], lo, hi, decimals, "bands")
 
     band_codes = {b["code"] for b in data["bands"]}
+    for old, new in data.get("retired_bands", {}).items():
+        if old in band_codes or new not in band_codes:
+            problems.append(f"retired_bands: {old!r} must be gone and {new!r} must exist")
     for k, rule in enumerate(data.get("safety", [])):
         when = rule["when"]
         if "item" in when:
@@ -316,6 +319,8 @@ def _build(data: dict[str, Any]) -> Instrument:
         licence_note=data["licence"]["note"].strip(),
         licence_confirmed=data["licence"]["confirmed"],
         unconfirmed=tuple(u.strip() for u in data["unconfirmed"]),
+        validation=data["validation"],
+        retired_bands=tuple(data.get("retired_bands", {}).items()),
     )
 
 

@@ -16,18 +16,21 @@ from wtforms.fields.choices import SelectChoice
 import assessments
 from app.accounts.models import Role
 from app.booking import services as booking
-from app.extensions import limiter
+from app.domain import DomainError
+from app.extensions import db, limiter
 from app.i18n import current_locale
-from app.screening import bp, chart, services
+from app.screening import bp, chart, risk, services
 from app.screening.emails import reminder_email
 from app.screening.forms import (
     CancelForm,
     ConsentForm,
     ContactForm,
+    FollowUpForm,
     OutcomeForm,
     ProfileForm,
     ReminderForm,
     RetrieveForm,
+    SafetyConsentForm,
     ShareForm,
 )
 from app.screening.limits import retrieve_limit
@@ -94,11 +97,29 @@ def _render_result(row: ScreeningResult, *, code: str | None = None,
         suggest.insert(0, "counselling")  # a crisis answer always offers a counsellor
     links = [(s, booking_url(SUGGEST_SERVICES[s], centre_code)) for s in suggest
              if s in SUGGEST_SERVICES]
+    crisis = bool(data.get("crisis")) and not counsellor_view
+    followup = data.get("followup") or {}
+    safety = {}
+    if crisis:
+        consent_form = SafetyConsentForm()
+        consent_form.centre.choices = [SelectChoice("", _("Choose a centre"))] + [
+            SelectChoice(str(c.id), c.localised("name", lang)) for c in _centres()]
+        item = risk.open_item_for(row) if row.id else None
+        safety = dict(
+            triage=followup.get("triage") or (item.triage if item else None),
+            item=item, item_centre=next((c for c in _centres() if item and
+                                         c.id == item.centre_id), None),
+            needs_followup=risk.needs_followup(row),
+            consent_given=risk.has_safety_consent(current_user),
+            worker=current_user.is_authenticated and current_user.has_role(Role.WORKER),
+            consent_form=consent_form, followup_form=FollowUpForm(),
+            source=instrument_source(instrument, lang))
     return render_template(
         "screening/result.html", row=row, data=data, instrument=instrument, band=band,
+        safety=safety, source=instrument_source(instrument, lang),
         text=instrument.text(lang), lang=lang, subscales=subscales, links=links,
         self_help="self_help" in suggest or not links, code=code, owner=owner,
-        counsellor_view=counsellor_view, crisis=data.get("crisis") and not counsellor_view,
+        counsellor_view=counsellor_view, crisis=crisis,
         contact_form=_contact_form(), home=home, centres=_centres(),
         share_form=ShareForm(), reminder_form=ReminderForm(),
         counselling_url=booking_url("counselling", centre_code),
@@ -134,11 +155,14 @@ def take(code: str) -> str | Response:
             keep = services.saves_for(current_user) and not session.get(NO_SAVE)
             saved = services.save_result(current_user._get_current_object(), instrument,
                                          answers, extra, keep=keep)
+            follow = risk.needs_followup(saved.result)
             if keep:
-                return redirect(url_for("screening.result", uid=saved.result.uid))
+                return redirect(url_for("screening.followup" if follow else "screening.result",
+                                        uid=saved.result.uid))
             session[LAST_ANON] = saved.result.uid
             session[NEW_CODE] = saved.code
-            return redirect(url_for("screening.anonymous_result"))
+            return redirect(url_for("screening.anonymous_followup" if follow
+                                    else "screening.anonymous_result"))
         if not form.validate_on_submit() and not missing:
             flash(_("The form had expired. Please check your answers and send them again."),
                   "error")
@@ -158,7 +182,8 @@ def consent() -> str | Response:
         if request.form.get("choice") == "agree":
             services.give_health_consent(current_user)
             session.pop(NO_SAVE, None)
-            return redirect(url_for("screening.profile", next=target or ""))
+            # The separate, optional safety-contact consent is offered next (then the profile).
+            return redirect(url_for("screening.safety_consent", next=target or ""))
         session[NO_SAVE] = True
         return redirect(url_for("screening.take", code=target) if target
                         else url_for("screening.index"))
@@ -319,6 +344,9 @@ def contact() -> str:
                 form.phone.data, bool(form.use_account.data), form.best_time.data, source)
         except services.ScreeningError as exc:
             getattr(form, exc.field).errors.append(exc.message)
+        except DomainError as exc:  # already asked for this result: nothing changed
+            db.session.rollback()
+            form.centre.errors.append(exc.message)
         else:
             centre = next(c for c in _centres() if c.id == item.centre_id)
             return render_template("screening/contact_done.html", centre=centre)

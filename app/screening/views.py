@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
@@ -45,6 +46,22 @@ LAST_ANON = "screening_last"   # uid of the anonymous result just shown (for a c
 # Per address: the limit just keeps spam noisy and slow (codes: see limits.py).
 CONTACT_LIMIT = "10 per hour"
 NEW_CODE = "screening_code"   # the retrieval code, kept only until it is shown once
+
+
+VALIDATION_LABELS = {
+    "validated": _l("Chinese version: validated wording"),
+    "adapted": _l("Chinese version: our wording, based on a validated Chinese version "
+                  "(not itself validated)"),
+    "unvalidated": _l("Chinese version: our own wording, not validated"),
+}
+
+
+def instrument_source(instrument: Instrument, lang: str) -> dict[str, Any]:
+    """Where a questionnaire comes from and how far its Chinese wording is validated."""
+    return {"original": instrument.sources.original,
+            "chinese_version": instrument.sources.chinese_version,
+            "validation": instrument.validation,
+            "status": VALIDATION_LABELS[instrument.validation]}
 
 
 def _instrument_or_404(code: str) -> Instrument:
@@ -167,6 +184,7 @@ def take(code: str) -> str | Response:
             flash(_("The form had expired. Please check your answers and send them again."),
                   "error")
     return render_template("screening/take.html", form=form, text=instrument.text(lang),
+                           source=instrument_source(instrument, lang),
                            chosen=chosen, missing=missing, saving=services.saves_for(
                                current_user) and not session.get(NO_SAVE))
 
@@ -391,7 +409,10 @@ def shared_list() -> str:
     lang = current_locale()
     rows = [(r, assessments.get(r.instrument).text(lang))
             for r in services.shared_results(current_user)]
-    return render_template("screening/shared_list.html", rows=rows)
+    from app.screening import safety_plan
+
+    return render_template("screening/shared_list.html", rows=rows,
+                           plans=safety_plan.shared_plans(current_user))
 
 
 @bp.route("/counsellor/shared/<uid>")

@@ -143,7 +143,8 @@ def test_withdrawn_on_my_data_means_no_automatic_item(app, signed_in, worker):
 
 def test_crisis_page_is_about_the_person_not_the_score(app, client, make_user):
     make_centre("dehua", phone="0595-2222 3333")
-    response = answer(client, "phq9", PHQ9_CRISIS, {"difficulty": 0}, headers=EN)
+    response = answer(client, "phq9", PHQ9_CRISIS, {"difficulty": 0}, headers=EN,
+                      skip_followup=False)
     assert response.status_code == 302 and response.headers["Location"] == "/screening/followup"
     submit(client, "/screening/followup", {"skip": "1"}, headers=EN)
     page = text(client.get("/screening/result", headers=EN))

@@ -308,7 +308,8 @@ def read_shared(counsellor: User, uid: str) -> ScreeningResult | None:
 # -- the safety path -------------------------------------------------------------------------
 @dataclass(frozen=True)
 class CrisisLine:
-    """A free, confidential line offered with a crisis answer (pages and API alike)."""
+    """A confidential line offered with a crisis answer (pages and API alike; callers may pay
+    normal call charges, and 400 numbers bill the caller)."""
 
     number: str          # as people read it
     dial: str            # for tel: links

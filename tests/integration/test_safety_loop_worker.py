@@ -46,7 +46,8 @@ def test_health_consent_is_followed_by_the_separate_safety_contact_offer(app, si
     response = submit(client, "/screening/safety-contact?next=phq9", {"choice": "agree"})
     assert "/screening/profile" in response.headers["Location"]
     consent = db.session.scalar(select(Consent).where(Consent.purpose == "safety_contact"))
-    assert consent.user_id == worker.id and consent.text_version == risk.SAFETY_VERSION
+    assert consent.user_id == worker.id
+    assert consent.text_version == risk.SAFETY_VERSION
     assert consent.withdrawn_at is None
 
 
@@ -61,7 +62,8 @@ def test_with_consent_a_risk_answer_opens_an_item_without_another_click(app, sig
     row = db.session.scalar(select(ScreeningResult))
     assert (item.centre_id, item.user_id, item.result_id) == (centre.id, worker.id, row.id)
     assert item.triage == "high"  # not answered yet: unknown counts as high
-    assert item.contact["source"] == "auto" and item.contact["phone"].endswith("13800138000")
+    assert item.contact["source"] == "auto"
+    assert item.contact["phone"].endswith("13800138000")
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "risk.opened"))
 
     # The follow-up answers set the triage; intent makes it urgent.
@@ -117,7 +119,8 @@ def test_without_consent_nothing_opens_and_the_page_asks_once(app, signed_in, wo
     submit(client, f"/screening/results/{row.uid}/safety-contact", {"centre": ""},
            form_url=f"/screening/results/{row.uid}")
     [item] = _items()
-    assert item.result_id == row.id and item.contact["source"] == "consent"
+    assert item.result_id == row.id
+    assert item.contact["source"] == "consent"
     assert risk.has_safety_consent(worker)
     # The one-time form for the same result now refuses: one open item per result.
     again = submit(client, "/screening/contact", {"centre": str(centre.id), "phone":
@@ -145,7 +148,8 @@ def test_crisis_page_is_about_the_person_not_the_score(app, client, make_user):
     make_centre("dehua", phone="0595-2222 3333")
     response = answer(client, "phq9", PHQ9_CRISIS, {"difficulty": 0}, headers=EN,
                       skip_followup=False)
-    assert response.status_code == 302 and response.headers["Location"] == "/screening/followup"
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/screening/followup"
     submit(client, "/screening/followup", {"skip": "1"}, headers=EN)
     page = text(client.get("/screening/result", headers=EN))
     first = page.index('href="tel:12356"')
@@ -155,15 +159,18 @@ def test_crisis_page_is_about_the_person_not_the_score(app, client, make_user):
     for hidden in ("Minimal or no depressive symptoms", "Things that help many people",
                    "Keep up", "breathe slowly", "free and confidential"):
         assert hidden not in page, hidden
-    assert "See my score" in page and "Score: 1 out of 27" in page
-    assert "pesticides" in page and "sharp tools" in page
+    assert "See my score" in page
+    assert "Score: 1 out of 27" in page
+    assert "pesticides" in page
+    assert "sharp tools" in page
     assert "Answer a few more questions" in page  # skipped: the prompt stays
 
 
 def test_moderate_result_suggests_a_hospital_assessment_and_names_its_source(app, client):
     page = text(answer(client, "phq9", PHQ9_MODERATE, {"difficulty": 0}, headers=EN))
     assert "hospital psychology or psychiatry department" in page
-    assert "Kroenke" in page and "Wang W" in page
+    assert "Kroenke" in page
+    assert "Wang W" in page
     assert "not itself validated" in page
 
 

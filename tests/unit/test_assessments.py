@@ -522,7 +522,8 @@ def test_every_instrument_states_its_sources_and_validation_status() -> None:
     for instrument in assessments.instruments():
         text = instrument.text("en")
         assert text["validation"] in {"validated", "adapted", "unvalidated"}
-        assert text["sources"]["original"] and text["sources"]["chinese_version"]
+        assert text["sources"]["original"]
+        assert text["sources"]["chinese_version"]
     assert "Yeh" in assessments.get("cbi").sources.chinese_version
     assert "2007;14(3):126-133" in assessments.get("cbi").sources.chinese_version
     assert "Zhou C" in assessments.get("k10").sources.chinese_version

@@ -148,6 +148,7 @@ def test_signed_in_with_consent_urgent_answer_opens_an_item_by_itself(visit: Vis
            ).to_be_visible()
     _in_first_screen(visit, 'main a[href="tel:120"]')
     _crisis_page_is_about_the_person(visit)
+    _in_first_screen(visit, 'main a[href^="tel:0595-0000"]')
     expect(page.get_by_role("heading", name=t("咨询师会给您打电话",
                                               "A counsellor will call you"))).to_be_visible()
     visit.check_accessibility()

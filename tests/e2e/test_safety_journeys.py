@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from flask import Flask
 from playwright.sync_api import expect
 from sqlalchemy import select
@@ -83,7 +84,7 @@ def test_anonymous_risk_answer_gets_help_first_and_can_ask_for_a_call(visit: Vis
                                                                       live_app: Flask):
     page, t = visit.page, visit.t
     if visit.viewport != "phone":
-        return  # the first-screen rule is about phones; desktop adds nothing here
+        pytest.skip("the first-screen rule is about phones")
     make_centre(live_app, visit, services=[], staff=[])
     _answer_with_risk(visit)
     _followup(visit, urgent=False)
@@ -101,7 +102,7 @@ def test_signed_in_without_consent_says_yes_once_on_the_crisis_page(visit: Visit
                                                                     live_app: Flask):
     page, t = visit.page, visit.t
     if visit.viewport != "phone":
-        return
+        pytest.skip("the first-screen rule is about phones")
     email = make_worker(live_app, visit, "noconsent", "小王")
     centre = make_centre(live_app, visit, services=[], staff=[])
     with live_app.app_context():
@@ -131,7 +132,7 @@ def test_signed_in_with_consent_urgent_answer_opens_an_item_by_itself(visit: Vis
                                                                       live_app: Flask):
     page, t = visit.page, visit.t
     if visit.viewport != "phone":
-        return
+        pytest.skip("the first-screen rule is about phones")
     email = make_worker(live_app, visit, "consent", "小陈")
     centre = make_centre(live_app, visit, services=[], staff=[])
     with live_app.app_context():
@@ -161,7 +162,8 @@ def test_signed_in_with_consent_urgent_answer_opens_an_item_by_itself(visit: Vis
     page.get_by_label(re.compile(t("预警信号", "warning signs"))).fill(
         t("睡不着，一个人喝闷酒", "Not sleeping, drinking alone"))
     page.get_by_role("button", name=t("保存我的计划", "Save my plan")).click()
-    expect(page.locator("main")).to_contain_text(t("您的安全计划已保存", "Your safety plan is saved"))
+    expect(page.locator("main")).to_contain_text(
+        t("您的安全计划已保存", "Your safety plan is saved"))
     visit.check_accessibility()
     visit.shot("safety-plan")
     page.emulate_media(media="print")

@@ -122,7 +122,8 @@ def build_world() -> World:
         "private_result": private.result.uid, "anonymous_code": anonymous.code,
         "reminder": reminder.uid, "risk": risk.uid, "note": note.id, "handover": handover.uid,
         "rule": rule.id, "consent": consent.id, "plan": plan.uid,
-        "crisis_result": crisis.result.uid, "crisis_result_id": crisis.result.id, "staff": staff["counsellor"].uid,
+        "crisis_result": crisis.result.uid, "crisis_result_id": crisis.result.id,
+        "staff": staff["counsellor"].uid,
         # the JSON API addresses the same records by their integer ids
         "booking_id": booking.id, "entry_id": entry.id, "result_id": private.result.id,
     }

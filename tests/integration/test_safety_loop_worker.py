@@ -213,3 +213,22 @@ def test_safety_plan_is_sealed_editable_and_shared_only_on_request(app, signed_i
         AuditEvent.action == "safety_plan.read")) == 1
     assert re.search(r"/counsellor/safety-plans/" + plan.uid, text(
         client.get("/counsellor/shared")))
+
+
+def test_account_page_offers_the_consent_and_the_plan_and_my_data_exports_the_plan(
+        app, signed_in, worker):
+    client = signed_in(worker)
+    page = text(client.get("/account/", headers=EN))
+    assert "/screening/safety-contact" in page
+    assert "/screening/safety-plan" in page
+    submit(client, "/screening/safety-plan", {"coping": "Call my sister"})
+    response = submit(client, "/account/data/download", {}, form_url="/account/data")
+    assert "Call my sister" in response.get_data(as_text=True)
+    # Withdrawing on the consent page itself works too, and is recorded.
+    submit(client, "/screening/safety-contact", {"choice": "agree"})
+    assert risk.has_safety_consent(worker)
+    submit(client, "/screening/safety-contact", {"choice": "withdraw"})
+    db.session.expire_all()
+    assert not risk.has_safety_consent(worker)
+    assert db.session.scalar(select(AuditEvent).where(
+        AuditEvent.action == "safety_contact.consent_given")) is not None

@@ -55,10 +55,11 @@ def safety_consent() -> str | Response:
             risk.withdraw_safety_consent(_me())
             flash(_("Your consent is withdrawn. Counsellors will contact you only when you "
                     "ask."), "success")
-        if target:
+        if "next" in request.args:  # on the way from the health-data consent
             return redirect(url_for("screening.profile", next=target))
         return redirect(url_for("screening.safety_consent"))
-    return render_template("screening/safety_consent.html", form=form, next=target,
+    return render_template("screening/safety_consent.html", form=form,
+                           next="next" in request.args,
                            given=risk.has_safety_consent(_me()),
                            version=risk.SAFETY_VERSION, home=risk.home_centre(_me()))
 

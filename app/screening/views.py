@@ -26,7 +26,6 @@ from app.screening.forms import (
     CancelForm,
     ConsentForm,
     ContactForm,
-    FollowUpForm,
     OutcomeForm,
     ProfileForm,
     ReminderForm,
@@ -129,8 +128,7 @@ def _render_result(row: ScreeningResult, *, code: str | None = None,
             needs_followup=risk.needs_followup(row),
             consent_given=risk.has_safety_consent(current_user),
             worker=current_user.is_authenticated and current_user.has_role(Role.WORKER),
-            consent_form=consent_form, followup_form=FollowUpForm(),
-            source=instrument_source(instrument, lang))
+            consent_form=consent_form)
     return render_template(
         "screening/result.html", row=row, data=data, instrument=instrument, band=band,
         safety=safety, source=instrument_source(instrument, lang),

@@ -232,3 +232,13 @@ def test_account_page_offers_the_consent_and_the_plan_and_my_data_exports_the_pl
     assert not risk.has_safety_consent(worker)
     assert db.session.scalar(select(AuditEvent).where(
         AuditEvent.action == "safety_contact.consent_given")) is not None
+
+
+def test_consent_without_a_questionnaire_still_goes_on_to_the_profile(app, signed_in, worker):
+    client = signed_in(worker)
+    response = submit(client, "/screening/consent", {"choice": "agree"})
+    offer = response.headers["Location"]
+    assert offer.startswith("/screening/safety-contact?next")
+    response = submit(client, offer, {"choice": "decline"})
+    assert response.headers["Location"].startswith("/screening/profile")
+    assert not risk.has_safety_consent(worker)

@@ -19,7 +19,9 @@ from app.domain import DomainError
 from app.extensions import db
 from app.screening import risk, safety_plan
 from app.screening import services as screening
+from app.screening.limits import retrieve_limit
 from app.screening.models import RiskItem, ScreeningResult
+from app.security.access import public
 
 SAFETY_SUMMARY = (
     _l("If my answers suggest I may be at risk, a counsellor of my centre may contact me by "
@@ -88,7 +90,26 @@ def answer_followup(data: dict[str, Any], result_id: int) -> dict[str, Any]:
     422 for an answer off the options or a missing one, 409 when there is nothing to
     answer (no follow-up, or answered already). Nothing changes on a refusal.
     """
-    row = _own_result(result_id)
+    return _followup(_own_result(result_id), data, _user())
+
+
+@bp.route("/screenings/retrieve/followup", methods=["POST"])
+@public
+@retrieve_limit
+@bp.arguments(schemas.AnonymousFollowUpRequest)
+@bp.response(200, schemas.ResultSchema)
+@_problems(404, 409, 422, 429)
+def answer_anonymous_followup(data: dict[str, Any]) -> dict[str, Any]:
+    """The same for an anonymous result, named by the code given with it (no account)."""
+    row = screening.find_by_code(data["code"])
+    if row is None or row.user_id is not None:
+        raise Problem(404, "unknown-code", _l(
+            "This code does not open a result. Check it, or note that results are deleted "
+            "after 30 days."))
+    return _followup(row, data, None)
+
+
+def _followup(row: ScreeningResult, data: dict[str, Any], user: User | None) -> dict[str, Any]:
     if not risk.needs_followup(row):
         raise Problem(409, "followup-closed", _l(
             "This result has no follow-up questions to answer, or they are answered already."))
@@ -100,11 +121,11 @@ def answer_followup(data: dict[str, Any], result_id: int) -> dict[str, Any]:
         message = str(_l("Please answer each question with one of its options."))
         raise Problem(422, "invalid-answers", errors={"answers": [message, *bad]})
     try:
-        risk.answer_followup(_user(), row, data["answers"])
+        risk.answer_followup(user, row, data["answers"])
     except DomainError as exc:
         db.session.rollback()
         raise Problem(409, "followup-closed", exc.message) from exc
-    return _result(row, user=_user())
+    return _result(row, user=user)
 
 
 @bp.route("/screenings/<int:result_id>/contact-request", methods=["POST"])

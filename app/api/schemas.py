@@ -284,6 +284,12 @@ class FollowUpRequest(Strict):
                                                 "behaviour": 0, "safe_now": 0}})
 
 
+class AnonymousFollowUpRequest(FollowUpRequest):
+    """The follow-up answers of an anonymous result, named by its retrieval code."""
+
+    code = fields.String(required=True, validate=validate.Length(min=1, max=40))
+
+
 class ContactRequest(Strict):
     """Ask a counsellor to get in touch about one of my results."""
 

@@ -162,3 +162,18 @@ def test_instrument_shows_its_source_and_validation(client):
     assert body["en"]["validation"] == "adapted"
     assert "Yeh" in body["en"]["sources"]["chinese_version"]
     assert [b["code"] for b in body["en"]["bands"]] == ["low", "moderate", "high"]
+
+
+def test_anonymous_followup_by_code(client):
+    response = client.post("/api/v1/screenings", headers={"Accept-Language": "en"}, json={
+        "instrument": "phq9", "answers": PHQ9_CRISIS, "extra": {"difficulty": 0}})
+    body = response.get_json()
+    assert body["followup"]["questions"]
+    url = "/api/v1/screenings/retrieve/followup"
+    wrong = client.post(url, json={"code": "AAAA-BBBB-CCCC-DDDD", "answers": URGENT})
+    assert wrong.status_code == 404
+    answered = client.post(url, json={"code": body["retrieval_code"], "answers": URGENT})
+    assert answered.status_code == 200
+    assert answered.get_json()["triage"] == "urgent"
+    assert client.post(url, json={"code": body["retrieval_code"],
+                                  "answers": URGENT}).status_code == 409

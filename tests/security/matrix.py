@@ -276,6 +276,8 @@ TABLE: dict[tuple[str, str], Row] = {
                                                      api_workers(422)),
     ("/api/v1/screenings/<int:result_id>/followup", "POST"): Row(
         "/api/v1/screenings/{result_id}/followup", api_workers(422)),
+    ("/api/v1/screenings/retrieve/followup", "POST"): Row(
+        "/api/v1/screenings/retrieve/followup", every(422)),
     ("/api/v1/screenings/<int:result_id>/contact-request", "POST"): Row(
         "/api/v1/screenings/{result_id}/contact-request", api_owner(201, staff=403)),
     ("/api/v1/safety-plan", "GET"): Row("/api/v1/safety-plan", api_workers(200)),

@@ -172,6 +172,8 @@ FORMS = {
         "text_version": "2026-11-1", "given": "true"}, json=True),
     "api follow-up": Form("api_owner", "/api/v1/screenings/{crisis_result_id}/followup",
                           {"answers": "{{}}"}, json=True),
+    "api anonymous follow-up": Form("anon", "/api/v1/screenings/retrieve/followup", {
+        "code": "ABCD-EFGH-JKLM", "answers": "{{}}"}, json=True),
     "api contact request": Form("api_owner", "/api/v1/screenings/{result_id}/contact-request",
                                 {"centre_id": "{centre}", "phone": "13912345678",
                                  "best_time": "any"}, json=True),

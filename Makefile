@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := FLASK_APP=wsgi XINQING_CONFIG=development $(BIN)/flask
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
+# pytest-xdist: one process per core, each with its own migrated database (tests/conftest.py).
+# `make test XDIST=` runs in one process.
+XDIST ?= -n auto
 PO_FILES := $(wildcard app/translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
@@ -25,8 +28,10 @@ serve-prod: install translations instance/keys.json ## gunicorn + local PostgreS
 
 test: install-dev translations e2e-deps lint audit test-sqlite test-postgres ## lint, audit, then the suite on SQLite and PostgreSQL
 
-lint: install-dev
+lint: install-dev ## ruff, the layering contracts and the types (see pyproject.toml)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 audit: $(VENV)/.installed-audit ## bandit on our code, pip-audit on requirements.txt (see tools/audit.py)
 	$(BIN)/python tools/audit.py
@@ -43,12 +48,13 @@ test-sqlite: install-dev translations
 	  echo "## sudo apt-get install -y chromium fonts-noto-cjk   (.ci/run does this)"; \
 	  echo "################################################################################"; \
 	fi
-	TEST_DATABASE_URL=sqlite:// $(BIN)/python -m pytest --junitxml=build/junit-sqlite.xml $(PYTEST_ARGS)
+	TEST_DATABASE_URL=sqlite:// $(BIN)/python -m pytest $(XDIST) --junitxml=build/junit-sqlite.xml \
+	  $(PYTEST_ARGS)
 
 test-postgres: install-dev translations
 	@mkdir -p build
 	@if $(BIN)/python tools/services.py postgres "$(PG_TEST_URL)"; then \
-	  TEST_DATABASE_URL="$(PG_TEST_URL)" $(BIN)/python -m pytest \
+	  TEST_DATABASE_URL="$(PG_TEST_URL)" $(BIN)/python -m pytest $(XDIST) \
 	    --junitxml=build/junit-postgresql.xml $(PYTEST_ARGS); \
 	elif [ -n "$$CI" ]; then \
 	  echo "CI: PostgreSQL at $(PG_TEST_URL) is not reachable; the PostgreSQL pass is required."; \

@@ -24,7 +24,7 @@ def create_app(config: type[Config] | Config | None = None, **overrides: object)
     register_security(app)
     register_blueprints(app)
     register_cli(app)
-    register_privacy_hooks()
+    register_registries()
     register_errorhandlers(app)
     register_template_helpers(app)
     return app
@@ -38,6 +38,9 @@ def configure(app: Flask, config: type[Config] | Config) -> None:
             app.config["SQLALCHEMY_DATABASE_URI"] = driver + uri[len(prefix):]
     if uri.startswith("sqlite"):
         from app import sqlite  # noqa: F401  (transaction handling; see the module)
+        from app.storage_modes import secure_sqlite_file
+
+        secure_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
 
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 15}}
     config.validate(app.config)
@@ -120,13 +123,33 @@ def register_blueprints(app: Flask) -> None:
     api.init_app(app)  # JSON API v1 under /api/v1 (its own blueprints and docs)
 
 
-def register_privacy_hooks() -> None:
-    """Each package's part in "My data": exports, erasure and access history."""
+def register_registries() -> None:
+    """Fill every registry, here and nowhere else, in a fixed order: each package's part in
+    "My data" (exports, erasure, access history) and in the retention policy. The lower
+    layers (accounts.privacy, security.retention) never import the packages above them."""
+    from app.accounts import retention as accounts_retention
+    from app.api import privacy as api_privacy
+    from app.audit import retention as audit_retention
     from app.booking import privacy as booking_privacy
+    from app.booking import retention as booking_retention
+    from app.notifications import retention as notifications_retention
+    from app.notifications import services as notifications
     from app.screening import privacy as screening_privacy
+    from app.screening import retention as screening_retention
+    from app.security import retention as security_retention
 
+    notifications.register()  # unsent mail goes first when an account is deleted
+    api_privacy.register()
     booking_privacy.register()
     screening_privacy.register()
+
+    screening_retention.register_anonymous_results()
+    security_retention.register()
+    accounts_retention.register()
+    notifications_retention.register()
+    booking_retention.register()
+    screening_retention.register_resolved_risk_items()
+    audit_retention.register()  # runs last, and records each run
 
 
 def register_cli(app: Flask) -> None:
@@ -138,11 +161,13 @@ def register_cli(app: Flask) -> None:
 
 def register_errorhandlers(app: Flask) -> None:
     """Translated error pages."""
-    from app import errors
+    from app import audit, errors
     from app.security import refusals
 
     errors.init_app(app)
-    refusals.init_app(app)  # after: its handlers audit, then render the same pages
+    # after: its handlers audit, then answer as errors does
+    refusals.init_app(app, write=audit.record, answer=errors.http_error,
+                      csrf_answer=errors.csrf_error)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -56,28 +56,33 @@ def end_database_session(_exc: BaseException | None) -> None:
         db.session.registry.clear()
 
 
+def csrf_error(_exc: CSRFError) -> tuple[str, int]:
+    """A failed CSRF check: the form has expired."""
+    return render_error(
+        400, _l("This form has expired"),
+        _l("For your security, forms expire after a while. Please go back, reload the page "
+           "and submit again."),
+    )
+
+
+def http_error(exc: HTTPException) -> tuple[str, int] | Response:
+    """A translated page, or a problem object under the JSON API."""
+    if is_api_request():  # the JSON API answers with problem objects
+        return problems.from_http_exception(exc)
+    code = exc.code or 500
+    response = render_error(code if code in MESSAGES else 500 if code >= 500 else 400)
+    return response[0], code
+
+
 def init_app(app: Flask) -> None:
     """Register handlers for HTTP errors, CSRF failures and anything unexpected."""
     app.teardown_appcontext(end_database_session)
 
-    @app.errorhandler(CSRFError)
-    def csrf_error(_exc: CSRFError) -> tuple[str, int]:
-        return render_error(
-            400, _l("This form has expired"),
-            _l("For your security, forms expire after a while. Please go back, reload the page "
-               "and submit again."),
-        )
-
-    @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException) -> tuple[str, int] | Response:
-        if is_api_request():  # the JSON API answers with problem objects
-            return problems.from_http_exception(exc)
-        code = exc.code or 500
-        response = render_error(code if code in MESSAGES else 500 if code >= 500 else 400)
-        return response[0], code
+    app.register_error_handler(CSRFError, csrf_error)
+    app.register_error_handler(HTTPException, http_error)
 
     @app.errorhandler(DBAPIError)
-    def database_error(exc: DBAPIError) -> tuple[str, int, dict] | Response:
+    def database_error(exc: DBAPIError) -> tuple[str, int] | tuple[str, int, dict] | Response:
         """The database is down or restarting: a 503 that says so, never a traceback."""
         if not (exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError)):
             return unexpected(exc)

@@ -38,7 +38,7 @@ def choose_language() -> str:
 def remember_switch() -> None:
     """Before each request: ``?lang=en`` switches language and, when signed in, saves it."""
     lang = request.args.get("lang")
-    if lang not in current_app.config["LANGUAGES"]:
+    if lang is None or lang not in current_app.config["LANGUAGES"]:
         return
     session["lang"] = lang
     if current_user.is_authenticated:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import click
 from flask import current_app
 from sqlalchemy import select
 
 from app.accounts import services as accounts
-from app.accounts.models import Role
+from app.accounts.models import Role, User
 from app.booking.demo import seed_schedules
 from app.booking.models import Centre, CentreKind, Service, ServiceKind
 from app.extensions import db
@@ -17,7 +18,7 @@ from app.screening.seed import seed_screening
 
 DEMO_PASSWORD = "Xinqing-demo-2026"  # noqa: S105  (development only; printed by make run)
 
-CENTRES = [
+CENTRES: list[dict[str, Any]] = [
     dict(code="qz-hub", kind=CentreKind.HUB, name_zh="泉州市工人文化宫 职工心理服务中心",
          name_en="Quanzhou Workers' Cultural Palace, Workers' Psychological Service Centre",
          region_zh="泉州市区", region_en="Quanzhou city",
@@ -54,7 +55,7 @@ CENTRES = [
          directions_zh="乘电梯至四楼。", directions_en="Take the lift to the fourth floor."),
 ]
 
-SERVICES = [
+SERVICES: list[dict[str, Any]] = [
     dict(code="counselling", kind=ServiceKind.INDIVIDUAL, name_zh="一对一心理咨询",
          name_en="One-to-one counselling", duration_minutes=50, capacity=1,
          requires_confirmation=True,
@@ -142,9 +143,20 @@ def seed() -> dict[str, int]:
             if user not in centres[code].staff:
                 centres[code].staff.append(user)
     db.session.commit()
+    _seed_lead(people["counsellor1@example.com"], centres["qz-hub"])
     created.update(seed_schedules(people, centres))
     created["screening results"] = seed_screening(centres["qz-hub"])
     return created
+
+
+def _seed_lead(counsellor: User, hub: Centre) -> None:
+    """The hub's lead counsellor receives escalations of overdue risk items."""
+    from app.counselling.risk_models import risk_leads
+    from app.counselling.risk_queue import set_lead
+
+    if db.session.scalar(select(risk_leads.c.user_id).where(
+            risk_leads.c.centre_id == hub.id, risk_leads.c.user_id == counsellor.id)) is None:
+        set_lead(counsellor, hub)
 
 
 @click.command("seed-demo")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from typing import Any, cast
 
-from sqlalchemy import DateTime
+from sqlalchemy import CursorResult, DateTime, Result
 from sqlalchemy.types import TypeDecorator
 
 
@@ -17,6 +18,12 @@ def utcnow() -> datetime:
 def new_uid() -> str:
     """A random public identifier: safe in URLs and logs, reveals no order or count."""
     return uuid.uuid4().hex
+
+
+def rowcount(result: Result[Any]) -> int:
+    """Rows an UPDATE or DELETE matched. SQLAlchemy types ``Session.execute`` as a plain
+    ``Result``; for these statements it is a ``CursorResult``, which counts them."""
+    return cast("CursorResult[Any]", result).rowcount
 
 
 class UTCDateTime(TypeDecorator):

@@ -129,21 +129,28 @@ def _not_symmetric(points: list[int]) -> bool:
     return {min(points) + max(points) - p for p in points} != set(points)
 
 
-def _cross_check(data: dict[str, Any], stem: str) -> list[str]:
-    """Rules the schema cannot express. Returns every problem rather than stopping at one."""
+Range = tuple[Any, Any]
+
+
+def _check_code_and_numbering(data: dict[str, Any], stem: str) -> list[str]:
+    """The code is the file name; items are numbered 1..n in order."""
     problems: list[str] = []
     if data["code"] != stem:
         problems.append(f"code {data['code']!r} does not match the file name {stem!r}")
-
-    items = data["items"]
-    n = len(items)
-    numbers = [it["number"] for it in items]
+    n = len(data["items"])
+    numbers = [it["number"] for it in data["items"]]
     if numbers != list(range(1, n + 1)):
         problems.append(f"items must be numbered 1..{n} in order, got {numbers}")
+    return problems
 
+
+def _item_points(data: dict[str, Any]) -> tuple[list[list[int]], list[str]]:
+    """Each item's option points (its own set or the shared one), distinct integers; and the
+    extra questions' points, distinct too."""
+    problems: list[str] = []
     shared = data.get("options")
     item_points: list[list[int]] = []
-    for i, it in enumerate(items, 1):
+    for i, it in enumerate(data["items"], 1):
         opts = it.get("options", shared)
         if opts is None:
             problems.append(f"item {i} has no options and there is no shared option set")
@@ -160,26 +167,40 @@ def _cross_check(data: dict[str, Any], stem: str) -> list[str]:
         pts = [o["points"] for o in q["options"]]
         if len(set(pts)) != len(pts):
             problems.append(f"extra question {q['code']}: option points repeat: {pts}")
+    return item_points, problems
 
-    reverse = data.get("reverse_items", [])
-    for r in reverse:
+
+def _check_reverse_items(data: dict[str, Any], item_points: list[list[int]]) -> list[str]:
+    """Reversed items exist and have symmetric options (else reversing changes the range)."""
+    problems: list[str] = []
+    n = len(item_points)
+    for r in data.get("reverse_items", []):
         if not 1 <= r <= n:
             problems.append(f"reverse_items: item {r} does not exist (items are 1..{n})")
         elif _not_symmetric(item_points[r - 1]):
             problems.append(f"reverse_items: item {r} options are not symmetric, cannot reverse")
+    return problems
 
-    subscale_ranges: dict[str, tuple[Any, Any]] = {}
+
+def _subscale_ranges(
+    data: dict[str, Any], item_points: list[list[int]]
+) -> tuple[dict[str, Range], list[str]]:
+    """Each subscale's range as its options give it, checked against the declared range and
+    its bands."""
+    problems: list[str] = []
+    n = len(item_points)
+    ranges: dict[str, Range] = {}
     for sub in data.get("subscales", []):
         missing = [i for i in sub["items"] if not 1 <= i <= n]
         if missing:
             problems.append(f"subscale {sub['code']}: items {missing} do not exist")
             continue
-        lo = sum(min(item_points[i - 1]) for i in sub["items"])
-        hi = sum(max(item_points[i - 1]) for i in sub["items"])
+        lo: Any = sum(min(item_points[i - 1]) for i in sub["items"])
+        hi: Any = sum(max(item_points[i - 1]) for i in sub["items"])
         decimals = sub.get("decimals", 0)
         if sub["method"] == "mean":
             lo, hi = (round_half_up(as_fraction(x) / len(sub["items"]), decimals) for x in (lo, hi))
-        subscale_ranges[sub["code"]] = (lo, hi)
+        ranges[sub["code"]] = (lo, hi)
         if [Decimal(str(x)) for x in sub["range"]] != [Decimal(str(lo)), Decimal(str(hi))]:
             problems.append(
                 f"subscale {sub['code']}: declared range {sub['range']} "
@@ -188,9 +209,18 @@ def _cross_check(data: dict[str, Any], stem: str) -> list[str]:
         problems += _check_bands(
             sub.get("bands", data["bands"]), lo, hi, decimals, f"subscale {sub['code']}"
         )
+    return ranges, problems
 
+
+def _check_total(
+    data: dict[str, Any], item_points: list[list[int]], subscale_ranges: dict[str, Range]
+) -> list[str]:
+    """The total's range (a sum, or the worst subscale) against the declared range and bands."""
+    problems: list[str] = []
     scoring = data["scoring"]
     decimals = scoring.get("decimals", 0)
+    lo: Any
+    hi: Any
     if scoring["method"] == "worst_subscale":
         if not subscale_ranges:
             problems.append("scoring: worst_subscale needs subscales")
@@ -208,7 +238,13 @@ def _cross_check(data: dict[str, Any], stem: str) -> list[str]:
     if [Decimal(str(x)) for x in scoring["range"]] != [Decimal(str(lo)), Decimal(str(hi))]:
         problems.append(f"scoring: declared range {scoring['range']} but options give [{lo}, {hi}]")
     problems += _check_bands(data["bands"], lo, hi, decimals, "bands")
+    return problems
 
+
+def _check_safety_rules(data: dict[str, Any], item_points: list[list[int]]) -> list[str]:
+    """Safety rules name an existing item (with a threshold that can fire) or band."""
+    problems: list[str] = []
+    n = len(item_points)
     band_codes = {b["code"] for b in data["bands"]}
     for old, new in data.get("retired_bands", {}).items():
         if old in band_codes or new not in band_codes:
@@ -227,12 +263,31 @@ def _cross_check(data: dict[str, Any], stem: str) -> list[str]:
                 )
         elif when["band"] not in band_codes:
             problems.append(f"safety/{k}: band {when['band']!r} does not exist")
+    return problems
 
+
+def _check_languages(data: dict[str, Any]) -> list[str]:
+    """Every text has Chinese in ``zh`` and none in ``en`` (a swapped pair shows)."""
+    problems: list[str] = []
     for where, text in _texts(data):
         if not _CJK.search(text["zh"]):
             problems.append(f"at {where}: zh text has no Chinese characters: {text['zh']!r}")
         if _CJK.search(text["en"]):
             problems.append(f"at {where}: en text contains Chinese characters: {text['en']!r}")
+    return problems
+
+
+def _cross_check(data: dict[str, Any], stem: str) -> list[str]:
+    """Rules the schema cannot express. Returns every problem rather than stopping at one."""
+    problems = _check_code_and_numbering(data, stem)
+    item_points, found = _item_points(data)
+    problems += found
+    problems += _check_reverse_items(data, item_points)
+    subscale_ranges, found = _subscale_ranges(data, item_points)
+    problems += found
+    problems += _check_total(data, item_points, subscale_ranges)
+    problems += _check_safety_rules(data, item_points)
+    problems += _check_languages(data)
     return problems
 
 

@@ -81,7 +81,7 @@ class Result:
 def round_half_up(value: Fraction, decimals: int) -> Number:
     """Round exactly, half away from zero for our non-negative scores; int when decimals=0."""
     scale = 10**decimals
-    n = math.floor(value * scale + Fraction(1, 2))
+    n: int = math.floor(value * scale + Fraction(1, 2))
     return n if decimals == 0 else n / scale
 
 

@@ -34,6 +34,13 @@ from tests.helpers import PASSWORD, sign_in
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "sqlite://")
 IS_POSTGRES = TEST_DATABASE_URL.startswith(("postgresql", "postgres"))
 
+# Rate-limit keys of this test process (one per xdist worker) live under their own prefix, so
+# that ``limiter.reset()`` between tests clears this worker's limits only, never those of
+# another worker or another run sharing the Redis test database.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+LIMITS_SETTINGS = {"RATELIMIT_STORAGE_OPTIONS": {
+    "key_prefix": f"xq-test-limits-{WORKER}-{uuid.uuid4().hex[:8]}"}}
+
 
 def sqlalchemy_url(url: str) -> str:
     """Our driver spelled out, as create_app does."""
@@ -48,7 +55,12 @@ def pytest_report_header() -> str:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests marked ``postgres`` run only in the PostgreSQL pass."""
+    """Browser journeys are ``slow``; tests marked ``postgres`` run only in the PostgreSQL
+    pass. (``-m "not slow"`` is the quick run while editing.)"""
+    e2e = Path(__file__).resolve().parent / "e2e"
+    for item in items:
+        if e2e in Path(str(item.path)).parents:
+            item.add_marker(pytest.mark.slow)
     if IS_POSTGRES:
         return
     skip = pytest.mark.skip(reason="PostgreSQL only: runs in the PostgreSQL pass of make test")
@@ -105,7 +117,7 @@ def make_app(key_file: Path) -> Callable[..., Flask]:
     """Build an app for the test configuration with overrides."""
 
     def build(**overrides: object) -> Flask:
-        settings = {"KEY_FILE": str(key_file), **overrides}
+        settings = {"KEY_FILE": str(key_file), **LIMITS_SETTINGS, **overrides}
         return create_app(TestingConfig, **settings)
 
     return build

@@ -4,12 +4,10 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
 
 import pyotp
 from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from werkzeug.wrappers import Response
@@ -17,9 +15,11 @@ from werkzeug.wrappers import Response
 from app.accounts import bp, credentials, mfa, services
 from app.accounts.credential_forms import ConfirmIdentityForm, ContactForm, EmptyForm
 from app.accounts.forms import CodeForm
+from app.accounts.fresh_auth import fresh_auth_required, is_fresh  # noqa: F401 (re-exported)
 from app.accounts.models import User
 from app.accounts.views import safe_next
 from app.extensions import limiter
+from app.refusals_shown import show_on_form
 from app.security.access import login_required
 from app.security.sessions import AUTH_AT
 
@@ -27,34 +27,7 @@ PENDING_SECRET = "mfa_new_secret"  # noqa: S105 (a session key name, not a secre
 
 
 def _me() -> User:
-    return current_user._get_current_object()  # type: ignore[attr-defined]
-
-
-def is_fresh() -> bool:
-    """True when the person proved who they are within the window."""
-    window = current_app.config["FRESH_AUTH_WINDOW"].total_seconds()
-    return time.time() - float(session.get(AUTH_AT) or 0) <= window
-
-
-def fresh_auth_required(view: Callable[..., Any] | None = None, *,
-                        unless_form_checks_password: bool = False) -> Any:
-    """Send the person to confirm their identity first when their last proof is stale.
-
-    With ``unless_form_checks_password`` the page's own form asks for the password, so only
-    people with a second factor are sent to confirm it.
-    """
-
-    def decorate(inner: Callable[..., Any]) -> Callable[..., Any]:
-        @wraps(inner)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            needed = not (unless_form_checks_password and not _me().mfa_enabled)
-            if needed and not is_fresh():
-                return redirect(url_for("accounts.confirm_identity", next=request.path))
-            return inner(*args, **kwargs)
-
-        return wrapper
-
-    return decorate(view) if view is not None else decorate
+    return current_user._get_current_object()
 
 
 def _renew(user: User) -> None:
@@ -80,8 +53,7 @@ def confirm_identity() -> str | Response:
         try:
             credentials.confirm_identity(user, form.password.data, form.code.data)
         except services.AccountError as exc:
-            for field, message in exc.errors.items():
-                getattr(form, field).errors.append(str(message))
+            show_on_form(form, exc)
         else:
             session.regenerate()  # type: ignore[attr-defined]
             session[AUTH_AT] = time.time()
@@ -93,7 +65,7 @@ def confirm_identity() -> str | Response:
 @bp.route("/contact", methods=["GET", "POST"])
 @login_required
 @fresh_auth_required
-def change_contact() -> str | Response:
+def change_contact() -> ResponseReturnValue:
     """Change one's email or mobile number."""
     user = _me()
     form = ContactForm()
@@ -103,8 +75,7 @@ def change_contact() -> str | Response:
         try:
             changed = credentials.change_contact(user, form.email.data, form.phone.data)
         except services.AccountError as exc:
-            for field, message in exc.errors.items():
-                getattr(form, field).errors.append(str(message))
+            show_on_form(form, exc)
         else:
             flash(_("Your contact details are updated.") if changed
                   else _("Nothing was changed."), "success" if changed else "info")
@@ -138,7 +109,7 @@ def renew_recovery_codes() -> str | Response:
 @bp.route("/security/authenticator", methods=["GET", "POST"])
 @login_required
 @fresh_auth_required
-def replace_authenticator() -> str | Response:
+def replace_authenticator() -> ResponseReturnValue:
     """Set up the authenticator app again (a new phone), or for the first time."""
     user = _me()
     secret = session.get(PENDING_SECRET)

@@ -59,20 +59,21 @@ def confirm_identity(user: User, password: str, code: str | None) -> None:
     db.session.commit()
 
 
-def change_contact(user: User, email: str | None, phone: str | None) -> list[str]:
-    """Set new contact details; returns the fields that changed (audited, never the values).
+def checked_contact(user: User, email: str | None, phone: str | None
+                    ) -> tuple[str | None, str | None, str | None, str | None]:
+    """New contact details as (email, email index, phone, phone index), or AccountError.
 
     Staff keep an email (sign-in and resets); everyone keeps at least one way to sign in.
-    Uniqueness is checked through the blind indexes and again by the database.
+    Uniqueness is checked through the blind indexes here and again by the database.
     """
     errors: dict[str, object] = {}
     new_email = new_phone = None
     try:
-        new_email = normalise_email(email) if (email or "").strip() else None
+        new_email = normalise_email(email) if email and email.strip() else None
     except ContactError as exc:
         errors["email"] = exc.message
     try:
-        new_phone = normalise_phone(phone) if (phone or "").strip() else None
+        new_phone = normalise_phone(phone) if phone and phone.strip() else None
     except ContactError as exc:
         errors["phone"] = exc.message
     if not errors:
@@ -90,13 +91,30 @@ def change_contact(user: User, email: str | None, phone: str | None) -> list[str
             errors[field] = DUPLICATE
     if errors:
         raise AccountError(errors)
+    return new_email, e_idx, new_phone, p_idx
+
+
+def set_contact(user: User, email: str | None, phone: str | None) -> list[str]:
+    """Store checked contact details (see ``checked_contact``); returns the fields changed.
+
+    The person hears about it at the address they had until now. The caller audits and
+    commits.
+    """
+    new_email, e_idx, new_phone, p_idx = checked_contact(user, email, phone)
     changed = [f for f, old, new in (("email", user.email_index, e_idx),
                                      ("phone", user.phone_index, p_idx)) if old != new]
+    if changed:
+        notify_security_change(user)  # to the address it had until now
+        user.email, user.email_index = new_email, e_idx
+        user.phone, user.phone_index = new_phone, p_idx
+    return changed
+
+
+def change_contact(user: User, email: str | None, phone: str | None) -> list[str]:
+    """Set new contact details; returns the fields that changed (audited, never the values)."""
+    changed = set_contact(user, email, phone)
     if not changed:
         return []
-    notify_security_change(user)  # to the address it had until now
-    user.email, user.email_index = new_email, e_idx
-    user.phone, user.phone_index = new_phone, p_idx
     audit.record(user, "account.contact_changed", user, {"fields": changed})
     try:
         db.session.commit()

@@ -8,7 +8,6 @@ are stored as keyed hashes, each usable once.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 from datetime import timedelta
@@ -98,8 +97,7 @@ def verify(user: User, code: str) -> bool:
 
 def _hash(code: str) -> bytes:
     normalised = "".join(ch for ch in code.lower() if ch.isalnum())
-    key = get_crypto().derived_key("recovery-code")
-    return hmac.new(key, normalised.encode(), hashlib.sha256).digest()
+    return get_crypto().keyed_hash("recovery-code", normalised)
 
 
 def _new_recovery_codes(user: User) -> list[str]:

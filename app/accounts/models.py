@@ -2,33 +2,23 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model
 from app.security.crypto import Encrypted, EncryptedRow, get_crypto
 from app.security.models import DataKey
+from app.security.roles import Role  # owned by security; re-exported for older imports
 from app.types import UTCDateTime, utcnow
-
-
-class Role(enum.StrEnum):
-    """What a person may do; staff may hold several."""
-
-    WORKER = "worker"
-    COUNSELLOR = "counsellor"
-    SOCIAL_WORKER = "social_worker"
-    ADMIN = "admin"
-
 
 STAFF_ROLES = frozenset({Role.COUNSELLOR, Role.SOCIAL_WORKER, Role.ADMIN})
 _ROLE_VALUES = ", ".join(f"'{r.value}'" for r in Role)
 
 
-class User(EncryptedRow, UserMixin, db.Model):
+class User(EncryptedRow, UserMixin, Model):
     """A person with an account. Contact fields are sealed; look-ups go through blind indexes."""
 
     __tablename__ = "users"
@@ -122,7 +112,7 @@ class User(EncryptedRow, UserMixin, db.Model):
         return ""
 
 
-class UserRole(db.Model):
+class UserRole(Model):
     """One role held by one person."""
 
     __tablename__ = "user_roles"
@@ -135,7 +125,7 @@ class UserRole(db.Model):
     user: Mapped[User] = relationship(back_populates="role_links")
 
 
-class Consent(db.Model):
+class Consent(Model):
     """A consent given (and maybe withdrawn) for one purpose and one version of its text."""
 
     __tablename__ = "consents"
@@ -151,7 +141,7 @@ class Consent(db.Model):
     user: Mapped[User] = relationship(back_populates="consents")
 
 
-class RecoveryCode(db.Model):
+class RecoveryCode(Model):
     """A one-time code for signing in without the authenticator app; stored as a keyed hash."""
 
     __tablename__ = "recovery_codes"
@@ -162,7 +152,7 @@ class RecoveryCode(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class PasswordReset(db.Model):
+class PasswordReset(Model):
     """A one-time link to set a new password, sent by email; only its hash is kept."""
 
     __tablename__ = "password_resets"

@@ -67,7 +67,7 @@ def reset_password(token: str, new: str) -> User | None:
     reset = valid_reset(token)
     if reset is None:
         return None
-    user = db.session.get(User, reset.user_id)
+    user = db.session.get_one(User, reset.user_id)
     problem = password_problem(new, avoid=tuple(v for v in (user.email, user.phone) if v))
     if problem:
         raise AccountError({"password": problem})

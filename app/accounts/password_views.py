@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from app.accounts import bp, password_reset, services
-from app.accounts.credential_views import fresh_auth_required
 from app.accounts.forms import ChangePasswordForm, ForgotPasswordForm, ResetPasswordForm
+from app.accounts.fresh_auth import fresh_auth_required
 from app.accounts.views import start_session
 from app.extensions import limiter
+from app.refusals_shown import show_on_form
 from app.security.access import login_required, public
 
 
@@ -23,14 +25,13 @@ def change_password() -> str | Response:
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            services.change_password(current_user._get_current_object(),  # type: ignore[attr-defined]
+            services.change_password(current_user._get_current_object(),
                                      form.current.data, form.password.data)
         except services.AccountError as exc:
-            for field, message in exc.errors.items():
-                getattr(form, field).errors.append(str(message))
+            show_on_form(form, exc)
         else:
             # The real object, not the proxy: login_user would store the proxy in itself.
-            user = current_user._get_current_object()  # type: ignore[attr-defined]
+            user = current_user._get_current_object()
             response = start_session(user, url_for("accounts.account"))
             flash(_("Your password was changed. Other devices have been signed out."),
                   "success")
@@ -61,7 +62,7 @@ def reset_link(token: str) -> Response:
 
 @bp.route("/reset", methods=["GET", "POST"])
 @public
-def reset_password() -> str | Response:
+def reset_password() -> ResponseReturnValue:
     """Choose a new password with a valid link."""
     token = session.get("reset_token", "")
     if password_reset.valid_reset(token) is None:
@@ -71,8 +72,7 @@ def reset_password() -> str | Response:
         try:
             user = password_reset.reset_password(token, form.password.data)
         except services.AccountError as exc:
-            for field, message in exc.errors.items():
-                getattr(form, field).errors.append(str(message))
+            show_on_form(form, exc)
         else:
             session.pop("reset_token", None)
             if user is not None:

@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 
 from flask import Response, flash, redirect, render_template, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
 
 from app.accounts import bp, privacy, services
 from app.accounts.forms import DeleteAccountForm
+from app.i18n import current_locale
+from app.refusals_shown import show_on_form
 from app.security.access import login_required
 
 CONSENT_PURPOSES = {"privacy_notice": _l("Privacy notice (your account)"),
@@ -24,12 +27,20 @@ ACCESS_LABELS = {"account.locked": _l("An administrator locked your account"),
                  "risk.read": _l("A counsellor opened your request for contact"),
                  "risk.resolved": _l("A counsellor recorded the follow-up of your request"),
                  "safety_plan.read": _l("A counsellor read the safety plan you shared"),
+                 "risk.attempted": _l("A counsellor tried to reach you about your request"),
+                 "risk.reached": _l("A counsellor recorded that they reached you"),
+                 "risk.referred": _l("A counsellor recorded a referral after your request"),
+                 "risk.closed": _l("A counsellor recorded the follow-up of your request"),
                  "note.read": _l("A counsellor read a session note about you"),
-                 "note.written": _l("A counsellor wrote a session note about you")}
+                 "note.written": _l("A counsellor wrote a session note about you"),
+                 "audit.revealed": _l("An administrator saw your name in the audit log"),
+                 "screening.shared_list": _l("A counsellor opened the list of shared results")}
+ROLE_NAMES = {"counsellor": _l("Counsellor"), "social_worker": _l("Social worker"),
+              "admin": _l("Administrator")}
 
 
 def _me():
-    return current_user._get_current_object()  # type: ignore[attr-defined]
+    return current_user._get_current_object()
 
 
 @bp.route("/data")
@@ -39,7 +50,8 @@ def my_data() -> str:
     user = _me()
     return render_template(
         "accounts/my_data.html", consents=privacy.active_consents(user),
-        history=privacy.access_history(user), form=DeleteAccountForm(),
+        history=privacy.access_entries(user, current_locale()), role_labels=ROLE_NAMES,
+        form=DeleteAccountForm(),
         account_consents=privacy.ACCOUNT_CONSENTS, consent_purposes=CONSENT_PURPOSES,
         access_labels=ACCESS_LABELS,
     )
@@ -57,7 +69,7 @@ def download_my_data() -> Response:
 
 @bp.route("/data/consents/<int:consent_id>/withdraw", methods=["POST"])
 @login_required
-def withdraw_consent(consent_id: int) -> Response:
+def withdraw_consent(consent_id: int) -> ResponseReturnValue:
     """Withdraw one consent."""
     if privacy.withdraw_consent(_me(), consent_id):
         flash(_("Your consent is withdrawn. We no longer process your data for that purpose."),
@@ -69,7 +81,7 @@ def withdraw_consent(consent_id: int) -> Response:
 
 @bp.route("/data/delete", methods=["POST"])
 @login_required
-def delete_account() -> str | Response:
+def delete_account() -> ResponseReturnValue:
     """Delete the account for good."""
     user = _me()
     form = DeleteAccountForm()
@@ -77,7 +89,7 @@ def delete_account() -> str | Response:
         try:
             privacy.delete_account(user, form.password.data)
         except services.AccountError as exc:
-            form.password.errors.append(str(exc.errors["password"]))
+            show_on_form(form, exc)
         else:
             logout_user()
             session.clear()
@@ -85,7 +97,7 @@ def delete_account() -> str | Response:
             return redirect(url_for("main.home"))
     return render_template(
         "accounts/my_data.html", consents=privacy.active_consents(user),
-        history=privacy.access_history(user), form=form,
+        history=privacy.access_entries(user, current_locale()), role_labels=ROLE_NAMES, form=form,
         account_consents=privacy.ACCOUNT_CONSENTS, consent_purposes=CONSENT_PURPOSES,
         access_labels=ACCESS_LABELS,
     ), 400

@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload
 from app import audit
 from app.accounts.contact import ContactError, normalise_email, normalise_login, normalise_phone
 from app.accounts.models import Consent, Role, User
+from app.domain import DomainError
 from app.extensions import db
 from app.security.crypto import get_crypto
 from app.security.passwords import (
@@ -26,11 +27,14 @@ PRIVACY_NOTICE_VERSION = "2026-11"
 LANGUAGES = ("zh_CN", "en")
 
 
-class AccountError(ValueError):
-    """Rules refused the input; ``errors`` maps each form field to the message shown beside it."""
+class AccountError(DomainError):
+    """Rules refused the input; ``errors`` maps each form field to the message shown beside it.
+
+    ``message`` is the first of them, for places that show a refusal without a form.
+    """
 
     def __init__(self, errors: dict[str, object]) -> None:
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        super().__init__(next(iter(errors.values()), ""))
         self.errors = errors
 
 
@@ -163,7 +167,7 @@ def create_staff(*, email: str, password: str, roles: Iterable[Role | str],
                      locale=None, roles=roles, field="email", errors=errors)
     db.session.flush()
     audit.record(actor, "account.staff_created", user,
-                 {"roles": sorted(r.value for r in roles)})
+                 {"roles": sorted(Role(r).value for r in roles)})
     return _commit_new(user, "email")
 
 

@@ -16,6 +16,7 @@ from app.accounts.limits import account_login_limit, address_login_limit
 from app.accounts.models import User
 from app.extensions import limiter
 from app.i18n import choose_language
+from app.refusals_shown import show_on_form
 from app.security.access import login_required, public
 from app.security.sessions import mark_signed_in
 
@@ -90,8 +91,7 @@ def register() -> str | Response:
                 locale=choose_language(), accepted_privacy_notice=form.accept_privacy.data,
             )
         except services.AccountError as exc:
-            for field, message in exc.errors.items():
-                getattr(form, field).errors.append(str(message))
+            show_on_form(form, exc)
         else:
             response = start_session(user, None)
             flash(_("Welcome! Your account is ready."), "success")  # after the fresh session

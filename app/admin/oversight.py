@@ -5,18 +5,30 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from app import audit
-from app.accounts import services as accounts
 from app.accounts.models import Role, User
-from app.admin import bp
-from app.admin.forms import AuditFilterForm
+from app.admin import audit_viewer, bp, services
+from app.admin.audit_labels import audit_labels
+from app.admin.forms import AuditFilterForm, RevealForm
+from app.audit.models import AuditEvent
+from app.audit.services import Page
 from app.extensions import db
+from app.refusals_shown import show_refusal
 from app.security import rotation
 from app.security.access import roles_required
 from app.security.crypto import get_crypto
@@ -37,7 +49,7 @@ def index() -> str:
 
 @bp.route("/audit")
 @roles_required(Role.ADMIN)
-def audit_log() -> str:
+def audit_log() -> tuple[str, int]:
     """Search the audit log; looking at it is itself logged."""
     form = AuditFilterForm(formdata=request.args)
     page_number = parse_id(request.args.get("page")) or 1
@@ -51,19 +63,53 @@ def audit_log() -> str:
                    if form.until.data else None),
             page=page_number,
         )
-    actors = _actor_names(result.events if result else [])
+    return _audit_page(form, result)
+
+
+def _audit_page(form: AuditFilterForm, result: Page | None,
+                reveal_form: RevealForm | None = None, reveal_seq: int | None = None,
+                status: int = 200) -> tuple[str, int]:
+    lines = audit_viewer.describe(result.events if result else [])
     audit.record(current_user, "audit.viewed", None,
                  {"filters": sorted(k for k, v in request.args.items() if v and k != "page")})
     db.session.commit()
-    return render_template("admin/audit.html", form=form, result=result, actors=actors)
+    return render_template("admin/audit.html", form=form, result=result, lines=lines,
+                           reveal_form=reveal_form or RevealForm(), reveal_seq=reveal_seq,
+                           labels=audit_labels), status
 
 
-def _actor_names(events: list) -> dict[str, str]:
-    uids = {e.actor for e in events if e.actor}
-    if not uids:
-        return {}
-    people = db.session.scalars(select(User).where(User.uid.in_(uids))).all()
-    return {p.uid: " · ".join(v for v in (p.name, p.email or p.phone) if v) for p in people}
+@bp.route("/audit/<int:seq>/reveal", methods=["POST"])
+@roles_required(Role.ADMIN)
+def audit_reveal(seq: int) -> Response | tuple[str, int]:
+    """Show who an event is about, once the admin has said why (the reason is audited)."""
+    form = RevealForm()
+    if not form.validate():
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.seq == seq))
+        if event is None:
+            abort(404)
+        # The form again with its message, on the one event it is about (whatever page).
+        search = AuditFilterForm(formdata=None)
+        return _audit_page(search, Page([event], 1, 1, 50), form, seq, 400)
+    try:
+        audit_viewer.reveal(current_user._get_current_object(), seq, form.reason.data)
+    except audit_viewer.RevealError:
+        db.session.rollback()
+        abort(404)
+    return redirect(url_for("admin.audit_person", seq=seq))
+
+
+@bp.route("/audit/<int:seq>/person")
+@roles_required(Role.ADMIN)
+def audit_person(seq: int) -> Response | str:
+    """The person behind an event, for a few minutes after a stated reason."""
+    person = audit_viewer.revealed_person(current_user._get_current_object(), seq)
+    if person is None:
+        flash(_("Say why you need to know who this is first."), "error")
+        return redirect(url_for("admin.audit_log"))
+    response = make_response(render_template("admin/audit_person.html", person=person, seq=seq,
+                                             pseudonym=audit_viewer.pseudonym(person.uid)))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/audit/verify", methods=["POST"])
@@ -85,10 +131,14 @@ def keys() -> str:
 
 
 def _staff_member(uid: str) -> User:
-    user = accounts.find_by_uid(uid)
-    if user is None or not user.is_staff:
+    user = services.staff_member(uid)
+    if user is None:
         abort(404)
     return user
+
+
+def _actor() -> User:
+    return current_user._get_current_object()
 
 
 @bp.route("/staff/<uid>/lock", methods=["POST"])
@@ -96,12 +146,13 @@ def _staff_member(uid: str) -> User:
 def lock_staff(uid: str) -> Response:
     """Lock a staff account (or unlock it); locking signs it out everywhere."""
     user = _staff_member(uid)
-    if user.id == current_user.id:
-        flash(_("You cannot lock your own account."), "error")
-        return redirect(url_for("admin.staff"))
     lock = user.is_active
-    accounts.set_locked(current_user._get_current_object(), user, lock)
-    flash(_("The account is locked.") if lock else _("The account is unlocked."), "success")
+    try:
+        services.set_locked(_actor(), user, lock)
+    except services.AdminError as exc:
+        show_refusal(exc)
+    else:
+        flash(_("The account is locked.") if lock else _("The account is unlocked."), "success")
     return redirect(url_for("admin.staff"))
 
 
@@ -110,6 +161,6 @@ def lock_staff(uid: str) -> Response:
 def end_staff_sessions(uid: str) -> Response:
     """Sign a staff member out on every device."""
     user = _staff_member(uid)
-    accounts.end_sessions(current_user._get_current_object(), user)
+    services.end_sessions(_actor(), user)
     flash(_("%(name)s is signed out everywhere.", name=user.name or user.email), "success")
     return redirect(url_for("admin.staff"))

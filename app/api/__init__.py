@@ -8,12 +8,16 @@ read nor written, so a browser's signed-in session cannot act here and CSRF does
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 
 from flask import Flask, Request, Response, g, request
+from flask.json.provider import DefaultJSONProvider
 from flask.sessions import SecureCookieSession, SessionInterface
+from flask.typing import ResponseReturnValue
 from flask_smorest import Api
 
+from app.api.converters import UidConverter, uid_schema
 from app.api.problems import API_PREFIX, MEDIA_TYPE
 from app.api.schemas import ProblemSchema
 
@@ -60,7 +64,7 @@ class CookielessApi(SessionInterface):
     """The app's session interface, except that API requests get no cookie session at all."""
 
     def __init__(self, inner: SessionInterface) -> None:
-        self.inner = inner
+        self.inner: Any = inner  # the app's ServerSessionInterface
 
     @property
     def store(self) -> Any:
@@ -68,6 +72,10 @@ class CookielessApi(SessionInterface):
         return self.inner.store
 
     def open_session(self, app: Flask, request: Request) -> Any:
+        if request.path == API_PREFIX + "/docs":
+            # The docs page is a page of the site: it reads the visitor's language choice
+            # (and nothing is ever saved: ``save_session`` skips every API path).
+            return self.inner.open_session(app, request)
         if _is_api_path(request.path):
             from app.extensions import login_manager
 
@@ -86,7 +94,6 @@ def init_app(app: Flask) -> None:
     """Register the API blueprint, its OpenAPI document and docs page, CORS and sessions."""
     from app.api import (
         docs,
-        privacy,
         safety,  # noqa: F401  (its routes join the same blueprint)
     )
     from app.api.views import bp
@@ -95,18 +102,21 @@ def init_app(app: Flask) -> None:
 
     for key, value in DEFAULTS.items():
         app.config.setdefault(key, value)
-    app.json.ensure_ascii = False  # Chinese as UTF-8 text, not \u escapes
+    if isinstance(app.json, DefaultJSONProvider):
+        app.json.ensure_ascii = False  # Chinese as UTF-8 text, not \u escapes
+    app.url_map.converters["uid"] = UidConverter
     api = XinqingApi(app)
+    api.register_converter(UidConverter, uid_schema)
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer",
                        "description": "A token from POST /api/v1/auth/token"})
     api.register_blueprint(bp)
     csrf.exempt(bp)
-    spec_view = app.view_functions["api-docs.openapi_json"]
+    spec_view = cast("Callable[[], ResponseReturnValue]",
+                     app.view_functions["api-docs.openapi_json"])
     app.view_functions["api-docs.openapi_json"] = public(
         lambda: spec_view())  # the document itself is public
     app.register_blueprint(docs.bp)
-    privacy.register()  # tokens in "My data", and deleted with the account
     app.session_interface = CookielessApi(app.session_interface)
     origins = [o.strip() for o in (app.config.get("API_CORS_ORIGINS") or "").split(",")
                if o.strip()]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from flask import g, request
 from flask_babel import lazy_gettext as _l
@@ -26,7 +26,7 @@ from app.security.access import ACCESS_ATTR
 
 F = TypeVar("F", bound=Callable[..., Any])
 _UNSET = object()
-SECURITY = [{"bearerAuth": []}]
+SECURITY: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 
 
 def bearer_value() -> str | None:
@@ -61,7 +61,7 @@ def rate_key() -> str:
     return f"api-token:{row.id}" if row is not None else f"api-addr:{get_remote_address()}"
 
 
-def _refuse_unauthenticated() -> None:
+def _refuse_unauthenticated() -> NoReturn:
     raise Problem(401, "unauthenticated", _l(
         "This needs a valid token. Get one from POST /api/v1/auth/token and send it as "
         "Authorization: Bearer followed by the token. Tokens expire and end when the "

@@ -8,11 +8,11 @@ from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
-from app.extensions import db
+from app.extensions import Model
 from app.types import UTCDateTime, utcnow
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """One issued token: looked up by its public prefix, checked against the SHA-256 hash.
 
     ``session_version`` is the owner's at issue time: changing the password, an admin's

@@ -102,8 +102,9 @@ def _stringify(errors: Any) -> Any:
 def from_http_exception(exc: HTTPException) -> Response:
     """Any HTTP error raised under /api/v1 (abort, routing, limits, input) as a problem."""
     if isinstance(exc, Problem):
-        return problem_response(exc.code, slug=exc.slug, detail=exc.detail, errors=exc.errors,
-                                headers=_auth_header(exc.code), **exc.extra)
+        status = exc.code or 500  # always set by Problem.__init__
+        return problem_response(status, slug=exc.slug, detail=exc.detail, errors=exc.errors,
+                                headers=_auth_header(status), **exc.extra)
     status = exc.code or 500
     errors = None
     data = getattr(exc, "data", None)  # webargs puts marshmallow's messages here

@@ -71,26 +71,25 @@ def give_safety_consent(data: dict[str, Any]) -> dict[str, Any]:
     return _safety_consent(user)
 
 
-def _own_result(result_id: int) -> ScreeningResult:
-    user = _user()
-    row = db.session.get(ScreeningResult, result_id)
-    if row is None or row.user_id != user.id:
+def _own_result(result_uid: str) -> ScreeningResult:
+    row = screening.own_result(_user(), result_uid)
+    if row is None:
         raise Problem(404)
     return row
 
 
-@bp.route("/screenings/<int:result_id>/followup", methods=["POST"])
+@bp.route("/screenings/<uid:result_uid>/followup", methods=["POST"])
 @auth.token_required(Role.WORKER)
 @bp.arguments(schemas.FollowUpRequest)
 @bp.response(200, schemas.ResultSchema)
 @_problems(401, 403, 404, 409, 422, 429)
-def answer_followup(data: dict[str, Any], result_id: int) -> dict[str, Any]:
+def answer_followup(data: dict[str, Any], result_uid: str) -> dict[str, Any]:
     """Answer the follow-up questions of one of my results; the triage comes back.
 
     422 for an answer off the options or a missing one, 409 when there is nothing to
     answer (no follow-up, or answered already). Nothing changes on a refusal.
     """
-    return _followup(_own_result(result_id), data, _user())
+    return _followup(_own_result(result_uid), data, _user())
 
 
 @bp.route("/screenings/retrieve/followup", methods=["POST"])
@@ -128,18 +127,18 @@ def _followup(row: ScreeningResult, data: dict[str, Any], user: User | None) -> 
     return _result(row, user=user)
 
 
-@bp.route("/screenings/<int:result_id>/contact-request", methods=["POST"])
+@bp.route("/screenings/<uid:result_uid>/contact-request", methods=["POST"])
 @auth.token_required(Role.WORKER)
 @bp.arguments(schemas.ContactRequest)
 @bp.response(201, schemas.RiskItemSchema)
 @_problems(401, 403, 404, 409, 422, 429)
-def contact_request(data: dict[str, Any], result_id: int) -> dict[str, Any]:
+def contact_request(data: dict[str, Any], result_uid: str) -> dict[str, Any]:
     """Ask a counsellor to contact me about one of my results (one open request per result).
 
     Defaults: my home centre and my account's phone number. 409 when a request for this
     result is already open; someone else's result is 404.
     """
-    row = _own_result(result_id)
+    row = _own_result(result_uid)
     user = _user()
     centre_id = data.get("centre_id") or user.home_centre_id
     centre = db.session.get(Centre, centre_id) if centre_id else None

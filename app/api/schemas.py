@@ -10,7 +10,7 @@ class Score(fields.Number):
 
     num_type = float
 
-    def _format_num(self, value):  # type: ignore[override]
+    def _format_num(self, value):
         return value if isinstance(value, int | float) and not isinstance(value, bool) \
             else float(value)
 
@@ -218,6 +218,9 @@ class ResultSchema(Schema):
     """A scored questionnaire."""
 
     id = fields.Integer(required=True)
+    uid = fields.String(required=True, allow_none=True, metadata={
+        "description": "the public id of a saved result: address it by this (the integer id "
+                       "path is deprecated); null for an anonymous result"})
     instrument = fields.String(required=True)
     version = fields.String(required=True)
     created_at = fields.AwareDateTime(required=True)
@@ -425,6 +428,9 @@ class SessionRef(Strict):
 
 class BookingSchema(Schema):
     id = fields.Integer(required=True)
+    uid = fields.String(required=True, metadata={
+        "description": "the public id: address this record by it (the integer id paths are "
+                       "deprecated)"})
     session_id = fields.Integer(required=True)
     status = fields.String(required=True, metadata={
         "description": "requested, confirmed, checked_in, attended, no_show, cancelled, "
@@ -437,6 +443,9 @@ class BookingSchema(Schema):
 
 class WaitlistSchema(Schema):
     id = fields.Integer(required=True)
+    uid = fields.String(required=True, metadata={
+        "description": "the public id: address this record by it (the integer id paths are "
+                       "deprecated)"})
     session_id = fields.Integer(required=True)
     position = fields.Integer(required=True)
     status = fields.String(required=True, metadata={"description": "waiting or offered"})

@@ -29,6 +29,7 @@ from app.booking.services import active_centres, active_services
 from app.extensions import db, limiter
 from app.i18n import current_locale
 from app.screening import services as screening
+from app.screening.answers import AnswerError, check_answers
 from app.screening.limits import retrieve_limit
 from app.screening.models import ScreeningResult
 from app.security.access import public
@@ -39,6 +40,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1",
                description="Xinqing JSON API v1: screening and booking for the union's apps.")
 MAX_RANGE = timedelta(days=31)
 DEFAULT_RANGE = timedelta(days=14)
+MAX_ID = 2**31 - 1  # integer ids beyond this exist nowhere (and PostgreSQL refuses them)
 
 
 def _problems(*codes: int):
@@ -64,6 +66,14 @@ def _user() -> User:
     user = auth.api_user()
     assert user is not None  # token_required ran first
     return user
+
+
+def _uid_of(model: Any, row_id: int) -> str:
+    """The uid behind a deprecated integer path ("" when there is none): the uid look-up
+    that follows checks ownership, exactly as for the uid path."""
+    if not 0 < row_id <= MAX_ID:
+        return ""
+    return db.session.scalar(select(model.uid).where(model.id == row_id)) or ""
 
 
 # -- auth ----------------------------------------------------------------------------------
@@ -105,6 +115,8 @@ def issue_token(data: dict[str, Any]) -> dict[str, Any]:
 def revoke_token() -> None:
     """End the token this request carries (signing the app out)."""
     row = auth.current_token()
+    if row is None:  # token_required let the request in only with one
+        raise Problem(401)
     tokens.revoke(row.user, row)
 
 
@@ -177,7 +189,8 @@ def _result(row: ScreeningResult, *, code: str | None = None,
     if crisis and "counselling" not in suggest:
         suggest.insert(0, "counselling")
     return {
-        "id": row.id, "instrument": row.instrument, "version": row.version,
+        "id": row.id, "uid": row.uid if row.user_id is not None else None,
+        "instrument": row.instrument, "version": row.version,
         "created_at": row.created_at, "saved": row.user_id is not None,
         "retrieval_code": code, "total": data["total"], "min": data["min"],
         "max": data["max"], "band": band.code, "band_label": band.label.get(lang),
@@ -228,20 +241,19 @@ def submit_screening(data: dict[str, Any]) -> dict[str, Any]:
             consent_version=screening.CONSENT_VERSION)
     chosen: dict[str, object] = {f"q{n}": v for n, v in enumerate(data["answers"], start=1)}
     chosen.update({f"x_{k}": v for k, v in data["extra"].items()})
-    names = {name for name, _q in screening.questions(instrument)}
-    unknown = sorted(set(chosen) - names)
-    missing = screening.unanswered(instrument, chosen)
-    if missing or unknown or len(data["answers"]) != len(instrument.items):
+    try:
+        answers, extra = check_answers(instrument, chosen)
+    except AnswerError as exc:
         errors: dict[str, Any] = {}
-        if missing or len(data["answers"]) != len(instrument.items):
+        wrong = exc.missing + exc.unknown
+        if any(name.startswith("q") for name in wrong):
             errors["answers"] = [str(_l(
                 "Give one answer per question, in order, each one of the printed options "
                 "(%(count)d questions).", count=len(instrument.items)))]
-        if any(m.startswith("x_") for m in missing) or unknown:
+        if any(name.startswith("x_") for name in wrong):
             errors["extra"] = [str(_l("Answer each extra question with one of its options, "
                                       "and only those."))]
-        raise Problem(422, "invalid-answers", errors=errors)
-    answers, extra = screening.split_answers(instrument, chosen)  # type: ignore[arg-type]
+        raise Problem(422, "invalid-answers", errors=errors) from None
     keep = not anonymous and screening.saves_for(user)
     saved = screening.save_result(user, instrument, answers, extra, keep=keep)
     return _result(saved.result, code=saved.code, user=user)
@@ -258,17 +270,31 @@ def my_results() -> list[dict[str, Any]]:
             for row in rows]
 
 
-@bp.route("/screenings/<int:result_id>", methods=["GET"])
+@bp.route("/screenings/<uid:result_uid>", methods=["GET"])
 @auth.token_required(Role.WORKER)
 @bp.response(200, schemas.ResultSchema)
 @_problems(401, 403, 404, 429)
-def my_result(result_id: int) -> dict[str, Any]:
-    """One of my saved results."""
+def my_result(result_uid: str) -> dict[str, Any]:
+    """One of my saved results, by its uid."""
+    return _my_result(result_uid)
+
+
+def _my_result(result_uid: str) -> dict[str, Any]:
     user = _user()
-    row = db.session.get(ScreeningResult, result_id)
-    if row is None or row.user_id != user.id:
+    row = screening.own_result(user, result_uid)
+    if row is None:
         raise Problem(404)
     return _result(row, user=user)
+
+
+@bp.route("/screenings/<int:result_id>", methods=["GET"])
+@auth.token_required(Role.WORKER)
+@bp.doc(deprecated=True)
+@bp.response(200, schemas.ResultSchema)
+@_problems(401, 403, 404, 429)
+def my_result_by_id(result_id: int) -> dict[str, Any]:
+    """Deprecated alias of GET /screenings/{result_uid} (removed in the next release)."""
+    return _my_result(_uid_of(ScreeningResult, result_id))
 
 
 @bp.route("/screenings/retrieve", methods=["POST"])
@@ -395,7 +421,7 @@ def sessions(query: dict[str, Any]) -> list[dict[str, Any]]:
 
 # -- bookings and the waitlist -------------------------------------------------------------
 def _booking(b: Booking) -> dict[str, Any]:
-    return {"id": b.id, "session_id": b.session_id, "status": b.status,
+    return {"id": b.id, "uid": b.uid, "session_id": b.session_id, "status": b.status,
             "status_label": status_label(b.status), "created_at": b.created_at,
             "cancelled_at": b.cancelled_at, "session": _session(b.session)}
 
@@ -440,30 +466,44 @@ def my_bookings() -> list[dict[str, Any]]:
     return [_booking(b) for b in bookings.my_bookings(_user())]
 
 
-def _own_booking(user: User, booking_id: int) -> Booking:
-    booking = db.session.get(Booking, booking_id)
-    if booking is None or booking.user_id != user.id:
-        raise Problem(404)
-    return booking
+def _own_booking(user: User, uid: str) -> Booking:
+    try:
+        return bookings.find_booking(user, uid)
+    except NotFoundError:
+        raise Problem(404) from None
+
+
+@bp.route("/bookings/<uid:booking_uid>", methods=["GET"])
+@auth.token_required()
+@bp.response(200, schemas.BookingSchema)
+@_problems(401, 404, 429)
+def booking(booking_uid: str) -> dict[str, Any]:
+    """One of my bookings, by its uid."""
+    return _booking(_own_booking(_user(), booking_uid))
 
 
 @bp.route("/bookings/<int:booking_id>", methods=["GET"])
 @auth.token_required()
+@bp.doc(deprecated=True)
 @bp.response(200, schemas.BookingSchema)
 @_problems(401, 404, 429)
-def booking(booking_id: int) -> dict[str, Any]:
-    """One of my bookings."""
-    return _booking(_own_booking(_user(), booking_id))
+def booking_by_id(booking_id: int) -> dict[str, Any]:
+    """Deprecated alias of GET /bookings/{booking_uid} (removed in the next release)."""
+    return _booking(_own_booking(_user(), _uid_of(Booking, booking_id)))
 
 
-@bp.route("/bookings/<int:booking_id>", methods=["DELETE"])
+@bp.route("/bookings/<uid:booking_uid>", methods=["DELETE"])
 @auth.token_required()
 @bp.response(200, schemas.BookingSchema)
 @_problems(401, 404, 409, 429)
-def cancel(booking_id: int) -> dict[str, Any]:
+def cancel(booking_uid: str) -> dict[str, Any]:
     """Cancel my booking (inside the service's window it counts as a late cancellation)."""
+    return _cancel(booking_uid)
+
+
+def _cancel(booking_uid: str) -> dict[str, Any]:
     user = _user()
-    found = _own_booking(user, booking_id)
+    found = _own_booking(user, booking_uid)
     try:
         cancelled = bookings.cancel(user, found.uid)
     except NotFoundError:
@@ -473,8 +513,18 @@ def cancel(booking_id: int) -> dict[str, Any]:
     return _booking(cancelled)
 
 
+@bp.route("/bookings/<int:booking_id>", methods=["DELETE"])
+@auth.token_required()
+@bp.doc(deprecated=True)
+@bp.response(200, schemas.BookingSchema)
+@_problems(401, 404, 409, 429)
+def cancel_by_id(booking_id: int) -> dict[str, Any]:
+    """Deprecated alias of DELETE /bookings/{booking_uid} (removed in the next release)."""
+    return _cancel(_uid_of(Booking, booking_id))
+
+
 def _entry(e: WaitlistEntry) -> dict[str, Any]:
-    return {"id": e.id, "session_id": e.session_id, "position": e.position,
+    return {"id": e.id, "uid": e.uid, "session_id": e.session_id, "position": e.position,
             "status": e.status, "offer_expires_at": e.offer_expires_at}
 
 
@@ -502,21 +552,25 @@ def my_waitlist() -> list[dict[str, Any]]:
     return [_entry(e) for e in bookings.my_waitlist(_user())]
 
 
-def _own_entry(user: User, entry_id: int) -> WaitlistEntry:
-    entry = db.session.get(WaitlistEntry, entry_id)
-    if entry is None or entry.user_id != user.id:
-        raise Problem(404)
-    return entry
+def _own_entry(user: User, uid: str) -> WaitlistEntry:
+    try:
+        return bookings.find_entry(user, uid)
+    except NotFoundError:
+        raise Problem(404) from None
 
 
-@bp.route("/waitlist/<int:entry_id>/accept", methods=["POST"])
+@bp.route("/waitlist/<uid:entry_uid>/accept", methods=["POST"])
 @auth.token_required()
 @bp.response(201, schemas.BookingSchema)
 @_problems(401, 404, 409, 429)
-def accept_offer(entry_id: int) -> dict[str, Any]:
+def accept_offer(entry_uid: str) -> dict[str, Any]:
     """Turn a live offer into a booking."""
+    return _accept(entry_uid)
+
+
+def _accept(entry_uid: str) -> dict[str, Any]:
     user = _user()
-    entry = _own_entry(user, entry_id)
+    entry = _own_entry(user, entry_uid)
     try:
         booking = bookings.accept_offer(user, entry.uid)
     except BookingError as exc:
@@ -524,15 +578,39 @@ def accept_offer(entry_id: int) -> dict[str, Any]:
     return _booking(booking)
 
 
-@bp.route("/waitlist/<int:entry_id>", methods=["DELETE"])
+@bp.route("/waitlist/<int:entry_id>/accept", methods=["POST"])
+@auth.token_required()
+@bp.doc(deprecated=True)
+@bp.response(201, schemas.BookingSchema)
+@_problems(401, 404, 409, 429)
+def accept_offer_by_id(entry_id: int) -> dict[str, Any]:
+    """Deprecated alias of POST /waitlist/{entry_uid}/accept (removed in the next release)."""
+    return _accept(_uid_of(WaitlistEntry, entry_id))
+
+
+@bp.route("/waitlist/<uid:entry_uid>", methods=["DELETE"])
 @auth.token_required()
 @bp.response(204)
 @_problems(401, 404, 429)
-def leave_waitlist(entry_id: int) -> None:
+def leave_waitlist(entry_uid: str) -> None:
     """Leave a waiting list; an offer I held passes on to the next person."""
+    _leave(entry_uid)
+
+
+def _leave(entry_uid: str) -> None:
     user = _user()
-    entry = _own_entry(user, entry_id)
+    entry = _own_entry(user, entry_uid)
     bookings.leave_waitlist(user, entry.uid)
+
+
+@bp.route("/waitlist/<int:entry_id>", methods=["DELETE"])
+@auth.token_required()
+@bp.doc(deprecated=True)
+@bp.response(204)
+@_problems(401, 404, 429)
+def leave_waitlist_by_id(entry_id: int) -> None:
+    """Deprecated alias of DELETE /waitlist/{entry_uid} (removed in the next release)."""
+    _leave(_uid_of(WaitlistEntry, entry_id))
 
 
 def _api_rate() -> str:

@@ -7,13 +7,13 @@ from datetime import datetime
 from sqlalchemy import DDL, JSON, Integer, String, event
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import Model
 from app.types import UTCDateTime, utcnow
 
 GENESIS = "0" * 64
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """One event. ``mac`` chains it to the previous event (see services.verify)."""
 
     __tablename__ = "audit_events"
@@ -29,7 +29,7 @@ class AuditEvent(db.Model):
     mac: Mapped[str] = mapped_column(String(64))
 
 
-class AuditHead(db.Model):
+class AuditHead(Model):
     """A single row holding the chain's tip; updating it first serialises writers.
 
     ``anchor_seq``/``anchor_mac`` name the last event removed by retention (0 and GENESIS

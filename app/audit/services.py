@@ -7,8 +7,6 @@ mac. ``record`` is the one way in; nothing updates or deletes events.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -44,8 +42,7 @@ def _mac(event: AuditEvent) -> str:
          event.target, event.detail, event.prev_mac],
         sort_keys=True, separators=(",", ":"), ensure_ascii=False,
     )
-    key = get_crypto().derived_key("audit-chain")
-    return hmac.new(key, body.encode(), hashlib.sha256).hexdigest()
+    return get_crypto().keyed_hash("audit-chain", body).hex()
 
 
 def record(actor: Any, action: str, target: Any = None,

@@ -44,7 +44,7 @@ from app.domain import DomainError
 from app.extensions import db
 from app.notifications.models import OutboxMessage
 from app.reports import stats
-from app.types import new_uid, utcnow
+from app.types import new_uid, rowcount, utcnow
 
 UPCOMING = (BookingStatus.REQUESTED.value, BookingStatus.CONFIRMED.value)
 HELD = tuple(s.value for s in ACTIVE_BOOKING)
@@ -152,7 +152,7 @@ def _take_seat(session: Session, now: datetime) -> bool:
                               Session.starts_at > now + notice)
         .values(booked=Session.booked + 1).execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return rowcount(result) == 1
 
 
 def _lock_person(user: User) -> None:
@@ -259,12 +259,12 @@ def release_seat(session: Session, now: datetime) -> WaitlistEntry | None:
         )
         if candidate is None:
             break
-        taken = db.session.execute(
+        taken = rowcount(db.session.execute(
             update(WaitlistEntry).where(WaitlistEntry.id == candidate.id,
                                         WaitlistEntry.status == WaitStatus.WAITING.value)
             .values(status=WaitStatus.OFFERED.value, offered_at=now, offer_expires_at=expires)
             .execution_options(synchronize_session=False)
-        ).rowcount
+        ))
         if taken:
             db.session.refresh(candidate)
             mail.offer_made(candidate)
@@ -294,12 +294,12 @@ def cancel(user: User, uid: str, now: datetime | None = None) -> Booking:
     status = BookingStatus.LATE_CANCELLED if is_late(booking, now) else BookingStatus.CANCELLED
     session = booking.session
     end_reads()
-    changed = db.session.execute(
+    changed = rowcount(db.session.execute(
         update(Booking).where(Booking.id == booking.id, Booking.status.in_(UPCOMING))
         .values(status=status.value, cancelled_at=now, changed_at=now,
                 sequence=Booking.sequence + 1)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    ))
     if not changed:
         db.session.rollback()
         raise BookingError(_l("This booking cannot be cancelled any more."))
@@ -338,13 +338,13 @@ def reschedule(user: User, uid: str, session_id: int, now: datetime | None = Non
                   else BookingStatus.CONFIRMED)
         try:
             with db.session.begin_nested():
-                moved = db.session.execute(
+                moved = rowcount(db.session.execute(
                     update(Booking).where(Booking.id == booking.id, Booking.session_id == old.id,
                                           Booking.status.in_(UPCOMING))
                     .values(session_id=target.id, status=status.value, changed_at=now,
                             sequence=Booking.sequence + 1)
                     .execution_options(synchronize_session=False)
-                ).rowcount
+                ))
         except IntegrityError:
             moved = 0
         if not moved:
@@ -384,9 +384,9 @@ def join_waitlist(user: User, session_id: int, now: datetime | None = None) -> W
     stats.record_booking(stats.WAITLIST, session, now)
     audit.record(user, "waitlist.joined", f"sessions:{session_id}")
     db.session.commit()
-    return db.session.scalar(select(WaitlistEntry).where(
+    return db.session.scalars(select(WaitlistEntry).where(
         WaitlistEntry.session_id == session_id, WaitlistEntry.user_id == user.id,
-        WaitlistEntry.status == WaitStatus.WAITING.value))
+        WaitlistEntry.status == WaitStatus.WAITING.value)).one()
 
 
 def find_entry(user: User, uid: str) -> WaitlistEntry:
@@ -403,11 +403,11 @@ def leave_waitlist(user: User, uid: str, now: datetime | None = None) -> None:
     entry = find_entry(user, uid)
     session = entry.session
     end_reads()
-    offered = db.session.execute(
+    offered = rowcount(db.session.execute(
         update(WaitlistEntry).where(WaitlistEntry.id == entry.id,
                                     WaitlistEntry.status == WaitStatus.OFFERED.value)
         .values(status=WaitStatus.LEFT.value).execution_options(synchronize_session=False)
-    ).rowcount
+    ))
     if offered:
         release_seat(session, now)
     else:
@@ -429,12 +429,12 @@ def accept_offer(user: User, uid: str, now: datetime | None = None) -> Booking:
         db.session.rollback()
         raise _limit_error(limits)
     end_reads()
-    accepted = db.session.execute(
+    accepted = rowcount(db.session.execute(
         update(WaitlistEntry).where(WaitlistEntry.id == entry.id,
                                     WaitlistEntry.status == WaitStatus.OFFERED.value,
                                     WaitlistEntry.offer_expires_at > now)
         .values(status=WaitStatus.ACCEPTED.value).execution_options(synchronize_session=False)
-    ).rowcount
+    ))
     if not accepted:
         db.session.rollback()
         raise BookingError(_l("This offer has expired or was already used."))
@@ -459,13 +459,13 @@ def expire_offers(now: datetime | None = None) -> int:
     end_reads()
     lapsed = 0
     for entry_id in due:
-        changed = db.session.execute(
+        changed = rowcount(db.session.execute(
             update(WaitlistEntry).where(WaitlistEntry.id == entry_id,
                                         WaitlistEntry.status == WaitStatus.OFFERED.value)
             .values(status=WaitStatus.EXPIRED.value).execution_options(synchronize_session=False)
-        ).rowcount
+        ))
         if changed:
-            entry = db.session.get(WaitlistEntry, entry_id)
+            entry = db.session.get_one(WaitlistEntry, entry_id)
             release_seat(entry.session, now)
             lapsed += 1
         db.session.commit()

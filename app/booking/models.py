@@ -22,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
-from app.extensions import db
+from app.extensions import Model, db
 from app.types import UTCDateTime, new_uid, utcnow
 
 
@@ -60,7 +60,7 @@ centre_staff = Table(
 )
 
 
-class Centre(db.Model):
+class Centre(Model):
     """A place where workers meet counsellors: the hub or a county centre."""
 
     __tablename__ = "centres"
@@ -97,7 +97,7 @@ class Centre(db.Model):
         return getattr(self, f"{field}_{'en' if locale.startswith('en') else 'zh'}")
 
 
-class Service(db.Model):
+class Service(Model):
     """A kind of session a centre offers, with its booking rules."""
 
     __tablename__ = "services"
@@ -171,7 +171,7 @@ class WaitStatus(enum.StrEnum):
     LEFT = "left"
 
 
-class Availability(db.Model):
+class Availability(Model):
     """A counsellor's weekly hours at one centre for one service, in Shanghai local time."""
 
     __tablename__ = "availability"
@@ -198,7 +198,7 @@ class Availability(db.Model):
     service: Mapped[Service] = relationship()
 
 
-class AvailabilityException(db.Model):
+class AvailabilityException(Model):
     """Leave or a holiday (no sessions then), or one-off extra hours at a centre."""
 
     __tablename__ = "availability_exceptions"
@@ -221,7 +221,7 @@ class AvailabilityException(db.Model):
     service: Mapped[Service | None] = relationship()
 
 
-class Session(db.Model):
+class Session(Model):
     """One bookable occurrence. ``booked`` counts held seats; the database keeps it in range.
 
     On PostgreSQL the migration adds an exclusion constraint so that one counsellor's
@@ -261,7 +261,7 @@ class Session(db.Model):
         return max(self.capacity - self.booked, 0)
 
 
-class Booking(db.Model):
+class Booking(Model):
     """A person's place in a session. Pages address it by ``uid``, never the sequential id.
 
     The partial unique index lets a person hold one active booking per session while
@@ -297,7 +297,7 @@ class Booking(db.Model):
         return self.status in ACTIVE_BOOKING
 
 
-class WaitlistEntry(db.Model):
+class WaitlistEntry(Model):
     """A person waiting for a seat in a full session; an offer holds a seat until it expires."""
 
     __tablename__ = "waitlist_entries"

@@ -13,7 +13,7 @@ from app.booking.bookings import UPCOMING, my_bookings, release_seat
 from app.booking.models import Booking, BookingStatus, WaitlistEntry
 from app.counselling.models import SessionNote
 from app.extensions import db
-from app.types import utcnow
+from app.types import rowcount, utcnow
 
 
 def export_bookings(user: User) -> list[dict[str, Any]]:
@@ -32,10 +32,10 @@ def release_everything(user: User) -> None:
             Booking.user_id == user.id, Booking.status.in_(UPCOMING))).all():
         if booking.session.starts_at <= now:
             continue
-        changed = db.session.execute(
+        changed = rowcount(db.session.execute(
             update(Booking).where(Booking.id == booking.id, Booking.status.in_(UPCOMING))
             .values(status=BookingStatus.CANCELLED.value, cancelled_at=now, changed_at=now)
-            .execution_options(synchronize_session=False)).rowcount
+            .execution_options(synchronize_session=False)))
         if changed:
             release_seat(booking.session, now)
     for entry in db.session.scalars(select(WaitlistEntry).where(

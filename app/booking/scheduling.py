@@ -98,6 +98,8 @@ def planned_slots(rules: Sequence[Availability], extras: Sequence[AvailabilityEx
                     out.append((rule, start, end))
     for extra in extras:
         local_start, local_end = extra.starts_at.astimezone(zone), extra.ends_at.astimezone(zone)
+        if extra.service is None:  # extra hours always name a service (checked when made)
+            continue
         service = extra.service
         for start, end in slot_times(local_start.date(), local_start.time(), local_end.time(),
                                      service.duration_minutes, service.buffer_minutes, zone):
@@ -135,7 +137,9 @@ def generate_sessions(first: date, days: int = 14, counsellor: User | None = Non
         by_counsellor.setdefault(exc.counsellor_id, ([], [], []))[slot].append(exc)
     for counsellor_id, (own_rules, extras, leave) in by_counsellor.items():
         for source, start, end in planned_slots(own_rules, extras, leave, first, days, zone):
-            service: Service = source.service
+            service = source.service
+            if service is None:  # extra hours without a service are left out above
+                continue
             session = Session(centre_id=source.centre_id, service_id=service.id,
                               counsellor_id=counsellor_id, starts_at=start, ends_at=end,
                               capacity=service.capacity, booked=0,

@@ -9,13 +9,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
 from app.booking.models import Booking
-from app.extensions import db
+from app.extensions import Model
 from app.security.crypto import Encrypted, EncryptedRow
 from app.security.models import DataKey
 from app.types import UTCDateTime, new_uid, utcnow
 
 
-class SessionNote(EncryptedRow, db.Model):
+class SessionNote(EncryptedRow, Model):
     """A counsellor's note on one booking.
 
     Sealed under the worker's key, so deleting the worker's account shreds the notes too.
@@ -41,7 +41,7 @@ class SessionNote(EncryptedRow, db.Model):
         return self.worker.encryption_key(create=create) if self.worker else None
 
 
-class NoteHandover(db.Model):
+class NoteHandover(Model):
     """A counsellor's request to pass their notes on a worker to a colleague.
 
     Nothing is shared until the worker agrees (``agreed_at``); a declined request stays

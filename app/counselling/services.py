@@ -33,7 +33,7 @@ from app.counselling.models import NoteHandover, SessionNote
 from app.domain import DomainError
 from app.extensions import db
 from app.reports import stats
-from app.types import utcnow
+from app.types import rowcount, utcnow
 
 # Which statuses each action moves a booking from, and to.
 TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
@@ -94,11 +94,11 @@ def set_status(actor: User, uid: str, action: str, now: datetime | None = None) 
                                   "start or has started."))
     # A confirmation is emailed with an updated calendar entry: its revision goes up.
     revision = Booking.sequence + (1 if action == "confirm" else 0)
-    changed = db.session.execute(
+    changed = rowcount(db.session.execute(
         update(Booking).where(Booking.id == booking.id, Booking.status.in_(sources))
         .values(status=target, changed_at=now, sequence=revision)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    ))
     if not changed:
         db.session.rollback()
         raise CounsellingError(_l("This booking is no longer in a state that allows this."))
@@ -119,11 +119,11 @@ def cancel_session(actor: User, session_id: int, now: datetime | None = None) ->
     session = own_session(actor, session_id)
     if session.status != SessionStatus.SCHEDULED.value or session.starts_at <= now:
         raise CounsellingError(_l("Only sessions that have not started can be cancelled."))
-    changed = db.session.execute(
+    changed = rowcount(db.session.execute(
         update(Session).where(Session.id == session.id,
                               Session.status == SessionStatus.SCHEDULED.value)
         .values(status=SessionStatus.CANCELLED.value)
-        .execution_options(synchronize_session=False)).rowcount
+        .execution_options(synchronize_session=False)))
     if not changed:
         db.session.rollback()
         raise CounsellingError(_l("Only sessions that have not started can be cancelled."))
@@ -282,11 +282,11 @@ def answer_handover(worker: User, uid: str, agree: bool, now: datetime | None = 
     if handover is None or handover.worker_id != worker.id:
         raise NotFoundError(uid)
     column = "agreed_at" if agree else "declined_at"
-    changed = db.session.execute(
+    changed = rowcount(db.session.execute(
         update(NoteHandover).where(NoteHandover.id == handover.id,
                                    NoteHandover.agreed_at.is_(None),
                                    NoteHandover.declined_at.is_(None))
-        .values({column: now}).execution_options(synchronize_session=False)).rowcount
+        .values({column: now}).execution_options(synchronize_session=False)))
     if changed:
         audit.record(worker, "note.handover_agreed" if agree else "note.handover_declined",
                      f"note_handovers:{handover.uid}")

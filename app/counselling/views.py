@@ -14,7 +14,7 @@ from app.accounts.models import Role
 from app.booking.bookings import NotFoundError
 from app.booking.models import Availability
 from app.booking.scheduling import SchedulingError, local_zone
-from app.counselling import bp
+from app.counselling import bp, risk_queue
 from app.counselling import services as counselling
 from app.counselling.forms import (
     WEEKDAYS,
@@ -25,7 +25,6 @@ from app.counselling.forms import (
     NoteForm,
 )
 from app.extensions import db
-from app.screening import services as screening
 from app.security.access import roles_required
 from app.security.inputs import parse_id
 from app.types import utcnow
@@ -48,8 +47,11 @@ def _today() -> date:
 def home() -> str:
     """Today's sessions, and the way to everything else."""
     sessions = counselling.sessions_for(current_user, _today(), 1)
-    open_risks = [i for i in screening.risk_queue(current_user) if i.resolved_at is None]
-    return render_template("counselling/home.html", sessions=sessions, open_risks=open_risks)
+    now = utcnow()
+    open_risks = risk_queue.queue(current_user, resolved_limit=0)
+    overdue = sum(1 for item in open_risks if risk_queue.is_overdue(item, now))
+    return render_template("counselling/home.html", sessions=sessions, open_risks=open_risks,
+                           overdue_risks=overdue)
 
 
 @bp.route("/calendar")
@@ -205,8 +207,8 @@ def availability() -> str | Response:
     if form.validate_on_submit():
         try:
             counselling.add_availability(
-                current_user, centre=db.session.get(Centre, form.centre.data),
-                service=db.session.get(Service, form.service.data), weekday=form.weekday.data,
+                current_user, centre=db.get_or_404(Centre, form.centre.data),
+                service=db.get_or_404(Service, form.service.data), weekday=form.weekday.data,
                 start=form.start.data, end=form.end.data, valid_from=form.valid_from.data,
                 room=form.room.data or "")
         except SchedulingError as exc:
@@ -236,8 +238,8 @@ def add_extra() -> Response:
     zone = local_zone()
     try:
         counselling.add_extra_hours(
-            current_user, centre=db.session.get(Centre, extra.centre.data),
-            service=db.session.get(Service, extra.service.data),
+            current_user, centre=db.get_or_404(Centre, extra.centre.data),
+            service=db.get_or_404(Service, extra.service.data),
             starts_at=datetime.combine(extra.day.data, extra.start.data, zone),
             ends_at=datetime.combine(extra.day.data, extra.end.data, zone))
     except SchedulingError as exc:

@@ -8,13 +8,13 @@ from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
-from app.extensions import db
+from app.extensions import Model
 from app.security.crypto import Encrypted, EncryptedRow
 from app.security.models import DataKey
 from app.types import UTCDateTime, utcnow
 
 
-class OutboxMessage(EncryptedRow, db.Model):
+class OutboxMessage(EncryptedRow, Model):
     """One email. ``payload`` (address, subject, bodies, attachments) is encrypted.
 
     ``dedupe_key`` makes enqueueing idempotent (e.g. one 24-hour reminder per booking).

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
+from typing import cast
 
 from flask import current_app
 from sqlalchemy import and_, delete, or_, select, update
@@ -126,7 +127,7 @@ def _build(payload: dict) -> EmailMessage:
         email.add_attachment(item["data"].encode("utf-8"), maintype=maintype,
                              subtype=subtype.strip(), filename=item["filename"])
         if params:
-            part = email.get_payload()[-1]
+            part = cast("list[EmailMessage]", email.get_payload())[-1]
             for param in params:
                 key, _, value = param.strip().partition("=")
                 part.set_param(key, value)
@@ -227,4 +228,6 @@ def _drop_unsent(user: User) -> None:
     )
 
 
-register_eraser(_drop_unsent)
+def register() -> None:
+    """Account deletion drops the person's unsent mail (called from create_app)."""
+    register_eraser(_drop_unsent)

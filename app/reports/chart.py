@@ -60,11 +60,11 @@ def stacked_columns(rows: list[str], cols: list[str], table: ProtectedTable) -> 
         values = table.cells[i]
         total = table.row_totals[i]
         labels.append(Label(round(x + bar / 2, 1), row[-2:] if len(rows) > 6 else row))
-        if total in (None, 0) or any(v is None for v in values):
+        if not total or any(v is None for v in values):
             continue  # nothing, or something suppressed: draw no column at all
-        y = PAD_TOP + inner_h
+        y: float = PAD_TOP + inner_h
         for j, value in enumerate(values):
-            h = inner_h * value / total
+            h = inner_h * (value or 0) / total
             y -= h
             if value:
                 rects.append(Rect(round(x, 1), round(y, 1), round(bar, 1), round(h, 1),

@@ -11,13 +11,13 @@ from __future__ import annotations
 from sqlalchemy import Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import Model
 from app.types import new_uid
 
 NO_CENTRE = 0  # roll-up key for "centre not known" (NULLs cannot be part of a primary key)
 
 
-class ActivityStat(db.Model):
+class ActivityStat(Model):
     """One de-identified booking or risk event: what happened, where, in which month."""
 
     __tablename__ = "activity_stats"
@@ -31,7 +31,7 @@ class ActivityStat(db.Model):
     value: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class ScreeningRollup(db.Model):
+class ScreeningRollup(Model):
     """Screening results counted per cell; maintained as results arrive."""
 
     __tablename__ = "report_screening"
@@ -47,7 +47,7 @@ class ScreeningRollup(db.Model):
     n: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class ActivityRollup(db.Model):
+class ActivityRollup(Model):
     """Booking and risk events counted per cell, with the value as a histogram bucket."""
 
     __tablename__ = "report_activity"
@@ -60,7 +60,7 @@ class ActivityRollup(db.Model):
     n: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class PublishedCell(db.Model):
+class PublishedCell(Model):
     """The pooled (publishable) screening cube of a finished month, kept once computed.
 
     Pooling only ever looks inside one instrument, month and band, and a finished month
@@ -82,7 +82,7 @@ class PublishedCell(db.Model):
     n: Mapped[int] = mapped_column(Integer)
 
 
-class PublishedMonth(db.Model):
+class PublishedMonth(Model):
     """Marks a finished month whose pooled cube is in ``report_published``."""
 
     __tablename__ = "report_published_months"

@@ -38,6 +38,7 @@ def month_of(when: datetime) -> str:
 def upsert_counts(table: Table, keys: tuple[str, ...], rows: Iterable[Mapping[str, Any]]) -> None:
     """Add ``n`` to each cell, creating missing cells: one statement per batch."""
     dialect = db.session.get_bind().dialect.name
+    insert: Any  # the dialect's own INSERT, which has ON CONFLICT
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:

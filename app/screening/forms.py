@@ -65,13 +65,6 @@ class CancelForm(FlaskForm):
     """Cancel a reminder."""
 
 
-class OutcomeForm(FlaskForm):
-    """A counsellor records what happened and resolves a risk item."""
-
-    outcome = TextAreaField(_l("What happened"), validators=[
-        DataRequired(_l("Please describe what happened.")), Length(max=4000)])
-
-
 class SafetyConsentForm(FlaskForm):
     """Give or withdraw the safety-contact consent (the button says which)."""
 

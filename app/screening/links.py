@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import url_for
 from werkzeug.routing import BuildError
 
@@ -12,7 +14,7 @@ SUGGEST_SERVICES = {"group": "group-stress", "relaxation": "relaxation",
 
 def booking_url(service: str, centre: str | None = None) -> str:
     """The booking page for a service; the home page's centre list when booking is absent."""
-    args = {"service": service}
+    args: dict[str, Any] = {"service": service}
     if centre:
         args["centre"] = centre
     try:

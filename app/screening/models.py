@@ -8,13 +8,13 @@ from sqlalchemy import Boolean, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
-from app.extensions import db
+from app.extensions import Model
 from app.security.crypto import Encrypted, EncryptedRow, get_crypto
 from app.security.models import DataKey
 from app.types import UTCDateTime, new_uid, utcnow
 
 
-class ScreeningResult(EncryptedRow, db.Model):
+class ScreeningResult(EncryptedRow, Model):
     """One completed questionnaire; everything about the answers is sealed in ``data``.
 
     A signed-in person's result is sealed under their own data key; an anonymous one gets a
@@ -50,7 +50,7 @@ class ScreeningResult(EncryptedRow, db.Model):
         return self.own_key
 
 
-class ScreeningStat(db.Model):
+class ScreeningStat(Model):
     """A de-identified count row for reports: no person, no exact time, a random key."""
 
     __tablename__ = "screening_stats"
@@ -70,7 +70,7 @@ class ScreeningStat(db.Model):
     repeat: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
 
-class RiskItem(EncryptedRow, db.Model):
+class RiskItem(EncryptedRow, Model):
     """A request to be contacted after a crisis answer; open until a counsellor resolves it."""
 
     __tablename__ = "risk_items"
@@ -100,6 +100,12 @@ class RiskItem(EncryptedRow, db.Model):
     )
     # When first contact is due (the centre's opening hours and the triage target).
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # The safety loop (app/counselling/risk_queue.py): when a counsellor first reached the
+    # person, when the item was escalated to the hub's lead counsellors, and, for a person
+    # who deleted their account, when the open item is shredded at the latest.
+    first_contact_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    shred_after: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
     own_key: Mapped[DataKey | None] = relationship()
 
@@ -117,7 +123,7 @@ class RiskItem(EncryptedRow, db.Model):
         return self.own_key
 
 
-class SafetyPlan(EncryptedRow, db.Model):
+class SafetyPlan(EncryptedRow, Model):
     """A worker's own safety plan (Stanley-Brown steps), sealed under their data key.
 
     ``shared`` lets the counsellors of their home centre read it, like a shared result.

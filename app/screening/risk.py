@@ -2,9 +2,10 @@
 
 Every risk item is opened by ``open_risk_item`` (a request on the page or the API, a
 result of a person who gave the safety-contact consent, or that consent given on a crisis
-result). The counsellor's side plugs in through ``register_risk_hook``: each hook runs in
-the same transaction after an item is opened ("opened") or its triage changes ("triaged"),
-e.g. to set ``due_at`` and alert the centre.
+result), which hands it to the counsellor side (``counselling.risk_queue.risk_opened``: due
+time and alert). A follow-up answer that changes the triage moves ``due_at`` too. Further
+listeners may use ``register_risk_hook``: each runs in the same transaction after an item is
+opened ("opened") or re-triaged ("triaged").
 """
 
 from __future__ import annotations
@@ -134,9 +135,18 @@ def answer_followup(actor: User | None, result: ScreeningResult,
         if item.triage != level:
             audit.record(actor, "risk.triaged", item, {"triage": level})
             item.triage = level
+            _retime(item)
             _run_hooks(item, "triaged")
     db.session.commit()
     return level
+
+
+def _retime(item: RiskItem) -> None:
+    """A new triage level moves the first-contact due time (counselling/due.py's rule)."""
+    from app.counselling.due import configured, due_at
+
+    if item.opened_at is not None:
+        item.due_at = due_at(item.opened_at, item.triage, *configured())
 
 
 # -- opening an item ---------------------------------------------------------------------------
@@ -186,11 +196,11 @@ def open_risk_item(actor: User | None, result: ScreeningResult | None, centre: C
         raise AlreadyOpenError() from exc
     audit.record(person, "risk.requested" if source == "request" else "risk.opened", item,
                  {"centre": centre.code, "source": source, "triage": triage})
+    from app.counselling.risk_queue import risk_opened
     from app.reports import stats
-    from app.screening.services import _alert_counsellors
 
     stats.record_activity(stats.CONTACT, item.opened_at or utcnow(), centre.id)
-    _alert_counsellors(centre, item)
+    risk_opened(item)  # the counsellor side: due time and the centre's alert
     _run_hooks(item, "opened")
     db.session.commit()
     return item

@@ -5,25 +5,20 @@ Services take the acting user as an argument and never touch the request or sess
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import current_app, url_for
-from flask_babel import force_locale
-from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
 import assessments
 from app import audit
 from app.accounts.models import Consent, Role, User
 from app.booking.models import Centre, centre_staff
+from app.domain import DomainError
 from app.extensions import db
-from app.i18n import BABEL_CODES
 from app.notifications.models import OutboxMessage
 from app.notifications.services import enqueue
 from app.screening.models import RiskItem, ScreeningResult, ScreeningStat
@@ -42,12 +37,12 @@ CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 16
 
 
-class ScreeningError(ValueError):
+class ScreeningError(DomainError):
     """Input the worker can fix; ``field`` names the form field, ``message`` is translated."""
 
     def __init__(self, field: str, message: object) -> None:
-        super().__init__(str(message))
-        self.field, self.message = field, message
+        super().__init__(message)
+        self.field = field
 
 
 # -- consent and profile -----------------------------------------------------------------
@@ -95,7 +90,7 @@ def questions(instrument: Instrument) -> list[tuple[str, Any]]:
     return named + [(f"x_{q.code}", q) for q in instrument.extra_questions]
 
 
-def unanswered(instrument: Instrument, chosen: dict[str, object]) -> list[str]:
+def unanswered(instrument: Instrument, chosen: Mapping[str, object]) -> list[str]:
     """Names of the questions whose answer is missing or not one of the printed options."""
     return [name for name, question in questions(instrument)
             if not question.accepts(chosen.get(name))]
@@ -123,8 +118,7 @@ def _payload(result: Result, answers: Sequence[int], extra: dict[str, int]) -> d
 
 def _hash_code(code: str) -> str:
     normalised = "".join(ch for ch in code.upper() if ch.isalnum())
-    key = get_crypto().derived_key("screening-retrieval")
-    return hmac.new(key, normalised.encode(), hashlib.sha256).hexdigest()
+    return get_crypto().keyed_hash("screening-retrieval", normalised).hex()
 
 
 def new_retrieval_code() -> str:
@@ -347,7 +341,7 @@ def request_contact(user: User | None, centre_id: int | None, phone: str | None,
         raise ScreeningError("centre", _msg("Please choose a centre."))
     phone = (phone or "").strip()
     signed_in = user is not None and user.is_authenticated
-    if use_account and signed_in:
+    if use_account and user is not None and signed_in:
         phone = phone or user.phone or ""
         email = user.email or ""
     else:
@@ -369,78 +363,22 @@ def request_contact(user: User | None, centre_id: int | None, phone: str | None,
                                         "best_time": best_time})
 
 
-def _alert_counsellors(centre: Centre, item: RiskItem) -> None:
-    """Email the centre's counsellors that someone asked to be contacted (no details)."""
-    link = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for("screening.risk_queue")
-    for staff in centre.staff:
-        if not staff.is_active or not staff.has_role(Role.COUNSELLOR):
-            continue
-        with force_locale(BABEL_CODES.get(staff.locale or "zh_CN", "zh_Hans_CN")):
-            subject = _("A request for contact is waiting")
-            body = _("Someone at %(centre)s asked to be contacted after a screening.\n\n"
-                     "Open the queue to follow up:\n%(link)s",
-                     centre=centre.name_en if (staff.locale or "").startswith("en")
-                     else centre.name_zh, link=link)
-        enqueue(staff, "risk.new", subject=subject, text=body,
-                dedupe_key=f"risk:{item.uid}:{staff.uid}")
-
-
 def _msg(text: str) -> object:
     from flask_babel import lazy_gettext
 
     return lazy_gettext(text)
 
 
-def risk_queue(counsellor: User) -> list[RiskItem]:
-    """Risk items of the counsellor's centres: open first, then oldest first."""
-    ids = [c.id for c in centres_of(counsellor)]
-    if not ids:
-        return []
-    return list(db.session.scalars(
-        select(RiskItem).where(RiskItem.centre_id.in_(ids))
-        .order_by(RiskItem.resolved_at.is_not(None), RiskItem.opened_at)))
-
-
-def open_risk(counsellor: User, uid: str) -> RiskItem | None:
-    """One risk item of the counsellor's centres; reading it is audited."""
-    ids = [c.id for c in centres_of(counsellor)]
-    item = db.session.scalar(select(RiskItem).where(
-        RiskItem.uid == uid, RiskItem.centre_id.in_(ids or [-1])))
-    if item is not None:
-        audit.record(counsellor, "risk.read", item)
-        db.session.commit()
-    return item
-
-
-def resolve_risk(counsellor: User, item: RiskItem, outcome: str) -> None:
-    """Record the (sealed) outcome and close the item."""
-    outcome = (outcome or "").strip()
-    if not outcome:
-        raise ScreeningError("outcome", _msg("Please describe what happened."))
-    if item.resolved_at is not None:
-        raise ScreeningError("outcome", _msg("This item is already resolved."))
-    item.outcome = outcome
-    item.resolved_at = utcnow()
-    item.resolved_by_id = counsellor.id
-    from app.reports import stats
-
-    stats.record_activity(stats.RESOLVED, item.resolved_at, item.centre_id,
-                          value=stats.hours_between(item.opened_at, item.resolved_at))
-    audit.record(counsellor, "risk.resolved", item)
-    db.session.commit()
-
-
 # -- re-screening reminders ---------------------------------------------------------------
 def schedule_reminder(user: User, instrument: Instrument, weeks: int, *, subject: str,
                       text: str, now: datetime | None = None) -> OutboxMessage | None:
     """Queue a check-in email (no health data in it) ``weeks`` from now; None without email."""
-    from app.notifications.services import enqueue
 
     if weeks not in REMINDER_WEEKS:
         raise ScreeningError("weeks", _msg("Please choose 2 or 4 weeks."))
-    for message in pending_reminders(user):
-        if message.dedupe_key and message.dedupe_key.split(":")[2] == instrument.code:
-            db.session.delete(message)  # one reminder per questionnaire: the new one wins
+    for old in pending_reminders(user):
+        if old.dedupe_key and old.dedupe_key.split(":")[2] == instrument.code:
+            db.session.delete(old)  # one reminder per questionnaire: the new one wins
     db.session.flush()
     when = (now or utcnow()) + timedelta(weeks=weeks)
     key = f"screening-reminder:{user.uid}:{instrument.code}:{secrets.token_hex(6)}"

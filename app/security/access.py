@@ -2,8 +2,9 @@
 
 ``@public`` and ``@roles_required(...)`` mark a view; ``enforce_declared_access`` (a
 before-request hook) refuses any endpoint that carries no mark, so a new view that
-forgets its check is closed, not open. Object checks (``owned_or_404``) answer 404,
-so that nobody learns whether someone else's record exists.
+forgets its check is closed, not open. Object checks live with each package's own
+look-up (``find_booking``, ``find_entry``, ``own_result``...), used by pages and API alike;
+someone else's record answers 404, so that nobody learns whether it exists.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from typing import Any, TypeVar
 from flask import abort, current_app, request
 from flask_login import current_user
 
-from app.accounts.models import Role
+from app.extensions import login_manager
+from app.security.roles import Role
 
 F = TypeVar("F", bound=Callable[..., Any])
 ACCESS_ATTR = "__xinqing_access__"
@@ -41,7 +43,7 @@ def roles_required(*roles: Role) -> Callable[[F], F]:
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             if not current_user.is_authenticated:
-                return current_app.login_manager.unauthorized()
+                return login_manager.unauthorized()
             if not current_user.roles & allowed:
                 deny("role")
             return view(*args, **kwargs)
@@ -58,13 +60,6 @@ def deny(reason: str, status: int = 403) -> None:
 
     record_refusal(status, reason)
     abort(status)
-
-
-def owned_or_404(obj: Any, user: Any, attr: str = "user_id") -> Any:
-    """The object when ``user`` owns it; 404 otherwise, so existence does not leak."""
-    if obj is None or not user.is_authenticated or getattr(obj, attr, None) != user.id:
-        abort(404)
-    return obj
 
 
 def enforce_declared_access() -> None:

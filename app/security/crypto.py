@@ -75,7 +75,7 @@ class Crypto:
 
     def unwrap(self, key: DataKey) -> bytes:
         """The plaintext data key."""
-        plain = getattr(key, "_plain", None)
+        plain: bytes | None = key._plain
         if plain is not None:
             return plain
         try:
@@ -119,21 +119,28 @@ class Crypto:
             ).derive(self.ring.index_key)
         return self._derived[purpose]
 
+    def keyed_hash(self, purpose: str, value: str) -> bytes:
+        """HMAC-SHA256 of ``value`` under the key of ``purpose``: the one keyed hash of the
+        app (blind indexes, retrieval and recovery codes, the audit chain)."""
+        return hmac.new(self.derived_key(purpose), value.encode(), hashlib.sha256).digest()
+
     def blind_index(self, purpose: str, normalised_value: str) -> str:
-        """Deterministic HMAC-SHA256 of a normalised value, for equality look-ups."""
-        key = self.derived_key(f"blind-index/{purpose}")
-        return hmac.new(key, normalised_value.encode(), hashlib.sha256).hexdigest()
+        """Deterministic keyed hash of a normalised value, for equality look-ups."""
+        return self.keyed_hash(f"blind-index/{purpose}", normalised_value).hex()
 
 
 def get_crypto() -> Crypto:
     """The crypto service of the current app."""
-    return current_app.extensions["xinqing.crypto"]
+    crypto: Crypto = current_app.extensions["xinqing.crypto"]
+    return crypto
 
 
 class EncryptedRow:
     """Mixin for models with encrypted fields: a random row id for binding, and a key owner."""
 
     uid: Mapped[str] = mapped_column(String(32), unique=True, default=new_uid)
+    if TYPE_CHECKING:
+        __tablename__: str  # the model's own
 
     def encryption_key(self, create: bool = False) -> DataKey | None:
         """The data key sealing this row's fields; ``create`` makes one when missing."""
@@ -191,6 +198,8 @@ class Encrypted:
         raw = (value.encode() if self.codec == "text"
                else json.dumps(value, ensure_ascii=False, sort_keys=True).encode())
         key = instance.encryption_key(create=True)
+        if key is None:  # create=True always gives one; a model that does not is a bug
+            raise CryptoError(f"{instance.__tablename__}: no data key to seal {self.name}")
         sealed = get_crypto().seal(key, raw, self._aad(instance))
         setattr(instance, self.column, sealed)
         instance.__dict__.setdefault("_xq_plain", {})[self.name] = (sealed, value)

@@ -26,7 +26,7 @@ def _has_nul(value: Any) -> bool:
 
 def refuse_nul() -> None:
     """Before each request: 400 (the translated error page) when any value holds NUL."""
-    values = [v for _, v in request.args.items(multi=True)]
+    values: list[Any] = [v for _, v in request.args.items(multi=True)]
     if request.method != "GET":
         values += [v for _, v in request.form.items(multi=True)]
         if request.is_json:

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import Model
 from app.types import UTCDateTime, utcnow
 
 
-class DataKey(db.Model):
+class DataKey(Model):
     """A data key wrapped by KEK ``kek_version``; deleting the row crypto-shreds its data."""
 
     __tablename__ = "data_keys"
@@ -22,10 +23,13 @@ class DataKey(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     # Set only on keys made in this process (never stored), so new rows seal without an unwrap.
-    _plain = None
+    if TYPE_CHECKING:
+        _plain: bytes | None = None
+    else:
+        _plain = None
 
 
-class ServerSession(db.Model):
+class ServerSession(Model):
     """One signed-in (or anonymous) browser session; see app/security/session_store.py.
 
     ``id`` is derived one-way from the cookie value and ``data`` is sealed under a key

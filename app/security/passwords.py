@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 from importlib.resources import files
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask import current_app
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_gettext
+
+# Messages are translated when shown; a lazy string reads as the str it becomes.
+_l: Callable[..., str] = lazy_gettext
 
 MIN_LENGTH = 8
 MAX_LENGTH = 128

@@ -7,18 +7,29 @@ limited per person (or address) and endpoint, so refusals cannot be used to floo
 log; the limit lives in the rate-limit storage (Redis in production, shared by workers).
 Writes go through ``audit.record``, which serialises on the chain's head row, so many
 refusals at once still make one unbroken chain.
+
+This module sits below the domains and the audit log: ``create_app`` hands it the writer
+(``audit.record``) and the usual answers (translated page or API problem object).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import Flask, current_app, g, request
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from limits import parse
 from werkzeug.exceptions import HTTPException
-from werkzeug.wrappers import Response
 
 RECORDED = "xinqing_refusal_recorded"
+WRITER = "xinqing.refusal_writer"
+
+# audit.record(actor, action, target, detail)
+Writer = Callable[..., Any]
+Answer = Callable[[Any], ResponseReturnValue]
 
 
 def _allowed(kind: str) -> bool:
@@ -41,8 +52,9 @@ def record_refusal(status: int, reason: str) -> None:
     if g.get(RECORDED):
         return
     g.setdefault(RECORDED, True)
-    from app import audit
     from app.extensions import db
+
+    write: Writer = current_app.extensions[WRITER]
 
     try:
         if not _allowed(reason):
@@ -51,7 +63,7 @@ def record_refusal(status: int, reason: str) -> None:
         # Never commit half of whatever the refused request began; and start the new
         # transaction with the write (SQLite then queues it instead of failing).
         db.session.rollback()
-        audit.record(actor, "access.denied", request.endpoint,
+        write(actor, "access.denied", request.endpoint,
                      {"status": status, "reason": reason, "method": request.method})
         db.session.commit()
     except Exception:  # a refusal must still be answered even if the log is unreachable
@@ -64,41 +76,29 @@ def mark_recorded() -> None:
     g.setdefault(RECORDED, True)
 
 
-def init_app(app: Flask) -> None:
-    """Handlers for 403, 404, 429 and CSRF failures that audit, then show the usual page."""
-    from app.api import problems
-    from app.errors import render_error
+def init_app(app: Flask, *, write: Writer, answer: Answer, csrf_answer: Answer) -> None:
+    """Handlers for 403, 404, 429 and CSRF failures that audit with ``write``, then give
+    the usual ``answer`` (``csrf_answer`` for a failed CSRF check)."""
+    app.extensions[WRITER] = write
 
-    def answer(exc: HTTPException) -> tuple[str, int] | Response:
-        """The usual answer: a translated page, or a problem object under the JSON API."""
-        if problems.is_api_request():
-            return problems.from_http_exception(exc)
-        return render_error(exc.code or 500)
-
-    def forbidden(exc: HTTPException) -> tuple[str, int] | Response:
+    def forbidden(exc: HTTPException) -> ResponseReturnValue:
         record_refusal(403, "forbidden")
         return answer(exc)
 
-    def not_found(exc: HTTPException) -> tuple[str, int] | Response:
+    def not_found(exc: HTTPException) -> ResponseReturnValue:
         # Only object pages for signed-in people: someone else's record, or a stale link.
         # Unknown addresses from anonymous visitors are noise, not access attempts.
         if current_user.is_authenticated and request.endpoint and request.view_args:
             record_refusal(404, "not_found_or_not_owner")
         return answer(exc)
 
-    def too_many(exc: HTTPException) -> tuple[str, int] | Response:
+    def too_many(exc: HTTPException) -> ResponseReturnValue:
         record_refusal(429, "rate_limited")
         return answer(exc)
 
-    def csrf_failed(exc: CSRFError) -> tuple[str, int]:
-        from flask_babel import lazy_gettext as _l
-
+    def csrf_failed(exc: CSRFError) -> ResponseReturnValue:
         record_refusal(400, "csrf")
-        return render_error(
-            400, _l("This form has expired"),
-            _l("For your security, forms expire after a while. Please go back, reload the page "
-               "and submit again."),
-        )
+        return csrf_answer(exc)
 
     app.register_error_handler(403, forbidden)
     app.register_error_handler(404, not_found)

@@ -1,5 +1,9 @@
 """``flask retention run``: delete what the retention policy says we no longer keep.
 
+This module knows no domain table: each package registers its own steps
+(``register_step``) from ``create_app``, and ``run`` applies them in that order. The helpers
+here (batched deletes, the period from the configuration) are what the steps share.
+
 Every period comes from the configuration (``RETAIN_*_DAYS``; the table is in the README).
 Each step deletes in batches with a condition that is checked again in the DELETE itself,
 so a rerun, a crash half-way or a second run at the same moment only finds less to do. On
@@ -14,33 +18,54 @@ anyone who trims the front by hand.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import ColumnElement, delete, func, or_, select, text, update
+from sqlalchemy import ColumnElement, delete, select, text
 
-from app import audit
-from app.accounts.models import PasswordReset, RecoveryCode
-from app.audit.models import AuditEvent, AuditHead
-from app.booking.models import Booking, BookingStatus, WaitlistEntry, WaitStatus
 from app.extensions import db
-from app.notifications.models import OutboxMessage
-from app.screening.models import RiskItem
-from app.security.models import DataKey
-from app.types import utcnow
+from app.types import rowcount, utcnow
 
 BATCH = 500
 LOCK_KEY = 0x58510001  # "XQ" + 1: the advisory lock of `flask retention run`
 
 
-def _days(name: str) -> timedelta:
+Step = Callable[[datetime, int], int]
+
+Recorder = Callable[[dict[str, int]], None]
+
+# name -> step(now, batch) returning the rows it removed, in the order run applies them;
+# filled from create_app (each package's ``retention.register``).
+STEPS: dict[str, Step] = {}
+_first: dict[str, Step] = {}
+_last: dict[str, Step] = {}
+_recorders: list[Recorder] = []
+
+
+def register_step(name: str, step: Step, *, last: bool = False) -> None:
+    """Add ``step`` to every run; ``last`` steps run after all others (the audit pruning,
+    which must also see what the other steps wrote)."""
+    (_last if last else _first)[name] = step
+    STEPS.clear()
+    STEPS.update(_first)
+    STEPS.update(_last)
+
+
+def register_recorder(recorder: Recorder) -> None:
+    """``recorder(counts)`` notes a finished run (the audit log), in the run's transaction."""
+    if recorder not in _recorders:
+        _recorders.append(recorder)
+
+
+def days(name: str) -> timedelta:
+    """The retention period named ``name`` (``RETAIN_*_DAYS``) from the configuration."""
     return timedelta(days=int(current_app.config[name]))
 
 
-def _delete_batched(model: Any, condition: ColumnElement[bool], batch: int,
+def delete_batched(model: Any, condition: ColumnElement[bool], batch: int,
                     before_delete: Callable[[Any], None] | None = None) -> int:
     """Delete rows matching ``condition``, ``batch`` at a time, each batch committed.
 
@@ -55,26 +80,16 @@ def _delete_batched(model: Any, condition: ColumnElement[bool], batch: int,
             before_delete(chosen)
         result = db.session.execute(delete(model).where(model.id.in_(chosen)))
         db.session.commit()
-        if not result.rowcount:
+        if not (removed := rowcount(result)):
             return total
-        total += result.rowcount
+        total += removed
 
 
-def _write_first() -> None:
-    """On SQLite, take the write lock before reading (see app/sqlite.py)."""
+def write_first() -> None:
+    """On SQLite, take the write lock before reading (see app/sqlite.py): a no-op write on
+    the audit tip, the one row every writer touches."""
     if db.engine.dialect.name == "sqlite":
-        table = AuditHead.__table__
-        db.session.execute(update(table).where(table.c.id == 1).values(seq=table.c.seq))
-
-
-def anonymous_results(now: datetime, batch: int) -> int:
-    """Anonymous screening results (with their data keys) after the configured period."""
-    from app.screening import services as screening
-
-    # screening.purge keeps results for its own RETENTION before ``now``; shift ``now`` so
-    # the cut-off is the configured period instead.
-    _write_first()
-    return screening.purge(now - (_days("RETAIN_ANONYMOUS_RESULTS_DAYS") - screening.RETENTION))
+        db.session.execute(text("UPDATE audit_head SET seq = seq WHERE id = 1"))
 
 
 def expired_sessions(now: datetime, batch: int) -> int:
@@ -84,100 +99,9 @@ def expired_sessions(now: datetime, batch: int) -> int:
     return get_store().purge_expired(batch)
 
 
-def reset_tokens(now: datetime, batch: int) -> int:
-    """Password-reset links used or expired more than the period ago."""
-    cutoff = now - _days("RETAIN_RESET_TOKENS_DAYS")
-    return _delete_batched(PasswordReset, or_(PasswordReset.used_at < cutoff,
-                                              PasswordReset.expires_at < cutoff), batch)
-
-
-def used_recovery_codes(now: datetime, batch: int) -> int:
-    """Recovery codes used more than the period ago (kept a while for the audit trail)."""
-    cutoff = now - _days("RETAIN_USED_RECOVERY_CODES_DAYS")
-    return _delete_batched(RecoveryCode, RecoveryCode.used_at < cutoff, batch)
-
-
-def outbox(now: datetime, batch: int) -> int:
-    """Sent email after one period, email that was given up on after another."""
-    sent = now - _days("RETAIN_SENT_MAIL_DAYS")
-    failed = now - _days("RETAIN_FAILED_MAIL_DAYS")
-    return _delete_batched(OutboxMessage, or_(
-        OutboxMessage.sent_at < sent,
-        (OutboxMessage.sent_at.is_(None)) & (OutboxMessage.failed_at < failed)), batch)
-
-
-def cancelled_bookings(now: datetime, batch: int) -> int:
-    """Cancelled bookings (they hold no seat) after the period; notes go with them."""
-    cutoff = now - _days("RETAIN_CANCELLED_BOOKINGS_DAYS")
-    cancelled = (BookingStatus.CANCELLED.value, BookingStatus.LATE_CANCELLED.value)
-    return _delete_batched(Booking, Booking.status.in_(cancelled) & (Booking.changed_at < cutoff),
-                           batch)
-
-
-def closed_waitlist(now: datetime, batch: int) -> int:
-    """Finished waitlist places (accepted, expired, left) after the period."""
-    cutoff = now - _days("RETAIN_CLOSED_WAITLIST_DAYS")
-    closed = (WaitStatus.ACCEPTED.value, WaitStatus.EXPIRED.value, WaitStatus.LEFT.value)
-    return _delete_batched(WaitlistEntry, WaitlistEntry.status.in_(closed)
-                           & (WaitlistEntry.created_at < cutoff), batch)
-
-
-def resolved_risk_items(now: datetime, batch: int) -> int:
-    """Requests for contact resolved more than the period ago, crypto-shredded with their key."""
-    cutoff = now - _days("RETAIN_RESOLVED_RISK_DAYS")
-
-    def shred(chosen: Any) -> None:
-        # Destroy the items' own data keys first (the rows follow in this transaction).
-        db.session.execute(delete(DataKey).where(DataKey.id.in_(
-            select(RiskItem.data_key_id).where(RiskItem.id.in_(chosen)))))
-
-    return _delete_batched(RiskItem, RiskItem.resolved_at < cutoff, batch, before_delete=shred)
-
-
-def audit_events(now: datetime, batch: int) -> int:
-    """Audit events older than the period, from the front of the chain, leaving an anchor."""
-    cutoff = now - _days("RETAIN_AUDIT_DAYS")
-    head_table = AuditHead.__table__
-    total = 0
-    while True:
-        # Lock the head first: writers and a second pruner wait here, so the chain's
-        # front, its anchor and its tip change together.
-        head = db.session.execute(
-            update(head_table).where(head_table.c.id == 1)
-            .values(anchor_seq=head_table.c.anchor_seq)
-            .returning(head_table.c.anchor_seq)
-        ).one()
-        oldest = (select(AuditEvent.seq)
-                  .where(AuditEvent.at < cutoff, AuditEvent.seq > head.anchor_seq)
-                  .order_by(AuditEvent.seq).limit(batch).subquery())
-        through = db.session.scalar(select(func.max(oldest.c.seq)))
-        if through is None:
-            db.session.commit()
-            return total
-        last = db.session.scalar(select(AuditEvent).where(AuditEvent.seq == through))
-        through_mac = last.mac
-        removed = db.session.execute(delete(AuditEvent).where(AuditEvent.seq <= through))
-        db.session.execute(update(head_table).where(head_table.c.id == 1)
-                           .values(anchor_seq=through, anchor_mac=through_mac))
-        audit.record(None, "audit.pruned", None, {
-            "through_seq": through, "through_mac": through_mac,
-            "older_than": cutoff.isoformat(timespec="seconds"),
-            "count": removed.rowcount or 0})
-        db.session.commit()
-        total += removed.rowcount or 0
-
-
-STEPS: dict[str, Callable[[datetime, int], int]] = {
-    "anonymous_results": anonymous_results,
-    "expired_sessions": expired_sessions,
-    "reset_tokens": reset_tokens,
-    "used_recovery_codes": used_recovery_codes,
-    "outbox": outbox,
-    "cancelled_bookings": cancelled_bookings,
-    "closed_waitlist": closed_waitlist,
-    "resolved_risk_items": resolved_risk_items,
-    "audit_events": audit_events,
-}
+def register() -> None:
+    """Security's own step: expired server-side sessions."""
+    register_step("expired_sessions", expired_sessions)
 
 
 class BusyError(RuntimeError):
@@ -185,7 +109,7 @@ class BusyError(RuntimeError):
 
 
 @contextmanager
-def _exclusive():
+def _exclusive() -> Iterator[None]:
     """On PostgreSQL, one run at a time (advisory lock on its own connection)."""
     if db.engine.dialect.name != "postgresql":
         yield
@@ -207,6 +131,7 @@ def run(now: datetime | None = None, batch: int = BATCH) -> dict[str, int]:
     with _exclusive():
         for name, step in STEPS.items():
             counts[name] = step(now, batch)
-        audit.record(None, "retention.run", None, {k: v for k, v in counts.items() if v})
+        for recorder in _recorders:
+            recorder(counts)
         db.session.commit()
     return counts

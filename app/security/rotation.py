@@ -11,6 +11,7 @@ from sqlalchemy import func, select, update
 from app.extensions import db
 from app.security.crypto import Crypto
 from app.security.models import DataKey
+from app.types import rowcount
 
 
 @dataclass(frozen=True)
@@ -69,12 +70,12 @@ def rewrap(crypto: Crypto, batch_size: int = 500,
         for row in rows:
             plain = crypto.unwrap(DataKey(id=row.id, kek_version=row.kek_version,
                                           wrapped=bytes(row.wrapped)))
-            done += db.session.execute(
+            done += rowcount(db.session.execute(
                 update(DataKey)
                 .where(DataKey.id == row.id, DataKey.kek_version == row.kek_version)
                 .values(kek_version=current, wrapped=aes_key_wrap(kek, plain))
                 .execution_options(synchronize_session=False)
-            ).rowcount
+            ))
         db.session.commit()
         if progress:
             progress(done)

@@ -27,7 +27,7 @@ import secrets
 import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -40,6 +40,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.datastructures import CallbackDict
 from werkzeug.wrappers import Response
+
+from app.types import rowcount
 
 SID_BYTES = 32
 USER_KEY = "_user_id"  # where Flask-Login keeps "uid.version"
@@ -73,7 +75,7 @@ def _open(sid: str, blob: bytes) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-class ServerSession(CallbackDict, SessionMixin):
+class ServerSession(CallbackDict[str, Any], SessionMixin):
     """Session data with its id; ``clear()`` starts a new id (the old record is deleted)."""
 
     def __init__(self, initial: dict[str, Any] | None = None, sid: str | None = None) -> None:
@@ -163,7 +165,7 @@ class DatabaseStore:
         from app.security.models import ServerSession as Row
 
         result = db.session.execute(delete(Row).where(Row.user_uid == user_uid))
-        return result.rowcount or 0
+        return rowcount(result) or 0
 
     def purge_expired(self, batch: int = 1000) -> int:
         """Delete expired records in batches; safe when several run at once."""
@@ -177,9 +179,9 @@ class DatabaseStore:
                       .scalar_subquery())
             result = db.session.execute(delete(Row).where(Row.id.in_(chosen)))
             db.session.commit()
-            if not result.rowcount:
+            if not (removed := rowcount(result)):
                 return total
-            total += result.rowcount
+            total += removed
 
 
 class RedisStore:
@@ -198,7 +200,7 @@ class RedisStore:
         return f"{self.prefix}u:{user_uid}"
 
     def load(self, key: str) -> bytes | None:
-        return self.redis.get(self._key(key))
+        return cast("bytes | None", self.redis.get(self._key(key)))  # no decode_responses
 
     def save(self, key: str, blob: bytes, user_uid: str | None, ttl: float,
              new: bool) -> bool:
@@ -221,7 +223,8 @@ class RedisStore:
             self.redis.delete(*keys)
 
     def end_user(self, user_uid: str) -> int:
-        members = [m.decode() for m in self.redis.smembers(self._user_key(user_uid))]
+        members = [m.decode() if isinstance(m, bytes) else m
+                   for m in self.redis.smembers(self._user_key(user_uid))]
         pipe = self.redis.pipeline()
         for member in members:
             pipe.delete(self._key(member))
@@ -279,15 +282,15 @@ class ServerSessionInterface(SessionInterface):
         started = session.get(SIGNED_IN_AT)
         remaining = absolute - (time.time() - started) if started else absolute
         # A minute's slack: the idle check itself (app/security/sessions.py) is exact.
-        return max(min(idle + 60, remaining), 1)
+        return float(max(min(idle + 60, remaining), 1))
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         assert isinstance(session, ServerSession)
         name = self.get_cookie_name(app)
-        cookie = dict(domain=self.get_cookie_domain(app), path=self.get_cookie_path(app),
-                      secure=self.get_cookie_secure(app),
-                      samesite=self.get_cookie_samesite(app),
-                      httponly=self.get_cookie_httponly(app))
+        cookie: dict[str, Any] = dict(
+            domain=self.get_cookie_domain(app), path=self.get_cookie_path(app),
+            secure=self.get_cookie_secure(app), samesite=self.get_cookie_samesite(app),
+            httponly=self.get_cookie_httponly(app))
         if session.accessed:
             response.vary.add("Cookie")
         if session.retired:
@@ -321,7 +324,8 @@ class ServerSessionInterface(SessionInterface):
 def get_store() -> DatabaseStore | RedisStore:
     """The app's session store."""
     # Read from the registry, not app.session_interface: the API wraps that interface.
-    return current_app.extensions["xinqing_session_store"]
+    store: DatabaseStore | RedisStore = current_app.extensions["xinqing_session_store"]
+    return store
 
 
 def end_user_sessions(user_uid: str) -> int:

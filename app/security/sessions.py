@@ -37,7 +37,7 @@ def _expired(now: float) -> bool:
     absolute = config["PERMANENT_SESSION_LIFETIME"].total_seconds()
     seen = session.get(SEEN_AT, now)
     started = session.get(SIGNED_IN_AT, now)
-    return now - seen > idle_limit or now - started > absolute
+    return bool(now - seen > idle_limit or now - started > absolute)
 
 
 def enforce_timeouts() -> Response | None:

@@ -69,7 +69,7 @@ def test_followup_answers_set_the_triage_and_bad_ones_change_nothing(client, wor
     risk.give_safety_consent(worker)
     token = get_token(client, "13800138000")
     result = _crisis_result(client, token)
-    url = f"/api/v1/screenings/{result['id']}/followup"
+    url = f"/api/v1/screenings/{result['uid']}/followup"
     bad = client.post(url, headers=bearer(token, "en"),
                       json={"answers": {**URGENT, "safe_now": 9}})
     assert bad.status_code == 422
@@ -95,7 +95,7 @@ def test_contact_request_for_my_result_once_and_never_for_someone_elses(client, 
     other = make_user(Role.WORKER, login="13900139000")
     screening.give_health_consent(other)
     other_token = get_token(client, "13900139000")
-    url = f"/api/v1/screenings/{result['id']}/contact-request"
+    url = f"/api/v1/screenings/{result['uid']}/contact-request"
     assert client.post(url, headers=bearer(other_token), json={}).status_code == 404
     assert _items() == 0
 
@@ -117,7 +117,7 @@ def test_two_contact_requests_at_once_make_one_item(app, client, worker):
     _worker_with_centre(worker, centre)
     token = get_token(client, "13800138000")
     result = _crisis_result(client, token)
-    url = f"/api/v1/screenings/{result['id']}/contact-request"
+    url = f"/api/v1/screenings/{result['uid']}/contact-request"
     db.session.commit()
     barrier = threading.Barrier(4)
     statuses: list[int] = []

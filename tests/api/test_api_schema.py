@@ -61,7 +61,8 @@ def test_the_document_describes_every_operation(client):
     spec = client.get("/api/v1/openapi.json").get_json()
     assert spec["openapi"].startswith("3.")
     assert {"/api/v1/auth/token", "/api/v1/sessions", "/api/v1/bookings",
-            "/api/v1/bookings/{booking_id}", "/api/v1/screenings"} <= set(spec["paths"])
+            "/api/v1/bookings/{booking_uid}", "/api/v1/bookings/{booking_id}",
+            "/api/v1/screenings"} <= set(spec["paths"])
     assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
     problem = spec["components"]["responses"]["CONFLICT"]["content"]
     assert "application/problem+json" in problem
@@ -91,6 +92,7 @@ def run_every_operation(api_schema: Any, headers: dict[str, str], examples: int)
     return ran
 
 
+@pytest.mark.slow
 def test_api_with_a_token(api_schema, token):
     assert run_every_operation(api_schema, {"Authorization": f"Bearer {token}"},
                                MAX_EXAMPLES) >= 30
@@ -98,3 +100,15 @@ def test_api_with_a_token(api_schema, token):
 
 def test_api_without_a_token(api_schema):
     assert run_every_operation(api_schema, {}, MAX_EXAMPLES // 2) >= 30
+
+
+def test_docs_page_follows_the_language_chosen_on_the_site(client):
+    """Chose English on the site, then opened the API docs: English (issue 20, item 9)."""
+    client.get("/?lang=en")
+    page = client.get("/api/v1/docs", headers={"Accept-Language": "zh-CN"})
+    assert "Xinqing API documentation" in page.get_data(as_text=True)
+    assert 'lang="en"' in page.get_data(as_text=True)
+    assert "Set-Cookie" not in page.headers  # the docs still never write the session
+    client.get("/?lang=zh_CN")
+    page = client.get("/api/v1/docs", headers={"Accept-Language": "en"})
+    assert 'lang="zh-CN"' in page.get_data(as_text=True)

@@ -1,4 +1,5 @@
-"""Foundation journeys in a real browser: a worker's account, and an admin adding staff."""
+"""Foundation journeys in a real browser: a worker's account, and an admin adding staff
+and correcting them."""
 
 from __future__ import annotations
 
@@ -122,6 +123,14 @@ def test_admin_sets_up_the_second_factor_and_adds_a_counsellor(visit, live_app):
     expect(page.get_by_text(created)).to_be_visible()
     expect(page.get_by_role("cell", name=email)).to_be_visible()
     visit.shot("staff-created")
+    # ...corrects the new colleague's name...
+    page.get_by_role("link", name=t("编辑 周老师", "Edit 周老师")).click()
+    expect(page.get_by_label(t("工作邮箱", "Work email"))).to_have_value(email)
+    page.get_by_label(t("姓名", "Name")).fill("周明老师")
+    visit.check_accessibility()
+    visit.shot("staff-edit")
+    page.get_by_role("button", name=t("保存", "Save")).click()
+    expect(page.get_by_role("row").filter(has_text=email)).to_contain_text("周明老师")
     # ...and sees the creation in the audit log.
     page.get_by_role("navigation").get_by_role("link", name=t("系统管理", "Administration")).click()
     page.wait_for_url("**/admin/")

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from app.accounts.models import Role, User
 from app.audit.models import AuditEvent
 from app.extensions import db
-from app.security.access import ACCESS_ATTR, owned_or_404, public
+from app.security.access import ACCESS_ATTR, public
 from tests.helpers import submit, text
 
 
@@ -100,18 +100,3 @@ def test_bad_staff_form_explains_and_writes_nothing(admin, signed_in, data, mess
     assert message in text(response)
     assert 'value="周老师"' in text(response)
     assert db.session.scalar(select(func.count()).select_from(User)) == 1
-
-
-def test_owned_or_404_hides_other_peoples_records(app, make_user):
-    owner, other = make_user(), make_user()
-
-    class Record:
-        user_id = owner.id
-
-    assert owned_or_404(Record(), owner) is not None
-    from werkzeug.exceptions import NotFound
-
-    with pytest.raises(NotFound):
-        owned_or_404(Record(), other)
-    with pytest.raises(NotFound):
-        owned_or_404(None, owner)

@@ -39,14 +39,11 @@ def test_users_create_refuses_bad_input_and_writes_nothing(app):
     assert db.session.scalar(select(func.count()).select_from(User)) == 0
 
 
-def test_seed_demo_is_idempotent_and_prints_logins_in_development(app):
+def test_seed_demo_is_idempotent_and_prints_logins_in_development(app, monkeypatch):
     runner = app.test_cli_runner()
-    app.config["SHOW_DEMO_CREDENTIALS"] = True
-    try:
-        first = runner.invoke(args=["seed-demo"])
-        second = runner.invoke(args=["seed-demo"])
-    finally:
-        app.config["SHOW_DEMO_CREDENTIALS"] = False
+    monkeypatch.setitem(app.config, "SHOW_DEMO_CREDENTIALS", True)
+    first = runner.invoke(args=["seed-demo"])
+    second = runner.invoke(args=["seed-demo"])
     assert first.exit_code == 0
     assert second.exit_code == 0
     assert "created 4 centres, 5 services, 7 users" in first.output
@@ -68,12 +65,9 @@ def test_seed_demo_hides_the_password_outside_development(app):
     assert DEMO_PASSWORD not in result.output
 
 
-def test_seed_demo_refuses_to_run_in_production(app):
-    app.config["ENV_NAME"] = ProductionConfig.ENV_NAME
-    try:
-        result = app.test_cli_runner().invoke(args=["seed-demo"])
-    finally:
-        app.config["ENV_NAME"] = "testing"
+def test_seed_demo_refuses_to_run_in_production(app, monkeypatch):
+    monkeypatch.setitem(app.config, "ENV_NAME", ProductionConfig.ENV_NAME)
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
     assert result.exit_code != 0
     assert db.session.scalar(select(func.count()).select_from(User)) == 0
 

@@ -14,12 +14,9 @@ def test_healthz_reports_the_database(client):
     assert response.get_json() == {"status": "ok", "checks": {"database": "ok"}}
 
 
-def test_healthz_says_503_when_redis_is_down(app, client):
-    app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"
-    try:
-        response = client.get("/healthz")
-    finally:
-        app.config["REDIS_URL"] = None
+def test_healthz_says_503_when_redis_is_down(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:1/0")
+    response = client.get("/healthz")
     assert response.status_code == 503
     assert response.get_json()["checks"]["redis"].startswith("down")
 

@@ -13,6 +13,7 @@ from sqlalchemy import create_engine, func, select, text, update
 from app import audit
 from app.accounts.models import PasswordReset, RecoveryCode
 from app.audit.models import AuditEvent, AuditHead
+from app.audit.retention import audit_events
 from app.booking.models import Booking, WaitlistEntry
 from app.extensions import db
 from app.notifications.models import OutboxMessage
@@ -69,7 +70,7 @@ def test_tokens_codes_and_mail_go_after_their_periods(app, worker):
     assert not any(again.values())
 
 
-def test_periods_come_from_the_configuration(app, worker):
+def test_periods_come_from_the_configuration(app, worker, monkeypatch):
     worker.email = "li@example.com"
     message = enqueue(worker, "test", subject="s", text="t")
     db.session.commit()
@@ -77,11 +78,8 @@ def test_periods_come_from_the_configuration(app, worker):
     db.session.commit()
     retention.run()
     assert count(OutboxMessage) == 1
-    app.config["RETAIN_SENT_MAIL_DAYS"] = 7
-    try:
-        assert retention.run()["outbox"] == 1
-    finally:
-        app.config["RETAIN_SENT_MAIL_DAYS"] = 30
+    monkeypatch.setitem(app.config, "RETAIN_SENT_MAIL_DAYS", 7)
+    assert retention.run()["outbox"] == 1
 
 
 def test_cancelled_bookings_closed_waitlist_and_resolved_risks(app, worker, counsellor):
@@ -148,14 +146,14 @@ def _events(monkeypatch, n: int, days_ago: int) -> None:
 def test_old_audit_events_go_and_the_chain_still_verifies(app, monkeypatch):
     _events(monkeypatch, 7, days_ago=2200)
     _events(monkeypatch, 3, days_ago=0)
-    removed = retention.audit_events(utcnow(), batch=3)  # three batches of old events
+    removed = audit_events(utcnow(), batch=3)  # three batches of old events
     assert removed == 7
     actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.seq)).all()
     assert "test.old" not in actions
     assert actions.count("test.new") == 3
     assert actions.count("audit.pruned") == 3
     assert audit.verify().ok
-    assert retention.audit_events(utcnow(), batch=3) == 0
+    assert audit_events(utcnow(), batch=3) == 0
     cli = app.test_cli_runner()
     assert "intact" in cli.invoke(args=["audit", "verify"]).output
 
@@ -163,7 +161,7 @@ def test_old_audit_events_go_and_the_chain_still_verifies(app, monkeypatch):
 def test_cutting_the_front_by_hand_is_noticed(app, monkeypatch):
     _events(monkeypatch, 4, days_ago=2200)
     _events(monkeypatch, 4, days_ago=0)
-    retention.audit_events(utcnow(), batch=100)
+    audit_events(utcnow(), batch=100)
     assert audit.verify().ok
     # Someone deletes the oldest remaining events and moves the anchor to cover it.
     first = db.session.scalar(select(AuditEvent).order_by(AuditEvent.seq).limit(1))
@@ -173,6 +171,13 @@ def test_cutting_the_front_by_hand_is_noticed(app, monkeypatch):
     verdict = audit.verify()
     assert not verdict.ok
     assert verdict.problem == "deleted"
+
+
+def test_every_package_has_its_steps_in_the_run_and_the_audit_pruning_comes_last(app):
+    assert list(retention.STEPS) == [
+        "anonymous_results", "expired_sessions", "reset_tokens", "used_recovery_codes",
+        "outbox", "cancelled_bookings", "closed_waitlist", "resolved_risk_items",
+        "audit_events"]
 
 
 def test_cli_reports_each_step(app):

@@ -17,7 +17,7 @@ from app.extensions import db
 from app.security.models import ServerSession
 from app.security.session_store import record_key
 from app.types import utcnow
-from tests.conftest import IsolatedClient
+from tests.conftest import LIMITS_SETTINGS, IsolatedClient
 from tests.helpers import sign_in, submit
 from tools.services import redis_up
 
@@ -193,6 +193,7 @@ def test_production_cookie_attributes(tmp_path, key_file):
     prefix = f"xq-test-{uuid.uuid4().hex}:"
     prod = create_app(ProductionConfig, SECRET_KEY="s" * 48, KEY_FILE=str(key_file),
                       RATELIMIT_STORAGE_URI=url, REDIS_URL=url, SESSION_REDIS_PREFIX=prefix,
+                      **LIMITS_SETTINGS,
                       SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'p.db'}")
     try:
         response = prod.test_client().get("/account/login", base_url="https://localhost")

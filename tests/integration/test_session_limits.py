@@ -8,6 +8,7 @@ import pytest
 
 from app import create_app
 from config import ProductionConfig
+from tests.conftest import LIMITS_SETTINGS
 from tests.helpers import text
 
 
@@ -58,7 +59,7 @@ def test_production_cookie_is_host_only_and_secure(tmp_path, name):
     from app.security.keyring import KeyRing
 
     app = create_app(ProductionConfig, SECRET_KEY="s" * 48, KEYS_ENV=KeyRing.generate().to_json(),
-                     RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/0",
+                     RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/15", **LIMITS_SETTINGS,
                      SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'p.db'}")
     assert app.config["SESSION_COOKIE_NAME"] == name
     assert app.config["SESSION_COOKIE_SECURE"] is True

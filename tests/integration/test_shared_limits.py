@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import LIMITS_SETTINGS
 from tests.helpers import sign_in
 from tools.services import redis_up
 
@@ -48,12 +49,13 @@ def attempts_in_other_process(settings: dict) -> list[int]:
 
 
 @pytest.mark.redis
+@pytest.mark.slow
 def test_login_limit_is_shared_between_processes(make_app, databases, key_file, redis_url):
     from app.accounts import services
     from app.extensions import db, limiter
 
     settings = {"SQLALCHEMY_DATABASE_URI": databases.new(), "KEY_FILE": str(key_file),
-                "RATELIMIT_STORAGE_URI": redis_url,
+                "RATELIMIT_STORAGE_URI": redis_url, **LIMITS_SETTINGS,
                 "RATELIMIT_KEY_PREFIX": f"xq-test-{uuid.uuid4().hex}",
                 "LOGIN_ACCOUNT_RATE_LIMIT": "3 per minute"}
     app = make_app(**settings)
@@ -70,4 +72,29 @@ def test_login_limit_is_shared_between_processes(make_app, databases, key_file, 
         with app.app_context():
             limiter.reset()
             db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.mark.redis
+def test_a_test_process_clearing_its_limits_leaves_other_processes_limits_alone(
+        make_app, databases, redis_url):
+    """Parallel test workers (and other checkouts' runs) share the Redis test database:
+    clearing this process's limits between tests must not clear anyone else's."""
+    from limits import parse
+    from limits.storage import storage_from_string
+    from limits.strategies import FixedWindowRateLimiter
+
+    from app.extensions import db, limiter
+
+    other = FixedWindowRateLimiter(storage_from_string(redis_url))  # the default prefix
+    item, who = parse("5 per minute"), f"someone-{uuid.uuid4().hex}"
+    other.hit(item, who)
+    app = make_app(SQLALCHEMY_DATABASE_URI=databases.new(), RATELIMIT_STORAGE_URI=redis_url)
+    try:
+        with app.app_context():
+            limiter.reset()
+        assert other.get_window_stats(item, who).remaining == 4
+    finally:
+        other.clear(item, who)
+        with app.app_context():
             db.engine.dispose()

@@ -224,12 +224,19 @@ TABLE: dict[tuple[str, str], Row] = {
         "/counselling/availability/{rule}/remove", counsellors_only(302, far_counsellor=404)),
     # -- administration ----------------------------------------------------------------------
     ("/admin/", "GET"): Row("/admin/", admins_only(200)),
-    ("/admin/audit", "GET"): Row("/admin/audit", admins_only(200), may_see=("admin",)),
+    ("/admin/audit", "GET"): Row("/admin/audit", admins_only(200)),
     ("/admin/audit/verify", "POST"): Row("/admin/audit/verify", admins_only(200)),
+    # A's request for contact; without a reason the admin gets the form again.
+    ("/admin/audit/<int:seq>/reveal", "POST"): Row("/admin/audit/{audit_seq}/reveal",
+                                                   admins_only(400)),
+    ("/admin/audit/<int:seq>/person", "GET"): Row("/admin/audit/{audit_seq}/person",
+                                                  admins_only(302)),
     ("/admin/keys", "GET"): Row("/admin/keys", admins_only(200)),
     ("/admin/staff", "GET"): Row("/admin/staff", admins_only(200)),
     ("/admin/staff/new", "GET"): Row("/admin/staff/new", admins_only(200)),
     ("/admin/staff/new", "POST"): Row("/admin/staff/new", admins_only(200)),
+    ("/admin/staff/<uid>/edit", "GET"): Row("/admin/staff/{staff}/edit", admins_only(200)),
+    ("/admin/staff/<uid>/edit", "POST"): Row("/admin/staff/{staff}/edit", admins_only(200)),
     ("/admin/staff/<uid>/lock", "POST"): Row("/admin/staff/{staff}/lock", admins_only(302)),
     ("/admin/staff/<uid>/sessions/end", "POST"): Row("/admin/staff/{staff}/sessions/end",
                                                      admins_only(302)),
@@ -263,6 +270,8 @@ TABLE: dict[tuple[str, str], Row] = {
     ("/api/v1/instruments/<code>", "GET"): Row("/api/v1/instruments/phq9", every(200)),
     ("/api/v1/screenings", "POST"): Row("/api/v1/screenings", every(422)),
     ("/api/v1/screenings", "GET"): Row("/api/v1/screenings", api_workers(200)),
+    ("/api/v1/screenings/<uid:result_uid>", "GET"): Row(
+        "/api/v1/screenings/{private_result}", api_owner(200, staff=403)),
     ("/api/v1/screenings/<int:result_id>", "GET"): Row("/api/v1/screenings/{result_id}",
                                                        api_owner(200, staff=403)),
     ("/api/v1/screenings/retrieve", "POST"): Row("/api/v1/screenings/retrieve", every(422)),
@@ -274,12 +283,12 @@ TABLE: dict[tuple[str, str], Row] = {
                                                     api_workers(200)),
     ("/api/v1/consents/safety-contact", "POST"): Row("/api/v1/consents/safety-contact",
                                                      api_workers(422)),
-    ("/api/v1/screenings/<int:result_id>/followup", "POST"): Row(
-        "/api/v1/screenings/{result_id}/followup", api_workers(422)),
+    ("/api/v1/screenings/<uid:result_uid>/followup", "POST"): Row(
+        "/api/v1/screenings/{private_result}/followup", api_workers(422)),
     ("/api/v1/screenings/retrieve/followup", "POST"): Row(
         "/api/v1/screenings/retrieve/followup", every(422)),
-    ("/api/v1/screenings/<int:result_id>/contact-request", "POST"): Row(
-        "/api/v1/screenings/{result_id}/contact-request", api_owner(201, staff=403)),
+    ("/api/v1/screenings/<uid:result_uid>/contact-request", "POST"): Row(
+        "/api/v1/screenings/{private_result}/contact-request", api_owner(201, staff=403)),
     ("/api/v1/safety-plan", "GET"): Row("/api/v1/safety-plan", api_workers(200)),
     ("/api/v1/safety-plan", "PUT"): Row("/api/v1/safety-plan", api_workers(200)),
     ("/api/v1/centres", "GET"): Row("/api/v1/centres", every(200)),
@@ -287,12 +296,21 @@ TABLE: dict[tuple[str, str], Row] = {
     ("/api/v1/sessions", "GET"): Row("/api/v1/sessions", every(200)),
     ("/api/v1/bookings", "POST"): Row("/api/v1/bookings", api(422)),
     ("/api/v1/bookings", "GET"): Row("/api/v1/bookings", api(200)),
+    ("/api/v1/bookings/<uid:booking_uid>", "GET"): Row("/api/v1/bookings/{booking}",
+                                                       api_owner(200)),
+    # A's booking was just cancelled through its integer alias (rows run in rule order).
+    ("/api/v1/bookings/<uid:booking_uid>", "DELETE"): Row("/api/v1/bookings/{booking}",
+                                                          api_owner(409)),
     ("/api/v1/bookings/<int:booking_id>", "GET"): Row("/api/v1/bookings/{booking_id}",
                                                       api_owner(200)),
     ("/api/v1/bookings/<int:booking_id>", "DELETE"): Row("/api/v1/bookings/{booking_id}",
                                                          api_owner(200)),
     ("/api/v1/waitlist", "POST"): Row("/api/v1/waitlist", api(422)),
     ("/api/v1/waitlist", "GET"): Row("/api/v1/waitlist", api(200)),
+    ("/api/v1/waitlist/<uid:entry_uid>/accept", "POST"): Row(
+        "/api/v1/waitlist/{entry}/accept", api_owner(409)),
+    ("/api/v1/waitlist/<uid:entry_uid>", "DELETE"): Row("/api/v1/waitlist/{entry}",
+                                                        api_owner(204)),
     ("/api/v1/waitlist/<int:entry_id>/accept", "POST"): Row(
         "/api/v1/waitlist/{entry_id}/accept", api_owner(409)),
     ("/api/v1/waitlist/<int:entry_id>", "DELETE"): Row("/api/v1/waitlist/{entry_id}",

@@ -122,7 +122,9 @@ FORMS = {
         "warning_signs": "Not sleeping", "coping": "Walk", "distraction": "Park",
         "people": "Sister", "professionals": "12356", "environment": "Pills to sister"}),
     "safety plan sharing": Form("owner", "/screening/safety-plan/share", {"shared": "1"}),
-    "risk outcome": Form("counsellor", "/counsellor/risks/{risk}", {"outcome": "Called back."}),
+    "risk step": Form("counsellor", "/counsellor/risks/{risk}", {
+        "kind": "attempted", "result": "no_answer", "next_try": "2030-01-07T10:00",
+        "referred_to": "hospital", "outcome": "supported", "note": "Called back."}),
     "reschedule": Form("owner", "/bookings/{booking}/reschedule", {"session": "{session}"}),
     "handover answer": Form("owner", "/bookings/handovers/{handover}/agree", {}),
     "note": Form("counsellor", "/counselling/bookings/{booking}/notes", {"body": "Went well."}),
@@ -138,6 +140,9 @@ FORMS = {
     "staff": Form("admin", "/admin/staff/new", {
         "email": "new.staff@example.com", "phone": "", "name": "新同事",
         "roles": "counsellor", "password": "steady hands on the wheel"}),
+    "staff edit": Form("admin", "/admin/staff/{staff}/edit", {
+        "name": "林老师", "email": "counsellor@example.com", "phone": "13900139000",
+        "roles": "counsellor", "centres": "{centre}"}),
     "centre": Form("admin", "/admin/centres/new", {
         "code": "newc", "parent": "{centre}", "name_zh": "新中心", "name_en": "New centre",
         "region_zh": "区", "region_en": "Region", "address_zh": "地址", "address_en": "Addr",
@@ -170,11 +175,11 @@ FORMS = {
                         json=True),
     "api safety consent": Form("api_owner", "/api/v1/consents/safety-contact", {
         "text_version": "2026-11-1", "given": "true"}, json=True),
-    "api follow-up": Form("api_owner", "/api/v1/screenings/{crisis_result_id}/followup",
+    "api follow-up": Form("api_owner", "/api/v1/screenings/{crisis_result}/followup",
                           {"answers": "{{}}"}, json=True),
     "api anonymous follow-up": Form("anon", "/api/v1/screenings/retrieve/followup", {
         "code": "ABCD-EFGH-JKLM", "answers": "{{}}"}, json=True),
-    "api contact request": Form("api_owner", "/api/v1/screenings/{result_id}/contact-request",
+    "api contact request": Form("api_owner", "/api/v1/screenings/{private_result}/contact-request",
                                 {"centre_id": "{centre}", "phone": "13912345678",
                                  "best_time": "any"}, json=True),
     "api safety plan": Form("api_owner", "/api/v1/safety-plan", {
@@ -186,6 +191,8 @@ FORMS = {
     "report filters": Form("social_worker", "/reports/", {
         "period": "2026-Q1", "place": "network", "instrument": "phq9",
         "sector": "manufacturing", "age_band": "35_44"}, method="GET"),
+    "audit reveal": Form("admin", "/admin/audit/{audit_seq}/reveal", {
+        "reason": "A complaint about this event needs an answer"}),
     "audit search": Form("admin", "/admin/audit", {
         "action": "screening", "target": "users", "actor": "abc", "since": "2026-01-01",
         "until": "2026-12-31"}, method="GET"),
@@ -203,7 +210,8 @@ FIELDLESS = {
     "/admin/audit/verify", "/admin/staff/<uid>/lock", "/admin/staff/<uid>/sessions/end",
     "/screening/reminders/<uid>/cancel", "/account/security/recovery-codes",
     "/api/v1/bookings/<int:booking_id>", "/api/v1/waitlist/<int:entry_id>/accept",
-    "/api/v1/waitlist/<int:entry_id>",
+    "/api/v1/waitlist/<int:entry_id>", "/api/v1/bookings/<uid:booking_uid>",
+    "/api/v1/waitlist/<uid:entry_uid>/accept", "/api/v1/waitlist/<uid:entry_uid>",
 }
 
 
@@ -263,6 +271,7 @@ def _reflected(submitted: dict, body: str) -> list[str]:
     return found
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(FORMS))
 def test_fuzzed_form_never_breaks(name, world, caller_client, no_rate_limits, app):
     form = FORMS[name]

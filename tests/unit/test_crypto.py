@@ -184,3 +184,25 @@ def test_ring_reloads_its_file_when_another_process_rotated(tmp_path):
     os.utime(path, (1, 1))  # make sure the mtime differs even on coarse clocks
     assert mine.kek(version) == other.keks[version]
     assert mine.current == version
+
+
+def test_one_keyed_hash_serves_every_purpose_and_matches_what_is_stored(crypto):
+    """Blind indexes, retrieval codes, recovery codes and the audit chain all use
+    ``keyed_hash``; its value is the HMAC-SHA256 under the HKDF key of the purpose that rows
+    already hold, so nothing stored before stops matching."""
+    import hashlib
+    import hmac
+
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    def as_stored(purpose: str, value: str) -> bytes:
+        key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                   info=f"xinqing/{purpose}/v1".encode()).derive(crypto.ring.index_key)
+        return hmac.new(key, value.encode(), hashlib.sha256).digest()
+
+    for purpose in ("audit-chain", "recovery-code", "screening-retrieval"):
+        assert crypto.keyed_hash(purpose, "abc123") == as_stored(purpose, "abc123")
+    assert crypto.keyed_hash("audit-chain", "x") != crypto.keyed_hash("recovery-code", "x")
+    assert crypto.blind_index("email", "mei@example.com") == as_stored(
+        "blind-index/email", "mei@example.com").hex()

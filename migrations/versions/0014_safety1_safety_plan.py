@@ -1,7 +1,7 @@
 """safety loop, worker side: one open risk item per result; the worker's sealed safety plan
 
-Revision ID: 0012_safety1_safety_plan
-Revises: 0011_risk_triage
+Revision ID: 0014_safety1_safety_plan
+Revises: 0013_safety2_risk_steps
 Create Date: 2026-11-30 19:00:00
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = "0012_safety1_safety_plan"
-down_revision = "0011_risk_triage"
+revision = "0014_safety1_safety_plan"
+down_revision = "0013_safety2_risk_steps"
 branch_labels = None
 depends_on = None
 

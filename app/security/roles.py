@@ -1,0 +1,14 @@
+"""The roles a person may hold: owned by security, since access rules are written in them."""
+
+from __future__ import annotations
+
+import enum
+
+
+class Role(enum.StrEnum):
+    """What a person may do; staff may hold several."""
+
+    WORKER = "worker"
+    COUNSELLOR = "counsellor"
+    SOCIAL_WORKER = "social_worker"
+    ADMIN = "admin"

@@ -66,11 +66,14 @@ def test_with_consent_a_risk_answer_opens_an_item_without_another_click(app, sig
     assert item.contact["phone"].endswith("13800138000")
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "risk.opened"))
 
-    # The follow-up answers set the triage; intent makes it urgent.
+    assert item.due_at is not None  # the counsellor side timed it (risk_opened)
+    due_when_high = item.due_at
+    # The follow-up answers set the triage; intent makes it urgent, and due sooner.
     done = submit(client, response.headers["Location"], URGENT)
     assert done.headers["Location"] == f"/screening/results/{row.uid}"
     db.session.refresh(item)
     assert item.triage == "urgent"
+    assert item.due_at < due_when_high
     assert item.contact["followup"]["intent"] == 1
     page = text(client.get(done.headers["Location"], headers=EN))
     assert "Please get help right now" in page

@@ -21,6 +21,20 @@ from tests.e2e.steps import make_centre, make_worker, sign_in
 PHONE_HEIGHT = 844
 
 
+def _centre(live_app: Flask, visit: Visit):
+    """A centre of this journey, named apart from other journeys' test centres (their
+    pages pick centres by name)."""
+    from app.booking.models import Centre
+
+    centre = make_centre(live_app, visit, services=[], staff=[])
+    with live_app.app_context():
+        row = db.session.get(Centre, centre.id)
+        row.name_zh = f"安全测试中心（{visit.journey[5:20]}）"
+        row.name_en = f"Safety test centre ({visit.journey[5:20]})"
+        db.session.commit()
+    return centre
+
+
 def _answer_with_risk(visit: Visit) -> None:
     """PHQ-9: "not at all" everywhere but item 9, "several days" (the validated wording)."""
     page, t = visit.page, visit.t
@@ -85,7 +99,7 @@ def test_anonymous_risk_answer_gets_help_first_and_can_ask_for_a_call(visit: Vis
     page, t = visit.page, visit.t
     if visit.viewport != "phone":
         pytest.skip("the first-screen rule is about phones")
-    make_centre(live_app, visit, services=[], staff=[])
+    _centre(live_app, visit)
     _answer_with_risk(visit)
     _followup(visit, urgent=False)
     _crisis_page_is_about_the_person(visit)
@@ -104,7 +118,7 @@ def test_signed_in_without_consent_says_yes_once_on_the_crisis_page(visit: Visit
     if visit.viewport != "phone":
         pytest.skip("the first-screen rule is about phones")
     email = make_worker(live_app, visit, "noconsent", "小王")
-    centre = make_centre(live_app, visit, services=[], staff=[])
+    centre = _centre(live_app, visit)
     with live_app.app_context():
         user = accounts.find_by_login(email)
         screening.give_health_consent(user)
@@ -134,7 +148,7 @@ def test_signed_in_with_consent_urgent_answer_opens_an_item_by_itself(visit: Vis
     if visit.viewport != "phone":
         pytest.skip("the first-screen rule is about phones")
     email = make_worker(live_app, visit, "consent", "小陈")
-    centre = make_centre(live_app, visit, services=[], staff=[])
+    centre = _centre(live_app, visit)
     with live_app.app_context():
         user = accounts.find_by_login(email)
         screening.give_health_consent(user)

@@ -246,6 +246,9 @@ def _check_safety_rules(data: dict[str, Any], item_points: list[list[int]]) -> l
     problems: list[str] = []
     n = len(item_points)
     band_codes = {b["code"] for b in data["bands"]}
+    for old, new in data.get("retired_bands", {}).items():
+        if old in band_codes or new not in band_codes:
+            problems.append(f"retired_bands: {old!r} must be gone and {new!r} must exist")
     for k, rule in enumerate(data.get("safety", [])):
         when = rule["when"]
         if "item" in when:
@@ -371,6 +374,8 @@ def _build(data: dict[str, Any]) -> Instrument:
         licence_note=data["licence"]["note"].strip(),
         licence_confirmed=data["licence"]["confirmed"],
         unconfirmed=tuple(u.strip() for u in data["unconfirmed"]),
+        validation=data["validation"],
+        retired_bands=tuple(data.get("retired_bands", {}).items()),
     )
 
 

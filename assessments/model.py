@@ -173,6 +173,8 @@ class Instrument:
     licence_note: str
     licence_confirmed: bool
     unconfirmed: tuple[str, ...]
+    validation: Literal["validated", "adapted", "unvalidated"] = "unvalidated"
+    retired_bands: tuple[tuple[str, str], ...] = ()
 
     def score(self, answers: Sequence[int]) -> Result:
         """Score exactly one answer per scored item, in item order, as printed on the form.
@@ -184,7 +186,11 @@ class Instrument:
         return score_answers(self, answers)
 
     def band(self, code: str) -> Band:
-        """The band with this code, from the total's bands or any subscale's."""
+        """The band with this code, from the total's bands or any subscale's.
+
+        A retired code (a band merged into another in a later version) reads as its successor.
+        """
+        code = dict(self.retired_bands).get(code, code)
         for band in self.bands + tuple(b for s in self.subscales for b in s.bands):
             if band.code == code:
                 return band
@@ -267,4 +273,9 @@ class Instrument:
                 {"flag": r.flag, "crisis": r.crisis, "message": r.message.get(lang)}
                 for r in self.safety
             ],
+            "sources": {"original": self.sources.original,
+                        "chinese_version": self.sources.chinese_version,
+                        "cutoffs": self.sources.cutoffs, "wording": self.sources.wording},
+            "validation": self.validation,
+            "licence": self.licence_note,
         }

@@ -17,13 +17,16 @@ from app.refusals_shown import show_on_form
 from app.security.access import login_required
 
 CONSENT_PURPOSES = {"privacy_notice": _l("Privacy notice (your account)"),
-                    "health_data": _l("Processing your health data (saved results)")}
+                    "health_data": _l("Processing your health data (saved results)"),
+                    "safety_contact": _l("Being contacted by a counsellor if your answers "
+                                         "suggest you may be at risk")}
 ACCESS_LABELS = {"account.locked": _l("An administrator locked your account"),
                  "account.unlocked": _l("An administrator unlocked your account"),
                  "account.sessions_ended": _l("An administrator signed you out everywhere"),
                  "screening.shared_read": _l("A counsellor opened a result you shared"),
                  "risk.read": _l("A counsellor opened your request for contact"),
                  "risk.resolved": _l("A counsellor recorded the follow-up of your request"),
+                 "safety_plan.read": _l("A counsellor read the safety plan you shared"),
                  "risk.attempted": _l("A counsellor tried to reach you about your request"),
                  "risk.reached": _l("A counsellor recorded that they reached you"),
                  "risk.referred": _l("A counsellor recorded a referral after your request"),

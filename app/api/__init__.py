@@ -101,7 +101,10 @@ class CookielessApi(SessionInterface):
 
 def init_app(app: Flask) -> None:
     """Register the API blueprint, its OpenAPI document and docs page, CORS and sessions."""
-    from app.api import docs
+    from app.api import (
+        docs,
+        safety,  # noqa: F401  (its routes join the same blueprint)
+    )
     from app.api.views import bp
     from app.extensions import csrf
     from app.security.access import public

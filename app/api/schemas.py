@@ -130,6 +130,14 @@ class InstrumentText(Schema):
     subscales = fields.List(fields.Nested(SubscaleTextSchema), required=True)
     bands = fields.List(fields.Nested(BandSchema), required=True)
     safety = fields.List(fields.Nested(SafetySchema), required=True)
+    sources = fields.Dict(keys=fields.String(), values=fields.String(), required=True,
+                          metadata={"description": "original, chinese_version, cutoffs, "
+                                                   "wording (citations, in English)"})
+    validation = fields.String(required=True, validate=validate.OneOf(
+        ["validated", "adapted", "unvalidated"]), metadata={
+        "description": "validated: a validated Chinese form verbatim; adapted: our wording "
+                       "based on a cited Chinese validation; unvalidated: our own wording"})
+    licence = fields.String(required=True)
 
 
 class InstrumentSummary(Schema):
@@ -233,6 +241,111 @@ class ResultSchema(Schema):
     subscales = fields.List(fields.Nested(SubscaleResultSchema), required=True)
     answers = fields.List(fields.Integer(), required=True)
     shared = fields.Boolean(required=True)
+    followup = fields.Nested("FollowUpQuestions", allow_none=True, metadata={
+        "description": "Questions to ask next (PHQ-9 item 9 above 0), until answered; send "
+                       "the answers to /screenings/{id}/followup"})
+    triage = fields.String(allow_none=True, metadata={
+        "description": "urgent, high or standard, for a crisis answer; urgent: show 120/110 "
+                       "and 'go to the nearest emergency department' first"})
+    risk_item_open = fields.Boolean(required=True, metadata={
+        "description": "a counsellor has been asked to contact the person about this result"})
+
+
+class FollowUpOption(Schema):
+    points = fields.Integer(required=True)
+    label = fields.String(required=True)
+
+
+class FollowUpQuestion(Schema):
+    code = fields.String(required=True)
+    text = fields.String(required=True)
+    ask_if = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True,
+                         metadata={"description": "asked only when these answers were given"})
+    options = fields.List(fields.Nested(FollowUpOption), required=True)
+
+
+class FollowUpQuestions(Schema):
+    """The C-SSRS screener follow-up (our translation, marked unvalidated)."""
+
+    code = fields.String(required=True)
+    version = fields.String(required=True)
+    abbreviation = fields.String(required=True)
+    name = fields.String(required=True)
+    instructions = fields.String(required=True)
+    validated = fields.Boolean(required=True)
+    questions = fields.List(fields.Nested(FollowUpQuestion), required=True)
+    sources = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+
+
+class FollowUpRequest(Strict):
+    """Answers to the follow-up questions by question code (answer codes as printed)."""
+
+    answers = fields.Dict(keys=fields.String(validate=validate.Length(max=40)),
+                          values=fields.Integer(strict=True), required=True,
+                          validate=validate.Length(min=1, max=20),
+                          metadata={"example": {"wish_dead": 1, "thoughts": 0,
+                                                "behaviour": 0, "safe_now": 0}})
+
+
+class AnonymousFollowUpRequest(FollowUpRequest):
+    """The follow-up answers of an anonymous result, named by its retrieval code."""
+
+    code = fields.String(required=True, validate=validate.Length(min=1, max=40))
+
+
+class ContactRequest(Strict):
+    """Ask a counsellor to get in touch about one of my results."""
+
+    centre_id = fields.Integer(strict=True, metadata={
+        "description": "the centre that should call; default: my home centre"})
+    phone = fields.String(validate=validate.Length(max=30), metadata={
+        "description": "default: my account's phone number"})
+    best_time = fields.String(load_default="any", validate=validate.OneOf(
+        ["morning", "afternoon", "evening", "any"]))
+
+
+class RiskItemSchema(Schema):
+    """A request for contact as the person sees it."""
+
+    id = fields.String(required=True, metadata={"description": "the item's random id"})
+    centre_id = fields.Integer(required=True)
+    triage = fields.String(required=True)
+    opened_at = fields.AwareDateTime(required=True)
+
+
+class SafetyConsentRequest(Strict):
+    """Give (given: true, with the version read) or withdraw (given: false) the consent."""
+
+    text_version = fields.String(required=True, validate=validate.Length(min=1, max=20))
+    given = fields.Boolean(load_default=True)
+
+
+class SafetyPlanSteps(Schema):
+    warning_signs = fields.String(validate=validate.Length(max=2000))
+    coping = fields.String(validate=validate.Length(max=2000))
+    distraction = fields.String(validate=validate.Length(max=2000))
+    people = fields.String(validate=validate.Length(max=2000))
+    professionals = fields.String(validate=validate.Length(max=2000))
+    environment = fields.String(validate=validate.Length(max=2000))
+
+
+class StrictSafetyPlanSteps(SafetyPlanSteps, Strict):
+    pass
+
+
+class SafetyPlanSchema(Schema):
+    """My safety plan (Stanley-Brown steps, my words); empty steps when I have none yet."""
+
+    steps = fields.Nested(SafetyPlanSteps, required=True)
+    shared = fields.Boolean(required=True)
+    updated_at = fields.AwareDateTime(allow_none=True)
+
+
+class SafetyPlanRequest(Strict):
+    """Replace the steps (omitted ones become empty) and/or turn sharing on or off."""
+
+    steps = fields.Nested(StrictSafetyPlanSteps)
+    shared = fields.Boolean()
 
 
 class ConsentSchema(Schema):

@@ -34,6 +34,7 @@ from app.screening.limits import retrieve_limit
 from app.screening.models import ScreeningResult
 from app.security.access import public
 from app.types import utcnow
+from assessments import followup as followups
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1",
                description="Xinqing JSON API v1: screening and booking for the union's apps.")
@@ -169,7 +170,7 @@ def _crisis_resources(data: dict[str, Any], instrument, user: User | None) -> di
     return {
         "message": str(_l("Some of your answers tell us you may be going through a very hard "
                           "time, or having thoughts of hurting yourself. Please talk to someone "
-                          "now. These lines are free and confidential:")),
+                          "now. These lines are confidential; normal call charges may apply:")),
         "lines": [{"number": line.number, "dial": line.dial,
                    "description": str(line.description)} for line in screening.crisis_lines()],
         "centres": [{"id": c.id, "name": c.localised("name", lang), "phone": c.phone}
@@ -203,7 +204,21 @@ def _result(row: ScreeningResult, *, code: str | None = None,
                        "band_label": instrument.band(v["band"]).label.get(lang)}
                       for k, v in data.get("subscales", {}).items()],
         "answers": list(data.get("answers", [])), "shared": bool(row.shared),
+        **_safety_fields(row, data, lang),
     }
+
+
+def _safety_fields(row: ScreeningResult, data: dict[str, Any], lang: str) -> dict[str, Any]:
+    from app.screening import risk
+
+    item = risk.open_item_for(row) if data.get("crisis") else None
+    questions = followups.for_result(row.instrument, data.get("answers", [])) \
+        if risk.needs_followup(row) else None
+    triage = (data.get("followup") or {}).get("triage") or (item.triage if item else None)
+    if data.get("crisis") and triage is None:
+        triage = risk.result_triage(row)[0]
+    return {"followup": questions.text(lang) if questions else None,
+            "triage": triage, "risk_item_open": item is not None}
 
 
 @bp.route("/screenings", methods=["POST"])

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("screening", __name__, template_folder="templates")
 
-from app.screening import views  # noqa: E402,F401  (routes register on import)
+from app.screening import safety_views, views  # noqa: E402,F401  (routes register on import)

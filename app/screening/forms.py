@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, RadioField, SelectField, StringField
+from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -63,3 +63,35 @@ class ReminderForm(FlaskForm):
 
 class CancelForm(FlaskForm):
     """Cancel a reminder."""
+
+
+class SafetyConsentForm(FlaskForm):
+    """Give or withdraw the safety-contact consent (the button says which)."""
+
+    centre = SelectField(_l("Which centre should contact you?"), choices=[],
+                         validators=[Optional()], validate_choice=False)
+
+
+class FollowUpForm(FlaskForm):
+    """The follow-up questions after a risk answer (read by safety_views.parse_followup)."""
+
+
+PLAN_MAX = 2000
+
+
+class SafetyPlanForm(FlaskForm):
+    """The six steps of a Stanley-Brown safety plan, in the person's own words."""
+
+    warning_signs = TextAreaField(_l("1. My warning signs: what tells me a crisis may be "
+                                     "starting"), validators=[Optional(), Length(max=PLAN_MAX)])
+    coping = TextAreaField(_l("2. What I can do on my own to take my mind off things"),
+                           validators=[Optional(), Length(max=PLAN_MAX)])
+    distraction = TextAreaField(_l("3. People and places that help me feel better"),
+                                validators=[Optional(), Length(max=PLAN_MAX)])
+    people = TextAreaField(_l("4. People I can ask for help (names and phone numbers)"),
+                           validators=[Optional(), Length(max=PLAN_MAX)])
+    professionals = TextAreaField(_l("5. Professionals and lines I can call"),
+                                  validators=[Optional(), Length(max=PLAN_MAX)])
+    environment = TextAreaField(_l("6. Making my surroundings safe (what to put away or give "
+                                   "to someone to keep)"),
+                                validators=[Optional(), Length(max=PLAN_MAX)])

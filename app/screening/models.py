@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
@@ -109,8 +109,37 @@ class RiskItem(EncryptedRow, Model):
 
     own_key: Mapped[DataKey | None] = relationship()
 
+    # One open item per result, enforced by the database (two requests at once: one item).
+    __table_args__ = (
+        Index("uq_risk_items_open_result", "result_id", unique=True,
+              sqlite_where=text("resolved_at IS NULL"),
+              postgresql_where=text("resolved_at IS NULL")),
+    )
+
     def encryption_key(self, create: bool = False) -> DataKey | None:
         """Always the item's own key: counsellors read it without touching the person's key."""
         if self.own_key is None and create:
             self.own_key = get_crypto().new_data_key()
         return self.own_key
+
+
+class SafetyPlan(EncryptedRow, Model):
+    """A worker's own safety plan (Stanley-Brown steps), sealed under their data key.
+
+    ``shared`` lets the counsellors of their home centre read it, like a shared result.
+    """
+
+    __tablename__ = "safety_plans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    shared: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    steps = Encrypted("json")  # {step code: text}
+
+    user: Mapped[User] = relationship()
+
+    def encryption_key(self, create: bool = False) -> DataKey | None:
+        """The owner's data key: deleting the account shreds the plan."""
+        return self.user.encryption_key(create)

@@ -186,6 +186,10 @@ def save_result(user: User | None, instrument: Instrument, answers: Sequence[int
     db.session.add(stat)
     _count_result(stat, result, now)
     db.session.commit()
+    if owner is not None:
+        from app.screening import risk
+
+        risk.after_result(owner, row)  # with the safety-contact consent: no further click
     return Saved(row, code)
 
 
@@ -299,7 +303,8 @@ def read_shared(counsellor: User, uid: str) -> ScreeningResult | None:
 # -- the safety path -------------------------------------------------------------------------
 @dataclass(frozen=True)
 class CrisisLine:
-    """A free, confidential line offered with a crisis answer (pages and API alike)."""
+    """A confidential line offered with a crisis answer (pages and API alike; callers may pay
+    normal call charges, and 400 numbers bill the caller)."""
 
     number: str          # as people read it
     dial: str            # for tel: links
@@ -328,7 +333,10 @@ BEST_TIMES = ("morning", "afternoon", "evening", "any")
 def request_contact(user: User | None, centre_id: int | None, phone: str | None,
                     use_account: bool, best_time: str,
                     source: ScreeningResult | None) -> RiskItem:
-    """Open a risk item for the chosen centre; contact details sealed under its own key."""
+    """Check the form, then open a risk item for the chosen centre (risk.open_risk_item).
+
+    Raises ScreeningError for a field to fix, risk.AlreadyOpenError for a second open item.
+    """
     centre = db.session.get(Centre, centre_id) if centre_id else None
     if centre is None or not centre.active:
         raise ScreeningError("centre", _msg("Please choose a centre."))
@@ -347,24 +355,13 @@ def request_contact(user: User | None, centre_id: int | None, phone: str | None,
             "Please give a phone number, or choose to use your account's contact."))
     if best_time not in BEST_TIMES:
         best_time = "any"
-    item = RiskItem(centre_id=centre.id,
-                    user_id=user.id if user is not None and signed_in else None)
-    data = source.data if source is not None else {}
-    item.contact = {"phone": phone, "email": email, "best_time": best_time,
-                    "instrument": source.instrument if source is not None else None,
-                    "flags": data.get("flags", []), "band": data.get("band")}
-    db.session.add(item)
-    db.session.flush()
-    audit.record(user if signed_in else None, "risk.requested", item,
-                 {"centre": centre.code})
-    from app.reports import stats
+    from app.screening import risk
 
-    stats.record_activity(stats.CONTACT, item.opened_at or utcnow(), centre.id)
-    from app.counselling.risk_queue import risk_opened
-
-    risk_opened(item)
-    db.session.commit()
-    return item
+    level = risk.result_triage(source)[0] if source is not None and (
+        source.data or {}).get("crisis") else "standard"
+    return risk.open_risk_item(user if signed_in else None, source, centre, level, "request",
+                               contact={"phone": phone, "email": email,
+                                        "best_time": best_time})
 
 
 def _msg(text: str) -> object:

@@ -17,10 +17,11 @@ from wtforms.fields.choices import SelectChoice
 import assessments
 from app.accounts.models import Role
 from app.booking import catalogue as booking
+from app.domain import DomainError
 from app.extensions import db, limiter
 from app.i18n import current_locale
 from app.refusals_shown import show_on_form
-from app.screening import bp, chart, services
+from app.screening import bp, chart, risk, services
 from app.screening.answers import AnswerError, check_answers
 from app.screening.emails import reminder_email
 from app.screening.forms import (
@@ -30,6 +31,7 @@ from app.screening.forms import (
     ProfileForm,
     ReminderForm,
     RetrieveForm,
+    SafetyConsentForm,
     ShareForm,
 )
 from app.screening.limits import retrieve_limit
@@ -45,6 +47,22 @@ LAST_ANON = "screening_last"   # uid of the anonymous result just shown (for a c
 # Per address: the limit just keeps spam noisy and slow (codes: see limits.py).
 CONTACT_LIMIT = "10 per hour"
 NEW_CODE = "screening_code"   # the retrieval code, kept only until it is shown once
+
+
+VALIDATION_LABELS = {
+    "validated": _l("Chinese version: validated wording"),
+    "adapted": _l("Chinese version: our wording, based on a validated Chinese version "
+                  "(not itself validated)"),
+    "unvalidated": _l("Chinese version: our own wording, not validated"),
+}
+
+
+def instrument_source(instrument: Instrument, lang: str) -> dict[str, Any]:
+    """Where a questionnaire comes from and how far its Chinese wording is validated."""
+    return {"original": instrument.sources.original,
+            "chinese_version": instrument.sources.chinese_version,
+            "validation": instrument.validation,
+            "status": VALIDATION_LABELS[instrument.validation]}
 
 
 def _instrument_or_404(code: str) -> Instrument:
@@ -100,11 +118,28 @@ def _render_result(row: ScreeningResult, *, code: str | None = None,
         suggest.insert(0, "counselling")  # a crisis answer always offers a counsellor
     links = [(s, booking_url(SUGGEST_SERVICES[s], centre_code)) for s in suggest
              if s in SUGGEST_SERVICES]
+    crisis = bool(data.get("crisis")) and not counsellor_view
+    followup = data.get("followup") or {}
+    safety = {}
+    if crisis:
+        consent_form = SafetyConsentForm()
+        consent_form.centre.choices = [SelectChoice("", _("Choose a centre"))] + [
+            SelectChoice(str(c.id), c.localised("name", lang)) for c in _centres()]
+        item = risk.open_item_for(row) if row.id else None
+        safety = dict(
+            triage=followup.get("triage") or (item.triage if item else None),
+            item=item, item_centre=next((c for c in _centres() if item and
+                                         c.id == item.centre_id), None),
+            needs_followup=risk.needs_followup(row),
+            consent_given=risk.has_safety_consent(current_user),
+            worker=current_user.is_authenticated and current_user.has_role(Role.WORKER),
+            consent_form=consent_form)
     return render_template(
         "screening/result.html", row=row, data=data, instrument=instrument, band=band,
+        safety=safety, source=instrument_source(instrument, lang),
         text=instrument.text(lang), lang=lang, subscales=subscales, links=links,
         self_help="self_help" in suggest or not links, code=code, owner=owner,
-        counsellor_view=counsellor_view, crisis=data.get("crisis") and not counsellor_view,
+        counsellor_view=counsellor_view, crisis=crisis,
         contact_form=_contact_form(), home=home, centres=_centres(),
         share_form=ShareForm(), reminder_form=ReminderForm(),
         counselling_url=booking_url("counselling", centre_code),
@@ -140,15 +175,19 @@ def take(code: str) -> str | Response:
             keep = services.saves_for(current_user) and not session.get(NO_SAVE)
             saved = services.save_result(current_user._get_current_object(), instrument,
                                          answers, extra, keep=keep)
+            follow = risk.needs_followup(saved.result)
             if keep:
-                return redirect(url_for("screening.result", uid=saved.result.uid))
+                return redirect(url_for("screening.followup" if follow else "screening.result",
+                                        uid=saved.result.uid))
             session[LAST_ANON] = saved.result.uid
             session[NEW_CODE] = saved.code
-            return redirect(url_for("screening.anonymous_result"))
+            return redirect(url_for("screening.anonymous_followup" if follow
+                                    else "screening.anonymous_result"))
         if not form.validate_on_submit() and not missing:
             flash(_("The form had expired. Please check your answers and send them again."),
                   "error")
     return render_template("screening/take.html", form=form, text=instrument.text(lang),
+                           source=instrument_source(instrument, lang),
                            chosen=chosen, missing=missing, saving=services.saves_for(
                                current_user) and not session.get(NO_SAVE))
 
@@ -164,7 +203,8 @@ def consent() -> str | Response:
         if request.form.get("choice") == "agree":
             services.give_health_consent(current_user)
             session.pop(NO_SAVE, None)
-            return redirect(url_for("screening.profile", next=target or ""))
+            # The separate, optional safety-contact consent is offered next (then the profile).
+            return redirect(url_for("screening.safety_consent", next=target or ""))
         session[NO_SAVE] = True
         return redirect(url_for("screening.take", code=target) if target
                         else url_for("screening.index"))
@@ -325,6 +365,9 @@ def contact() -> str:
                 form.phone.data, bool(form.use_account.data), form.best_time.data, source)
         except services.ScreeningError as exc:
             show_on_form(form, exc)
+        except DomainError as exc:  # already asked for this result: nothing changed
+            db.session.rollback()
+            form.centre.errors.append(exc.message)
         else:
             centre = next(c for c in _centres() if c.id == item.centre_id)
             return render_template("screening/contact_done.html", centre=centre)
@@ -404,7 +447,10 @@ def shared_list() -> str:
     lang = current_locale()
     rows = [(r, assessments.get(r.instrument).text(lang))
             for r in services.shared_results(current_user)]
-    return render_template("screening/shared_list.html", rows=rows)
+    from app.screening import safety_plan
+
+    return render_template("screening/shared_list.html", rows=rows,
+                           plans=safety_plan.shared_plans(current_user))
 
 
 @bp.route("/counsellor/shared/<uid>")

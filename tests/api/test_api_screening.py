@@ -21,7 +21,7 @@ def test_instruments_in_both_languages(client):
     assert listed[0]["name"]["zh"] == "患者健康问卷抑郁量表"
     assert listed[0]["items"] == 9
     phq9 = client.get("/api/v1/instruments/phq9").get_json()
-    assert phq9["zh"]["items"][0]["options"][0]["label"] == "完全没有"
+    assert phq9["zh"]["items"][0]["options"][0]["label"] == "完全不会"
     assert phq9["en"]["items"][0]["options"][0]["label"] == "Not at all"
     assert phq9["en"]["extra_questions"][0]["code"] == "difficulty"
     missing = client.get("/api/v1/instruments/nope")

@@ -68,6 +68,14 @@ def test_worker_screens_with_consent_shares_a_result_books_moves_and_cancels(
     visit.check_accessibility()
     visit.shot("consent")
     page.get_by_role("button", name=t("我同意：保存我的结果", "I agree: keep my results")).click()
+    # ...then offered the separate, optional safety-contact consent...
+    expect(page.get_by_role("heading", level=1)).to_have_text(t(
+        "在您可能有危险时，咨询师可以联系您吗？",
+        "May a counsellor contact you if you may be at risk?"))
+    visit.check_accessibility()
+    visit.shot("safety-consent")
+    page.get_by_role("button", name=t("可以，咨询师可以联系我",
+                                      "Yes, a counsellor may contact me")).click()
     page.get_by_label(t("离你最近的中心", "Your nearest centre")).select_option(
         label=t("安溪县职工心理幸福体验馆", "Anxi County Workers' Psychological Well-being Centre"))
     visit.check_accessibility()

@@ -26,11 +26,14 @@ def make_centre(code: str, *staff: User, phone: str = "0595-1111 2222") -> Centr
 
 
 def answer(client, code: str, answers: list[int], extra: dict[str, int] | None = None,
-           **kwargs):
-    """Fill in and send a questionnaire."""
+           skip_followup: bool = True, **kwargs):
+    """Fill in and send a questionnaire (skipping the follow-up questions unless told not)."""
     data = {f"q{i}": str(v) for i, v in enumerate(answers, start=1)}
     data.update({f"x_{k}": str(v) for k, v in (extra or {}).items()})
     response = submit(client, f"/screening/{code}", data, **kwargs)
+    if (skip_followup and response.status_code == 302
+            and response.headers["Location"] == "/screening/followup"):
+        response = submit(client, "/screening/followup", {"skip": "1"}, **kwargs)
     if response.status_code == 302 and response.headers["Location"] == "/screening/result":
         return client.get("/screening/result", **kwargs)  # anonymous: the browser follows
     return response

@@ -59,7 +59,9 @@ def test_a_contact_request_gets_a_due_time_and_an_alert_without_detail(app, clie
                                           "best_time": "evening"})
     item = db.session.scalar(select(RiskItem))
     hours, targets = configured()
-    assert item.due_at == due_at(item.opened_at, "standard", hours, targets)
+    # Item 9 > 0 with the follow-up questions skipped: unknown risk counts as high.
+    assert item.triage == "high"
+    assert item.due_at == due_at(item.opened_at, "high", hours, targets)
     message = db.session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "risk.new"))
     assert message.user_id == counsellor.id
     body = message.payload["subject"] + message.payload["text"]

@@ -110,6 +110,10 @@ def _journey(client) -> dict[str, str]:
         assert response.status_code == 302, code
         results[code] = response.headers["Location"]
     page = results["phq9"]
+    if page.endswith("/followup"):  # a risk answer: the C-SSRS questions come first
+        follow = submit(client, page, {"c_wish_dead": "1", "c_thoughts": "0",
+                                       "c_behaviour": "0", "c_safe_now": "0"})
+        page = follow.headers["Location"]
     assert submit(client, f"{page}/share", {"shared": "1"}, form_url=page).status_code == 302
     service = db.session.scalar(select(Service).where(Service.code == "counselling"))
     session = db.session.scalars(select(Session).where(

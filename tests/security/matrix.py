@@ -138,6 +138,24 @@ TABLE: dict[tuple[str, str], Row] = {
         "/screening/reminders/{reminder}/cancel", workers_only(404, owner=302)),
     ("/screening/contact", "GET"): Row("/screening/contact", every(200)),
     ("/screening/contact", "POST"): Row("/screening/contact", every(200)),
+    # The safety loop, worker side (A's private result has no risk answer: nothing to follow).
+    ("/screening/safety-contact", "GET"): Row("/screening/safety-contact", workers_only(200)),
+    ("/screening/safety-contact", "POST"): Row("/screening/safety-contact", workers_only(302)),
+    ("/screening/results/<uid>/safety-contact", "POST"): Row(
+        "/screening/results/{private_result}/safety-contact", workers_only(404, owner=302)),
+    ("/screening/results/<uid>/followup", "GET"): Row(
+        "/screening/results/{private_result}/followup", workers_only(404, owner=302)),
+    ("/screening/results/<uid>/followup", "POST"): Row(
+        "/screening/results/{private_result}/followup", workers_only(404, owner=302)),
+    ("/screening/followup", "GET"): Row("/screening/followup", every(302)),
+    ("/screening/followup", "POST"): Row("/screening/followup", every(302)),
+    ("/screening/safety-plan", "GET"): Row("/screening/safety-plan", workers_only(200)),
+    ("/screening/safety-plan", "POST"): Row("/screening/safety-plan", workers_only(302)),
+    ("/screening/safety-plan/share", "POST"): Row("/screening/safety-plan/share",
+                                                  workers_only(302)),
+    ("/counsellor/safety-plans/<uid>", "GET"): Row(
+        "/counsellor/safety-plans/{plan}", counsellors_only(200, far_counsellor=404),
+        may_see=("counsellor",)),
     ("/counsellor/risks", "GET"): Row("/counsellor/risks", counsellors_only(200),
                                       may_see=("counsellor",)),
     ("/counsellor/risks/<uid>", "GET"): Row(
@@ -261,6 +279,18 @@ TABLE: dict[tuple[str, str], Row] = {
                                                  api_workers(200)),
     ("/api/v1/consents/health-data", "POST"): Row("/api/v1/consents/health-data",
                                                   api_workers(422)),
+    ("/api/v1/consents/safety-contact", "GET"): Row("/api/v1/consents/safety-contact",
+                                                    api_workers(200)),
+    ("/api/v1/consents/safety-contact", "POST"): Row("/api/v1/consents/safety-contact",
+                                                     api_workers(422)),
+    ("/api/v1/screenings/<uid:result_uid>/followup", "POST"): Row(
+        "/api/v1/screenings/{private_result}/followup", api_workers(422)),
+    ("/api/v1/screenings/retrieve/followup", "POST"): Row(
+        "/api/v1/screenings/retrieve/followup", every(422)),
+    ("/api/v1/screenings/<uid:result_uid>/contact-request", "POST"): Row(
+        "/api/v1/screenings/{private_result}/contact-request", api_owner(201, staff=403)),
+    ("/api/v1/safety-plan", "GET"): Row("/api/v1/safety-plan", api_workers(200)),
+    ("/api/v1/safety-plan", "PUT"): Row("/api/v1/safety-plan", api_workers(200)),
     ("/api/v1/centres", "GET"): Row("/api/v1/centres", every(200)),
     ("/api/v1/services", "GET"): Row("/api/v1/services", every(200)),
     ("/api/v1/sessions", "GET"): Row("/api/v1/sessions", every(200)),

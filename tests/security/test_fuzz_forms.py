@@ -112,6 +112,16 @@ FORMS = {
         "best_time": "any", "result": "{private_result}"}, saved_text="心理咨询师会联系你"),
     "share": Form("owner", "/screening/results/{private_result}/share", {"shared": "1"}),
     "reminder": Form("owner", "/screening/results/{private_result}/remind", {"weeks": "2"}),
+    "safety consent": Form("owner", "/screening/safety-contact", {"choice": "agree"}),
+    "safety consent on a result": Form(
+        "owner", "/screening/results/{crisis_result}/safety-contact", {"centre": "{centre}"}),
+    "follow-up": Form("owner", "/screening/results/{crisis_result}/followup", {
+        "c_wish_dead": "1", "c_thoughts": "0", "c_behaviour": "0", "c_safe_now": "1"}),
+    "anonymous follow-up": Form("anon", "/screening/followup", {"c_safe_now": "0"}),
+    "safety plan": Form("owner", "/screening/safety-plan", {
+        "warning_signs": "Not sleeping", "coping": "Walk", "distraction": "Park",
+        "people": "Sister", "professionals": "12356", "environment": "Pills to sister"}),
+    "safety plan sharing": Form("owner", "/screening/safety-plan/share", {"shared": "1"}),
     "risk step": Form("counsellor", "/counsellor/risks/{risk}", {
         "kind": "attempted", "result": "no_answer", "next_try": "2030-01-07T10:00",
         "referred_to": "hospital", "outcome": "supported", "note": "Called back."}),
@@ -163,6 +173,17 @@ FORMS = {
                          json=True),
     "api consent": Form("api_owner", "/api/v1/consents/health-data", {"text_version": "1"},
                         json=True),
+    "api safety consent": Form("api_owner", "/api/v1/consents/safety-contact", {
+        "text_version": "2026-11-1", "given": "true"}, json=True),
+    "api follow-up": Form("api_owner", "/api/v1/screenings/{crisis_result}/followup",
+                          {"answers": "{{}}"}, json=True),
+    "api anonymous follow-up": Form("anon", "/api/v1/screenings/retrieve/followup", {
+        "code": "ABCD-EFGH-JKLM", "answers": "{{}}"}, json=True),
+    "api contact request": Form("api_owner", "/api/v1/screenings/{private_result}/contact-request",
+                                {"centre_id": "{centre}", "phone": "13912345678",
+                                 "best_time": "any"}, json=True),
+    "api safety plan": Form("api_owner", "/api/v1/safety-plan", {
+        "steps": "{{}}", "shared": "true"}, method="PUT", json=True),
     "api booking": Form("api_owner", "/api/v1/bookings", {"session_id": "{session}"},
                         json=True),
     "api waitlist": Form("api_owner", "/api/v1/waitlist", {"session_id": "{full_session}"},

@@ -93,10 +93,17 @@ def build_world() -> World:
     private = screening.save_result(owner, instrument, PHQ9_ANSWERS, {"difficulty": 2},
                                     keep=True)
     anonymous = screening.save_result(None, instrument, PHQ9_ANSWERS, {}, keep=False)
+    # A risk answer awaiting its follow-up questions (A has no safety-contact consent).
+    crisis = screening.save_result(owner, instrument, [0] * 8 + [1], {"difficulty": 0},
+                                   keep=True)
     reminder = screening.schedule_reminder(owner, instrument, 2, subject="Check in",
                                            text="Time to check in")
     risk = screening.request_contact(owner, centre.id, MARKERS["contact_phone"], False, "any",
                                      saved.result)
+    from app.screening import safety_plan
+
+    plan = safety_plan.save_plan(owner, {"people": MARKERS["note"] + " plan"})
+    safety_plan.set_shared(owner, True)
     note = counselling.add_note(staff["counsellor"], booking.uid, MARKERS["note"])
     handover = counselling.request_handover(staff["counsellor"], booking.uid,
                                             staff["far_counsellor"].id)
@@ -114,7 +121,9 @@ def build_world() -> World:
         "booking": booking.uid, "entry": entry.uid, "shared_result": saved.result.uid,
         "private_result": private.result.uid, "anonymous_code": anonymous.code,
         "reminder": reminder.uid, "risk": risk.uid, "note": note.id, "handover": handover.uid,
-        "rule": rule.id, "consent": consent.id, "staff": staff["counsellor"].uid,
+        "rule": rule.id, "consent": consent.id, "plan": plan.uid,
+        "crisis_result": crisis.result.uid, "crisis_result_id": crisis.result.id,
+        "staff": staff["counsellor"].uid,
         # the JSON API addresses the same records by their integer ids
         "booking_id": booking.id, "entry_id": entry.id, "result_id": private.result.id,
         # the audit event of A's request for contact (the admin viewer's reveal)

@@ -136,7 +136,7 @@ CBI_PERSONAL = [
     ([75, 75, 75, 75, 75, 50], 70.8, "moderate"),
     ([75] * 6, 75.0, "high"),
     ([100, 100, 100, 100, 100, 75], 95.8, "high"),
-    ([100] * 6, 100.0, "severe"),
+    ([100] * 6, 100.0, "high"),
 ]
 CBI_WORK = [
     ([50, 50, 50, 50, 50, 25, 50], 46.4, "low"),
@@ -144,7 +144,7 @@ CBI_WORK = [
     ([75, 75, 75, 75, 75, 50, 25], 71.4, "moderate"),
     ([75] * 6 + [25], 75.0, "high"),
     ([100] * 7, 85.7, "high"),
-    ([100] * 6 + [0], 100.0, "severe"),
+    ([100] * 6 + [0], 100.0, "high"),
 ]
 
 
@@ -176,7 +176,7 @@ def test_cbi_overall_is_the_worse_of_the_two_scales() -> None:
     assert result.subscales["work"].band == "high"
     assert (result.total, result.max, result.band) == (85.7, 100, "high")
     result = cbi.score([100] * 6 + LOW_WORK)
-    assert (result.total, result.band) == (100.0, "severe")
+    assert (result.total, result.band) == (100.0, "high")
 
 
 def test_cbi_means_round_half_up_to_one_decimal() -> None:
@@ -510,3 +510,28 @@ def test_non_mapping_file_is_reported(tmp_path: Path) -> None:
     path.write_text("- just\n- a list\n", encoding="utf-8")
     with pytest.raises(InstrumentFileError, match=r"at \(top level\): .* is not of type 'object'"):
         assessments.load_file(path)
+
+
+def test_cbi_severe_is_merged_into_high_and_old_results_still_read() -> None:
+    cbi = assessments.get("cbi")
+    assert [b.code for b in cbi.bands] == ["low", "moderate", "high"]
+    assert cbi.band("severe") is cbi.band("high")  # results stored before the merge
+
+
+def test_every_instrument_states_its_sources_and_validation_status() -> None:
+    for instrument in assessments.instruments():
+        text = instrument.text("en")
+        assert text["validation"] in {"validated", "adapted", "unvalidated"}
+        assert text["sources"]["original"]
+        assert text["sources"]["chinese_version"]
+    assert "Yeh" in assessments.get("cbi").sources.chinese_version
+    assert "2007;14(3):126-133" in assessments.get("cbi").sources.chinese_version
+    assert "Zhou C" in assessments.get("k10").sources.chinese_version
+    assert "not the PSS-10" in assessments.get("pss10").sources.chinese_version
+
+
+def test_phq9_item9_and_options_use_the_validated_chinese_wording() -> None:
+    phq9 = assessments.get("phq9")
+    assert phq9.items[8].text.zh == "有不如死掉或用某种方式伤害自己的念头"
+    assert [o.label.zh for o in phq9.items[0].options] == [
+        "完全不会", "好几天", "一半以上的天数", "几乎每天"]

@@ -75,7 +75,7 @@ def test_score_json_has_the_documented_shape() -> None:
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout) == {
         "instrument": "phq9",
-        "version": "1.0",
+        "version": "1.1",
         "total": 1,
         "min": 0,
         "max": 27,

@@ -21,10 +21,10 @@ from copy import deepcopy
 from typing import Any
 
 import assessments
+from assessments import followup
 
 NO_NUL = r"^[^\u0000]*$"
-REQUEST_SCHEMAS = ("TokenRequest", "ScreeningRequest", "RetrieveRequest", "ConsentRequest",
-                   "SessionRef")
+REF_PREFIX = "#/components/schemas/"
 
 
 def _no_nul(schema: Any) -> None:
@@ -32,6 +32,8 @@ def _no_nul(schema: Any) -> None:
     if isinstance(schema, dict):
         if schema.get("type") == "string" and "format" not in schema and "enum" not in schema:
             schema.setdefault("pattern", NO_NUL)
+        if schema.get("type") == "object" and schema.get("additionalProperties") is not False:
+            schema.setdefault("propertyNames", {"pattern": NO_NUL})  # free keys too
         for value in schema.values():
             _no_nul(value)
     elif isinstance(schema, list):
@@ -84,12 +86,49 @@ def tighten(generated: dict[str, Any]) -> dict[str, Any]:
     schemas = document.get("components", {}).get("schemas", {})
     if "ScreeningRequest" in schemas:
         schemas["ScreeningRequest"] = screening_request(schemas["ScreeningRequest"])
-    for name in REQUEST_SCHEMAS:
+    codes = [q.code for q in followup.cssrs().questions]
+    for name in ("FollowUpRequest", "AnonymousFollowUpRequest"):
+        if name in schemas:  # answers are keyed by the follow-up's question codes
+            answers = schemas[name]["properties"]["answers"]
+            answers.update(properties={code: {"type": "integer"} for code in codes},
+                           additionalProperties=False, minProperties=1)
+            for loose in ("minLength", "maxLength", "propertyNames"):
+                answers.pop(loose, None)
+    for name in _request_schema_names(document):
         _no_nul(schemas.get(name))
     for path in document.get("paths", {}).values():
         for parameter in _parameters(path):
             _no_nul(parameter.get("schema"))
     return document
+
+
+def _request_schema_names(document: dict[str, Any]) -> set[str]:
+    """Every component schema a request body names, so a new endpoint is covered by itself."""
+    names: set[str] = set()
+    for path in document.get("paths", {}).values():
+        for operation in path.values():
+            if not isinstance(operation, dict):
+                continue
+            for media in operation.get("requestBody", {}).get("content", {}).values():
+                names |= _refs(media.get("schema"))
+    schemas = document.get("components", {}).get("schemas", {})
+    todo = list(names)
+    while todo:  # and the schemas those schemas name
+        for name in _refs(schemas.get(todo.pop())) - names:
+            names.add(name)
+            todo.append(name)
+    return names
+
+
+def _refs(schema: Any) -> set[str]:
+    """The component schemas ``schema`` names, at any depth."""
+    if isinstance(schema, dict):
+        found = {schema["$ref"][len(REF_PREFIX):]} if str(
+            schema.get("$ref", "")).startswith(REF_PREFIX) else set()
+        return found.union(*(_refs(v) for v in schema.values()))
+    if isinstance(schema, list):
+        return set().union(*(_refs(v) for v in schema))
+    return set()
 
 
 def _parameters(path: dict[str, Any]) -> list[dict[str, Any]]:

@@ -57,6 +57,25 @@ class Config:
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "心晴 Xinqing <noreply@localhost>")
+    # SMS (app/notifications/sms.py): SMS_PROVIDER is "file" (one JSON line per message in
+    # SMS_FILE; development and tests) or "tencent" (Tencent Cloud SMS). A mainland SMS
+    # needs the registered signature and a registered template id per template; see README.
+    SMS_PROVIDER = os.environ.get("SMS_PROVIDER", "file")
+    SMS_FILE = os.environ.get("SMS_FILE", str(INSTANCE_DIR / "sms.jsonl"))
+    SMS_SIGN_NAME = os.environ.get("SMS_SIGN_NAME", "心晴")
+    SMS_APP_ID = os.environ.get("SMS_APP_ID")
+    SMS_SECRET_ID = os.environ.get("SMS_SECRET_ID")
+    SMS_SECRET_KEY = os.environ.get("SMS_SECRET_KEY")
+    SMS_REGION = os.environ.get("SMS_REGION", "ap-guangzhou")
+    SMS_ENDPOINT = os.environ.get("SMS_ENDPOINT")  # default sms.tencentcloudapi.com
+    SMS_ENDPOINT_SCHEME = os.environ.get("SMS_ENDPOINT_SCHEME", "https")
+    SMS_TEMPLATES: ClassVar[dict[str, str | None]] = {
+        "code": os.environ.get("SMS_TEMPLATE_CODE"),
+        "notice": os.environ.get("SMS_TEMPLATE_NOTICE"),
+        "reminder": os.environ.get("SMS_TEMPLATE_REMINDER"),
+    }
+    # `flask outbox send --watch` looks for due messages this often (seconds).
+    OUTBOX_WATCH_SECONDS = float(os.environ.get("OUTBOX_WATCH_SECONDS", "0.5"))
     # Where people reach the service; emails build their links from it.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
 

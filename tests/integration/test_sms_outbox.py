@@ -191,3 +191,23 @@ def _watch(app, stop: threading.Event) -> None:
 def test_outbox_send_watch_command_exists(app):
     result = CliRunner().invoke(app.cli, ["outbox", "send", "--help"])
     assert "--watch" in result.output
+
+
+def test_a_notice_reaches_each_channel_the_person_has_and_is_dropped_on_all(
+        app, sms_file, make_user):
+    from app.accounts import services as accounts
+    from app.notifications.notices import Notice, deliver, drop_unsent
+
+    both = make_user(login="lan@example.com")
+    both.phone = "+8613700137000"
+    phone_only = accounts.register_worker("13600136000", "correct horse battery",
+                                          accepted_privacy_notice=True)
+    notice = Notice("booking.reminder", subject="提醒", text="明天见",
+                    link="https://xq.example/b/2", sms_template="reminder")
+    assert {m.channel for m in deliver(both, notice, dedupe_key="r:1")} == {"email", "sms"}
+    assert [m.channel for m in deliver(phone_only, notice, dedupe_key="r:2")] == ["sms"]
+    assert deliver(both, notice, dedupe_key="r:1") == []  # queued once per channel
+    db.session.commit()
+    drop_unsent("r:1")
+    db.session.commit()
+    assert db.session.scalar(db.select(db.func.count(OutboxMessage.id))) == 1

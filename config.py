@@ -104,7 +104,13 @@ class Config:
     LOGIN_ACCOUNT_RATE_LIMIT = os.environ.get(
         "LOGIN_ACCOUNT_RATE_LIMIT", "5 per minute;20 per hour"
     )
-    REGISTER_RATE_LIMIT = os.environ.get("REGISTER_RATE_LIMIT", "10 per hour")
+    # Successful sign-ups per address (a factory registers behind one NAT address).
+    REGISTER_RATE_LIMIT = os.environ.get("REGISTER_RATE_LIMIT", "100 per hour;300 per day")
+    # SMS codes (app/accounts/phone_limits.py): per number, per address, all numbers per day.
+    SMS_CODE_NUMBER_LIMIT = os.environ.get("SMS_CODE_NUMBER_LIMIT",
+                                           "1 per minute;5 per hour;10 per day")
+    SMS_CODE_ADDRESS_LIMIT = os.environ.get("SMS_CODE_ADDRESS_LIMIT", "60 per hour;300 per day")
+    SMS_CODE_DAILY_CAP = int(os.environ.get("SMS_CODE_DAILY_CAP", "20000"))
     # Booking rules: upcoming bookings one person may hold; hours a waitlist offer is held.
     BOOKING_MAX_UPCOMING = int(os.environ.get("BOOKING_MAX_UPCOMING", "3"))
     WAITLIST_OFFER_HOURS = int(os.environ.get("WAITLIST_OFFER_HOURS", "12"))

@@ -74,6 +74,7 @@ def register_extensions(app: Flask) -> None:
 def _import_models() -> None:
     """Import every models module so the metadata (and migrations) see all tables."""
     import app.accounts.models
+    import app.accounts.phone_models
     import app.api.models
     import app.audit.models
     import app.booking.models

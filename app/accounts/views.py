@@ -77,9 +77,14 @@ def login() -> str | Response:
 
 @bp.route("/register", methods=["GET", "POST"])
 @public
-@limiter.limit(lambda: current_app.config["REGISTER_RATE_LIMIT"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["REGISTER_RATE_LIMIT"], methods=["POST"],
+               deduct_when=lambda response: response.status_code == 302)
 def register() -> str | Response:
-    """A worker creates their own account."""
+    """A worker creates their own account.
+
+    The per-address limit counts accounts created (a redirect), not failed form posts, so a
+    factory signing up behind one NAT address is not locked out by its typos.
+    """
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = RegisterForm()

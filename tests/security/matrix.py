@@ -79,6 +79,22 @@ TABLE: dict[tuple[str, str], Row] = {
     ("/account/login", "POST"): Row("/account/login", signed_in(302, anon=200)),
     ("/account/register", "GET"): Row("/account/register", signed_in(302, anon=200)),
     ("/account/register", "POST"): Row("/account/register", signed_in(302, anon=200)),
+    # SMS codes: asking (200 or a redirect to the code page, 302 signed in where the page is
+    # for newcomers); the code pages without a pending request send back to ask first.
+    ("/account/register/phone", "GET"): Row("/account/register/phone", signed_in(302, anon=200)),
+    ("/account/register/phone", "POST"): Row("/account/register/phone",
+                                             signed_in(302, anon=200)),
+    ("/account/register/phone/verify", "GET"): Row("/account/register/phone/verify", every(302)),
+    ("/account/register/phone/verify", "POST"): Row("/account/register/phone/verify",
+                                                    every(302)),
+    ("/account/login/sms", "GET"): Row("/account/login/sms", signed_in(302, anon=200)),
+    ("/account/login/sms", "POST"): Row("/account/login/sms", signed_in(302, anon=200)),
+    ("/account/login/sms/verify", "GET"): Row("/account/login/sms/verify", every(302)),
+    ("/account/login/sms/verify", "POST"): Row("/account/login/sms/verify", every(302)),
+    ("/account/forgot/sms", "GET"): Row("/account/forgot/sms", every(200)),
+    ("/account/forgot/sms", "POST"): Row("/account/forgot/sms", every(200)),
+    ("/account/forgot/sms/verify", "GET"): Row("/account/forgot/sms/verify", every(302)),
+    ("/account/forgot/sms/verify", "POST"): Row("/account/forgot/sms/verify", every(302)),
     ("/account/forgot", "GET"): Row("/account/forgot", every(200)),
     ("/account/forgot", "POST"): Row("/account/forgot", every(200)),
     # A link with a made-up token: kept in the session, then the reset page says it is invalid.

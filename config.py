@@ -73,7 +73,12 @@ class Config:
         "code": os.environ.get("SMS_TEMPLATE_CODE"),
         "notice": os.environ.get("SMS_TEMPLATE_NOTICE"),
         "reminder": os.environ.get("SMS_TEMPLATE_REMINDER"),
+        "offer": os.environ.get("SMS_TEMPLATE_OFFER"),
     }
+    # No SMS in these local hours (start inclusive, end exclusive) but codes and urgent notices.
+    SMS_QUIET_START_HOUR = int(os.environ.get("SMS_QUIET_START_HOUR", "22"))
+    SMS_QUIET_END_HOUR = int(os.environ.get("SMS_QUIET_END_HOUR", "8"))
+    SMS_QUIET_TIMEZONE = os.environ.get("SMS_QUIET_TIMEZONE", "Asia/Shanghai")
     # `flask outbox send --watch` looks for due messages this often (seconds).
     OUTBOX_WATCH_SECONDS = float(os.environ.get("OUTBOX_WATCH_SECONDS", "0.5"))
     # Where people reach the service; emails build their links from it.

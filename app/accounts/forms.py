@@ -132,3 +132,12 @@ class PhoneRegisterForm(SmsCodeForm):
     password = RegisterForm.password
     confirm = RegisterForm.confirm
     accept_privacy = RegisterForm.accept_privacy
+
+
+class NotificationsForm(FlaskForm):
+    """Channels and reminders the person wants."""
+
+    notify_sms = BooleanField(_l("Messages by SMS"))
+    notify_email = BooleanField(_l("Messages by email"))
+    reminders_wanted = BooleanField(
+        _l("Reminders (the day before a session, and to repeat a questionnaire)"))

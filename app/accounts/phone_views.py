@@ -14,16 +14,16 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from app.accounts import bp, phone_accounts, phone_codes
+from app.accounts import bp, notify_prefs, phone_accounts, phone_codes
 from app.accounts.contact import ContactError
-from app.accounts.forms import PhoneForm, PhoneRegisterForm, SmsCodeForm
+from app.accounts.forms import NotificationsForm, PhoneForm, PhoneRegisterForm, SmsCodeForm
 from app.accounts.phone_limits import CodeLimitError
 from app.accounts.services import AccountError
 from app.accounts.views import start_session
 from app.extensions import limiter
 from app.i18n import choose_language
 from app.refusals_shown import show_on_form, show_refusal
-from app.security.access import public
+from app.security.access import login_required, public
 
 TITLES = {
     "register": _l("Create an account with your mobile number"),
@@ -159,3 +159,18 @@ def forgot_sms_verify() -> str | Response:
 def _on_code(exc: phone_codes.CodeError) -> AccountError:
     """The code refusal shown beside the code field."""
     return AccountError({"code": exc.message})
+
+
+@bp.route("/notifications", methods=["GET", "POST"])
+@login_required
+def notifications() -> str | Response:
+    """Choose SMS and/or email, and whether to get reminders."""
+    user = current_user._get_current_object()
+    form = NotificationsForm(obj=user)
+    if form.validate_on_submit():
+        notify_prefs.set_preferences(user, email=bool(form.notify_email.data),
+                                     sms=bool(form.notify_sms.data),
+                                     reminders=bool(form.reminders_wanted.data))
+        flash(_("Your message settings are saved."), "success")
+        return redirect(url_for("accounts.notifications"))
+    return render_template("accounts/notifications.html", form=form)

@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app import audit
@@ -42,7 +42,7 @@ from app.booking.models import (
 )
 from app.domain import DomainError
 from app.extensions import db
-from app.notifications.models import OutboxMessage
+from app.notifications import notices
 from app.reports import stats
 from app.types import new_uid, rowcount, utcnow
 
@@ -276,10 +276,8 @@ def release_seat(session: Session, now: datetime) -> WaitlistEntry | None:
 
 
 def _drop_reminder(booking: Booking) -> None:
-    """Remove the booking's unsent, unclaimed reminder from the outbox."""
-    db.session.execute(delete(OutboxMessage).where(
-        OutboxMessage.dedupe_key == mail.reminder_key(booking),
-        OutboxMessage.sent_at.is_(None), OutboxMessage.claim_token.is_(None)))
+    """Remove the booking's unsent, unclaimed reminder (every channel) from the outbox."""
+    notices.drop_unsent(mail.reminder_key(booking))
 
 
 def cancel(user: User, uid: str, now: datetime | None = None) -> Booking:

@@ -1,4 +1,8 @@
-"""Emails about bookings, each with a calendar file, queued in the change's transaction.
+"""Booking notices (email with a calendar file, and SMS), queued in the change's transaction.
+
+Each function composes one channel-neutral ``Notice`` (app/notifications/notices.py): the
+email carries the details and the ICS file; the SMS only says there is a message or a
+reminder, with a short link to the bookings page (no health information in an SMS).
 
 Texts are rendered in the person's language; times are shown in Asia/Shanghai and put
 in the ICS file in UTC. The calendar UID is stable per booking and SEQUENCE rises with
@@ -8,7 +12,8 @@ when a booking is changed or cancelled.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import force_locale, format_datetime
@@ -18,7 +23,8 @@ from icalendar import Calendar, Event
 from app.booking.labels import when
 from app.booking.models import Booking, Session, WaitlistEntry
 from app.i18n import BABEL_CODES
-from app.notifications.services import Attachment, enqueue
+from app.notifications.notices import Notice, deliver
+from app.notifications.services import Attachment
 from app.types import utcnow
 
 REMINDER_BEFORE = timedelta(hours=24)
@@ -35,6 +41,14 @@ def _locale(user) -> str:
 
 def _lang(user) -> str:
     return "en" if (user.locale or "").startswith("en") else "zh_CN"
+
+
+def sms_offer_time(at: datetime | None) -> str:
+    """A short Chinese local time for SMS parameters, e.g. ``12月1日20:00``."""
+    if at is None:
+        return "-"
+    local = at.astimezone(ZoneInfo("Asia/Shanghai"))
+    return f"{local.month}月{local.day}日{local:%H:%M}"
 
 
 def link(path: str) -> str:
@@ -94,10 +108,11 @@ def booking_changed(booking: Booking, kind: str) -> None:
             "cancelled": _("Your booking at Xinqing was cancelled"),
         }[kind]
         text = "\n\n".join([subject, _describe(booking), _links(booking)])
-        enqueue(user, f"booking.{kind}", subject=subject, text=text,
-                attachments=[Attachment("booking.ics", "text/calendar; method="
-                                        + ("CANCEL" if cancel else "REQUEST"),
-                                        ics(booking, cancel=cancel))])
+        deliver(user, Notice(
+            f"booking.{kind}", subject=subject, text=text, link=link("/bookings"),
+            attachments=[Attachment("booking.ics", "text/calendar; method="
+                                    + ("CANCEL" if cancel else "REQUEST"),
+                                    ics(booking, cancel=cancel))]))
         if not cancel:
             _queue_reminder(booking)
 
@@ -110,10 +125,11 @@ def _queue_reminder(booking: Booking) -> None:
         return  # the booking email itself arrives within the day
     subject = _("Reminder: your session at Xinqing tomorrow")
     text = "\n\n".join([subject, _describe(booking), _links(booking)])
-    enqueue(booking.user, "booking.reminder", subject=subject, text=text,
-            attachments=[Attachment("booking.ics", "text/calendar; method=REQUEST",
-                                    ics(booking))],
-            send_after=send_after, dedupe_key=reminder_key(booking))
+    deliver(booking.user, Notice(
+        "booking.reminder", subject=subject, text=text, link=link("/bookings"),
+        sms_template="reminder", essential=False,
+        attachments=[Attachment("booking.ics", "text/calendar; method=REQUEST", ics(booking))]),
+        send_after=send_after, dedupe_key=reminder_key(booking))
 
 
 def offer_made(entry: WaitlistEntry) -> None:
@@ -130,4 +146,7 @@ def offer_made(entry: WaitlistEntry) -> None:
               time=format_datetime(entry.offer_expires_at, "short"),
               url=link(f"/bookings/waitlist/{entry.uid}")),
         ])
-        enqueue(user, "waitlist.offer", subject=subject, text=text)
+        deliver(user, Notice(
+            "waitlist.offer", subject=subject, text=text, link=link("/bookings"),
+            sms_template="offer",
+            sms_params=[sms_offer_time(entry.offer_expires_at), link("/bookings")]))

@@ -6,20 +6,28 @@ rendering (a template key and its link; no health information ever goes into an 
 transaction; a dedupe key names the notice and each channel's row gets its own suffix,
 so ``drop_unsent(key)`` removes every channel's copy (e.g. a reminder of a cancelled
 booking).
+
+The person's preferences choose among their channels (an essential notice still goes
+out on a channel they have if they turned all off), non-essential reminders respect the
+opt-out, and no SMS goes out in the quiet hours (22:00-08:00 Asia/Shanghai by default)
+unless the notice is urgent; one-time codes do not pass through here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
+from flask import current_app
 from sqlalchemy import delete, or_
 
 from app.accounts.models import User
 from app.extensions import db
 from app.notifications.models import OutboxMessage
 from app.notifications.services import Attachment, enqueue, enqueue_sms
+from app.types import utcnow
 
 SMS_SUFFIX = "#sms"
 
@@ -32,20 +40,55 @@ class Notice:
     subject: str
     text: str
     link: str
-    sms_template: str = "notice"  # "notice" or "reminder"
+    sms_template: str = "notice"  # a key of app.notifications.sms.TEMPLATES
     attachments: Sequence[Attachment] = field(default_factory=tuple)
+    sms_params: Sequence[str] | None = None  # default: the link alone
+    essential: bool = True  # False: a reminder the person may opt out of
+    urgent: bool = False  # True: sent in the quiet hours too (urgent safety contact)
+
+
+def after_quiet_hours(at: datetime) -> datetime:
+    """``at``, or the end of the SMS quiet hours when ``at`` falls inside them."""
+    config = current_app.config
+    start, end = int(config["SMS_QUIET_START_HOUR"]), int(config["SMS_QUIET_END_HOUR"])
+    if start == end:
+        return at
+    local = at.astimezone(ZoneInfo(config["SMS_QUIET_TIMEZONE"]))
+    quiet = (local.hour >= start or local.hour < end) if start > end \
+        else start <= local.hour < end
+    if not quiet:
+        return at
+    morning = local.replace(hour=end, minute=0, second=0, microsecond=0)
+    if morning <= local:
+        morning += timedelta(days=1)
+    return morning.astimezone(at.tzinfo)
+
+
+def channels_for(user: User, notice: Notice) -> list[str]:
+    """The channels this notice goes out on for this person, by their preferences."""
+    if not notice.essential and not user.reminders_wanted:
+        return []
+    has = [c for c, contact in (("email", user.email), ("sms", user.phone)) if contact]
+    wanted = [c for c in has if (user.notify_email if c == "email" else user.notify_sms)]
+    return wanted or (has if notice.essential else [])
 
 
 def deliver(user: User, notice: Notice, *, send_after: datetime | None = None,
             dedupe_key: str | None = None) -> list[OutboxMessage]:
-    """Queue ``notice`` on each channel ``user`` has (email, SMS); the caller commits."""
-    queued = [
-        enqueue(user, notice.kind, subject=notice.subject, text=notice.text,
-                attachments=notice.attachments, send_after=send_after, dedupe_key=dedupe_key),
-        enqueue_sms(user, notice.kind, template=notice.sms_template, params=[notice.link],
-                    send_after=send_after,
-                    dedupe_key=dedupe_key + SMS_SUFFIX if dedupe_key else None),
-    ]
+    """Queue ``notice`` on each channel ``user`` has and wants; the caller commits."""
+    queued: list[OutboxMessage | None] = []
+    channels = channels_for(user, notice)
+    if "email" in channels:
+        queued.append(enqueue(user, notice.kind, subject=notice.subject, text=notice.text,
+                              attachments=notice.attachments, send_after=send_after,
+                              dedupe_key=dedupe_key))
+    if "sms" in channels:
+        at = send_after or utcnow()
+        queued.append(enqueue_sms(
+            user, notice.kind, template=notice.sms_template,
+            params=list(notice.sms_params) if notice.sms_params is not None else [notice.link],
+            send_after=at if notice.urgent else after_quiet_hours(at),
+            dedupe_key=dedupe_key + SMS_SUFFIX if dedupe_key else None))
     return [message for message in queued if message is not None]
 
 

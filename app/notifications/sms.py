@@ -28,6 +28,7 @@ TEMPLATES: dict[str, str] = {
     "code": "您的心晴验证码为{1}，{2}分钟内有效，请勿告诉他人。",
     "notice": "您在心晴有一条新消息，请查看：{1}",
     "reminder": "您在心晴有一条预约提醒，请查看：{1}",
+    "offer": "您在心晴候补的名额已空出，请在{1}前确认：{2}",
 }
 
 _file_lock = threading.Lock()

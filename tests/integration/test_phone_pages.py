@@ -106,3 +106,17 @@ def _token(client) -> str:
     from tests.helpers import csrf_token
 
     return csrf_token(client.get("/account/").get_data(as_text=True))
+
+
+def test_worker_turns_off_reminders_on_the_settings_page(client, worker):
+    from tests.helpers import sign_in
+
+    sign_in(client, "13800138000")
+    page = client.get("/account/notifications").get_data(as_text=True)
+    assert "通过短信接收消息" in page
+    assert "通过邮件接收消息" not in page  # no email: no such choice
+    response = submit(client, "/account/notifications", {"notify_sms": "y"})
+    assert response.status_code == 302
+    db.session.refresh(worker)
+    assert worker.notify_sms is True
+    assert worker.reminders_wanted is False

@@ -95,6 +95,8 @@ TABLE: dict[tuple[str, str], Row] = {
     ("/account/forgot/sms", "POST"): Row("/account/forgot/sms", every(200)),
     ("/account/forgot/sms/verify", "GET"): Row("/account/forgot/sms/verify", every(302)),
     ("/account/forgot/sms/verify", "POST"): Row("/account/forgot/sms/verify", every(302)),
+    ("/account/notifications", "GET"): Row("/account/notifications", signed_in(200)),
+    ("/account/notifications", "POST"): Row("/account/notifications", signed_in(302)),
     ("/account/forgot", "GET"): Row("/account/forgot", every(200)),
     ("/account/forgot", "POST"): Row("/account/forgot", every(200)),
     # A link with a made-up token: kept in the session, then the reset page says it is invalid.

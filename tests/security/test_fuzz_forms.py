@@ -90,6 +90,9 @@ FORMS = {
                                  token_from="/account/login/sms"),
     "sms code for reset": Form("anon", "/account/forgot/sms", {"phone": "13800138000"},
                                token_from="/account/forgot/sms"),
+    "message settings": Form("owner", "/account/notifications", {
+        "notify_sms": "y", "notify_email": "y", "reminders_wanted": "y"},
+        token_from="/account/notifications"),
     "sms sign-up": Form("sms_register_pending", "/account/register/phone/verify", {
         "code": "123456", "name": "新人", "password": PASSWORD, "confirm": PASSWORD,
         "accept_privacy": "y"}, token_from="/account/register/phone/verify"),

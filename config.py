@@ -157,6 +157,19 @@ class Config:
     RETAIN_RESOLVED_RISK_DAYS = int(os.environ.get("RETAIN_RESOLVED_RISK_DAYS", "1095"))
     RETAIN_AUDIT_DAYS = int(os.environ.get("RETAIN_AUDIT_DAYS", "2190"))  # 6 years
 
+    # The safety loop (app/counselling/risk_queue.py; README "Screening"). First contact with
+    # a person in the risk queue is due within these targets, counted in the centres'
+    # opening hours (Asia/Shanghai): urgent in minutes of opening time, high and standard in
+    # working days. Past the due time `flask risk escalate` alerts the hub's lead counsellors.
+    RISK_OPENING_HOURS = os.environ.get("RISK_OPENING_HOURS", "mon-fri 08:30-17:30")
+    RISK_CLOSED_DATES = os.environ.get("RISK_CLOSED_DATES", "")  # "2027-01-01,2027-02-16"
+    RISK_TARGET_URGENT_MINUTES = int(os.environ.get("RISK_TARGET_URGENT_MINUTES", "60"))
+    RISK_TARGET_HIGH_DAYS = int(os.environ.get("RISK_TARGET_HIGH_DAYS", "1"))
+    RISK_TARGET_STANDARD_DAYS = int(os.environ.get("RISK_TARGET_STANDARD_DAYS", "3"))
+    # Duty of care: an open request of a person who deleted their account is kept (sealed,
+    # for the centre's counsellors only) until resolved or this many days, then shredded.
+    RISK_KEEP_AFTER_ERASURE_DAYS = int(os.environ.get("RISK_KEEP_AFTER_ERASURE_DAYS", "30"))
+
     @classmethod
     def validate(cls, config: dict) -> None:
         """Refuse to start when a setting makes the service unsafe."""

@@ -1,5 +1,14 @@
 """WSGI entry point: ``gunicorn wsgi:app`` or ``flask --app wsgi run``."""
 
-from app import create_app
+import sys
 
-app = create_app()
+from app import create_app
+from app.security.keyring import KeyRingError
+from config import ConfigError
+
+try:
+    app = create_app()
+except (ConfigError, KeyRingError) as exc:
+    # The message says what to set; a traceback would only bury it.
+    print(f"xinqing: {exc}", file=sys.stderr)
+    raise SystemExit(1) from None

@@ -38,6 +38,9 @@ def configure(app: Flask, config: type[Config] | Config) -> None:
             app.config["SQLALCHEMY_DATABASE_URI"] = driver + uri[len(prefix):]
     if uri.startswith("sqlite"):
         from app import sqlite  # noqa: F401  (transaction handling; see the module)
+        from app.storage_modes import secure_sqlite_file
+
+        secure_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
 
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 15}}
     config.validate(app.config)

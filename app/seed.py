@@ -10,7 +10,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from app.accounts import services as accounts
-from app.accounts.models import Role
+from app.accounts.models import Role, User
 from app.booking.demo import seed_schedules
 from app.booking.models import Centre, CentreKind, Service, ServiceKind
 from app.extensions import db
@@ -143,9 +143,20 @@ def seed() -> dict[str, int]:
             if user not in centres[code].staff:
                 centres[code].staff.append(user)
     db.session.commit()
+    _seed_lead(people["counsellor1@example.com"], centres["qz-hub"])
     created.update(seed_schedules(people, centres))
     created["screening results"] = seed_screening(centres["qz-hub"])
     return created
+
+
+def _seed_lead(counsellor: User, hub: Centre) -> None:
+    """The hub's lead counsellor receives escalations of overdue risk items."""
+    from app.counselling.risk_models import risk_leads
+    from app.counselling.risk_queue import set_lead
+
+    if db.session.scalar(select(risk_leads.c.user_id).where(
+            risk_leads.c.centre_id == hub.id, risk_leads.c.user_id == counsellor.id)) is None:
+        set_lead(counsellor, hub)
 
 
 @click.command("seed-demo")

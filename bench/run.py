@@ -408,18 +408,24 @@ def reset_bookings(engine, world: dict) -> None:
 
 
 def seat_check(engine, world: dict) -> dict:
-    """Held seats per session against active bookings: they must agree exactly."""
-    from sqlalchemy import text
+    """The suite's seat invariant after each round (app/booking/invariants.py): every
+    session's held seats equal its active bookings plus open waiting-list offers."""
+    from app.booking.invariants import seat_mismatch_query
 
     with engine.connect() as conn:
-        rows = conn.execute(text(
-            "SELECT s.id, s.booked, count(b.id) FILTER (WHERE b.status IN ('requested', "
-            "'confirmed', 'checked_in', 'attended', 'no_show')) AS active "
-            "FROM sessions s LEFT JOIN bookings b ON b.session_id = s.id "
-            "WHERE s.id = ANY(:s) GROUP BY s.id, s.booked"), {"s": world["sessions"]}).all()
-    wrong = [r.id for r in rows if r.booked != r.active]
-    return {"sessions": len(rows), "seats_counted": sum(r.booked for r in rows),
-            "active_bookings": sum(r.active for r in rows), "mismatched_sessions": wrong}
+        wrong = conn.execute(seat_mismatch_query(world["sessions"])).all()
+        held = conn.execute(text_query("SELECT count(*), coalesce(sum(booked), 0) FROM sessions "
+                                       "WHERE id = ANY(:s)"), {"s": world["sessions"]}).one()
+    return {"sessions": held[0], "seats_counted": int(held[1]),
+            "mismatched_sessions": [{"session": r[0], "booked": r[1], "held": r[2]}
+                                    for r in wrong]}
+
+
+def text_query(sql: str):
+    """A literal SQL statement (bench bookkeeping only)."""
+    from sqlalchemy import text
+
+    return text(sql)
 
 
 class LockWaits:

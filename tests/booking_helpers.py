@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
+
 from app.accounts.models import User
+from app.booking.invariants import seat_mismatches
 from app.booking.models import Centre, Service, Session
 from app.extensions import db
 from app.types import utcnow
@@ -45,3 +48,13 @@ def make_session(centre: Centre, service: Service, counsellor: User, *,
     db.session.add(session)
     db.session.commit()
     return session
+
+
+@pytest.fixture
+def seat_invariant(app):
+    """After the test: every session's ``booked`` equals its active bookings plus open
+    waiting-list offers (app/booking/invariants.py). Use it in booking and race tests."""
+    yield
+    db.session.rollback()
+    db.session.expire_all()
+    assert seat_mismatches() == [], "seat counters disagree with bookings and offers"

@@ -10,13 +10,15 @@ names the audit targets of the person's records for the access history.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 
 from app import audit
-from app.accounts.models import Consent, User
+from app.accounts.models import STAFF_ROLES, Consent, User
 from app.accounts.services import AccountError
 from app.audit.models import AuditEvent
 from app.extensions import db
@@ -107,6 +109,48 @@ def access_history(user: User, limit: int = 200) -> list[AuditEvent]:
                                  AuditEvent.actor != user.uid)
         .order_by(AuditEvent.seq.desc()).limit(limit)
     ))
+
+
+@dataclass(frozen=True)
+class AccessEntry:
+    """One read or change of the person's records by someone else, with who they are."""
+
+    at: datetime
+    action: str
+    name: str
+    roles: tuple[str, ...]
+    centres: tuple[str, ...]
+
+
+def access_entries(user: User, lang: str, limit: int = 200) -> list[AccessEntry]:
+    """``access_history`` with each staff member's name, roles and centres spelled out.
+
+    The person has a right to know who read their data (PIPL art. 45, GDPR art. 15), so a
+    read says "林咨询, counsellor, Dehua centre", not "a counsellor".
+    """
+    from app.booking.models import Centre, centre_staff
+
+    events = access_history(user, limit)
+    uids = {e.actor for e in events if e.actor}
+    staff = {p.uid: p for p in db.session.scalars(select(User).where(User.uid.in_(uids)))}
+    centres: dict[int, list[str]] = {}
+    if staff:
+        for person_id, centre in db.session.execute(
+                select(centre_staff.c.user_id, Centre)
+                .join(Centre, Centre.id == centre_staff.c.centre_id)
+                .where(centre_staff.c.user_id.in_([p.id for p in staff.values()]))
+                .order_by(Centre.id)):
+            centres.setdefault(person_id, []).append(centre.localised("name", lang))
+    out = []
+    for event in events:
+        actor = staff.get(event.actor or "")
+        if actor is None:  # an account since closed: say so rather than guess
+            out.append(AccessEntry(event.at, event.action, "", (), ()))
+            continue
+        roles = tuple(sorted(r.value for r in actor.roles if r in STAFF_ROLES))
+        out.append(AccessEntry(event.at, event.action, actor.name or "",
+                               roles, tuple(centres.get(actor.id, ()))))
+    return out
 
 
 def delete_account(user: User, password: str) -> None:

@@ -12,6 +12,7 @@ from flask_login import current_user, logout_user
 
 from app.accounts import bp, privacy, services
 from app.accounts.forms import DeleteAccountForm
+from app.i18n import current_locale
 from app.refusals_shown import show_on_form
 from app.security.access import login_required
 
@@ -23,8 +24,16 @@ ACCESS_LABELS = {"account.locked": _l("An administrator locked your account"),
                  "screening.shared_read": _l("A counsellor opened a result you shared"),
                  "risk.read": _l("A counsellor opened your request for contact"),
                  "risk.resolved": _l("A counsellor recorded the follow-up of your request"),
+                 "risk.attempted": _l("A counsellor tried to reach you about your request"),
+                 "risk.reached": _l("A counsellor recorded that they reached you"),
+                 "risk.referred": _l("A counsellor recorded a referral after your request"),
+                 "risk.closed": _l("A counsellor recorded the follow-up of your request"),
                  "note.read": _l("A counsellor read a session note about you"),
-                 "note.written": _l("A counsellor wrote a session note about you")}
+                 "note.written": _l("A counsellor wrote a session note about you"),
+                 "audit.revealed": _l("An administrator saw your name in the audit log"),
+                 "screening.shared_list": _l("A counsellor opened the list of shared results")}
+ROLE_NAMES = {"counsellor": _l("Counsellor"), "social_worker": _l("Social worker"),
+              "admin": _l("Administrator")}
 
 
 def _me():
@@ -38,7 +47,8 @@ def my_data() -> str:
     user = _me()
     return render_template(
         "accounts/my_data.html", consents=privacy.active_consents(user),
-        history=privacy.access_history(user), form=DeleteAccountForm(),
+        history=privacy.access_entries(user, current_locale()), role_labels=ROLE_NAMES,
+        form=DeleteAccountForm(),
         account_consents=privacy.ACCOUNT_CONSENTS, consent_purposes=CONSENT_PURPOSES,
         access_labels=ACCESS_LABELS,
     )
@@ -84,7 +94,7 @@ def delete_account() -> ResponseReturnValue:
             return redirect(url_for("main.home"))
     return render_template(
         "accounts/my_data.html", consents=privacy.active_consents(user),
-        history=privacy.access_history(user), form=form,
+        history=privacy.access_entries(user, current_locale()), role_labels=ROLE_NAMES, form=form,
         account_consents=privacy.ACCOUNT_CONSENTS, consent_purposes=CONSENT_PURPOSES,
         access_labels=ACCESS_LABELS,
     ), 400

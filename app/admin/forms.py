@@ -76,3 +76,12 @@ class AuditFilterForm(FlaskForm):
     actor = StringField(_l("Person (id)"), validators=[Optional(), Length(max=32)])
     since = DateField(_l("From"), validators=[Optional()])
     until = DateField(_l("Until (inclusive)"), validators=[Optional()])
+
+
+class RevealForm(FlaskForm):
+    """Why an admin needs to know who an audit event is about (recorded with the event)."""
+
+    reason = StringField(_l("Why do you need to know who this is?"), validators=[
+        DataRequired(message=_l("Say why you need to know who this is (10 to 300 characters).")),
+        Length(min=10, max=300,
+               message=_l("Say why you need to know who this is (10 to 300 characters)."))])

@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -13,8 +22,11 @@ from werkzeug.wrappers import Response
 
 from app import audit
 from app.accounts.models import Role, User
-from app.admin import bp, services
-from app.admin.forms import AuditFilterForm
+from app.admin import audit_viewer, bp, services
+from app.admin.audit_labels import audit_labels
+from app.admin.forms import AuditFilterForm, RevealForm
+from app.audit.models import AuditEvent
+from app.audit.services import Page
 from app.extensions import db
 from app.refusals_shown import show_refusal
 from app.security import rotation
@@ -37,7 +49,7 @@ def index() -> str:
 
 @bp.route("/audit")
 @roles_required(Role.ADMIN)
-def audit_log() -> str:
+def audit_log() -> tuple[str, int]:
     """Search the audit log; looking at it is itself logged."""
     form = AuditFilterForm(formdata=request.args)
     page_number = parse_id(request.args.get("page")) or 1
@@ -51,19 +63,53 @@ def audit_log() -> str:
                    if form.until.data else None),
             page=page_number,
         )
-    actors = _actor_names(result.events if result else [])
+    return _audit_page(form, result)
+
+
+def _audit_page(form: AuditFilterForm, result: Page | None,
+                reveal_form: RevealForm | None = None, reveal_seq: int | None = None,
+                status: int = 200) -> tuple[str, int]:
+    lines = audit_viewer.describe(result.events if result else [])
     audit.record(current_user, "audit.viewed", None,
                  {"filters": sorted(k for k, v in request.args.items() if v and k != "page")})
     db.session.commit()
-    return render_template("admin/audit.html", form=form, result=result, actors=actors)
+    return render_template("admin/audit.html", form=form, result=result, lines=lines,
+                           reveal_form=reveal_form or RevealForm(), reveal_seq=reveal_seq,
+                           labels=audit_labels), status
 
 
-def _actor_names(events: list) -> dict[str, str]:
-    uids = {e.actor for e in events if e.actor}
-    if not uids:
-        return {}
-    people = db.session.scalars(select(User).where(User.uid.in_(uids))).all()
-    return {p.uid: " · ".join(v for v in (p.name, p.email or p.phone) if v) for p in people}
+@bp.route("/audit/<int:seq>/reveal", methods=["POST"])
+@roles_required(Role.ADMIN)
+def audit_reveal(seq: int) -> Response | tuple[str, int]:
+    """Show who an event is about, once the admin has said why (the reason is audited)."""
+    form = RevealForm()
+    if not form.validate():
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.seq == seq))
+        if event is None:
+            abort(404)
+        # The form again with its message, on the one event it is about (whatever page).
+        search = AuditFilterForm(formdata=None)
+        return _audit_page(search, Page([event], 1, 1, 50), form, seq, 400)
+    try:
+        audit_viewer.reveal(current_user._get_current_object(), seq, form.reason.data)
+    except audit_viewer.RevealError:
+        db.session.rollback()
+        abort(404)
+    return redirect(url_for("admin.audit_person", seq=seq))
+
+
+@bp.route("/audit/<int:seq>/person")
+@roles_required(Role.ADMIN)
+def audit_person(seq: int) -> Response | str:
+    """The person behind an event, for a few minutes after a stated reason."""
+    person = audit_viewer.revealed_person(current_user._get_current_object(), seq)
+    if person is None:
+        flash(_("Say why you need to know who this is first."), "error")
+        return redirect(url_for("admin.audit_log"))
+    response = make_response(render_template("admin/audit_person.html", person=person, seq=seq,
+                                             pseudonym=audit_viewer.pseudonym(person.uid)))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/audit/verify", methods=["POST"])

@@ -72,6 +72,10 @@ class CookielessApi(SessionInterface):
         return self.inner.store
 
     def open_session(self, app: Flask, request: Request) -> Any:
+        if request.path == API_PREFIX + "/docs":
+            # The docs page is a page of the site: it reads the visitor's language choice
+            # (and nothing is ever saved: ``save_session`` skips every API path).
+            return self.inner.open_session(app, request)
         if _is_api_path(request.path):
             from app.extensions import login_manager
 

@@ -21,11 +21,11 @@ from app.accounts.limits import account_login_limit, address_login_limit
 from app.accounts.models import Role, User
 from app.api import auth, schemas, tokens
 from app.api.problems import Problem
-from app.booking import bookings
+from app.booking import bookable, bookings
 from app.booking.bookings import BookingError, NotFoundError
+from app.booking.catalogue import active_centres, active_services
 from app.booking.labels import status_label
-from app.booking.models import Booking, Centre, Session, SessionStatus, WaitlistEntry
-from app.booking.services import active_centres, active_services
+from app.booking.models import Booking, Session, WaitlistEntry
 from app.extensions import db, limiter
 from app.i18n import current_locale
 from app.screening import services as screening
@@ -386,16 +386,19 @@ def _session(s: Session) -> dict[str, Any]:
 @bp.response(200, schemas.SessionSchema(many=True))
 @_problems(422, 429)
 def sessions(query: dict[str, Any]) -> list[dict[str, Any]]:
-    """Scheduled sessions by centre, service and time range, with free seats."""
+    """Sessions open for booking (or the waiting list) by centre, service and time range.
+
+    The same rule as the pages and the booking itself: inside the service's notice and
+    horizon, centre and service open, counsellor not on leave; ``seats_left`` 0 means full.
+    """
     now = utcnow()
     start: datetime = max(query.get("from_") or now, now)
     end: datetime = query.get("to") or start + DEFAULT_RANGE
     if end <= start or end - start > MAX_RANGE:
         raise Problem(422, "bad-range", errors={"to": [str(_l(
             "Give a range that ends after it starts (and after now), at most 31 days long."))]})
-    stmt = (select(Session).join(Centre, Centre.id == Session.centre_id)
-            .where(Session.status == SessionStatus.SCHEDULED.value, Centre.active.is_(True),
-                   Session.starts_at >= start, Session.starts_at < end)
+    stmt = (select(Session)
+            .where(bookable.open_clause(now), Session.starts_at >= start, Session.starts_at < end)
             .order_by(Session.starts_at, Session.id).limit(500))
     if query.get("centre"):
         stmt = stmt.where(Session.centre_id == query["centre"])
@@ -412,8 +415,11 @@ def _booking(b: Booking) -> dict[str, Any]:
 
 
 def _refused(exc: BookingError) -> Problem:
-    """A booking rule said no: 409 with the service's own translated reason."""
+    """A booking rule said no: 409 with the service's own translated reason (403 when the
+    caller's role may not book at all)."""
     db.session.rollback()
+    if exc.code == "workers_only":
+        return Problem(403, "workers-only", exc.message)
     slug = {"full": "session-full", "already_booked": "already-booked"}.get(exc.code,
                                                                           "booking-refused")
     return Problem(409, slug, exc.message)
@@ -431,7 +437,7 @@ def _bookable_session(session_id: int) -> Session:
 @auth.token_required()
 @bp.arguments(schemas.SessionRef)
 @bp.response(201, schemas.BookingSchema)
-@_problems(401, 409, 422, 429)
+@_problems(401, 403, 409, 422, 429)
 def book(data: dict[str, Any]) -> dict[str, Any]:
     """Take a seat: 201 with the booking; 409 when full or already booked."""
     _bookable_session(data["session_id"])
@@ -517,7 +523,7 @@ def _entry(e: WaitlistEntry) -> dict[str, Any]:
 @auth.token_required()
 @bp.arguments(schemas.SessionRef)
 @bp.response(201, schemas.WaitlistSchema)
-@_problems(401, 409, 422, 429)
+@_problems(401, 403, 409, 422, 429)
 def join_waitlist(data: dict[str, Any]) -> dict[str, Any]:
     """Queue for a full session; a freed seat is offered to the first in line by email."""
     _bookable_session(data["session_id"])
@@ -547,7 +553,7 @@ def _own_entry(user: User, uid: str) -> WaitlistEntry:
 @bp.route("/waitlist/<uid:entry_uid>/accept", methods=["POST"])
 @auth.token_required()
 @bp.response(201, schemas.BookingSchema)
-@_problems(401, 404, 409, 429)
+@_problems(401, 403, 404, 409, 429)
 def accept_offer(entry_uid: str) -> dict[str, Any]:
     """Turn a live offer into a booking."""
     return _accept(entry_uid)
@@ -567,7 +573,7 @@ def _accept(entry_uid: str) -> dict[str, Any]:
 @auth.token_required()
 @bp.doc(deprecated=True)
 @bp.response(201, schemas.BookingSchema)
-@_problems(401, 404, 409, 429)
+@_problems(401, 403, 404, 409, 429)
 def accept_offer_by_id(entry_id: int) -> dict[str, Any]:
     """Deprecated alias of POST /waitlist/{entry_uid}/accept (removed in the next release)."""
     return _accept(_uid_of(WaitlistEntry, entry_id))

@@ -16,21 +16,25 @@ whole transaction, booking and email included, is rolled back.
 
 A freed seat is not put back while somebody waits: it passes, in the cancel's own
 transaction, to the first waiting person as an offer held for a set time.
+
+What each move does (status, seat, reminder, email, statistic, audit) is the state
+machine's (transitions.py); whether a session may be booked is bookable.py's. This module
+checks who asks and picks the clearest message for a refusal.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, select, update
 
 from app import audit
 from app.accounts.models import User
-from app.booking import mail
+from app.booking import bookable
 from app.booking.models import (
     ACTIVE_BOOKING,
     Booking,
@@ -40,23 +44,20 @@ from app.booking.models import (
     WaitlistEntry,
     WaitStatus,
 )
-from app.domain import DomainError
+from app.booking.transitions import (
+    MOVES,
+    UPCOMING,
+    BookingError,
+    apply,
+    release_seat,
+    too_early,
+)
 from app.extensions import db
-from app.notifications import notices
-from app.reports import stats
-from app.types import new_uid, rowcount, utcnow
+from app.security.roles import Role
+from app.types import rowcount, utcnow
 
-UPCOMING = (BookingStatus.REQUESTED.value, BookingStatus.CONFIRMED.value)
+__all__ = ["HELD", "UPCOMING", "BookingError", "NotFoundError", "release_seat"]
 HELD = tuple(s.value for s in ACTIVE_BOOKING)
-
-
-class BookingError(DomainError):
-    """A booking change that cannot be made; ``message`` is translated for the reader."""
-
-    def __init__(self, message: object, *, full: bool = False, code: str = "refused") -> None:
-        super().__init__(message)
-        self.full = full
-        self.code = "full" if full else code  # for API clients: full, already_booked...
 
 
 class NotFoundError(LookupError):
@@ -68,13 +69,10 @@ class Limits:
     """Per-person rules, from the app config."""
 
     upcoming: int
-    offer_hours: int
 
     @classmethod
     def current(cls) -> Limits:
-        config = current_app.config
-        return cls(upcoming=int(config.get("BOOKING_MAX_UPCOMING", 3)),
-                   offer_hours=int(config.get("WAITLIST_OFFER_HOURS", 12)))
+        return cls(upcoming=int(current_app.config.get("BOOKING_MAX_UPCOMING", 3)))
 
 
 def _is_postgres() -> bool:
@@ -122,9 +120,27 @@ def _clash(user: User, session: Session, ignore: int | None = None) -> bool:
     return db.session.scalar(query.limit(1)) is not None
 
 
+def may_book(user: User) -> bool:
+    """Seats and waiting lists are for workers: staff would take them from the people the
+    service is for, and would count in the statistics (README, *Roles*)."""
+    return user.has_role(Role.WORKER)
+
+
+def _only_workers(user: User) -> None:
+    if not may_book(user):
+        raise BookingError(_l("Only workers can book sessions or join waiting lists. Staff "
+                              "accounts cannot take seats."), code="workers_only")
+
+
 def _check_bookable(user: User, session: Session | None, now: datetime) -> Session:
-    """Raise the clearest reason a person cannot book ``session``; reads only."""
-    if session is None or session.status != SessionStatus.SCHEDULED.value:
+    """Raise the clearest reason a person cannot book ``session``; reads only.
+
+    The reasons are those of bookable.open_clause, which has the last word in the UPDATE.
+    """
+    _only_workers(user)
+    if session is None or session.status != SessionStatus.SCHEDULED.value \
+            or not session.centre.active or not session.service.active \
+            or bookable.on_leave(session):
         raise BookingError(_l("This session is not available."))
     service = session.service
     if session.starts_at <= now:
@@ -143,18 +159,6 @@ def _check_bookable(user: User, session: Session | None, now: datetime) -> Sessi
     return session
 
 
-def _take_seat(session: Session, now: datetime) -> bool:
-    """The conditional UPDATE that takes one seat; False when none is left."""
-    notice = timedelta(hours=session.service.min_notice_hours)
-    result = db.session.execute(
-        update(Session).where(Session.id == session.id, Session.booked < Session.capacity,
-                              Session.status == SessionStatus.SCHEDULED.value,
-                              Session.starts_at > now + notice)
-        .values(booked=Session.booked + 1).execution_options(synchronize_session=False)
-    )
-    return rowcount(result) == 1
-
-
 def _lock_person(user: User) -> None:
     """PostgreSQL: serialise one person's concurrent bookings (first, before any foreign
     key locks the person's row in share mode). SQLite serialises all writers anyway."""
@@ -162,31 +166,18 @@ def _lock_person(user: User) -> None:
         db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
 
 
-def _check_limit(user: User, now: datetime, limits: Limits) -> None:
+def _limit_guard(user: User, now: datetime, limits: Limits) -> Callable[[], None]:
     """Inside the transaction, after the new booking is written (and so counted): refuse
     a booking over the per-person limit."""
-    if upcoming_count(user, now) > limits.upcoming:
-        raise _limit_error(limits)
+    def guard() -> None:
+        if upcoming_count(user, now) > limits.upcoming:
+            raise _limit_error(limits)
+    return guard
 
 
 def _limit_error(limits: Limits) -> BookingError:
     return BookingError(_l("You can hold at most %(limit)d upcoming bookings. Cancel one to "
                            "book another.", limit=limits.upcoming))
-
-
-def _add_booking(user: User, session: Session, now: datetime) -> Booking:
-    status = (BookingStatus.REQUESTED if session.service.requires_confirmation
-              else BookingStatus.CONFIRMED)
-    booking = Booking(session_id=session.id, user_id=user.id, status=status.value,
-                      created_at=now, changed_at=now)
-    try:
-        with db.session.begin_nested():
-            db.session.add(booking)
-    except IntegrityError:
-        raise BookingError(_l("You already have a booking for this session."),
-                          code="already_booked") from None
-    booking.session, booking.user = session, user
-    return booking
 
 
 def book(user: User, session_id: int, now: datetime | None = None) -> Booking:
@@ -200,20 +191,14 @@ def book(user: User, session_id: int, now: datetime | None = None) -> Booking:
     end_reads()  # the transaction below starts with its write
     try:
         _lock_person(user)
-        booking = _add_booking(user, session, now)
-        _check_limit(user, now, limits)
-        mail.booking_changed(booking, "booked")
-        # The seat and the other shared rows last (see the module docstring).
-        if not _take_seat(session, now):
-            raise BookingError(_l("This session is full. You can join the waiting list."),
-                               full=True)
-        stats.record_booking(stats.BOOKED, session, now)
-        audit.record(user, "booking.created", booking, {"session": session.id})
+        booking = apply("book", user, now=now, user=user, session=session,
+                        guard=_limit_guard(user, now, limits), detail={"session": session.id})
         db.session.commit()
     except BookingError:
         db.session.rollback()
         raise
     db.session.refresh(session)
+    assert isinstance(booking, Booking)
     return booking
 
 
@@ -236,50 +221,6 @@ def is_late(booking: Booking, now: datetime) -> bool:
     return now > booking.session.starts_at - window
 
 
-def _offer_expiry(session: Session, now: datetime, limits: Limits) -> datetime | None:
-    """When an offer made now lapses: the set hold, cut short by the booking notice."""
-    latest = session.starts_at - timedelta(hours=session.service.min_notice_hours)
-    expires = min(now + timedelta(hours=limits.offer_hours), latest)
-    return expires if expires > now else None
-
-
-def release_seat(session: Session, now: datetime) -> WaitlistEntry | None:
-    """Give a freed seat to the first person waiting (as an offer), else put it back.
-
-    Runs inside the caller's write transaction; the conditional UPDATE makes sure one
-    waiting entry receives the seat even when two seats free at once on PostgreSQL.
-    """
-    limits = Limits.current()
-    expires = _offer_expiry(session, now, limits)
-    while expires is not None:
-        candidate = db.session.scalar(
-            select(WaitlistEntry).where(WaitlistEntry.session_id == session.id,
-                                        WaitlistEntry.status == WaitStatus.WAITING.value)
-            .order_by(WaitlistEntry.position, WaitlistEntry.id).limit(1)
-        )
-        if candidate is None:
-            break
-        taken = rowcount(db.session.execute(
-            update(WaitlistEntry).where(WaitlistEntry.id == candidate.id,
-                                        WaitlistEntry.status == WaitStatus.WAITING.value)
-            .values(status=WaitStatus.OFFERED.value, offered_at=now, offer_expires_at=expires)
-            .execution_options(synchronize_session=False)
-        ))
-        if taken:
-            db.session.refresh(candidate)
-            mail.offer_made(candidate)
-            return candidate
-    db.session.execute(update(Session).where(Session.id == session.id, Session.booked > 0)
-                       .values(booked=Session.booked - 1)
-                       .execution_options(synchronize_session=False))
-    return None
-
-
-def _drop_reminder(booking: Booking) -> None:
-    """Remove the booking's unsent, unclaimed reminder (every channel) from the outbox."""
-    notices.drop_unsent(mail.reminder_key(booking))
-
-
 def cancel(user: User, uid: str, now: datetime | None = None) -> Booking:
     """Cancel the person's booking; inside the window it counts as a late cancellation."""
     now = now or utcnow()
@@ -289,26 +230,12 @@ def cancel(user: User, uid: str, now: datetime | None = None) -> Booking:
     if booking.session.starts_at <= now:
         raise BookingError(_l("The session has already started; it can no longer be "
                               "cancelled."))
-    status = BookingStatus.LATE_CANCELLED if is_late(booking, now) else BookingStatus.CANCELLED
-    session = booking.session
+    late = is_late(booking, now)
     end_reads()
-    changed = rowcount(db.session.execute(
-        update(Booking).where(Booking.id == booking.id, Booking.status.in_(UPCOMING))
-        .values(status=status.value, cancelled_at=now, changed_at=now,
-                sequence=Booking.sequence + 1)
-        .execution_options(synchronize_session=False)
-    ))
-    if not changed:
+    if not apply("late_cancel" if late else "cancel", user, now=now, booking=booking,
+                 detail={"late": late}):
         db.session.rollback()
         raise BookingError(_l("This booking cannot be cancelled any more."))
-    db.session.refresh(booking)
-    _drop_reminder(booking)
-    mail.booking_changed(booking, "cancelled")
-    # The seat and the other shared rows last (see the module docstring).
-    release_seat(session, now)
-    stats.record_booking(stats.CANCELLED if status == BookingStatus.CANCELLED
-                         else stats.LATE_CANCELLED, session, now)
-    audit.record(user, "booking.cancelled", booking, {"late": status.value != "cancelled"})
     db.session.commit()
     return booking
 
@@ -329,35 +256,69 @@ def reschedule(user: User, uid: str, session_id: int, now: datetime | None = Non
         raise BookingError(_l("You already have a booking at that time."))
     end_reads()
     try:
-        if not _take_seat(target, now):
-            raise BookingError(_l("This session is full. You can join the waiting list."),
-                               full=True)
-        status = (BookingStatus.REQUESTED if target.service.requires_confirmation
-                  else BookingStatus.CONFIRMED)
-        try:
-            with db.session.begin_nested():
-                moved = rowcount(db.session.execute(
-                    update(Booking).where(Booking.id == booking.id, Booking.session_id == old.id,
-                                          Booking.status.in_(UPCOMING))
-                    .values(session_id=target.id, status=status.value, changed_at=now,
-                            sequence=Booking.sequence + 1)
-                    .execution_options(synchronize_session=False)
-                ))
-        except IntegrityError:
-            moved = 0
-        if not moved:
+        if not apply("reschedule", user, now=now, booking=booking, session=target,
+                     detail={"from": old.id, "to": target.id}):
             raise BookingError(_l("This booking can no longer be changed. You can still "
                                   "cancel it before it starts."))
-        _drop_reminder(booking)
-        db.session.refresh(booking)
-        release_seat(old, now)
-        audit.record(user, "booking.rescheduled", booking, {"from": old.id, "to": target.id})
-        mail.booking_changed(booking, "changed")
         db.session.commit()
     except BookingError:
         db.session.rollback()
         raise
     return booking
+
+
+# -- the counsellor's moves ----------------------------------------------------------------
+
+def record(actor: User, booking: Booking, action: str, now: datetime | None = None) -> Booking:
+    """Confirm, check in, mark attended or no-show (the caller checked the actor's right)."""
+    now = now or utcnow()
+    move = MOVES.get(action)
+    if action not in STAFF_MOVES or move is None:
+        raise BookingError(_l("Unknown action."))
+    if too_early(move, booking.session, now):
+        raise BookingError(_l("This can be recorded only when the session is about to "
+                              "start or has started."))
+    end_reads()
+    if not apply(action, actor, now=now, booking=booking):
+        db.session.rollback()
+        raise BookingError(_l("This booking is no longer in a state that allows this."))
+    db.session.commit()
+    return booking
+
+
+STAFF_MOVES = ("confirm", "check_in", "attended", "no_show")
+
+
+def call_off_session(actor: User, session: Session, now: datetime | None = None) -> int:
+    """Cancel a session that has not started: each booking is cancelled and its person told,
+    each waiting place closed, every seat freed. Returns how many bookings were cancelled."""
+    now = now or utcnow()
+    refusal = BookingError(_l("Only sessions that have not started can be cancelled."))
+    if session.status != SessionStatus.SCHEDULED.value or session.starts_at <= now:
+        raise refusal
+    end_reads()
+    changed = rowcount(db.session.execute(
+        update(Session).where(Session.id == session.id,
+                              Session.status == SessionStatus.SCHEDULED.value,
+                              Session.starts_at > now)
+        .values(status=SessionStatus.CANCELLED.value)
+        .execution_options(synchronize_session=False)))
+    if not changed:
+        db.session.rollback()
+        raise refusal
+    affected = db.session.scalars(select(Booking).where(
+        Booking.session_id == session.id, Booking.status.in_(UPCOMING))).all()
+    cancelled = sum(apply("session_cancel", actor, now=now, booking=b) is not None
+                    for b in affected)
+    for entry in db.session.scalars(select(WaitlistEntry).where(
+            WaitlistEntry.session_id == session.id,
+            WaitlistEntry.status.in_((WaitStatus.WAITING.value, WaitStatus.OFFERED.value)))):
+        apply("withdraw_offer" if entry.status == WaitStatus.OFFERED.value else "withdraw",
+              actor, now=now, entry=entry)
+    audit.record(actor, "session.cancelled", f"sessions:{session.id}",
+                 {"bookings": cancelled})
+    db.session.commit()
+    return cancelled
 
 
 # -- waitlist ------------------------------------------------------------------------------
@@ -369,22 +330,14 @@ def join_waitlist(user: User, session_id: int, now: datetime | None = None) -> W
     if session.booked < session.capacity:
         raise BookingError(_l("This session still has free seats: book one instead."))
     end_reads()
-    next_position = (select(func.coalesce(func.max(WaitlistEntry.position), 0) + 1)
-                     .where(WaitlistEntry.session_id == session_id).scalar_subquery())
     try:
-        with db.session.begin_nested():
-            db.session.execute(insert(WaitlistEntry).values(
-                uid=new_uid(), session_id=session_id, user_id=user.id,
-                position=next_position, status=WaitStatus.WAITING.value, created_at=now))
-    except IntegrityError:
+        entry = apply("join", user, now=now, user=user, session=session)
+    except BookingError:
         db.session.rollback()
-        raise BookingError(_l("You are already on the waiting list for this session.")) from None
-    stats.record_booking(stats.WAITLIST, session, now)
-    audit.record(user, "waitlist.joined", f"sessions:{session_id}")
+        raise
     db.session.commit()
-    return db.session.scalars(select(WaitlistEntry).where(
-        WaitlistEntry.session_id == session_id, WaitlistEntry.user_id == user.id,
-        WaitlistEntry.status == WaitStatus.WAITING.value)).one()
+    assert isinstance(entry, WaitlistEntry)
+    return entry
 
 
 def find_entry(user: User, uid: str) -> WaitlistEntry:
@@ -399,21 +352,9 @@ def leave_waitlist(user: User, uid: str, now: datetime | None = None) -> None:
     """Leave the queue; an offer the person held passes on to the next."""
     now = now or utcnow()
     entry = find_entry(user, uid)
-    session = entry.session
     end_reads()
-    offered = rowcount(db.session.execute(
-        update(WaitlistEntry).where(WaitlistEntry.id == entry.id,
-                                    WaitlistEntry.status == WaitStatus.OFFERED.value)
-        .values(status=WaitStatus.LEFT.value).execution_options(synchronize_session=False)
-    ))
-    if offered:
-        release_seat(session, now)
-    else:
-        db.session.execute(
-            update(WaitlistEntry).where(WaitlistEntry.id == entry.id,
-                                        WaitlistEntry.status == WaitStatus.WAITING.value)
-            .values(status=WaitStatus.LEFT.value).execution_options(synchronize_session=False))
-    audit.record(user, "waitlist.left", f"sessions:{session.id}")
+    if not apply("decline", user, now=now, entry=entry):
+        apply("leave", user, now=now, entry=entry)
     db.session.commit()
 
 
@@ -421,51 +362,36 @@ def accept_offer(user: User, uid: str, now: datetime | None = None) -> Booking:
     """Turn a live offer into a booking; the seat was already held for the person."""
     now = now or utcnow()
     entry = find_entry(user, uid)
+    _only_workers(user)
     session = entry.session
     limits = Limits.current()
     if upcoming_count(user, now) >= limits.upcoming:
         db.session.rollback()
         raise _limit_error(limits)
     end_reads()
-    accepted = rowcount(db.session.execute(
-        update(WaitlistEntry).where(WaitlistEntry.id == entry.id,
-                                    WaitlistEntry.status == WaitStatus.OFFERED.value,
-                                    WaitlistEntry.offer_expires_at > now)
-        .values(status=WaitStatus.ACCEPTED.value).execution_options(synchronize_session=False)
-    ))
-    if not accepted:
-        db.session.rollback()
-        raise BookingError(_l("This offer has expired or was already used."))
     try:
-        booking = _add_booking(user, session, now)
+        if not apply("accept", user, now=now, entry=entry):
+            raise BookingError(_l("This offer has expired or was already used."))
+        booking = apply("claim", user, now=now, user=user, session=session,
+                        detail={"session": session.id})
     except BookingError:
         db.session.rollback()
         raise
-    stats.record_booking(stats.BOOKED, session, now)
-    audit.record(user, "waitlist.accepted", booking, {"session": session.id})
-    mail.booking_changed(booking, "booked")
     db.session.commit()
+    assert isinstance(booking, Booking)
     return booking
 
 
 def expire_offers(now: datetime | None = None) -> int:
     """Lapse offers past their time and pass each seat on; returns how many lapsed."""
     now = now or utcnow()
-    due = db.session.scalars(select(WaitlistEntry.id).where(
+    due = db.session.scalars(select(WaitlistEntry).where(
         WaitlistEntry.status == WaitStatus.OFFERED.value,
         WaitlistEntry.offer_expires_at <= now)).all()
     end_reads()
     lapsed = 0
-    for entry_id in due:
-        changed = rowcount(db.session.execute(
-            update(WaitlistEntry).where(WaitlistEntry.id == entry_id,
-                                        WaitlistEntry.status == WaitStatus.OFFERED.value)
-            .values(status=WaitStatus.EXPIRED.value).execution_options(synchronize_session=False)
-        ))
-        if changed:
-            entry = db.session.get_one(WaitlistEntry, entry_id)
-            release_seat(entry.session, now)
-            lapsed += 1
+    for entry in due:
+        lapsed += apply("lapse", None, now=now, entry=entry) is not None
         db.session.commit()
     return lapsed
 

@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from icalendar import Calendar, Event
 
 from app.booking.labels import when
-from app.booking.models import Booking, Session, WaitlistEntry
+from app.booking.models import Booking, BookingStatus, Session, WaitlistEntry
 from app.i18n import BABEL_CODES
 from app.notifications.notices import Notice, deliver
 from app.notifications.services import Attachment
@@ -57,7 +57,10 @@ def link(path: str) -> str:
 
 
 def ics(booking: Booking, *, cancel: bool = False) -> bytes:
-    """A one-event calendar: METHOD REQUEST for a booking, CANCEL when it is called off."""
+    """A one-event calendar: METHOD REQUEST for a booking, CANCEL when it is called off.
+
+    A booking still awaiting the counsellor's confirmation is TENTATIVE, not CONFIRMED.
+    """
     session: Session = booking.session
     lang = _lang(booking.user)
     cal = Calendar()
@@ -73,7 +76,8 @@ def ics(booking: Booking, *, cancel: bool = False) -> bytes:
     event.add("summary", session.service.localised("name", lang))
     event.add("location", session.centre.localised("address", lang))
     event.add("url", link(f"/bookings/{booking.uid}"))
-    event.add("status", "CANCELLED" if cancel else "CONFIRMED")
+    event.add("status", "CANCELLED" if cancel else
+              "TENTATIVE" if booking.status == BookingStatus.REQUESTED.value else "CONFIRMED")
     cal.add_component(event)
     return cal.to_ical()
 
@@ -97,39 +101,56 @@ def _links(booking: Booking) -> str:
     ])
 
 
+def calendar_type(method: str) -> str:
+    """The calendar part's MIME type: its Chinese text is UTF-8, and clients must be told."""
+    return f"text/calendar; charset=utf-8; method={method}"
+
+
+def _awaiting(booking: Booking) -> bool:
+    return booking.status == BookingStatus.REQUESTED.value
+
+
 def booking_changed(booking: Booking, kind: str) -> None:
-    """Queue the email for a new, changed or cancelled booking (and its reminder)."""
+    """Queue the email for a new, confirmed, changed or cancelled booking."""
     user = booking.user
     cancel = kind == "cancelled"
     with force_locale(_locale(user)):
-        subject = {
-            "booked": _("Your booking at Xinqing"),
-            "changed": _("Your booking at Xinqing was changed"),
-            "cancelled": _("Your booking at Xinqing was cancelled"),
-        }[kind]
-        text = "\n\n".join([subject, _describe(booking), _links(booking)])
+        if kind == "booked" and _awaiting(booking):
+            subject = _("Your booking request at Xinqing (awaiting confirmation)")
+        else:
+            subject = {
+                "booked": _("Your booking at Xinqing"),
+                "confirmed": _("Your booking at Xinqing is confirmed"),
+                "changed": _("Your booking at Xinqing was changed"),
+                "cancelled": _("Your booking at Xinqing was cancelled"),
+            }[kind]
+        parts = [subject, _describe(booking)]
+        if not cancel and _awaiting(booking):
+            parts.append(_("This booking is awaiting the counsellor's confirmation. We will "
+                           "email you when it is confirmed."))
+        parts.append(_links(booking))
         deliver(user, Notice(
-            f"booking.{kind}", subject=subject, text=text, link=link("/bookings"),
-            attachments=[Attachment("booking.ics", "text/calendar; method="
-                                    + ("CANCEL" if cancel else "REQUEST"),
+            f"booking.{kind}", subject=subject, text="\n\n".join(parts),
+            link=link("/bookings"),
+            attachments=[Attachment("booking.ics",
+                                    calendar_type("CANCEL" if cancel else "REQUEST"),
                                     ics(booking, cancel=cancel))]))
-        if not cancel:
-            _queue_reminder(booking)
 
 
-def _queue_reminder(booking: Booking) -> None:
+def queue_reminder(booking: Booking) -> None:
     """The reminder, due 24 h before; removed again if the booking is cancelled or moved."""
     session = booking.session
     send_after = session.starts_at - REMINDER_BEFORE
     if send_after <= utcnow():
         return  # the booking email itself arrives within the day
-    subject = _("Reminder: your session at Xinqing tomorrow")
-    text = "\n\n".join([subject, _describe(booking), _links(booking)])
-    deliver(booking.user, Notice(
-        "booking.reminder", subject=subject, text=text, link=link("/bookings"),
-        sms_template="reminder", essential=False,
-        attachments=[Attachment("booking.ics", "text/calendar; method=REQUEST", ics(booking))]),
-        send_after=send_after, dedupe_key=reminder_key(booking))
+    with force_locale(_locale(booking.user)):
+        subject = _("Reminder: your session at Xinqing tomorrow")
+        text = "\n\n".join([subject, _describe(booking), _links(booking)])
+        deliver(booking.user, Notice(
+            "booking.reminder", subject=subject, text=text, link=link("/bookings"),
+            sms_template="reminder", essential=False,
+            attachments=[Attachment("booking.ics", calendar_type("REQUEST"), ics(booking))]),
+            send_after=send_after, dedupe_key=reminder_key(booking))
 
 
 def offer_made(entry: WaitlistEntry) -> None:

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from app.accounts.models import User
 from app.accounts.privacy import register_eraser, register_exporter, register_target_provider
-from app.booking.bookings import UPCOMING, my_bookings, release_seat
-from app.booking.models import Booking, BookingStatus, WaitlistEntry
+from app.booking.bookings import UPCOMING, my_bookings
+from app.booking.models import Booking, WaitlistEntry
+from app.booking.transitions import apply
 from app.counselling.models import SessionNote
 from app.extensions import db
-from app.types import rowcount, utcnow
+from app.types import utcnow
 
 
 def export_bookings(user: User) -> list[dict[str, Any]]:
@@ -30,17 +31,11 @@ def release_everything(user: User) -> None:
     now = utcnow()
     for booking in db.session.scalars(select(Booking).where(
             Booking.user_id == user.id, Booking.status.in_(UPCOMING))).all():
-        if booking.session.starts_at <= now:
-            continue
-        changed = rowcount(db.session.execute(
-            update(Booking).where(Booking.id == booking.id, Booking.status.in_(UPCOMING))
-            .values(status=BookingStatus.CANCELLED.value, cancelled_at=now, changed_at=now)
-            .execution_options(synchronize_session=False)))
-        if changed:
-            release_seat(booking.session, now)
+        if booking.session.starts_at > now:
+            apply("erase", None, now=now, booking=booking)
     for entry in db.session.scalars(select(WaitlistEntry).where(
             WaitlistEntry.user_id == user.id, WaitlistEntry.status == "offered")).all():
-        release_seat(entry.session, now)  # an open offer holds a seat: pass it on
+        apply("decline", None, now=now, entry=entry)  # an open offer holds a seat: pass it on
 
 
 def audit_targets(user: User) -> list[str]:

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from app import audit
@@ -28,6 +28,8 @@ from app.booking.models import (
 )
 from app.domain import DomainError
 from app.extensions import db
+from app.security.roles import Role
+from app.types import rowcount
 
 
 class SchedulingError(DomainError):
@@ -148,17 +150,45 @@ def generate_sessions(first: date, days: int = 14, counsellor: User | None = Non
     return created
 
 
+def on_leave(counsellor_id: int, start: datetime, end: datetime) -> bool:
+    """Whether the counsellor has leave overlapping ``start``–``end``."""
+    return db.session.scalar(select(AvailabilityException.id).where(
+        AvailabilityException.counsellor_id == counsellor_id,
+        AvailabilityException.kind == "leave",
+        AvailabilityException.starts_at < end, AvailabilityException.ends_at > start)
+        .limit(1)) is not None
+
+
 def schedule_session(actor: User, *, centre: Centre, service: Service, counsellor: User,
                      starts_at: datetime, room: str, capacity: int | None = None) -> Session:
-    """Staff schedule one session (e.g. a group) with a room and capacity; overlaps refused."""
+    """Staff schedule one session (e.g. a group) with a room and capacity.
+
+    The rules are those of sessions made from weekly hours: the counsellor is not on
+    leave, and has the service's buffer (``buffer_minutes``) free before
+    and after each of their other sessions. Only admins schedule for others. The caller
+    commits (admin views, app/admin/services.py).
+    """
+    if not actor.has_role(Role.ADMIN):
+        raise SchedulingError(_l("Only an administrator can schedule sessions."))
     if starts_at.tzinfo is None:
         raise SchedulingError(_l("Give the start time with its time zone."))
+    if centre is None or service is None or counsellor is None:
+        raise SchedulingError(_l("Choose a centre, a service and a counsellor."))
     capacity = capacity or service.capacity
     if capacity < 1:
         raise SchedulingError(_l("Capacity must be at least 1."))
     if service not in centre.services:
         raise SchedulingError(_l("This centre does not offer this service."))
     ends_at = starts_at + timedelta(minutes=service.duration_minutes)
+    if on_leave(counsellor.id, starts_at, ends_at):
+        raise SchedulingError(_l("The counsellor is on leave at that time."))
+    if counsellor_clash(counsellor.id, starts_at, ends_at):
+        raise SchedulingError(_l("The counsellor already has a session at that time."))
+    buffer = timedelta(minutes=service.buffer_minutes)
+    if counsellor_clash(counsellor.id, starts_at - buffer, ends_at + buffer):
+        raise SchedulingError(_l("The counsellor needs %(minutes)d minutes between sessions: "
+                                 "choose a time further from their other sessions.",
+                                 minutes=service.buffer_minutes))
     session = Session(centre_id=centre.id, service_id=service.id, counsellor_id=counsellor.id,
                       room=room, starts_at=starts_at, ends_at=ends_at, capacity=capacity,
                       booked=0)
@@ -168,3 +198,17 @@ def schedule_session(actor: User, *, centre: Centre, service: Service, counsello
                  {"centre": centre.code, "service": service.code})
     return session
 
+
+def withdraw_for_leave(counsellor: User, starts_at: datetime, ends_at: datetime) -> int:
+    """Withdraw the counsellor's unbooked sessions from weekly hours inside new leave.
+
+    Sessions scheduled by an admin, and booked ones, stay on the calendar for the
+    counsellor to decide; the bookable rule (bookable.py) closes them to new bookings
+    while the leave lasts. Returns how many were withdrawn (the caller commits).
+    """
+    return rowcount(db.session.execute(update(Session).where(
+        Session.counsellor_id == counsellor.id, Session.generated.is_(True),
+        Session.booked == 0, Session.status == SessionStatus.SCHEDULED.value,
+        Session.starts_at < ends_at, Session.ends_at > starts_at)
+        .values(status=SessionStatus.CANCELLED.value)
+        .execution_options(synchronize_session=False)))

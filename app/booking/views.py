@@ -1,6 +1,7 @@
 """Worker pages: browse sessions, book, my bookings, cancel, reschedule, waitlist offers.
 
-Thin by design: parse, call app/booking/bookings.py, render. Bookings and waitlist places
+Thin by design: parse, call app/booking/bookings.py, render. Every list of sessions is
+bookable.py's query, so a page never offers what booking would refuse. Bookings and waitlist places
 are addressed by random uids; anyone else's answers 404.
 """
 
@@ -15,14 +16,15 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
-from app.booking import bookings, bp
+from app.booking import bookable, bookings, bp
 from app.booking.bookings import BookingError, NotFoundError
+from app.booking.catalogue import active_centres, active_services
 from app.booking.forms import ActionForm, RescheduleForm
 from app.booking.labels import status_label, when
 from app.booking.models import Session, SessionStatus
 from app.booking.scheduling import local_zone
-from app.booking.services import active_centres, active_services
 from app.extensions import db
+from app.refusals_shown import show_refusal
 from app.security.access import login_required, public
 from app.types import utcnow
 
@@ -43,8 +45,7 @@ def _first_day(now: datetime, today: date, centre_id: int | None,
                service_id: int | None) -> date:
     """The local date of the next bookable session matching the filters, else today."""
     query = select(Session.starts_at).where(
-        Session.status == SessionStatus.SCHEDULED.value, Session.starts_at > now,
-        Session.booked < Session.capacity,
+        bookable.bookable_clause(now),
         Session.starts_at < now + timedelta(days=BROWSE_DAYS - 1))
     if centre_id:
         query = query.where(Session.centre_id == centre_id)
@@ -71,7 +72,7 @@ def browse() -> str:
                          service.id if service else None)
     start = max(datetime.combine(day, time(0), zone).astimezone(UTC), now)
     end = datetime.combine(day + timedelta(days=1), time(0), zone).astimezone(UTC)
-    query = (select(Session).where(Session.status == SessionStatus.SCHEDULED.value,
+    query = (select(Session).where(bookable.open_clause(now),
                                    Session.starts_at >= start, Session.starts_at < end)
              .order_by(Session.starts_at, Session.id))
     if centre:
@@ -101,7 +102,9 @@ def session_page(session_id: int) -> str:
     if current_user.is_authenticated:
         mine = bookings.active_booking(current_user, session.id)
     return render_template("booking/session.html", session=session, mine=mine,
-                           form=ActionForm())
+                           form=ActionForm(), open=bookable.is_open(session, utcnow()),
+                           staff=current_user.is_authenticated
+                           and not bookings.may_book(current_user))
 
 
 @bp.route("/booking/sessions/<int:session_id>/book", methods=["POST"])
@@ -114,8 +117,7 @@ def book(session_id: int) -> Response:
     try:
         booking = bookings.book(current_user, session_id)
     except BookingError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
+        show_refusal(exc)
         return redirect(url_for("booking.session_page", session_id=session_id))
     flash(_("Booked. We have sent you the details.") if booking.status == "confirmed"
           else _("Requested. The counsellor will confirm it soon."), "success")
@@ -132,8 +134,7 @@ def join_waitlist(session_id: int) -> Response:
     try:
         bookings.join_waitlist(current_user, session_id)
     except BookingError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
+        show_refusal(exc)
         return redirect(url_for("booking.session_page", session_id=session_id))
     flash(_("You are on the waiting list. We will email you if a seat frees up."), "success")
     return redirect(url_for("booking.mine"))
@@ -177,16 +178,11 @@ def _own_booking(uid: str):
 
 
 def _reschedule_choices(booking) -> list[SelectChoice]:
-    now = utcnow()
-    service = booking.session.service
     sessions = db.session.scalars(
-        select(Session).where(Session.service_id == service.id,
+        select(Session).where(bookable.bookable_clause(utcnow()),
+                              Session.service_id == booking.session.service_id,
                               Session.centre_id == booking.session.centre_id,
-                              Session.status == SessionStatus.SCHEDULED.value,
-                              Session.booked < Session.capacity,
-                              Session.id != booking.session_id,
-                              Session.starts_at > now + timedelta(hours=service.min_notice_hours),
-                              Session.starts_at < now + timedelta(days=service.horizon_days))
+                              Session.id != booking.session_id)
         .order_by(Session.starts_at).limit(60)).all()
     return [SelectChoice(str(s.id), when(s.starts_at)) for s in sessions]
 
@@ -214,8 +210,7 @@ def cancel(uid: str) -> Response:
     try:
         booking = bookings.cancel(current_user, uid)
     except BookingError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
+        show_refusal(exc)
     else:
         flash(_("Cancelled (late cancellation).") if booking.status == "late_cancelled"
               else _("Cancelled."), "success")
@@ -235,8 +230,7 @@ def reschedule(uid: str) -> Response | str:
     try:
         bookings.reschedule(current_user, uid, form.session.data)
     except BookingError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
+        show_refusal(exc)
     else:
         flash(_("Changed. We have sent you the new details."), "success")
     return redirect(url_for("booking.detail", uid=uid))
@@ -269,8 +263,7 @@ def accept(uid: str) -> Response:
     try:
         booking = bookings.accept_offer(current_user, uid)
     except BookingError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
+        show_refusal(exc)
         return redirect(url_for("booking.offer", uid=uid))
     flash(_("Booked. We have sent you the details."), "success")
     return redirect(url_for("booking.detail", uid=booking.uid))

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectChoice, SelectField, StringField, TextAreaField, TimeField
+from wtforms import (
+    DateField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 WEEKDAYS = [(0, _l("Monday")), (1, _l("Tuesday")), (2, _l("Wednesday")), (3, _l("Thursday")),
@@ -19,8 +27,8 @@ class AvailabilityForm(FlaskForm):
     service = SelectField(_l("Service"), coerce=int, validators=[InputRequired()])
     weekday = SelectField(_l("Weekday"), coerce=int, choices=WEEKDAY_CHOICES,
                           validators=[InputRequired()])
-    start = TimeField(_l("From"), validators=[DataRequired()])
-    end = TimeField(_l("Until"), validators=[DataRequired()])
+    start = TimeField(_l("Start time"), validators=[DataRequired()])
+    end = TimeField(_l("End time"), validators=[DataRequired()])
     valid_from = DateField(_l("Starting on"), validators=[DataRequired()])
     room = StringField(_l("Room"), validators=[Optional(), Length(max=60)])
 
@@ -48,5 +56,47 @@ class ExtraHoursForm(FlaskForm):
     centre = SelectField(_l("Centre"), coerce=int, validators=[InputRequired()])
     service = SelectField(_l("Service"), coerce=int, validators=[InputRequired()])
     day = DateField(_l("Date"), validators=[DataRequired()])
-    start = TimeField(_l("From"), validators=[DataRequired()])
-    end = TimeField(_l("Until"), validators=[DataRequired()])
+    start = TimeField(_l("Start time"), validators=[DataRequired()])
+    end = TimeField(_l("End time"), validators=[DataRequired()])
+
+
+def _pairs(pairs: list) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+CHOOSE = SelectChoice("", _l("Choose"))
+ATTEMPT_CHOICES = _pairs([("no_answer", _l("No answer")), ("left_message", _l("Left a message")),
+                          ("wrong_number", _l("Wrong number"))])
+REFERRAL_CHOICES = _pairs([("hospital", _l("Hospital (emergency, psychology or psychiatry)")),
+                           ("hotline_12356", _l("12356 hotline")), ("police", _l("Police (110)"))])
+OUTCOME_CHOICES = _pairs([
+    ("supported", _l("Reached and supported; no further follow-up needed")),
+    ("session_booked", _l("Reached; a counselling session is booked")),
+    ("referred", _l("Reached and referred")),
+    ("declined", _l("Reached; the person declined help")),
+    ("unreachable", _l("Not reachable after repeated attempts")),
+    ("other", _l("Other (see the note)"))])
+
+
+class RiskStepForm(FlaskForm):
+    """One follow-up step on a risk item: which step, and what it needs.
+
+    Choices are checked by app/counselling/risk_queue.record_step, which says what is
+    missing for the chosen step.
+    """
+
+    kind = RadioField(_l("Step"), choices=_pairs([
+        ("attempted", _l("I tried to reach the person")),
+        ("reached", _l("I reached the person")),
+        ("referred", _l("I referred the person")),
+        ("closed", _l("Close the item with an outcome"))]), validate_choice=False)
+    result = SelectField(_l("What happened"), choices=[CHOOSE, *ATTEMPT_CHOICES],
+                         validate_choice=False)
+    next_try = StringField(_l("Try again at (Beijing time)"), validators=[Length(max=20)],
+                           render_kw={"type": "datetime-local"})
+    referred_to = SelectField(_l("Referred to"), choices=[CHOOSE, *REFERRAL_CHOICES],
+                              validate_choice=False)
+    outcome = SelectField(_l("Outcome"), choices=[CHOOSE, *OUTCOME_CHOICES],
+                          validate_choice=False)
+    note = TextAreaField(_l("Note (only counsellors of this centre can read it)"),
+                         validators=[Length(max=4000)])

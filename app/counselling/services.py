@@ -1,8 +1,9 @@
 """The counsellor's actions on their own sessions; every object is checked against the actor.
 
-Status changes are conditional UPDATEs (``WHERE status IN (...)``), so two clicks or two
-counsellors at once cannot both apply one change. Notes are read only by their author,
-and every read is written to the audit log.
+Booking and session changes go through booking/'s state machine (a conditional UPDATE
+each, so two clicks or two counsellors at once cannot both apply one change); this
+package writes no Booking, Session or WaitlistEntry row itself. Notes are read only by
+their author, and every read is written to the audit log.
 """
 
 from __future__ import annotations
@@ -15,33 +16,31 @@ from sqlalchemy import select, update
 
 from app import audit
 from app.accounts.models import Role, User
-from app.booking import mail
-from app.booking.bookings import NotFoundError
+from app.booking import bookings
+from app.booking.bookings import BookingError, NotFoundError
 from app.booking.models import (
     Availability,
     AvailabilityException,
     Booking,
-    BookingStatus,
     Centre,
     Service,
     Session,
-    SessionStatus,
-    WaitlistEntry,
 )
-from app.booking.scheduling import SchedulingError, generate_sessions, local_zone
+from app.booking.scheduling import (
+    SchedulingError,
+    generate_sessions,
+    local_zone,
+    withdraw_for_leave,
+)
+from app.booking.transitions import MOVES
 from app.counselling.models import NoteHandover, SessionNote
 from app.domain import DomainError
 from app.extensions import db
-from app.reports import stats
 from app.types import rowcount, utcnow
 
-# Which statuses each action moves a booking from, and to.
-TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
-    "confirm": (("requested",), "confirmed"),
-    "check_in": (("requested", "confirmed"), "checked_in"),
-    "attended": (("confirmed", "checked_in"), "attended"),
-    "no_show": (("requested", "confirmed"), "no_show"),
-}
+# The moves a counsellor records on a booking (URL action names; see booking/transitions.py).
+TRANSITIONS: dict[str, tuple[tuple[str | None, ...], str]] = {
+    action: (MOVES[action].sources, MOVES[action].target) for action in bookings.STAFF_MOVES}
 
 
 class CounsellingError(DomainError):
@@ -83,66 +82,23 @@ def attendees(session: Session) -> Sequence[Booking]:
 
 def set_status(actor: User, uid: str, action: str, now: datetime | None = None) -> Booking:
     """Confirm, check in, mark attended or no-show one booking in the actor's session."""
-    now = now or utcnow()
     booking = own_booking(actor, uid)
-    if action not in TRANSITIONS:
-        raise CounsellingError(_l("Unknown action."))
-    sources, target = TRANSITIONS[action]
-    if action in ("attended", "no_show", "check_in") and \
-            booking.session.starts_at - timedelta(hours=1) > now:
-        raise CounsellingError(_l("This can be recorded only when the session is about to "
-                                  "start or has started."))
-    # A confirmation is emailed with an updated calendar entry: its revision goes up.
-    revision = Booking.sequence + (1 if action == "confirm" else 0)
-    changed = rowcount(db.session.execute(
-        update(Booking).where(Booking.id == booking.id, Booking.status.in_(sources))
-        .values(status=target, changed_at=now, sequence=revision)
-        .execution_options(synchronize_session=False)
-    ))
-    if not changed:
+    try:
+        return bookings.record(actor, booking, action, now)
+    except BookingError as exc:
         db.session.rollback()
-        raise CounsellingError(_l("This booking is no longer in a state that allows this."))
-    db.session.refresh(booking)
-    if action in ("attended", "no_show"):
-        stats.record_booking(stats.ATTENDED if action == "attended" else stats.NO_SHOW,
-                             booking.session, now)
-    audit.record(actor, f"booking.{action}", booking)
-    if action == "confirm":
-        mail.booking_changed(booking, "changed")
-    db.session.commit()
-    return booking
+        raise CounsellingError(exc.message) from None
 
 
 def cancel_session(actor: User, session_id: int, now: datetime | None = None) -> int:
-    """Call a session off: every active booking is cancelled and its person told."""
-    now = now or utcnow()
+    """Call one of the actor's sessions off: every active booking is cancelled, its person
+    told, its reminder dropped and its seat freed (booking/'s state machine does it)."""
     session = own_session(actor, session_id)
-    if session.status != SessionStatus.SCHEDULED.value or session.starts_at <= now:
-        raise CounsellingError(_l("Only sessions that have not started can be cancelled."))
-    changed = rowcount(db.session.execute(
-        update(Session).where(Session.id == session.id,
-                              Session.status == SessionStatus.SCHEDULED.value)
-        .values(status=SessionStatus.CANCELLED.value)
-        .execution_options(synchronize_session=False)))
-    if not changed:
+    try:
+        return bookings.call_off_session(actor, session, now)
+    except BookingError as exc:
         db.session.rollback()
-        raise CounsellingError(_l("Only sessions that have not started can be cancelled."))
-    affected = db.session.scalars(select(Booking).where(
-        Booking.session_id == session.id,
-        Booking.status.in_((BookingStatus.REQUESTED.value, BookingStatus.CONFIRMED.value)))).all()
-    for booking in affected:
-        booking.status = BookingStatus.CANCELLED.value
-        booking.cancelled_at = booking.changed_at = now
-        booking.sequence += 1
-        mail.booking_changed(booking, "cancelled")
-        stats.record_booking(stats.CENTRE_CANCELLED, session, now)
-    db.session.execute(update(WaitlistEntry).where(
-        WaitlistEntry.session_id == session.id,
-        WaitlistEntry.status.in_(("waiting", "offered"))).values(status="expired"))
-    audit.record(actor, "session.cancelled", f"sessions:{session.id}",
-                 {"bookings": len(affected)})
-    db.session.commit()
-    return len(affected)
+        raise CounsellingError(exc.message) from None
 
 
 def add_availability(actor: User, *, centre: Centre, service: Service, weekday: int,
@@ -176,18 +132,14 @@ def remove_availability(actor: User, rule_id: int) -> None:
 
 
 def add_leave(actor: User, starts_at: datetime, ends_at: datetime) -> AvailabilityException:
-    """Record leave; unbooked generated sessions in it are withdrawn, booked ones listed."""
+    """Record leave: unbooked sessions from weekly hours in it are withdrawn; every other
+    session in it stays on the calendar but closes to new bookings (booking/bookable.py)."""
     if starts_at >= ends_at:
         raise SchedulingError(_l("The end time must be after the start time."))
     leave = AvailabilityException(counsellor_id=actor.id, kind="leave", starts_at=starts_at,
                                   ends_at=ends_at)
     db.session.add(leave)
-    db.session.execute(update(Session).where(
-        Session.counsellor_id == actor.id, Session.generated.is_(True), Session.booked == 0,
-        Session.status == SessionStatus.SCHEDULED.value,
-        Session.starts_at < ends_at, Session.ends_at > starts_at)
-        .values(status=SessionStatus.CANCELLED.value)
-        .execution_options(synchronize_session=False))
+    withdraw_for_leave(actor, starts_at, ends_at)
     audit.record(actor, "availability.leave", None)
     db.session.commit()
     return leave

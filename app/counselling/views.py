@@ -14,7 +14,7 @@ from app.accounts.models import Role
 from app.booking.bookings import NotFoundError
 from app.booking.models import Availability
 from app.booking.scheduling import SchedulingError, local_zone
-from app.counselling import bp
+from app.counselling import bp, risk_queue
 from app.counselling import services as counselling
 from app.counselling.forms import (
     WEEKDAYS,
@@ -25,7 +25,7 @@ from app.counselling.forms import (
     NoteForm,
 )
 from app.extensions import db
-from app.screening import services as screening
+from app.refusals_shown import show_refusal
 from app.security.access import roles_required
 from app.security.inputs import parse_id
 from app.types import utcnow
@@ -48,8 +48,11 @@ def _today() -> date:
 def home() -> str:
     """Today's sessions, and the way to everything else."""
     sessions = counselling.sessions_for(current_user, _today(), 1)
-    open_risks = [i for i in screening.risk_queue(current_user) if i.resolved_at is None]
-    return render_template("counselling/home.html", sessions=sessions, open_risks=open_risks)
+    now = utcnow()
+    open_risks = risk_queue.queue(current_user, resolved_limit=0)
+    overdue = sum(1 for item in open_risks if risk_queue.is_overdue(item, now))
+    return render_template("counselling/home.html", sessions=sessions, open_risks=open_risks,
+                           overdue_risks=overdue)
 
 
 @bp.route("/calendar")
@@ -98,7 +101,7 @@ def cancel_session(session_id: int) -> Response:
     except NotFoundError:
         abort(404)
     except counselling.CounsellingError as exc:
-        flash(str(exc.message), "error")
+        show_refusal(exc)
     else:
         flash(_("The session was cancelled; %(num)d people were told.", num=count), "success")
     return redirect(url_for("counselling.session_page", session_id=session_id))
@@ -115,8 +118,7 @@ def booking_action(uid: str, action: str) -> Response:
     except NotFoundError:
         abort(404)
     except counselling.CounsellingError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
+        show_refusal(exc)
         booking = counselling.own_booking(current_user, uid)
     else:
         flash(_("Saved."), "success")
@@ -157,8 +159,7 @@ def handover(uid: str) -> Response:
     except NotFoundError:
         abort(404)
     except counselling.CounsellingError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
+        show_refusal(exc)
     else:
         flash(_("Asked. The notes are shared only if the person agrees."), "success")
     return redirect(url_for("counselling.notes", uid=uid))
@@ -241,8 +242,7 @@ def add_extra() -> Response:
             starts_at=datetime.combine(extra.day.data, extra.start.data, zone),
             ends_at=datetime.combine(extra.day.data, extra.end.data, zone))
     except SchedulingError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
+        show_refusal(exc)
     else:
         flash(_("Extra hours saved; the sessions are open for booking."), "success")
     return redirect(url_for("counselling.availability"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import render_template
 
-from app.booking import services as booking
+from app.booking import catalogue as booking
 from app.main import bp
 from app.security.access import public
 

@@ -6,9 +6,11 @@ The rules, in the order they are applied:
 1. **Pooling small groups at the finest level** (``pool_small_cells``). Counts arrive as a
    cube of fine cells (e.g. instrument × month × band × centre × age band × sector). Within
    each fixed group (e.g. one instrument, month and band) a fine cell with 1..k−1 people
-   has its detail attributes generalised to "not given" (stage 1: age band and sector), and
-   whatever is still under k after that loses its centre too (stage 2, counted for the
-   whole network only); whatever is *still* under k is left out. The result depends only
+   has its detail attributes generalised one at a time, coarsest first (screening: age
+   band, then sector; activity: the service), and only whatever is still under k after
+   that loses its centre too (counted for the whole network only); whatever is *still*
+   under k is left out. Generalising one attribute at a time keeps more people in their
+   centre's numbers than dropping the centre early. The result depends only
    on the data, never on the query, and every remaining cell holds 0 or ≥ k people.
 
    Why this defeats differencing: every number any view publishes is a sum of these
@@ -34,11 +36,19 @@ The rules, in the order they are applied:
    it is suppressed, choosing the one that hides the smallest counts. When no bridge is
    left, every suppressed cell has a range of possible values.
 
-4. A view whose grand total is under k (which after step 1 means 0) is not shown at all;
+4. **No false zero** (``protect_table(..., present=...)``): a view cell whose people were
+   all pooled away (moved to "other or not known", to "several services", or left out)
+   would otherwise read 0, and a reader would plan on "nobody". Such a cell (margins
+   included) is shown as the suppressed marker with its own explanation ("pooled"), never
+   as 0. Only the fact "at least one" is used, which primary suppression already shows for
+   every count of 1..k−1; the published totals never contain these people, so the marker
+   hides nothing that the margins could solve.
+
+5. A view whose grand total is under k (which after step 1 means 0) is not shown at all;
    the page says there is too little data, the same words whether the true number is 0
    or a few, so the notice itself reveals nothing.
 
-5. **Finished months only** (``services.parse_period``): a month is reported once it is over
+6. **Finished months only** (``services.parse_period``): a month is reported once it is over
    (with a day's grace), and its pooled cube is then kept unchanged. Reading the same view
    before and after one more result arrives would otherwise be a differencing attack over
    time; a finished month never changes, so there is nothing to subtract.
@@ -58,6 +68,7 @@ from sqlalchemy import ColumnElement, Select, Subquery, case, func, literal_colu
 
 DEFAULT_K = 5
 UNKNOWN = ""  # a generalised attribute ("not given")
+ANY_SERVICE = "*"  # a generalised service ("several services, pooled")
 
 
 Cell = tuple[Hashable, ...]
@@ -125,6 +136,13 @@ class ProtectedTable:
     row_totals: list[int | None]
     col_totals: list[int | None]
     total: int | None
+    # Cells (extended coordinates: row n = column totals, column n = row totals) whose
+    # people were all pooled away: None like a suppressed cell, explained differently.
+    pooled: frozenset[tuple[int, int]] = frozenset()
+
+    def is_pooled(self, i: int, j: int) -> bool:
+        """True when cell (i, j) is hidden because its people were pooled away."""
+        return (i, j) in self.pooled
 
     @property
     def shown(self) -> bool:
@@ -142,11 +160,19 @@ def is_primary(value: int, k: int) -> bool:
     return 0 < value < k
 
 
-def protect_table(matrix: Sequence[Sequence[int]], k: int) -> ProtectedTable:
-    """Primary and complementary suppression of a table with its margins."""
+def protect_table(matrix: Sequence[Sequence[int]], k: int,
+                  present: Sequence[Sequence[int]] | None = None, *,
+                  width: int | None = None) -> ProtectedTable:
+    """Primary and complementary suppression of a table with its margins.
+
+    ``matrix`` holds the pooled counts; ``present`` (same shape, optional) the true counts
+    before pooling, used only to tell "nobody" from "pooled away" (rule 4). ``width`` is the
+    number of columns, so that a table with no rows yet (a new network) still has its
+    column totals.
+    """
     rows = [list(map(int, row)) for row in matrix]
     n_rows = len(rows)
-    n_cols = len(rows[0]) if rows else 0
+    n_cols = len(rows[0]) if rows else (width or 0)
     if n_rows == 0 or n_cols == 0:
         return ProtectedTable([[] for _ in rows], [0] * n_rows, [0] * n_cols, 0)
     row_totals = [sum(row) for row in rows]
@@ -157,6 +183,8 @@ def protect_table(matrix: Sequence[Sequence[int]], k: int) -> ProtectedTable:
     hidden = {(i, j) for i in range(n_rows + 1) for j in range(n_cols + 1)
               if is_primary(ext[i][j], k)}
     hidden = complete_suppression(ext, hidden)
+    pooled = pooled_away(ext, present, hidden)
+    hidden |= pooled
     cells = [[None if (i, j) in hidden else ext[i][j] for j in range(n_cols)]
              for i in range(n_rows)]
     return ProtectedTable(
@@ -164,7 +192,22 @@ def protect_table(matrix: Sequence[Sequence[int]], k: int) -> ProtectedTable:
         [None if (i, n_cols) in hidden else row_totals[i] for i in range(n_rows)],
         [None if (n_rows, j) in hidden else col_totals[j] for j in range(n_cols)],
         None if (n_rows, n_cols) in hidden else total,
+        frozenset(pooled),
     )
+
+
+def pooled_away(ext: Sequence[Sequence[int]], present: Sequence[Sequence[int]] | None,
+                hidden: set[tuple[int, int]]) -> set[tuple[int, int]]:
+    """Cells of the extended table that would print 0 although someone is behind them."""
+    if present is None:
+        return set()
+    rows = [list(map(int, row)) for row in present]
+    n_rows, n_cols = len(rows), len(rows[0])
+    true_ext = [[*row, sum(row)] for row in rows]
+    true_ext.append([sum(rows[i][j] for i in range(n_rows)) for j in range(n_cols)]
+                    + [sum(map(sum, rows))])
+    return {(i, j) for i in range(n_rows + 1) for j in range(n_cols + 1)
+            if (i, j) not in hidden and ext[i][j] == 0 and true_ext[i][j] > 0}
 
 
 def complete_suppression(ext: Sequence[Sequence[int]],

@@ -9,7 +9,7 @@ with one GROUP BY per table, exactly as ``flask reports rebuild`` does.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from typing import Any
 
@@ -101,6 +101,10 @@ def activity_rows(n_results: int, centres: Sequence[Centre], services: Sequence[
     def row(event: str, month: str, centre: int, service: str = "", value: int = 0) -> tuple:
         return (new_uid(), event, month, centre, service, value)
 
+    # The safety follow-up (app/reports/risk.py) draws from its own generator, so the
+    # events above come out the same as before it existed.
+    follow = random.Random(n_results * 7919 + len(ids))  # noqa: S311  (synthetic demo data)
+
     for _ in range(int(n_results * 0.35)):  # bookings
         month = rng.choices(months, month_w)[0]
         centre = rng.choices(ids, centre_w)[0]
@@ -118,9 +122,23 @@ def activity_rows(n_results: int, centres: Sequence[Centre], services: Sequence[
         yield row(stats.FLAG, month, centre)
         if centre != NO_CENTRE and rng.random() < 0.5:
             yield row(stats.CONTACT, month, centre)
+            yield from _followup_rows(row, month, centre, follow)
             if rng.random() < 0.92:
                 yield row(stats.RESOLVED, month, centre,
                           value=min(int(rng.lognormvariate(2.9, 0.8)), stats.MAX_VALUE))
+
+
+def _followup_rows(row: Callable[..., tuple], month: str, centre: int,
+                   rng: random.Random) -> Iterator[tuple]:
+    """An opened risk item and, mostly, its first contact (in quarter hours, by triage)."""
+    from app.reports import risk
+
+    triage = rng.choices(("urgent", "high", "standard"), (1, 3, 6))[0]
+    yield row(risk.OPENED, month, centre, triage)
+    if rng.random() < 0.9:
+        target = {"urgent": 4, "high": 36, "standard": 108}[triage]  # opening-time quarters
+        value = min(int(rng.lognormvariate(0, 0.8) * target * 0.6), stats.MAX_VALUE)
+        yield row(risk.IN_TIME if value <= target else risk.LATE, month, centre, triage, value)
 
 
 SCREENING_COLUMNS = ("id", "instrument", "band", "month", "centre_id", "region", "age_band",

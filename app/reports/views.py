@@ -24,7 +24,11 @@ def _page(report: services.Report | None, error: object = None, status: int = 20
         chosen = report.filters.as_dict()
     elif not chosen["period"]:
         chosen["period"] = services.default_period()
+    from app.reports import risk
+
+    followup = risk.sections_for(report.filters, lang) if report is not None else []
     html = render_template("reports/dashboard.html", report=report, error=error,
+                           risk_followup=followup,
                            options=services.choices(lang), chosen=chosen,
                            suppressed=services.SUPPRESSED, cell=services.cell_text)
     response = Response(html, status=status, mimetype="text/html")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import url_for
+from flask import current_app, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
@@ -14,7 +14,9 @@ def reminder_email(user: User, questionnaire_name_zh: str, questionnaire_name_en
                    code: str) -> tuple[str, str]:
     """Subject and text. The questionnaire's name says nothing about any answer."""
     lang = user.locale if user.locale in BABEL_CODES else "zh_CN"
-    link = url_for("screening.take", code=code, _external=True)
+    # The public address, not the request's host: a command or worker has no real host.
+    base = current_app.config.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    link = base + url_for("screening.take", code=code)
     name = questionnaire_name_en if lang == "en" else questionnaire_name_zh
     with force_locale(BABEL_CODES[lang]):
         subject = _("Xinqing: it's time for your check-in")

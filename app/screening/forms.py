@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -63,10 +63,3 @@ class ReminderForm(FlaskForm):
 
 class CancelForm(FlaskForm):
     """Cancel a reminder."""
-
-
-class OutcomeForm(FlaskForm):
-    """A counsellor records what happened and resolves a risk item."""
-
-    outcome = TextAreaField(_l("What happened"), validators=[
-        DataRequired(_l("Please describe what happened.")), Length(max=4000)])

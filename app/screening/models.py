@@ -100,6 +100,12 @@ class RiskItem(EncryptedRow, Model):
     )
     # When first contact is due (the centre's opening hours and the triage target).
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # The safety loop (app/counselling/risk_queue.py): when a counsellor first reached the
+    # person, when the item was escalated to the hub's lead counsellors, and, for a person
+    # who deleted their account, when the open item is shredded at the latest.
+    first_contact_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    shred_after: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
     own_key: Mapped[DataKey | None] = relationship()
 

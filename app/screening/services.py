@@ -11,9 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import current_app, url_for
-from flask_babel import force_locale
-from flask_babel import gettext as _
+from flask import current_app
 from sqlalchemy import delete, select
 
 import assessments
@@ -22,9 +20,7 @@ from app.accounts.models import Consent, Role, User
 from app.booking.models import Centre, centre_staff
 from app.domain import DomainError
 from app.extensions import db
-from app.i18n import BABEL_CODES
 from app.notifications.models import OutboxMessage
-from app.notifications.services import enqueue
 from app.screening.models import RiskItem, ScreeningResult, ScreeningStat
 from app.security.crypto import get_crypto
 from app.security.models import DataKey
@@ -363,70 +359,17 @@ def request_contact(user: User | None, centre_id: int | None, phone: str | None,
     from app.reports import stats
 
     stats.record_activity(stats.CONTACT, item.opened_at or utcnow(), centre.id)
-    _alert_counsellors(centre, item)
+    from app.counselling.risk_queue import risk_opened
+
+    risk_opened(item)
     db.session.commit()
     return item
-
-
-def _alert_counsellors(centre: Centre, item: RiskItem) -> None:
-    """Email the centre's counsellors that someone asked to be contacted (no details)."""
-    link = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for("screening.risk_queue")
-    for staff in centre.staff:
-        if not staff.is_active or not staff.has_role(Role.COUNSELLOR):
-            continue
-        with force_locale(BABEL_CODES.get(staff.locale or "zh_CN", "zh_Hans_CN")):
-            subject = _("A request for contact is waiting")
-            body = _("Someone at %(centre)s asked to be contacted after a screening.\n\n"
-                     "Open the queue to follow up:\n%(link)s",
-                     centre=centre.name_en if (staff.locale or "").startswith("en")
-                     else centre.name_zh, link=link)
-        enqueue(staff, "risk.new", subject=subject, text=body,
-                dedupe_key=f"risk:{item.uid}:{staff.uid}")
 
 
 def _msg(text: str) -> object:
     from flask_babel import lazy_gettext
 
     return lazy_gettext(text)
-
-
-def risk_queue(counsellor: User) -> list[RiskItem]:
-    """Risk items of the counsellor's centres: open first, then oldest first."""
-    ids = [c.id for c in centres_of(counsellor)]
-    if not ids:
-        return []
-    return list(db.session.scalars(
-        select(RiskItem).where(RiskItem.centre_id.in_(ids))
-        .order_by(RiskItem.resolved_at.is_not(None), RiskItem.opened_at)))
-
-
-def open_risk(counsellor: User, uid: str) -> RiskItem | None:
-    """One risk item of the counsellor's centres; reading it is audited."""
-    ids = [c.id for c in centres_of(counsellor)]
-    item = db.session.scalar(select(RiskItem).where(
-        RiskItem.uid == uid, RiskItem.centre_id.in_(ids or [-1])))
-    if item is not None:
-        audit.record(counsellor, "risk.read", item)
-        db.session.commit()
-    return item
-
-
-def resolve_risk(counsellor: User, item: RiskItem, outcome: str) -> None:
-    """Record the (sealed) outcome and close the item."""
-    outcome = (outcome or "").strip()
-    if not outcome:
-        raise ScreeningError("outcome", _msg("Please describe what happened."))
-    if item.resolved_at is not None:
-        raise ScreeningError("outcome", _msg("This item is already resolved."))
-    item.outcome = outcome
-    item.resolved_at = utcnow()
-    item.resolved_by_id = counsellor.id
-    from app.reports import stats
-
-    stats.record_activity(stats.RESOLVED, item.resolved_at, item.centre_id,
-                          value=stats.hours_between(item.opened_at, item.resolved_at))
-    audit.record(counsellor, "risk.resolved", item)
-    db.session.commit()
 
 
 # -- re-screening reminders ---------------------------------------------------------------

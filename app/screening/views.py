@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 import assessments
 from app.accounts.models import Role
-from app.booking import services as booking
-from app.extensions import limiter
+from app.booking import catalogue as booking
+from app.extensions import db, limiter
 from app.i18n import current_locale
 from app.refusals_shown import show_on_form
 from app.screening import bp, chart, services
@@ -26,7 +27,6 @@ from app.screening.forms import (
     CancelForm,
     ConsentForm,
     ContactForm,
-    OutcomeForm,
     ProfileForm,
     ReminderForm,
     RetrieveForm,
@@ -36,6 +36,7 @@ from app.screening.limits import retrieve_limit
 from app.screening.links import SUGGEST_SERVICES, booking_url
 from app.screening.models import ScreeningResult
 from app.security.access import public, roles_required
+from app.types import utcnow
 from assessments import Instrument
 
 ANSWER = re.compile(r"-?[0-9]{1,4}")  # an option's points, as the form sends them
@@ -334,31 +335,66 @@ def contact() -> str:
 @bp.route("/counsellor/risks")
 @roles_required(Role.COUNSELLOR)
 def risk_queue() -> str:
-    """Requests for contact at my centres: open ones first, oldest first."""
-    return render_template("screening/risk_queue.html",
-                           items=services.risk_queue(current_user),
+    """The risk queue of my centres (and escalations to the hub I lead): urgent first."""
+    from app.counselling import risk_queue as risk_queue_service
+
+    now = utcnow()
+    rows = [(item, risk_queue_service.is_overdue(item, now),
+             risk_queue_service.latest_next_try(item))
+            for item in risk_queue_service.queue(current_user)]
+    return render_template("screening/risk_queue.html", rows=rows, now=now,
                            centres=services.centres_of(current_user))
 
 
 @bp.route("/counsellor/risks/<uid>", methods=["GET", "POST"])
 @roles_required(Role.COUNSELLOR)
 def risk_item(uid: str) -> str | Response:
-    """One request for contact (audited); record the outcome and resolve it."""
-    item = services.open_risk(current_user, uid)
+    """One risk item (reading is audited): its history, and the next follow-up step."""
+    from app.counselling import risk_queue as risk_queue_service
+    from app.counselling.forms import RiskStepForm
+
+    item = risk_queue_service.open_item(current_user, uid)
     if item is None:
         abort(404)
-    form = OutcomeForm()
+    form = RiskStepForm()
     if form.validate_on_submit():
         try:
-            services.resolve_risk(current_user, item, form.outcome.data)
-        except services.ScreeningError as exc:
-            show_on_form(form, exc)
+            step = risk_queue_service.StepInput(
+                kind=form.kind.data or "", result=form.result.data or "",
+                next_try_at=_parse_local(form.next_try.data),
+                referred_to=form.referred_to.data or "", outcome=form.outcome.data or "",
+                note=form.note.data or "")
+            risk_queue_service.record_step(current_user, item, step)
+        except risk_queue_service.RiskStepError as exc:
+            db.session.rollback()
+            getattr(form, exc.field, form.kind).errors.append(exc.message)
         else:
-            flash(_("Resolved. Thank you for following up."), "success")
-            return redirect(url_for("screening.risk_queue"))
+            flash(_("Recorded."), "success")
+            if step.kind == "closed":
+                return redirect(url_for("screening.risk_queue"))
+            return redirect(url_for("screening.risk_item", uid=uid))
     instrument = services.instrument_or_none((item.contact or {}).get("instrument") or "")
     return render_template("screening/risk_item.html", item=item, form=form,
+                           steps=risk_queue_service.steps_of(item), now=utcnow(),
+                           overdue=risk_queue_service.is_overdue(item),
                            instrument=instrument, lang=current_locale())
+
+
+def _parse_local(text: str | None) -> datetime | None:
+    """A ``datetime-local`` value in Beijing time, as UTC; None when empty."""
+    from app.counselling import risk_queue as risk_queue_service
+
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise risk_queue_service.RiskStepError(
+            "next_try", _l("Please give the time as YYYY-MM-DD HH:MM.")) from None
+    if value.tzinfo is not None:
+        value = value.replace(tzinfo=None)
+    return value.replace(tzinfo=SHANGHAI).astimezone(UTC)  # naive: Beijing wall clock
 
 
 @bp.route("/counsellor/shared")
@@ -381,6 +417,8 @@ def shared_result(uid: str) -> str:
     return _render_result(row, counsellor_view=True)
 
 
+
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
@@ -397,3 +435,26 @@ def _date_filter(value: datetime) -> str:
 @bp.app_template_filter("screening_time")
 def _time_filter(value: datetime) -> str:
     return value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+
+
+@bp.app_template_filter("time_since")
+def _since_filter(value: datetime, now: datetime | None = None) -> str:
+    """How long ago, in days, hours and minutes (for the risk queue)."""
+    minutes = max(0, int(((now or utcnow()) - value).total_seconds() // 60))
+    days, rest = divmod(minutes, 1440)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return _("%(d)d d %(h)d h", d=days, h=hours)
+    if hours:
+        return _("%(h)d h %(m)d min", h=hours, m=minutes)
+    return _("%(m)d min", m=minutes)
+
+
+@bp.app_template_global()
+def choice_label(field: Any, value: str) -> str:
+    """The reader's label of a stored choice code (the code itself when unknown)."""
+    for choice in field.choices:
+        code, label = (choice.value, choice.label) if hasattr(choice, "value") else choice[:2]
+        if code == value:
+            return str(label)
+    return value

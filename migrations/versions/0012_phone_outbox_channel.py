@@ -1,7 +1,7 @@
 """outbox: a channel per message (email, sms) and an own data key for messages to no account
 
 Revision ID: 0012_phone_outbox_channel
-Revises: 0011_risk_triage
+Revises: 0013_safety2_risk_steps
 Create Date: 2026-11-30 19:40:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0012_phone_outbox_channel"
-down_revision = "0011_risk_triage"
+down_revision = "0013_safety2_risk_steps"
 branch_labels = None
 depends_on = None
 

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from app.booking.models import Booking, Session
 from app.extensions import db
 from app.types import utcnow
 from tests.api.helpers import bearer, get_token
-from tests.booking_helpers import make_centre, make_service, make_session
+from tests.booking_helpers import make_centre, make_service, make_session, seat_invariant  # noqa: F401
+
+pytestmark = pytest.mark.usefixtures("seat_invariant")
 
 
 def network(counsellor, capacity: int = 2):

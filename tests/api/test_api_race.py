@@ -21,8 +21,10 @@ from app.api import tokens
 from app.booking.models import Booking, Session
 from app.extensions import db
 from tests.api.race_client import fire
-from tests.booking_helpers import make_centre, make_service, make_session
+from tests.booking_helpers import make_centre, make_service, make_session, seat_invariant  # noqa: F401
 from tests.conftest import IS_POSTGRES, free_port
+
+pytestmark = pytest.mark.usefixtures("seat_invariant")
 
 ROOT = Path(__file__).resolve().parents[2]
 PEOPLE = 24

@@ -100,3 +100,15 @@ def test_api_with_a_token(api_schema, token):
 
 def test_api_without_a_token(api_schema):
     assert run_every_operation(api_schema, {}, MAX_EXAMPLES // 2) >= 30
+
+
+def test_docs_page_follows_the_language_chosen_on_the_site(client):
+    """Chose English on the site, then opened the API docs: English (issue 20, item 9)."""
+    client.get("/?lang=en")
+    page = client.get("/api/v1/docs", headers={"Accept-Language": "zh-CN"})
+    assert "Xinqing API documentation" in page.get_data(as_text=True)
+    assert 'lang="en"' in page.get_data(as_text=True)
+    assert "Set-Cookie" not in page.headers  # the docs still never write the session
+    client.get("/?lang=zh_CN")
+    page = client.get("/api/v1/docs", headers={"Accept-Language": "en"})
+    assert 'lang="zh-CN"' in page.get_data(as_text=True)

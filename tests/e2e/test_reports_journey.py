@@ -41,7 +41,9 @@ def test_social_worker_reads_the_dashboard_filters_it_and_downloads_the_csv(visi
     for heading in (t("测评数量与重复测评", "Screening volume and repeat screening"),
                     t("各项服务的使用", "Service use by service"),
                     t("各中心的服务使用", "Service use by centre"),
-                    t("自伤相关回答与联系请求", "Self-harm answers and requests for contact")):
+                    t("自伤相关回答与联系请求", "Self-harm answers and requests for contact"),
+                    t("安全跟进（按月份）", "Safety follow-up by month"),
+                    t("安全跟进（按中心）", "Safety follow-up by centre")):
         expect(page.get_by_role("heading", name=heading)).to_be_visible()
     expect(page.locator("table.report-table").first).to_be_visible()
     expect(page.locator(".report-chart svg").first).to_be_visible()

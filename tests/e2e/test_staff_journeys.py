@@ -51,7 +51,7 @@ def _attendee(visit: Visit, name: str):
     return visit.page.locator(".session-item", has_text=name)
 
 
-def test_counsellor_runs_the_week_and_resolves_a_request_for_contact(visit: Visit, live_app):
+def test_counsellor_runs_the_week_and_follows_up_a_request_for_contact(visit: Visit, live_app):
     page, t = visit.page, visit.t
     counsellor, secret = make_staff(live_app, visit, Role.COUNSELLOR, "林老师")
     centre = make_centre(live_app, visit, services=["counselling"], staff=[counsellor])
@@ -133,28 +133,66 @@ def test_counsellor_runs_the_week_and_resolves_a_request_for_contact(visit: Visi
     visit.check_accessibility()
     visit.shot("no-show")
 
-    # Resolves the request for contact from the anonymous worker above.
+    # Follows up the anonymous worker's request in steps: a first call goes unanswered,
+    # the second reaches them, and the item is closed with an outcome.
+    home_notice = page.get_by_role("navigation").get_by_role(
+        "link", name=t("咨询师工作台", "Counsellor workspace"))
+    home_notice.click()
+    expect(page.locator("#risk-queue .notice")).to_contain_text(
+        t("风险队列中有 1 项尚未关闭。", "1 item in the risk queue is open."))
     page.get_by_role("navigation").get_by_role(
         "link", name=t("联系请求", "Requests for contact")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(t("风险队列", "Risk queue"))
     expect(page.locator("tr.risk-open")).to_have_count(1)
+    expect(page.locator("tr.risk-open")).to_contain_text(t("尚未联系", "Not yet contacted"))
     visit.check_accessibility()
     visit.shot("risk-queue")
-    page.get_by_role("link", name=t("查看请求", "Open request")).click()
+    page.locator("tr.risk-open a[href^='/counsellor/risks/']").click()
     expect(page.locator("a[href='tel:13912345678']")).to_be_visible()
+    expect(page.get_by_text(t("尚无记录。", "Nothing recorded yet."))).to_be_visible()
     visit.check_accessibility()
     visit.shot("risk-item")
-    page.get_by_role("button", name=t("记录处理结果并结案", "Record outcome and resolve")).click()
-    expect(page.get_by_text(t("请写下处理情况。", "Please describe what happened."))
-           ).to_be_visible()  # an empty outcome is refused with a reason
-    page.get_by_label(t("处理情况", "What happened")).fill(
+
+    page.get_by_label(t("尝试联系，未联系上", "I tried to reach the person")).check()
+    page.get_by_label(t("处理情况", "What happened")).select_option("no_answer")
+    page.get_by_role("button", name=t("记录此步骤", "Record step")).click()
+    expect(page.get_by_text(t("请填写再次尝试的时间。", "Please give a time to try again."))
+           ).to_be_visible()  # an attempt without the next try is refused with a reason
+    retry = (utcnow() + timedelta(hours=2)).astimezone(SHANGHAI)
+    page.get_by_label(t("尝试联系，未联系上", "I tried to reach the person")).check()
+    page.get_by_label(t("处理情况", "What happened")).select_option("no_answer")
+    page.get_by_label(t("再次尝试时间（北京时间）", "Try again at (Beijing time)")).fill(
+        retry.strftime("%Y-%m-%dT%H:%M"))
+    page.get_by_label(t("备注（仅本中心的咨询师可以查看）",
+                        "Note (only counsellors of this centre can read it)")).fill(
+        t("晚上 7 点打过，无人接听。", "Rang at 7 pm, no answer."))
+    page.get_by_role("button", name=t("记录此步骤", "Record step")).click()
+    expect(page.get_by_text(t("已记录。", "Recorded."))).to_be_visible()
+    steps = page.locator("ol.risk-steps > li")
+    expect(steps).to_have_count(1)
+    expect(steps.first).to_contain_text(t("无人接听", "No answer"))
+    expect(steps.first).to_contain_text(retry.strftime("%Y-%m-%d %H:%M"))
+    visit.check_accessibility()
+    visit.shot("risk-attempted")
+
+    page.get_by_label(t("已联系上本人", "I reached the person")).check()
+    page.get_by_role("button", name=t("记录此步骤", "Record step")).click()
+    expect(steps).to_have_count(2)
+    page.get_by_label(t("记录结果并关闭此事项", "Close the item with an outcome")).check()
+    page.get_by_label(t("处理结果", "Outcome"), exact=True).select_option("session_booked")
+    page.get_by_label(t("备注（仅本中心的咨询师可以查看）",
+                        "Note (only counsellors of this centre can read it)")).fill(
         t("已回电，对方同意明天来中心面谈。", "Called back; they will come in tomorrow."))
-    page.get_by_role("button", name=t("记录处理结果并结案", "Record outcome and resolve")).click()
-    expect(page.get_by_text(t("已结案。谢谢你的跟进。", "Resolved. Thank you for following up."))
-           ).to_be_visible()
+    visit.shot("risk-closing")
+    page.get_by_role("button", name=t("记录此步骤", "Record step")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(t("风险队列", "Risk queue"))
     expect(page.locator("tr.risk-open")).to_have_count(0)
     expect(page.locator("tr.risk-resolved")).to_have_count(1)
     visit.check_accessibility()
     visit.shot("risk-resolved")
+    page.locator("tr.risk-resolved a[href^='/counsellor/risks/']").click()
+    expect(page.locator("ol.risk-steps > li")).to_have_count(3)
+    visit.shot("risk-history")
 
 
 def test_admin_adds_a_centre_and_a_service_and_finds_both_in_the_audit_log(

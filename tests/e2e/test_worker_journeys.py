@@ -119,10 +119,13 @@ def test_worker_screens_with_consent_shares_a_result_books_moves_and_cancels(
 
     sent = mail.deliver(email)
     subject = t("您在心晴的预约", "Your booking at Xinqing")
-    assert [m["Subject"] for m in sent] == [subject, subject]
+    requested = t("您在心晴的预约申请（等待咨询师确认）",
+                  "Your booking request at Xinqing (awaiting confirmation)")
+    assert [m["Subject"] for m in sent] == [requested, subject]
     booked = next(m for m in sent if f"/bookings/{uid}" in m.get_body(("plain",)).get_content())
     method, event = calendar_event(booked)
-    assert (method, str(event["UID"])) == ("REQUEST", f"{uid}@xinqing")
+    assert (method, str(event["UID"]), str(event["STATUS"])) == (
+        "REQUEST", f"{uid}@xinqing", "TENTATIVE")
     assert event.decoded("DTSTART") == first
 
     # Moves the individual booking a day later: the same calendar event, a newer revision.

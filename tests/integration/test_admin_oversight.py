@@ -25,7 +25,8 @@ def test_audit_log_filters_and_names_the_actor(admin, worker, signed_in):
     page = text(client.get("/admin/audit?action=screening.&lang=en"))
     assert "3 events" in page
     assert "results:2" in page
-    assert worker.phone in page  # the actor shown as a person, not an opaque id
+    assert worker.phone not in page  # a worker is a pseudonym here (issue 20, item 2)
+    assert 'data-pseudonym="P-' in page
     everything = text(client.get("/admin/audit?lang=en"))
     assert "login.succeeded" in everything
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "audit.viewed"))
@@ -105,3 +106,19 @@ def test_audit_log_pages_through_many_events(admin, worker, signed_in):
     assert 'page=2' in first
     third = text(client.get("/admin/audit?action=screening.&page=3"))
     assert "results:0<" in third
+
+
+def test_audit_actions_and_reasons_read_in_the_pages_language(admin, counsellor, signed_in):
+    """Chinese pages say 访问被拒绝 and 此角色无权访问, not access.denied / reason: role."""
+    audit.record(counsellor, "access.denied", "admin.index",
+                 {"reason": "role", "method": "GET", "status": 403})
+    db.session.commit()
+    client = signed_in(admin)
+    zh = text(client.get("/admin/audit?action=access&lang=zh_CN"))
+    row = zh.split("<tbody>")[1]
+    assert "访问被拒绝" in row
+    assert "原因: 此角色无权访问" in row
+    assert "reason: role" not in row
+    en = text(client.get("/admin/audit?action=access&lang=en")).split("<tbody>")[1]
+    assert "Access refused" in en
+    assert "reason: not allowed for this role" in en

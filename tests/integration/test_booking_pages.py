@@ -10,8 +10,10 @@ from sqlalchemy import func, select
 from app.booking import bookings
 from app.booking.models import Booking, Session
 from app.extensions import db
-from tests.booking_helpers import make_centre, make_service, make_session
+from tests.booking_helpers import make_centre, make_service, make_session, seat_invariant  # noqa: F401
 from tests.helpers import submit, text
+
+pytestmark = pytest.mark.usefixtures("seat_invariant")
 
 
 @pytest.fixture

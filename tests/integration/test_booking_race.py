@@ -20,8 +20,10 @@ from app.booking import bookings
 from app.booking.bookings import BookingError
 from app.booking.models import Booking, Session
 from app.extensions import db
-from tests.booking_helpers import make_centre, make_service, make_session
+from tests.booking_helpers import make_centre, make_service, make_session, seat_invariant  # noqa: F401
 from tests.conftest import IS_POSTGRES
+
+pytestmark = pytest.mark.usefixtures("seat_invariant")
 
 THREADS = 24
 CAPACITY = 5

@@ -101,3 +101,35 @@ def test_exclusion_constraint_refuses_overlap_directly(counsellor):
              "a": first.starts_at + timedelta(minutes=10),
              "b": first.ends_at + timedelta(minutes=10)})
     db.session.rollback()
+
+
+def test_admin_scheduling_keeps_the_buffer_and_leave(setup, counsellor, admin):
+    """Issue 15/20: 5 minutes after the counsellor's session is inside the 10-minute buffer;
+    a day of leave refuses it too."""
+    centre, individual, group = setup
+    first = schedule_session(admin, centre=centre, service=individual, counsellor=counsellor,
+                             starts_at=datetime.combine(MONDAY, time(14), SHANGHAI), room="A")
+    db.session.commit()
+    with pytest.raises(SchedulingError, match="10 minutes"):
+        schedule_session(admin, centre=centre, service=individual, counsellor=counsellor,
+                         starts_at=first.ends_at + timedelta(minutes=5), room="A")
+    db.session.rollback()
+    later = schedule_session(admin, centre=centre, service=individual, counsellor=counsellor,
+                             starts_at=first.ends_at + timedelta(minutes=10), room="A")
+    assert later.id
+    db.session.commit()
+    leave_day = datetime.combine(MONDAY + timedelta(days=1), time(0), SHANGHAI)
+    db.session.add(AvailabilityException(counsellor_id=counsellor.id, kind="leave",
+                                         starts_at=leave_day.astimezone(UTC),
+                                         ends_at=(leave_day + timedelta(days=1)).astimezone(UTC)))
+    db.session.commit()
+    with pytest.raises(SchedulingError, match="on leave"):
+        schedule_session(admin, centre=centre, service=group, counsellor=counsellor,
+                         starts_at=leave_day + timedelta(hours=15), room="A")
+
+
+def test_only_admins_schedule_for_others(setup, counsellor):
+    centre, _individual, group = setup
+    with pytest.raises(SchedulingError):
+        schedule_session(counsellor, centre=centre, service=group, counsellor=counsellor,
+                         starts_at=datetime.combine(MONDAY, time(15), SHANGHAI), room="A")

@@ -13,7 +13,9 @@ from app.booking.models import Booking, Session, WaitlistEntry
 from app.extensions import db
 from app.notifications.models import OutboxMessage
 from app.types import utcnow
-from tests.booking_helpers import make_centre, make_service, make_session
+from tests.booking_helpers import make_centre, make_service, make_session, seat_invariant  # noqa: F401
+
+pytestmark = pytest.mark.usefixtures("seat_invariant")
 
 
 @pytest.fixture

@@ -15,9 +15,11 @@ from app.counselling.models import SessionNote
 from app.extensions import db
 from app.notifications.models import OutboxMessage
 from app.types import utcnow
-from tests.booking_helpers import make_centre, make_service, make_session
+from tests.booking_helpers import make_centre, make_service, make_session, seat_invariant  # noqa: F401
 from tests.helpers import submit
 from tests.helpers import text as page_text
+
+pytestmark = pytest.mark.usefixtures("seat_invariant")
 
 
 @pytest.fixture
@@ -191,3 +193,15 @@ def test_extra_hours_and_leave_from_the_availability_page(signed_in, counsellor,
     db.session.expire_all()
     assert {s.status for s in db.session.scalars(select(Session).where(
         Session.generated.is_(True)))} == {"cancelled"}
+
+
+def test_weekly_hours_time_fields_are_labelled_as_times_in_chinese(counsellor, signed_in):
+    """开始时间/结束时间 on the time inputs, not 开始日期 (issue 20, item 9)."""
+    import re
+
+    page = signed_in(counsellor).get("/counselling/availability?lang=zh_CN").get_data(
+        as_text=True)
+    labels = dict(re.findall(r'<label[^>]*for="([a-z_-]+)"[^>]*>\s*([^<]+?)\s*<', page))
+    assert labels.get("start") == "开始时间", labels
+    assert labels.get("end") == "结束时间", labels
+    assert labels.get("valid_from") == "开始日期"

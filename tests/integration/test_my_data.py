@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from sqlalchemy import func, select
 
 from app.accounts.models import Consent, User
@@ -12,7 +13,10 @@ from app.extensions import db
 from app.notifications.models import OutboxMessage
 from app.notifications.services import enqueue
 from app.security.models import DataKey
+from tests.booking_helpers import seat_invariant  # noqa: F401
 from tests.helpers import PASSWORD, sign_in, submit, text
+
+pytestmark = pytest.mark.usefixtures("seat_invariant")
 
 
 def test_download_holds_everything_decrypted(app, client, make_user):
@@ -95,3 +99,31 @@ def test_deleting_the_account_shreds_it(app, client, make_user):
         assert db.session.scalar(select(func.count()).select_from(model)) == 0
     assert sign_in(app.test_client(), "mei@example.com").status_code == 200
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "account.deleted"))
+
+
+def test_access_history_names_each_staff_member_with_role_and_centre(app, client, make_user):
+    """Every read of my data says who (display name), in what role and at which centre."""
+    from app import audit
+    from app.accounts import services
+    from app.accounts.models import Role
+    from app.booking.models import Centre
+
+    person = make_user(login="mei@example.com")
+    counsellor = make_user(Role.COUNSELLOR, name="林咨询")
+    admin = make_user(Role.ADMIN, name="王管理")
+    centre = Centre(code="dehua", kind="county", name_zh="德化中心", name_en="Dehua centre",
+                    region_zh="区", region_en="Region", address_zh="地址", address_en="Address",
+                    phone="0595-1", hours_zh="9-17", hours_en="9-17")
+    centre.staff.append(counsellor)
+    db.session.add(centre)
+    audit.record(counsellor, "note.read", f"users:{person.uid}", {"count": 1})
+    db.session.commit()
+    services.end_sessions(admin, person)
+    sign_in(client, "mei@example.com")
+    page = text(client.get("/account/data?lang=en"))
+    history = page.split('id="history-title"')[1].split("</section>")[0]
+    assert "林咨询" in history
+    assert "Counsellor" in history
+    assert "Dehua centre" in history
+    assert "王管理" in history
+    assert "Administrator" in history

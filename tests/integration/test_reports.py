@@ -10,7 +10,9 @@ import re
 from collections import defaultdict
 
 import pytest
-from sqlalchemy import select
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
 
 import assessments
 from app.audit.models import AuditEvent
@@ -20,6 +22,7 @@ from app.reports import disclosure, history, services, stats
 from app.reports.models import ScreeningRollup
 from app.types import utcnow
 from tests.helpers import text
+from tests.unit.test_report_disclosure import solvable_cells
 
 K = 5
 COUNT_CELL = re.compile(r'<td class="num">(\d+)</td>')
@@ -119,7 +122,7 @@ def test_csv_download_has_the_page_numbers_is_safe_and_audited(network, social_w
     body = response.get_data(as_text=True)
     assert body.startswith("\ufeff")
     lines = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
-    assert lines[0] == ["Section", "Row", "Column", "Value"]
+    assert lines[0] == ["Section", "Row", "Column", "Value", "Note"]
     values = [line[3] for line in lines[1:] if not line[2].startswith("Median")]
     assert values
     assert all(v == "—" or v == "0" or int(v) >= K for v in values)
@@ -198,14 +201,15 @@ def test_command_line_export_uses_the_same_suppression(app, network):
                                   "--period", month, "--format", "csv"])
     assert csv_out.exit_code == 0, csv_out.output
     lines = list(csv.reader(io.StringIO(csv_out.output)))
-    assert lines[0] == ["service", "centre", "month", "column", "n"]
+    assert lines[0] == ["service", "centre", "month", "column", "n", "note"]
     assert all(line[4] == "—" or int(line[4]) == 0 or int(line[4]) >= K for line in lines[1:])
     assert not any(cell.startswith("=") for line in lines for cell in line)
 
     bad = runner.invoke(args=["reports", "export", "--instrument", "phq9", "--by", "person",
                               "--period", month])
     assert bad.exit_code == 2
-    assert "维度须为以逗号分隔的列表" in bad.output
+    # Commands speak English outside a request; a language cached by an earlier context wins.
+    assert any(m in bad.output for m in ("维度须为以逗号分隔的列表", "Dimensions are a comma list"))
     assert db.session.scalars(select(AuditEvent).where(
         AuditEvent.action == "reports.exported")).all()
 
@@ -225,7 +229,7 @@ def test_database_pooling_equals_the_reference_pooling(app):
             dict(instrument=i, month=m, band=b, centre_id=c, age_band=a, sector=s, repeat=0,
                  n=n) for (i, m, b, c, a, s), n in cube.items()])
         db.session.commit()
-        expected = disclosure.pool_small_cells(cube, ({4: "", 5: ""}, {3: 0}), K)
+        expected = disclosure.pool_small_cells(cube, ({4: ""}, {5: ""}, {3: 0}), K)
         pooled = services.pooled_screening(["phq9"], ["2026-01", "2026-02"], K)
         got = {tuple(row[:-1]): int(row[-1]) for row in db.session.execute(select(pooled))}
         assert got == expected, seed
@@ -269,3 +273,152 @@ def test_publish_command_pools_finished_months_ahead(app, network):
     kept = set(db.session.execute(select(PublishedMonth.kind, PublishedMonth.month)).all())
     assert kept == {(kind, m) for kind in ("band", "repeat") for m in history.months_back(3)}
     assert network["month"] in {m for _kind, m in kept}
+
+
+# -- no false zero (issue 20, item 1) --------------------------------------------------------------
+def _true_activity(month: str) -> dict[tuple, int]:
+    """(service, event, centre) -> true count, straight from the roll-up (never published)."""
+    from app.reports.models import ActivityRollup as A
+
+    return {(s, e, c): int(n) for s, e, c, n in db.session.execute(
+        select(A.service, A.event, A.centre_id, func.sum(A.n)).where(A.month == month)
+        .group_by(A.service, A.event, A.centre_id))}
+
+
+def _published(table) -> list[tuple[tuple[int, int], int | None]]:
+    n_rows, n_cols = len(table.cells), len(table.col_totals)
+    out = [((i, j), table.cells[i][j]) for i in range(n_rows) for j in range(n_cols)]
+    out += [((n_rows, j), table.col_totals[j]) for j in range(n_cols)]
+    return out
+
+
+def test_a_centres_pooled_no_shows_never_read_zero_on_page_csv_or_cli(app, network,
+                                                                     social_worker, signed_in):
+    """Dehua's few no-shows per service were pooled away: "—" with a reason, never 0."""
+    month, dehua = network["month"], network["dehua"]
+    truth = _true_activity(month)
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        report = services._build(services.parse_filters({"period": month, "place": "dehua"}),
+                                 "en")
+    centre_row = report.centres.table.cells[0]
+    for j, event in enumerate(services.SERVICE_COLUMNS):
+        true = sum(n for (_s, e, c), n in truth.items() if e == event and c == dehua.id)
+        assert true == 0 or centre_row[j] != 0, event
+    for section in (report.services, report.risk):
+        for (i, j), value in _published(section.table):
+            if value == 0 and section.table.is_pooled(i, j):
+                raise AssertionError((section.key, i, j))
+    pooled = [cell for s in report.sections for cell, v in _published(s.table)
+              if s.table.is_pooled(*cell)]
+    assert pooled, "the demo month has cells pooled away at Dehua"
+
+    client = signed_in(social_worker)
+    page = text(client.get(f"/reports/?period={month}&place=dehua&lang=en"))
+    assert 'data-mark="pooled"' in page
+    assert "pooled, not zero" in page
+    body = client.get(f"/reports/export.csv?period={month}&place=dehua&lang=en").get_data(
+        as_text=True)
+    lines = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
+    marked = [line for line in lines[1:] if line[4].startswith("Pooled")]
+    assert marked
+    assert all(line[3] == "—" for line in marked)
+
+    result = app.test_cli_runner().invoke(args=["reports", "export", "--by", "service,centre",
+                                                "--period", month, "--format", "json"])
+    rows = json.loads(result.output)
+    for row in rows:
+        if row["centre"] == "dehua":
+            true = truth.get((row["service"], row["column"], dehua.id), 0)
+            assert true == 0 or row["n"] != 0, row
+            if row["n"] is None:
+                assert row["note"]
+
+
+def test_pooling_one_attribute_at_a_time_keeps_a_centres_no_shows(app, network):
+    """A centre's no-shows, a few per service, are pooled across services, not dropped."""
+    from app.reports.models import ActivityRollup
+
+    month = f"{utcnow().year - 1}-05"
+    dehua = network["dehua"].id
+    rows = [dict(month=month, centre_id=dehua, service=code, event=stats.NO_SHOW, value=0, n=n)
+            for code, n in (("counselling", 3), ("group-stress", 4), ("relaxation", 3))]
+    rows.append(dict(month=month, centre_id=dehua, service="counselling", event=stats.BOOKED,
+                     value=1, n=40))
+    stats.upsert_counts(ActivityRollup.__table__, stats.ACTIVITY_KEYS, rows)
+    db.session.commit()
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        report = services._build(services.parse_filters({"period": month, "place": "dehua"}),
+                                 "en")
+    no_show = services.SERVICE_COLUMNS.index(stats.NO_SHOW)
+    assert report.centres.table.cells[0][no_show] == 10
+    assert report.services.rows[-1] == "Several services (pooled)"
+
+
+cells = st.dictionaries(
+    st.tuples(st.sampled_from(["counselling", "lecture"]),
+              st.sampled_from([stats.BOOKED, stats.NO_SHOW, stats.CANCELLED]),
+              st.sampled_from(["hub", "dehua", "anxi", None])),
+    st.integers(1, 9), max_size=14)
+screening_cells = st.dictionaries(
+    st.tuples(st.sampled_from(["minimal", "mild", "severe"]),
+              st.sampled_from(["hub", "dehua", "anxi", None]),
+              st.sampled_from(["", "25_34"]), st.sampled_from(["", "office", "public"])),
+    st.integers(1, 7), max_size=16)
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(activity=cells, screening=screening_cells, place=st.sampled_from(["network", "hub",
+                                                                         "dehua"]))
+def test_property_no_false_zero_no_small_count_no_solvable_cell(app, network, activity,
+                                                                 screening, place):
+    """On this database: any published 0 is a true 0; nothing in 1..k-1; nothing solvable."""
+    from app.reports.models import ActivityRollup, PublishedCell, PublishedMonth
+    month = f"{utcnow().year - 1}-04"
+    for model in (ActivityRollup, ScreeningRollup, PublishedCell, PublishedMonth):
+        db.session.execute(model.__table__.delete())
+    ids = {"hub": network["hub"].id, "dehua": network["dehua"].id,
+           "anxi": db.session.scalar(select(Centre.id).where(Centre.code == "anxi")), None: 0}
+    stats.upsert_counts(ActivityRollup.__table__, stats.ACTIVITY_KEYS, [
+        dict(month=month, centre_id=ids[c], service=s, event=e, value=1, n=n)
+        for (s, e, c), n in activity.items()])
+    stats.upsert_counts(ScreeningRollup.__table__, stats.SCREENING_KEYS, [
+        dict(instrument="phq9", month=month, band=b, centre_id=ids[c], age_band=a, sector=sec,
+             repeat=0, n=n) for (b, c, a, sec), n in screening.items()])
+    db.session.commit()
+    with app.test_request_context("/?lang=en"):
+        report = services._build(services.parse_filters(
+            {"period": month, "place": place, "instrument": "phq9"}), "en")
+    in_place = {"network": set(ids.values()), "hub": {ids["hub"]}, "dehua": {ids["dehua"]}}[place]
+    severe = report.severity[0]
+    bands = ["minimal", "mild", "moderate", "moderately_severe", "severe"]
+    for j, band in enumerate(bands[:len(severe.table.col_totals)]):
+        true = sum(n for (b, c, _a, _s), n in screening.items() if b == band
+                   and ids[c] in in_place)
+        assert true == 0 or severe.table.col_totals[j] != 0, band
+    for i, row in enumerate(_place_ids(report, ids, place)):
+        for j, event in enumerate(services.SERVICE_COLUMNS):
+            true = sum(n for (_s, e, c), n in activity.items() if e == event and ids[c] == row)
+            if row != 0:
+                assert true == 0 or report.centres.table.cells[i][j] != 0, (row, event)
+    for section in report.sections:
+        t = section.table
+        assert all(v == 0 or v >= K for v in t.published())
+        if t.cells and t.cells[0]:
+            assert solvable_cells([[0] * len(t.col_totals)] * len(t.cells), t) == set()
+
+
+def _place_ids(report, ids, place):
+    if place == "network":
+        known = list(db.session.scalars(select(Centre.id).order_by(
+            Centre.parent_id.is_not(None), Centre.id)))
+        return known + [0] * (len(report.centres.rows) - len(known))
+    return [ids[place]]
+
+
+def test_a_network_without_services_still_shows_the_dashboard(social_worker, signed_in):
+    """A new network (centres, no services yet) must not answer a 500."""
+    client = signed_in(social_worker)
+    response = client.get("/reports/?lang=en")
+    assert response.status_code == 200
+    assert "Service use by service" in response.get_data(as_text=True)

@@ -116,7 +116,10 @@ def test_results_repeats_flags_and_risk_resolution_are_counted(app, counsellor, 
     assert activity("contact") == {(centre.id, "", 0): 1}
     item.opened_at = utcnow() - timedelta(hours=5, minutes=10)
     db.session.commit()
-    screening.resolve_risk(counsellor, item, "Called back, booked a session.")
+    from app.counselling import risk_queue
+
+    risk_queue.record_step(counsellor, item, risk_queue.StepInput(
+        kind="closed", outcome="session_booked", note="Called back, booked a session."))
     assert activity("resolved") == {(centre.id, "", 5): 1}  # five whole hours, no timestamp
 
     before = snapshot()

@@ -49,12 +49,14 @@ def test_anonymous_contact_request_reaches_only_that_centres_queue(app, client, 
     assert db.session.scalar(select(AuditEvent).where(
         AuditEvent.action == "risk.read", AuditEvent.actor == mine.uid)) is not None
 
-    empty = submit(client, f"/counsellor/risks/{item.uid}", {"outcome": "  "}, headers=EN)
-    assert "Please describe what happened." in text(empty)
+    empty = submit(client, f"/counsellor/risks/{item.uid}", {"kind": "closed", "outcome": ""},
+                   headers=EN)
+    assert "Please choose the outcome." in text(empty)
     db.session.refresh(item)
     assert item.resolved_at is None
     done = submit(client, f"/counsellor/risks/{item.uid}",
-                  {"outcome": "Called back, booked a session for Friday."})
+                  {"kind": "closed", "outcome": "session_booked",
+                   "note": "Called back, booked a session for Friday."})
     assert done.status_code == 302
     db.session.refresh(item)
     assert item.resolved_at is not None

@@ -224,8 +224,13 @@ TABLE: dict[tuple[str, str], Row] = {
         "/counselling/availability/{rule}/remove", counsellors_only(302, far_counsellor=404)),
     # -- administration ----------------------------------------------------------------------
     ("/admin/", "GET"): Row("/admin/", admins_only(200)),
-    ("/admin/audit", "GET"): Row("/admin/audit", admins_only(200), may_see=("admin",)),
+    ("/admin/audit", "GET"): Row("/admin/audit", admins_only(200)),
     ("/admin/audit/verify", "POST"): Row("/admin/audit/verify", admins_only(200)),
+    # A's request for contact; without a reason the admin gets the form again.
+    ("/admin/audit/<int:seq>/reveal", "POST"): Row("/admin/audit/{audit_seq}/reveal",
+                                                   admins_only(400)),
+    ("/admin/audit/<int:seq>/person", "GET"): Row("/admin/audit/{audit_seq}/person",
+                                                  admins_only(302)),
     ("/admin/keys", "GET"): Row("/admin/keys", admins_only(200)),
     ("/admin/staff", "GET"): Row("/admin/staff", admins_only(200)),
     ("/admin/staff/new", "GET"): Row("/admin/staff/new", admins_only(200)),

@@ -128,7 +128,9 @@ FORMS = {
         "best_time": "any", "result": "{private_result}"}, saved_text="心理咨询师会联系你"),
     "share": Form("owner", "/screening/results/{private_result}/share", {"shared": "1"}),
     "reminder": Form("owner", "/screening/results/{private_result}/remind", {"weeks": "2"}),
-    "risk outcome": Form("counsellor", "/counsellor/risks/{risk}", {"outcome": "Called back."}),
+    "risk step": Form("counsellor", "/counsellor/risks/{risk}", {
+        "kind": "attempted", "result": "no_answer", "next_try": "2030-01-07T10:00",
+        "referred_to": "hospital", "outcome": "supported", "note": "Called back."}),
     "reschedule": Form("owner", "/bookings/{booking}/reschedule", {"session": "{session}"}),
     "handover answer": Form("owner", "/bookings/handovers/{handover}/agree", {}),
     "note": Form("counsellor", "/counselling/bookings/{booking}/notes", {"body": "Went well."}),
@@ -184,6 +186,8 @@ FORMS = {
     "report filters": Form("social_worker", "/reports/", {
         "period": "2026-Q1", "place": "network", "instrument": "phq9",
         "sector": "manufacturing", "age_band": "35_44"}, method="GET"),
+    "audit reveal": Form("admin", "/admin/audit/{audit_seq}/reveal", {
+        "reason": "A complaint about this event needs an answer"}),
     "audit search": Form("admin", "/admin/audit", {
         "action": "screening", "target": "users", "actor": "abc", "since": "2026-01-01",
         "until": "2026-12-31"}, method="GET"),

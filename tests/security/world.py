@@ -117,8 +117,19 @@ def build_world() -> World:
         "rule": rule.id, "consent": consent.id, "staff": staff["counsellor"].uid,
         # the JSON API addresses the same records by their integer ids
         "booking_id": booking.id, "entry_id": entry.id, "result_id": private.result.id,
+        # the audit event of A's request for contact (the admin viewer's reveal)
+        "audit_seq": _audit_seq_of(f"risk_items:{risk.uid}"),
     }
     return world
+
+
+def _audit_seq_of(target: str) -> int:
+    from sqlalchemy import select
+
+    from app.audit.models import AuditEvent
+
+    return db.session.scalar(select(AuditEvent.seq).where(AuditEvent.target == target)
+                             .order_by(AuditEvent.seq)) or 1
 
 
 def owned_rows() -> dict[str, int]:

@@ -53,6 +53,8 @@ def solvable_cells(matrix: list[list[int]], table) -> set[tuple[int, int]]:
             ext_hidden.append((n_rows, j))
     if table.total is None:
         ext_hidden.append((n_rows, n_cols))
+    # A pooled-away cell adds 0 to every published total: a known value, not an unknown.
+    ext_hidden = [cell for cell in ext_hidden if not table.is_pooled(*cell)]
     if not ext_hidden:
         return set()
     index = {cell: i for i, cell in enumerate(ext_hidden)}
@@ -214,3 +216,63 @@ def test_one_person_outside_a_filter_cannot_be_singled_out():
     pooled = pool_small_cells({**crowd, ("2026-01", "a", 1, "s2"): 1,
                                ("2026-01", "a", 2, "s2"): 4}, STAGES, K)
     assert view(pooled, "a") == 8 + 5
+
+
+# -- no false zero: a cell whose people were pooled away never reads 0 ---------------------------
+def _view_matrix(cells: dict[tuple, int], months, band_list, centre_rows) -> list[list[int]]:
+    """Rows: centres (0 = pooled "other"); columns: bands; summed over the months."""
+    return [[sum(n for (m, b, c, _s), n in cells.items() if m in months and b == band
+                 and c == centre) for band in band_list] for centre in centre_rows]
+
+
+def ext_values(matrix: list[list[int]]) -> dict[tuple[int, int], int]:
+    """Every cell of the extended table (margins included) by its coordinates."""
+    n_rows, n_cols = len(matrix), len(matrix[0])
+    out = {(i, j): matrix[i][j] for i in range(n_rows) for j in range(n_cols)}
+    out.update({(i, n_cols): sum(matrix[i]) for i in range(n_rows)})
+    out.update({(n_rows, j): sum(row[j] for row in matrix) for j in range(n_cols)})
+    out[(n_rows, n_cols)] = sum(map(sum, matrix))
+    return out
+
+
+def ext_published(table) -> dict[tuple[int, int], int | None]:
+    n_rows, n_cols = len(table.cells), len(table.col_totals)
+    out = {(i, j): table.cells[i][j] for i in range(n_rows) for j in range(n_cols)}
+    out.update({(i, n_cols): table.row_totals[i] for i in range(n_rows)})
+    out.update({(n_rows, j): table.col_totals[j] for j in range(n_cols)})
+    out[(n_rows, n_cols)] = table.total
+    return out
+
+
+@settings(max_examples=400, deadline=None)
+@given(cubes, st.sampled_from([MONTHS, MONTHS[:1], MONTHS[1:]]),
+       st.sampled_from([(1,), (1, 2), (1, 2, 3, 0)]))
+def test_no_published_zero_where_someone_is_and_nothing_small_or_solvable(cube, months, rows):
+    """The three properties, on a view built from pooled cells with the true cells beside."""
+    pooled = pool_small_cells(cube, STAGES, K)
+    shown = _view_matrix(pooled, months, BANDS, rows)
+    truth = _view_matrix(cube, months, BANDS, rows)
+    table = protect_table(shown, K, truth)
+    published, true = ext_published(table), ext_values(truth)
+    for cell, value in published.items():
+        if value == 0:
+            assert true[cell] == 0 or rows[cell[0]:cell[0] + 1] == [0], cell
+        assert value is None or value == 0 or value >= K
+        if table.is_pooled(*cell):
+            assert value is None
+            assert ext_values(shown)[cell] == 0
+            assert true[cell] > 0
+    assert solvable_cells(shown, table) == set()
+
+
+def test_a_centre_whose_no_shows_were_pooled_away_shows_a_dash_not_zero():
+    """The issue's case: 3 + 4 + 3 no-shows in three months, each pooled to "other"."""
+    table = protect_table([[40, 0], [0, 30]], K, [[40, 10], [0, 30]])
+    assert table.cells[0][1] is None
+    assert table.is_pooled(0, 1)
+    assert table.cells[1][0] == 0  # nobody there: a true zero stays 0
+    assert table.total == 70
+    alone = protect_table([[40, 0], [0, 0]], K, [[40, 10], [0, 0]])
+    assert alone.col_totals[1] is None
+    assert alone.is_pooled(2, 1)
+    assert alone.row_totals[1] == 0

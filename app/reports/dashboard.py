@@ -1,0 +1,272 @@
+"""The dashboard: one protected table (and chart) per section, built from the cubes."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+import assessments
+from app import audit
+from app.booking.models import Centre, Service
+from app.extensions import db
+from app.reports import disclosure, stats
+from app.reports.cubes import (
+    RISK_COLUMNS,
+    SERVICE_COLUMNS,
+    _in_place,
+    activity_cube,
+    activity_present,
+    screening_counts,
+    screening_present,
+)
+from app.reports.disclosure import ProtectedTable
+from app.reports.filters import Filters, _centres, k_threshold, place_centres
+from app.reports.models import NO_CENTRE
+
+if TYPE_CHECKING:  # reports read no encrypted model; the actor is only passed on
+    from app.accounts.models import User
+
+
+@dataclass
+class Section:
+    """One table (and chart) of the dashboard, ready to render or export."""
+
+    key: str
+    title: str
+    row_header: str
+    rows: list[str]
+    cols: list[str]
+    table: ProtectedTable
+    row_totals: bool = True
+    derived: list[tuple[str, list[float | None]]] = field(default_factory=list)
+    derived_total: list[float | None] = field(default_factory=list)
+    chart: Any = None
+    note: str = ""
+
+
+@dataclass
+class Report:
+    """The dashboard for one set of filters."""
+
+    filters: Filters
+    k: int
+    severity: list[Section]
+    volume: Section
+    services: Section
+    centres: Section
+    risk: Section
+
+    @property
+    def sections(self) -> list[Section]:
+        """Every section, in page order."""
+        return [*self.severity, self.volume, self.services, self.centres, self.risk]
+
+
+def _band_codes(instrument: assessments.Instrument) -> list[str]:
+    codes = [b.code for b in instrument.bands]
+    for sub in instrument.subscales:
+        codes += [b.code for b in sub.bands if b.code not in codes]
+    return codes
+
+
+def _band_label(instrument: assessments.Instrument, code: str, lang: str) -> str:
+    try:
+        return instrument.band(code).label.get(lang)
+    except Exception:  # a band retired from the questionnaire file
+        return code
+
+
+def _service_label(code: str, names: dict[str, str]) -> str:
+    if code == disclosure.ANY_SERVICE:
+        return _("Several services (pooled)")
+    return names.get(code, code)
+
+
+def _centre_label(centre_id: int, names: dict[int, str]) -> str:
+    if centre_id == NO_CENTRE:
+        return _("Other or not known (pooled)")
+    return names.get(centre_id, "?")
+
+
+def build_report(actor: User, filters: Filters, lang: str) -> Report:
+    """The whole dashboard; the view is recorded in the audit log."""
+    report = _build(filters, lang)
+    audit.record(actor, "reports.viewed", None, filters.as_dict())
+    db.session.commit()
+    return report
+
+
+def _build(filters: Filters, lang: str) -> Report:
+    from app.reports import chart
+
+    k = k_threshold()
+    months = list(filters.period.months)
+    centres = place_centres(filters.place)
+    ids = None if centres is None else {c.id for c in centres}
+    names = {c.id: c.localised("name", lang) for c in _centres()}
+    chosen = ([assessments.get(filters.instrument)] if filters.instrument
+              else list(assessments.instruments()))
+    codes = [i.code for i in chosen]
+    by_band = screening_counts(codes, months, k, "band", ids, filters.sector, filters.age_band)
+    by_repeat = screening_counts(codes, months, k, "repeat", ids, filters.sector,
+                                 filters.age_band, group=("month", "cls"))
+    true_band = screening_present(codes, months, "band", ids, filters.sector, filters.age_band)
+    true_repeat = screening_present(codes, months, "repeat", ids, filters.sector,
+                                    filters.age_band, group=("month", "cls"))
+
+    severity = []
+    for instrument in chosen:
+        bands = _band_codes(instrument)
+        grid: dict[tuple[str, str], int] = defaultdict(int)
+        truth: dict[tuple[str, str], int] = defaultdict(int)
+        for source, target in ((by_band, grid), (true_band, truth)):
+            for (code, month, band), n in source.items():
+                if code == instrument.code:
+                    target[(month, band)] += n
+                    if band not in bands:
+                        bands.append(band)
+        table = disclosure.protect_table([[grid[(m, b)] for b in bands] for m in months], k,
+                                         [[truth[(m, b)] for b in bands] for m in months])
+        labels = [_band_label(instrument, b, lang) for b in bands]
+        section = Section(f"severity-{instrument.code}", instrument.name.get(lang), _("Month"),
+                          months, labels, table)
+        section.chart = chart.stacked_columns(months, labels, table)
+        severity.append(section)
+
+    volume_table = disclosure.protect_table(
+        [[by_repeat.get((m, "0"), 0), by_repeat.get((m, "1"), 0)] for m in months], k,
+        [[true_repeat.get((m, "0"), 0), true_repeat.get((m, "1"), 0)] for m in months])
+    volume = Section("volume", _("Screening volume and repeat screening"), _("Month"), months,
+                     [_("First result"), _("Repeat result")], volume_table)
+    volume.chart = chart.stacked_columns(months, volume.cols, volume_table)
+
+    acts, histograms = activity_cube(months, SERVICE_COLUMNS + RISK_COLUMNS, k)
+    truth = activity_present(months, SERVICE_COLUMNS + RISK_COLUMNS)
+    services_section = _service_section(acts, truth, histograms, ids, lang, k)
+    centres_section = _centre_section(acts, truth, histograms, ids, names, centres, k)
+    risk = _risk_section(acts, truth, histograms, ids, names, centres, k)
+    return Report(filters, k, severity, volume, services_section, centres_section, risk)
+
+
+def _event_labels(events: Iterable[str]) -> list[str]:
+    labels = {
+        stats.BOOKED: _("Bookings"), stats.ATTENDED: _("Attended"),
+        stats.CANCELLED: _("Cancelled"), stats.LATE_CANCELLED: _("Late cancellations"),
+        stats.NO_SHOW: _("No-shows"), stats.WAITLIST: _("Joined a waiting list"),
+        stats.FLAG: _("Self-harm answers"), stats.CONTACT: _("Contact requests"),
+        stats.RESOLVED: _("Requests resolved"),
+    }
+    return [labels[e] for e in events]
+
+
+def _median_column(row_keys: list[Any], totals: list[int | None], matches: Any,
+                   histograms: dict[tuple, dict[int, int]], event: str, k: int,
+                   total_published: int | None) -> tuple[list[float | None], float | None]:
+    """Medians per row and overall from the raw histograms, shown only on a base of k."""
+    per_row: dict[Any, dict[int, int]] = {key: defaultdict(int) for key in row_keys}
+    overall: dict[int, int] = defaultdict(int)
+    for key, values in histograms.items():
+        if key[1] != event:
+            continue
+        for row_key in row_keys:
+            if matches(key, row_key):
+                for value, n in values.items():
+                    per_row[row_key][value] += n
+                    overall[value] += n
+                break
+    return ([disclosure.median(per_row[key], base, k)
+             for key, base in zip(row_keys, totals, strict=True)],
+            disclosure.median(overall, total_published, k))
+
+
+def _grid(cells: dict[tuple, int], columns: tuple[str, ...], row_of: Any,
+          ids: set[int] | None = None) -> dict[tuple[Any, str], int]:
+    """Sum (service, event, centre) cells into (row, event) for the chosen place."""
+    grid: dict[tuple[Any, str], int] = defaultdict(int)
+    for (service, event, centre), n in cells.items():
+        if event in columns and _in_place(centre, ids):
+            grid[(row_of(service, centre), event)] += n
+    return grid
+
+
+def _service_section(acts: dict[tuple, int], truth: dict[tuple, int],
+                     histograms: dict[tuple, dict[int, int]],
+                     ids: set[int] | None, lang: str, k: int) -> Section:
+    services = list(db.session.scalars(select(Service).order_by(Service.id)))
+    codes = [s.code for s in services]
+    grid = _grid(acts, SERVICE_COLUMNS, lambda service, _c: service, ids)
+    true_grid = _grid(truth, SERVICE_COLUMNS, lambda service, _c: service, ids)
+    codes += sorted({c for c, _e in grid if c not in codes})
+    names = {s.code: s.localised("name", lang) for s in services}
+    table = disclosure.protect_table([[grid[(c, e)] for e in SERVICE_COLUMNS] for c in codes], k,
+                                     [[true_grid[(c, e)] for e in SERVICE_COLUMNS]
+                                      for c in codes], width=len(SERVICE_COLUMNS))
+    booked = [row[0] for row in table.cells]
+    medians, overall = _median_column(
+        codes, booked, lambda key, code: key[0] == code and _in_place(key[2], ids),
+        histograms, stats.BOOKED, k,
+        table.col_totals[0])
+    from app.reports import chart
+
+    section = Section("services", _("Service use by service"), _("Service"),
+                      [_service_label(c, names) for c in codes], _event_labels(SERVICE_COLUMNS),
+                      table,
+                      row_totals=False,
+                      derived=[(_("Median days from request to session"), medians)],
+                      derived_total=[overall])
+    section.chart = chart.grouped_bars(section.rows, section.cols[:2], table)
+    return section
+
+
+def _place_rows(acts: dict[tuple, int], ids: set[int] | None,
+                centres: list[Centre] | None) -> list[int]:
+    if centres is not None:
+        return [c.id for c in centres]
+    present = {key[2] for key in acts}
+    known = [c.id for c in _centres()]
+    return list(known) + ([NO_CENTRE] if NO_CENTRE in present else [])
+
+
+def _centre_section(acts: dict[tuple, int], truth: dict[tuple, int],
+                    histograms: dict[tuple, dict[int, int]],
+                    ids: set[int] | None, names: dict[int, str],
+                    centres: list[Centre] | None, k: int) -> Section:
+    rows = _place_rows(acts, ids, centres)
+    grid = _grid(acts, SERVICE_COLUMNS, lambda _s, centre: centre)
+    true_grid = _grid(truth, SERVICE_COLUMNS, lambda _s, centre: centre)
+    table = disclosure.protect_table([[grid[(c, e)] for e in SERVICE_COLUMNS] for c in rows], k,
+                                     [[true_grid[(c, e)] for e in SERVICE_COLUMNS]
+                                      for c in rows], width=len(SERVICE_COLUMNS))
+    medians, overall = _median_column(
+        rows, [row[0] for row in table.cells], lambda key, c: key[2] == c and c != NO_CENTRE,
+        histograms, stats.BOOKED, k,
+        table.col_totals[0])
+    return Section("centres", _("Service use by centre"), _("Centre"),
+                   [_centre_label(c, names) for c in rows], _event_labels(SERVICE_COLUMNS),
+                   table, row_totals=False,
+                   derived=[(_("Median days from request to session"), medians)],
+                   derived_total=[overall])
+
+
+def _risk_section(acts: dict[tuple, int], truth: dict[tuple, int],
+                  histograms: dict[tuple, dict[int, int]],
+                  ids: set[int] | None, names: dict[int, str], centres: list[Centre] | None,
+                  k: int) -> Section:
+    rows = _place_rows(acts, ids, centres)
+    grid = _grid(acts, RISK_COLUMNS, lambda _s, centre: centre)
+    true_grid = _grid(truth, RISK_COLUMNS, lambda _s, centre: centre)
+    table = disclosure.protect_table([[grid[(c, e)] for e in RISK_COLUMNS] for c in rows], k,
+                                     [[true_grid[(c, e)] for e in RISK_COLUMNS] for c in rows],
+                                     width=len(RISK_COLUMNS))
+    medians, overall = _median_column(
+        rows, [row[2] for row in table.cells], lambda key, c: key[2] == c and c != NO_CENTRE,
+        histograms, stats.RESOLVED, k, table.col_totals[2])
+    return Section("risk", _("Self-harm answers and requests for contact"), _("Centre"),
+                   [_centre_label(c, names) for c in rows], _event_labels(RISK_COLUMNS), table,
+                   row_totals=False,
+                   derived=[(_("Median hours to resolve"), medians)], derived_total=[overall])

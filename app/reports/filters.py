@@ -1,0 +1,175 @@
+"""What a report reader may choose: period, place, questionnaire, sector, age band.
+
+Also the minimum cell size and the "finished months only" rule, because a period is
+valid only when it covers finished months.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+import assessments
+from app.booking.models import Centre, CentreKind
+from app.domain import DomainError
+from app.extensions import db
+from app.reports import disclosure, stats
+from app.screening.profile import AGE_BAND_CODES, AGE_BANDS, SECTOR_CODES, SECTORS
+from app.types import utcnow
+
+MAX_MONTHS = 60
+
+
+class ReportError(DomainError):
+    """A filter the reader can fix; ``message`` is translated."""
+
+
+def k_threshold() -> int:
+    """The minimum cell size (``REPORTS_MIN_CELL``, default 5, never below 2)."""
+    return max(2, int(current_app.config.get("REPORTS_MIN_CELL", disclosure.DEFAULT_K)))
+
+
+# -- filters ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Period:
+    """A month, quarter, year or (command line) a range of months."""
+
+    code: str
+    months: tuple[str, ...]
+
+
+def _month_list(first: tuple[int, int], last: tuple[int, int]) -> tuple[str, ...]:
+    (y, m), out = first, []
+    while (y, m) <= last:
+        out.append(f"{y:04d}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return tuple(out)
+
+
+_MONTH = r"(20\d\d)-(0[1-9]|1[0-2])"
+
+
+def parse_period(text: str, now: datetime | None = None) -> Period:
+    """``2026-11``, ``2026-Q4``, ``2026`` or ``2026-01..2026-06``; ReportError otherwise.
+
+    Only finished months are reported (see ``first_open_month``): a period's unfinished
+    months are left out, and a period with none finished is refused.
+    """
+    text = (text or "").strip()
+    if m := re.fullmatch(_MONTH, text):
+        months = _month_list((int(m[1]), int(m[2])), (int(m[1]), int(m[2])))
+    elif m := re.fullmatch(r"(20\d\d)-Q([1-4])", text):
+        q = int(m[2])
+        months = _month_list((int(m[1]), 3 * q - 2), (int(m[1]), 3 * q))
+    elif m := re.fullmatch(r"20\d\d", text):
+        months = _month_list((int(text), 1), (int(text), 12))
+    elif m := re.fullmatch(_MONTH + r"\.\." + _MONTH, text):
+        months = _month_list((int(m[1]), int(m[2])), (int(m[3]), int(m[4])))
+        if not months or len(months) > MAX_MONTHS:
+            raise ReportError(_l("A range runs forwards and covers at most %(n)d months.",
+                                 n=MAX_MONTHS))
+    else:
+        raise ReportError(_l("Choose a month, quarter or year from the list."))
+    opened = first_open_month(now)
+    months = tuple(m for m in months if m < opened)
+    if not months:
+        raise ReportError(_l("Reports cover finished months only: choose an earlier period."))
+    return Period(text, months)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the reader chose; none of it is personal data."""
+
+    period: Period
+    place: str = "network"
+    instrument: str = ""
+    sector: str = ""
+    age_band: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        """The filters as query parameters (also what the audit log records)."""
+        return {"period": self.period.code, "place": self.place,
+                "instrument": self.instrument, "sector": self.sector,
+                "age_band": self.age_band}
+
+
+def default_period(today: date | None = None) -> str:
+    """The year of the last finished month: a trend of up to twelve months."""
+    return first_open_month()[:4] if today is None else str(
+        (today.replace(day=1) - timedelta(days=1)).year)
+
+
+def parse_filters(args: Mapping[str, str], today: date | None = None) -> Filters:
+    """Validate the query string; ReportError names the first bad filter."""
+    period = parse_period(args.get("period") or default_period(today))
+    if len(period.months) > 12:
+        raise ReportError(_l("Choose a month, quarter or year from the list."))
+    place = args.get("place") or "network"
+    if place not in ("network", "hub") and place not in {c.code for c in _centres()}:
+        raise ReportError(_l("Choose a place from the list."))
+    instrument = args.get("instrument") or ""
+    if instrument and instrument not in {i.code for i in assessments.instruments()}:
+        raise ReportError(_l("Choose a questionnaire from the list."))
+    sector = args.get("sector") or ""
+    if sector and sector not in SECTOR_CODES:
+        raise ReportError(_l("Choose a sector from the list."))
+    age_band = args.get("age_band") or ""
+    if age_band and age_band not in AGE_BAND_CODES:
+        raise ReportError(_l("Choose an age band from the list."))
+    return Filters(period, place, instrument, sector, age_band)
+
+
+def _centres() -> list[Centre]:
+    return list(db.session.scalars(select(Centre).order_by(Centre.parent_id.is_not(None),
+                                                           Centre.id)))
+
+
+def place_centres(place: str) -> list[Centre] | None:
+    """The centres a place covers; None for the whole network (including "not known")."""
+    if place == "network":
+        return None
+    centres = _centres()
+    if place == "hub":
+        return [c for c in centres if c.kind == CentreKind.HUB.value]
+    return [c for c in centres if c.code == place]
+
+
+def choices(lang: str, today: date | None = None) -> dict[str, list[tuple[str, str]]]:
+    """Options for the filter form: periods, places, questionnaires, sectors, age bands."""
+    today = today or utcnow().date()
+    opened = first_open_month()
+    months = [m for m in _month_list(((today.year - 2), today.month),
+                                     (today.year, today.month))[::-1] if m < opened]
+    quarters = [f"{y}-Q{q}" for y in range(today.year, today.year - 3, -1)
+                for q in range(4, 0, -1) if (y, 3 * q - 2) <= (today.year, today.month)]
+    years = [str(y) for y in range(today.year, today.year - 3, -1)]
+    places = [("network", _("The whole network")), ("hub", _("The city hub"))]
+    places += [(c.code, c.localised("name", lang)) for c in _centres()
+               if c.kind == CentreKind.COUNTY.value]
+    return {
+        "years": [(y, y) for y in years],
+        "quarters": [(q, q) for q in quarters],
+        "months": [(m, m) for m in months],
+        "places": places,
+        "instruments": [("", _("All questionnaires"))] + [
+            (i.code, i.name.get(lang)) for i in assessments.instruments()],
+        "sectors": [("", _("All sectors"))] + [(c, str(label)) for c, label in SECTORS],
+        "age_bands": [("", _("All ages"))] + [(c, str(label)) for c, label in AGE_BANDS],
+    }
+
+
+
+def first_open_month(now: datetime | None = None) -> str:
+    """Months before this one are finished: no result can still arrive in them.
+
+    (A day's grace covers a result saved just before midnight and committed after it.)
+    """
+    return stats.month_of((now or utcnow()) - timedelta(days=1))

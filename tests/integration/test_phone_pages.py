@@ -120,3 +120,16 @@ def test_worker_turns_off_reminders_on_the_settings_page(client, worker):
     db.session.refresh(worker)
     assert worker.notify_sms is True
     assert worker.reminders_wanted is False
+
+
+def test_sms_sign_up_refuses_the_number_as_password_and_keeps_the_code(client):
+    submit(client, "/account/register/phone", {"phone": NEW})
+    code = last_code()
+    fields = {"code": code, "confirm": NEW, "accept_privacy": "y"}
+    response = submit(client, "/account/register/phone/verify", {"password": NEW, **fields},
+                      headers={"Accept-Language": "en"})
+    assert "Do not use your phone number" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(User.id))) == 0
+    response = submit(client, "/account/register/phone/verify",
+                      {**fields, "password": PASSWORD, "confirm": PASSWORD})
+    assert response.status_code == 302  # the same code still works after fixing the password

@@ -167,15 +167,10 @@ def test_account_and_screening_refusals_are_domain_errors():
     assert (screening_refusal.field, screening_refusal.message) == ("phone", "bad")
 
 
-# Buffers and leave are booking's rules (app/booking/scheduling.py: schedule_session, being
-# extended on the "booking" branch). These fail until that lands; then strict xfail turns
-# them red, and the marks come off. The one call to switch is
-# app/admin/services.py: _schedule_session.
-BUFFER_AND_LEAVE = pytest.mark.xfail(
-    strict=True, reason="booking's schedule_session does not apply buffers and leave yet")
+# Buffers and leave are booking's rules (app/booking/scheduling.py: schedule_session); the
+# admin page schedules through them (app/admin/services.py: _schedule_session).
 
 
-@BUFFER_AND_LEAVE
 def test_admin_scheduling_keeps_the_counsellors_break(app, admin, counsellor):
     service = make_service(capacity=12, duration=60, buffer_minutes=10)
     centre = make_centre(services=[service], staff=[counsellor])
@@ -191,7 +186,6 @@ def test_admin_scheduling_keeps_the_counsellors_break(app, admin, counsellor):
                                 capacity=None)
 
 
-@BUFFER_AND_LEAVE
 def test_admin_scheduling_respects_leave(app, admin, counsellor):
     from app.booking.models import AvailabilityException
 

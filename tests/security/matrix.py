@@ -264,6 +264,7 @@ TABLE: dict[tuple[str, str], Row] = {
     ("/api/v1/docs/assets/<name>", "GET"): Row("/api/v1/docs/assets/swagger-ui.css",
                                                every(200)),
     ("/api/v1/auth/token", "POST"): Row("/api/v1/auth/token", every(422)),
+    ("/api/v1/auth/sms-code", "POST"): Row("/api/v1/auth/sms-code", every(422)),
     ("/api/v1/auth/token", "DELETE"): Row("/api/v1/auth/token", api(204), last=True),
     ("/api/v1/me", "GET"): Row("/api/v1/me", api(200), may_see=CALLERS),
     ("/api/v1/instruments", "GET"): Row("/api/v1/instruments", every(200)),

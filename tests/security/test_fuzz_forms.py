@@ -172,6 +172,10 @@ FORMS = {
     # -- the JSON API, with a bearer token of worker A's ("api_owner"), no cookie ----------
     "api token": Form("anon", "/api/v1/auth/token", {"login": "a@example.com",
                                                      "password": PASSWORD}, json=True),
+    "api token by code": Form("anon", "/api/v1/auth/token", {"phone": "13800138000",
+                                                             "code": "123456"}, json=True),
+    "api sms code": Form("anon", "/api/v1/auth/sms-code", {"phone": "13800138000"},
+                         json=True),
     "api screening": Form("api_owner", "/api/v1/screenings", {
         "instrument": "phq9", "answers": "[0, 1, 0, 0, 1, 0, 0, 0, 0]", "anonymous": "true"},
         json=True),

@@ -81,6 +81,7 @@ def _import_models() -> None:
     import app.api.models
     import app.audit.models
     import app.booking.models
+    import app.booking.sms_links
     import app.counselling.models
     import app.notifications.models
     import app.reports.models

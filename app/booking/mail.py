@@ -20,6 +20,7 @@ from flask_babel import force_locale, format_datetime
 from flask_babel import gettext as _
 from icalendar import Calendar, Event
 
+from app.booking import sms_links
 from app.booking.labels import when
 from app.booking.models import Booking, BookingStatus, Session, WaitlistEntry
 from app.i18n import BABEL_CODES
@@ -146,8 +147,10 @@ def queue_reminder(booking: Booking) -> None:
     with force_locale(_locale(booking.user)):
         subject = _("Reminder: your session at Xinqing tomorrow")
         text = "\n\n".join([subject, _describe(booking), _links(booking)])
+        # The SMS links to "I will come / cancel" for this booking, without signing in.
+        sms_link = sms_links.issue(booking) if booking.user.phone else link("/bookings")
         deliver(booking.user, Notice(
-            "booking.reminder", subject=subject, text=text, link=link("/bookings"),
+            "booking.reminder", subject=subject, text=text, link=sms_link,
             sms_template="reminder", essential=False,
             attachments=[Attachment("booking.ics", calendar_type("REQUEST"), ics(booking))]),
             send_after=send_after, dedupe_key=reminder_key(booking))

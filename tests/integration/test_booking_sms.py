@@ -45,7 +45,8 @@ def test_phone_only_worker_gets_booking_reminder_and_cancel_by_sms(app, worker, 
         text = render(payload["template"], payload["params"])
         assert len(text) <= 70, text
         assert not any(word in text for word in BAD_WORDS)
-        assert payload["params"][-1].endswith("/bookings")
+    assert rows[0][1]["params"][-1].endswith("/bookings")
+    assert "/s/" in rows[1][1]["params"][-1]  # the reminder: I will come / cancel
     bookings.cancel(worker, booking.uid)
     kinds = [kind for kind, _, _ in sms_rows(worker)]
     assert kinds == ["booking.booked", "booking.cancelled"]  # the reminder is gone, on SMS too
@@ -110,3 +111,47 @@ def test_rescreening_reminder_by_sms_listed_once_and_cancelled_on_every_channel(
     assert screening.cancel_reminder(worker, shown.uid)
     assert sms_rows(worker) == []
     assert screening.pending_reminders(worker) == []
+
+
+def _reminder_link(worker) -> str:
+    [(_, payload, _)] = [r for r in sms_rows(worker) if r[0] == "booking.reminder"]
+    return payload["params"][0]
+
+
+def test_reminder_sms_link_confirms_attendance_without_signing_in(app, client, worker,
+                                                                   session):
+    from tests.helpers import submit
+
+    bookings.book(worker, session.id)
+    url = _reminder_link(worker)
+    path = url.split("127.0.0.1:5000", 1)[-1]
+    assert path.startswith("/s/")
+    assert len(render("reminder", [url.replace("http://127.0.0.1:5000",
+                                               "https://xq.example.cn")])) <= 70
+    page = client.get(path).get_data(as_text=True)
+    assert "我会参加" in page
+    assert submit(client, path + "/confirm", {}, form_url=path).status_code == 302
+    assert "您已告诉我们您会参加" in client.get(path).get_data(as_text=True)
+    assert client.get("/account/").status_code == 302  # the link signs no one in
+
+
+def test_reminder_sms_link_cancels_that_booking_once(app, client, worker, session):
+    from app.booking.models import Booking
+    from tests.helpers import submit
+
+    booking = bookings.book(worker, session.id)
+    path = "/s/" + _reminder_link(worker).rsplit("/s/", 1)[1]
+    assert submit(client, path + "/cancel", {}, form_url=path).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Booking, booking.id).status == "cancelled"
+    assert client.get(path).status_code == 404  # used: dead, nothing else reachable
+
+
+def test_made_up_or_expired_link_says_so_and_changes_nothing(app, client, worker, session):
+    from app.booking import sms_links
+
+    bookings.book(worker, session.id)
+    assert client.get("/s/not-a-real-code").status_code == 404
+    code = _reminder_link(worker).rsplit("/s/", 1)[1]
+    with pytest.raises(sms_links.LinkError):
+        sms_links.cancel(code, now=session.starts_at + timedelta(minutes=1))

@@ -95,6 +95,10 @@ TABLE: dict[tuple[str, str], Row] = {
     ("/account/forgot/sms", "POST"): Row("/account/forgot/sms", every(200)),
     ("/account/forgot/sms/verify", "GET"): Row("/account/forgot/sms/verify", every(302)),
     ("/account/forgot/sms/verify", "POST"): Row("/account/forgot/sms/verify", every(302)),
+    # SMS links with a made-up code: dead for everyone; the buttons send back to the page.
+    ("/s/<code>", "GET"): Row("/s/not-a-real-code", every(404)),
+    ("/s/<code>/confirm", "POST"): Row("/s/not-a-real-code/confirm", every(302)),
+    ("/s/<code>/cancel", "POST"): Row("/s/not-a-real-code/cancel", every(302)),
     ("/account/notifications", "GET"): Row("/account/notifications", signed_in(200)),
     ("/account/notifications", "POST"): Row("/account/notifications", signed_in(302)),
     ("/account/forgot", "GET"): Row("/account/forgot", every(200)),

@@ -200,7 +200,7 @@ FORMS = {
 
 # POST routes that take nothing but their CSRF token (a button): nothing to fuzz.
 FIELDLESS = {
-    "/account/logout", "/account/data/download",
+    "/account/logout", "/account/data/download", "/s/<code>/confirm", "/s/<code>/cancel",
     "/account/data/consents/<int:consent_id>/withdraw",
     "/booking/sessions/<int:session_id>/book", "/booking/sessions/<int:session_id>/waitlist",
     "/bookings/<uid>/cancel", "/bookings/waitlist/<uid>/accept",

@@ -119,6 +119,9 @@ class Config:
     # Booking rules: upcoming bookings one person may hold; hours a waitlist offer is held.
     BOOKING_MAX_UPCOMING = int(os.environ.get("BOOKING_MAX_UPCOMING", "3"))
     WAITLIST_OFFER_HOURS = int(os.environ.get("WAITLIST_OFFER_HOURS", "12"))
+    # Hours before a session that reminders go out (email and SMS), comma-separated;
+    # "24,2" adds a reminder 2 hours before.
+    BOOKING_REMINDER_HOURS = os.environ.get("BOOKING_REMINDER_HOURS", "24")
     # JSON API v1 (app/api): token lifetimes, per-token rate limit, CORS origins (off if empty).
     API_TOKEN_HOURS = int(os.environ.get("API_TOKEN_HOURS", "720"))
     API_STAFF_TOKEN_HOURS = int(os.environ.get("API_STAFF_TOKEN_HOURS", "12"))

@@ -138,22 +138,34 @@ def booking_changed(booking: Booking, kind: str) -> None:
                                     ics(booking, cancel=cancel))]))
 
 
+def reminder_hours() -> list[int]:
+    """Hours before a session that reminders go out (``BOOKING_REMINDER_HOURS``, e.g. 24,2)."""
+    raw = str(current_app.config.get("BOOKING_REMINDER_HOURS", "24"))
+    return sorted({int(h) for h in raw.split(",") if h.strip().isdigit() and int(h) > 0},
+                  reverse=True)
+
+
 def queue_reminder(booking: Booking) -> None:
-    """The reminder, due 24 h before; removed again if the booking is cancelled or moved."""
+    """The reminders (24 h and 2 h before by default); removed again with the booking's
+    reminder key if it is cancelled or moved (``notices.drop_unsent`` takes them all)."""
     session = booking.session
-    send_after = session.starts_at - REMINDER_BEFORE
-    if send_after <= utcnow():
-        return  # the booking email itself arrives within the day
-    with force_locale(_locale(booking.user)):
-        subject = _("Reminder: your session at Xinqing tomorrow")
-        text = "\n\n".join([subject, _describe(booking), _links(booking)])
-        # The SMS links to "I will come / cancel" for this booking, without signing in.
-        sms_link = sms_links.issue(booking) if booking.user.phone else link("/bookings")
-        deliver(booking.user, Notice(
-            "booking.reminder", subject=subject, text=text, link=sms_link,
-            sms_template="reminder", essential=False,
-            attachments=[Attachment("booking.ics", calendar_type("REQUEST"), ics(booking))]),
-            send_after=send_after, dedupe_key=reminder_key(booking))
+    for hours in reminder_hours():
+        send_after = session.starts_at - timedelta(hours=hours)
+        if send_after <= utcnow():
+            continue  # the booking message itself arrives in time
+        key = reminder_key(booking) if hours == 24 else f"{reminder_key(booking)}#{hours}h"
+        with force_locale(_locale(booking.user)):
+            subject = (_("Reminder: your session at Xinqing tomorrow") if hours >= 24 else
+                       _("Reminder: your session at Xinqing in %(hours)s hours", hours=hours))
+            text = "\n\n".join([subject, _describe(booking), _links(booking)])
+            # The SMS links to "I will come / cancel" for this booking, without signing in.
+            sms_link = sms_links.issue(booking) if booking.user.phone else link("/bookings")
+            deliver(booking.user, Notice(
+                "booking.reminder", subject=subject, text=text, link=sms_link,
+                sms_template="reminder", essential=False,
+                attachments=[Attachment("booking.ics", calendar_type("REQUEST"),
+                                        ics(booking))]),
+                send_after=send_after, dedupe_key=key)
 
 
 def offer_made(entry: WaitlistEntry) -> None:

@@ -93,8 +93,9 @@ def deliver(user: User, notice: Notice, *, send_after: datetime | None = None,
 
 
 def drop_unsent(dedupe_key: str) -> None:
-    """Remove every channel's unsent, unclaimed copy of the notice named ``dedupe_key``."""
+    """Remove every channel's unsent, unclaimed copy of the notice named ``dedupe_key``,
+    and its variants (``key#...``, e.g. the 2 h reminder beside the 24 h one)."""
     db.session.execute(delete(OutboxMessage).where(
         or_(OutboxMessage.dedupe_key == dedupe_key,
-            OutboxMessage.dedupe_key == dedupe_key + SMS_SUFFIX),
+            OutboxMessage.dedupe_key.startswith(dedupe_key + "#", autoescape=True)),
         OutboxMessage.sent_at.is_(None), OutboxMessage.claim_token.is_(None)))

@@ -35,11 +35,15 @@ def sms_rows(user) -> list[tuple[str, dict, datetime]]:
                                     OutboxMessage.channel == "sms").order_by(OutboxMessage.id))]
 
 
-def test_phone_only_worker_gets_booking_reminder_and_cancel_by_sms(app, worker, session):
+def test_phone_only_worker_gets_booking_reminder_and_cancel_by_sms(app, worker, session,
+                                                                   monkeypatch):
+    monkeypatch.setitem(app.config, "BOOKING_REMINDER_HOURS", "24,2")
     booking = bookings.book(worker, session.id)
     rows = sms_rows(worker)
-    assert [kind for kind, _, _ in rows] == ["booking.booked", "booking.reminder"]
+    assert [kind for kind, _, _ in rows] == ["booking.booked", "booking.reminder",
+                                             "booking.reminder"]
     assert rows[1][2] == session.starts_at - timedelta(hours=24)
+    assert rows[2][2] == session.starts_at - timedelta(hours=2)  # BOOKING_REMINDER_HOURS
     for _, payload, _ in rows:
         assert payload["to"] == "+8613800138000"
         text = render(payload["template"], payload["params"])
@@ -47,9 +51,10 @@ def test_phone_only_worker_gets_booking_reminder_and_cancel_by_sms(app, worker, 
         assert not any(word in text for word in BAD_WORDS)
     assert rows[0][1]["params"][-1].endswith("/bookings")
     assert "/s/" in rows[1][1]["params"][-1]  # the reminder: I will come / cancel
+    assert "/s/" in rows[2][1]["params"][-1]
     bookings.cancel(worker, booking.uid)
     kinds = [kind for kind, _, _ in sms_rows(worker)]
-    assert kinds == ["booking.booked", "booking.cancelled"]  # the reminder is gone, on SMS too
+    assert kinds == ["booking.booked", "booking.cancelled"]  # the reminders are gone, on SMS too
 
 
 def test_waiting_list_offer_sms_says_until_when(app, worker, make_user, session):
@@ -114,7 +119,7 @@ def test_rescreening_reminder_by_sms_listed_once_and_cancelled_on_every_channel(
 
 
 def _reminder_link(worker) -> str:
-    [(_, payload, _)] = [r for r in sms_rows(worker) if r[0] == "booking.reminder"]
+    [(_, payload, _), *_later] = [r for r in sms_rows(worker) if r[0] == "booking.reminder"]
     return payload["params"][0]
 
 

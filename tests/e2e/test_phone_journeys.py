@@ -1,4 +1,5 @@
-"""A phone-only newcomer on a 390 px phone: signs up and in by SMS code, gets a booking SMS.
+"""A phone-only newcomer on a 390 px phone: signs up and in by SMS code, gets a booking SMS,
+and sets a new password with a code.
 
 The live app uses the ``file`` SMS provider; the journey reads its codes from that file,
 as a developer does with ``make run``.
@@ -122,3 +123,26 @@ def test_phone_only_newcomer_signs_up_and_in_by_sms_and_gets_a_booking_sms(visit
     expect(page.locator("main")).to_contain_text(t("团体减压活动", "Group stress relief"))
     visit.check_accessibility()
     visit.shot("sms-link")
+
+    # Forgot the password: a code to the phone opens the new-password page.
+    page.get_by_role("button", name=t("退出登录", "Sign out")).click()
+    visit.go("/account/forgot")
+    page.get_by_role("link", name=t("用手机号注册的？通过短信获取验证码",
+                                    "Registered with a mobile number? Get a code by SMS")).click()
+    page.get_by_label(t("手机号", "Mobile number"), exact=True).fill(phone)
+    page.get_by_role("button", name=t("发送验证码", "Send me a code")).click()
+    page.get_by_label(t("短信验证码", "Code from the SMS")).fill(sms.code(phone))
+    page.get_by_role("button", name=t("继续", "Continue")).click()
+    new = "another calm walk at dusk"
+    page.get_by_label(t("新密码", "New password"), exact=True).fill(new)
+    page.get_by_label(t("再输入一次新密码", "Repeat the new password")).fill(new)
+    visit.check_accessibility()
+    visit.shot("new-password")
+    page.get_by_role("button", name=t("保存新密码", "Save the new password")).click()
+    expect(page.get_by_text(t("新密码已设置好，请登录。",
+                              "Your new password is set. Please sign in."))).to_be_visible()
+    page.get_by_label(t("手机号或邮箱", "Mobile number or email")).fill(phone)
+    page.get_by_label(t("密码", "Password"), exact=True).fill(new)
+    page.get_by_role("main").get_by_role("button", name=t("登录", "Sign in")).click()
+    expect(page.get_by_role("navigation").get_by_role(
+        "link", name=t("我的预约", "My bookings"))).to_be_visible()

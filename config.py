@@ -150,6 +150,8 @@ class Config:
     # Retention (`flask retention run`), in days; see README "Security".
     RETAIN_ANONYMOUS_RESULTS_DAYS = int(os.environ.get("RETAIN_ANONYMOUS_RESULTS_DAYS", "30"))
     RETAIN_RESET_TOKENS_DAYS = int(os.environ.get("RETAIN_RESET_TOKENS_DAYS", "1"))
+    # SMS code rows double as the log the code limits count: keep them past the daily limit.
+    RETAIN_PHONE_CODES_DAYS = int(os.environ.get("RETAIN_PHONE_CODES_DAYS", "2"))
     RETAIN_USED_RECOVERY_CODES_DAYS = int(os.environ.get("RETAIN_USED_RECOVERY_CODES_DAYS",
                                                          "30"))
     RETAIN_SENT_MAIL_DAYS = int(os.environ.get("RETAIN_SENT_MAIL_DAYS", "30"))

@@ -184,5 +184,5 @@ def offer_made(entry: WaitlistEntry) -> None:
         ])
         deliver(user, Notice(
             "waitlist.offer", subject=subject, text=text, link=link("/bookings"),
-            sms_template="offer",
+            sms_template="offer", act_by=entry.offer_expires_at,
             sms_params=[sms_offer_time(entry.offer_expires_at), link("/bookings")]))

@@ -45,6 +45,9 @@ class Notice:
     sms_params: Sequence[str] | None = None  # default: the link alone
     essential: bool = True  # False: a reminder the person may opt out of
     urgent: bool = False  # True: sent in the quiet hours too (urgent safety contact)
+    # When the notice is useless (e.g. a waiting-list offer lapses): an SMS held for the
+    # quiet hours that would arrive less than an hour before this goes out at once.
+    act_by: datetime | None = None
 
 
 def after_quiet_hours(at: datetime) -> datetime:
@@ -84,10 +87,13 @@ def deliver(user: User, notice: Notice, *, send_after: datetime | None = None,
                               dedupe_key=dedupe_key))
     if "sms" in channels:
         at = send_after or utcnow()
+        held = at if notice.urgent else after_quiet_hours(at)
+        if notice.act_by is not None and held > notice.act_by - timedelta(hours=1):
+            held = at
         queued.append(enqueue_sms(
             user, notice.kind, template=notice.sms_template,
             params=list(notice.sms_params) if notice.sms_params is not None else [notice.link],
-            send_after=at if notice.urgent else after_quiet_hours(at),
+            send_after=held,
             dedupe_key=dedupe_key + SMS_SUFFIX if dedupe_key else None))
     return [message for message in queued if message is not None]
 

@@ -160,3 +160,15 @@ def test_made_up_or_expired_link_says_so_and_changes_nothing(app, client, worker
     code = _reminder_link(worker).rsplit("/s/", 1)[1]
     with pytest.raises(sms_links.LinkError):
         sms_links.cancel(code, now=session.starts_at + timedelta(minutes=1))
+
+
+def test_a_night_offer_that_lapses_before_morning_is_not_held(app, worker):
+    late = datetime(2026, 12, 1, 15, 30, tzinfo=UTC)  # 23:30 in Shanghai
+    soon = Notice("waitlist.offer", subject="s", text="t", link="l", sms_template="offer",
+                  sms_params=["12月2日07:30", "l"], act_by=late + timedelta(hours=8))
+    [message] = deliver(worker, soon, send_after=late)
+    assert message.send_after == late
+    later = Notice("waitlist.offer", subject="s", text="t", link="l", sms_template="offer",
+                   sms_params=["12月2日11:30", "l"], act_by=late + timedelta(hours=12))
+    [message] = deliver(worker, later, send_after=late)
+    assert message.send_after == datetime(2026, 12, 2, 0, 0, tzinfo=UTC)  # 08:00

@@ -15,7 +15,10 @@ MO_FILES := $(PO_FILES:.po=.mo)
 run: install translations instance/keys.json ## serve http://127.0.0.1:5000 with demo data
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo --history 30000
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	@echo "SMS (codes, notices) are written to $${SMS_FILE:-instance/sms.jsonl}: tail -f it to read sign-up codes"
+	SMS_PROVIDER=file $(FLASK) outbox send --watch & watcher=$$!; \
+	  trap 'kill $$watcher' EXIT INT TERM; \
+	  SMS_PROVIDER=file $(FLASK) run --host 127.0.0.1 --port 5000
 
 PROD_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/xinqing
 PROD_REDIS_URL ?= redis://127.0.0.1:6379/0

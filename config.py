@@ -61,6 +61,30 @@ class Config:
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "心晴 Xinqing <noreply@localhost>")
+    # SMS (app/notifications/sms.py): SMS_PROVIDER is "file" (one JSON line per message in
+    # SMS_FILE; development and tests) or "tencent" (Tencent Cloud SMS). A mainland SMS
+    # needs the registered signature and a registered template id per template; see README.
+    SMS_PROVIDER = os.environ.get("SMS_PROVIDER", "file")
+    SMS_FILE = os.environ.get("SMS_FILE", str(INSTANCE_DIR / "sms.jsonl"))
+    SMS_SIGN_NAME = os.environ.get("SMS_SIGN_NAME", "心晴")
+    SMS_APP_ID = os.environ.get("SMS_APP_ID")
+    SMS_SECRET_ID = os.environ.get("SMS_SECRET_ID")
+    SMS_SECRET_KEY = os.environ.get("SMS_SECRET_KEY")
+    SMS_REGION = os.environ.get("SMS_REGION", "ap-guangzhou")
+    SMS_ENDPOINT = os.environ.get("SMS_ENDPOINT")  # default sms.tencentcloudapi.com
+    SMS_ENDPOINT_SCHEME = os.environ.get("SMS_ENDPOINT_SCHEME", "https")
+    SMS_TEMPLATES: ClassVar[dict[str, str | None]] = {
+        "code": os.environ.get("SMS_TEMPLATE_CODE"),
+        "notice": os.environ.get("SMS_TEMPLATE_NOTICE"),
+        "reminder": os.environ.get("SMS_TEMPLATE_REMINDER"),
+        "offer": os.environ.get("SMS_TEMPLATE_OFFER"),
+    }
+    # No SMS in these local hours (start inclusive, end exclusive) but codes and urgent notices.
+    SMS_QUIET_START_HOUR = int(os.environ.get("SMS_QUIET_START_HOUR", "22"))
+    SMS_QUIET_END_HOUR = int(os.environ.get("SMS_QUIET_END_HOUR", "8"))
+    SMS_QUIET_TIMEZONE = os.environ.get("SMS_QUIET_TIMEZONE", "Asia/Shanghai")
+    # `flask outbox send --watch` looks for due messages this often (seconds).
+    OUTBOX_WATCH_SECONDS = float(os.environ.get("OUTBOX_WATCH_SECONDS", "0.5"))
     # Where people reach the service; emails build their links from it.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
 
@@ -94,15 +118,24 @@ class Config:
     # strangers; app/accounts/limits.py).
     LOGIN_ACCOUNT_ADDRESS_RATE_LIMIT = os.environ.get("LOGIN_ACCOUNT_ADDRESS_RATE_LIMIT",
                                                       "3 per hour")
-    REGISTER_RATE_LIMIT = os.environ.get("REGISTER_RATE_LIMIT", "10 per hour")
     # No form or JSON body of ours comes near 1 MB (nginx's client_max_body_size is the same).
     MAX_CONTENT_LENGTH = 1024 * 1024
     # How many proxies stand in front (nginx: 1). Per-address limits read the client address
     # from that many X-Forwarded-For entries, counted from the right (app/security/edge.py).
     TRUSTED_PROXY_HOPS = int(os.environ.get("TRUSTED_PROXY_HOPS", "0"))
+    # Successful sign-ups per address (a factory registers behind one NAT address).
+    REGISTER_RATE_LIMIT = os.environ.get("REGISTER_RATE_LIMIT", "100 per hour;300 per day")
+    # SMS codes (app/accounts/phone_limits.py): per number, per address, all numbers per day.
+    SMS_CODE_NUMBER_LIMIT = os.environ.get("SMS_CODE_NUMBER_LIMIT",
+                                           "1 per minute;5 per hour;10 per day")
+    SMS_CODE_ADDRESS_LIMIT = os.environ.get("SMS_CODE_ADDRESS_LIMIT", "60 per hour;300 per day")
+    SMS_CODE_DAILY_CAP = int(os.environ.get("SMS_CODE_DAILY_CAP", "20000"))
     # Booking rules: upcoming bookings one person may hold; hours a waitlist offer is held.
     BOOKING_MAX_UPCOMING = int(os.environ.get("BOOKING_MAX_UPCOMING", "3"))
     WAITLIST_OFFER_HOURS = int(os.environ.get("WAITLIST_OFFER_HOURS", "12"))
+    # Hours before a session that reminders go out (email and SMS), comma-separated;
+    # "24,2" adds a reminder 2 hours before.
+    BOOKING_REMINDER_HOURS = os.environ.get("BOOKING_REMINDER_HOURS", "24")
     # JSON API v1 (app/api): token lifetimes, per-token rate limit, CORS origins (off if empty).
     API_TOKEN_HOURS = int(os.environ.get("API_TOKEN_HOURS", "720"))
     API_STAFF_TOKEN_HOURS = int(os.environ.get("API_STAFF_TOKEN_HOURS", "12"))
@@ -131,6 +164,8 @@ class Config:
     # Retention (`flask retention run`), in days; see README "Security".
     RETAIN_ANONYMOUS_RESULTS_DAYS = int(os.environ.get("RETAIN_ANONYMOUS_RESULTS_DAYS", "30"))
     RETAIN_RESET_TOKENS_DAYS = int(os.environ.get("RETAIN_RESET_TOKENS_DAYS", "1"))
+    # SMS code rows double as the log the code limits count: keep them past the daily limit.
+    RETAIN_PHONE_CODES_DAYS = int(os.environ.get("RETAIN_PHONE_CODES_DAYS", "2"))
     RETAIN_USED_RECOVERY_CODES_DAYS = int(os.environ.get("RETAIN_USED_RECOVERY_CODES_DAYS",
                                                          "30"))
     RETAIN_SENT_MAIL_DAYS = int(os.environ.get("RETAIN_SENT_MAIL_DAYS", "30"))

@@ -83,9 +83,11 @@ def register_extensions(app: Flask) -> None:
 def _import_models() -> None:
     """Import every models module so the metadata (and migrations) see all tables."""
     import app.accounts.models
+    import app.accounts.phone_models
     import app.api.models
     import app.audit.models
     import app.booking.models
+    import app.booking.sms_links
     import app.counselling.models
     import app.notifications.models
     import app.reports.models

@@ -8,6 +8,7 @@ from app.accounts import (  # noqa: E402,F401  (routes register on import)
     credential_views,
     mfa_views,
     password_views,
+    phone_views,
     privacy_views,
     views,
 )

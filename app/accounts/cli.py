@@ -16,11 +16,12 @@ def users() -> None:
 @users.command("create")
 @click.option("--role", "roles", multiple=True, required=True,
               type=click.Choice([r.value for r in Role]), help="Repeat for several roles.")
-@click.option("--email", required=True)
-@click.option("--phone", default=None)
+@click.option("--email", default=None, help="Optional when --phone is given.")
+@click.option("--phone", default=None, help="A mainland mobile number (signs in by SMS code "
+              "if a worker).")
 @click.option("--name", default=None)
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
-def create(roles: tuple[str, ...], email: str, phone: str | None, name: str | None,
+def create(roles: tuple[str, ...], email: str | None, phone: str | None, name: str | None,
            password: str) -> None:
     """Create an account with the given roles (staff, or a worker for testing)."""
     try:

@@ -102,3 +102,42 @@ class DeleteAccountForm(FlaskForm):
         _l("I understand that my account and everything in it will be deleted for good."),
         validators=[DataRequired(_l("Please tick the box to confirm."))],
     )
+
+
+class PhoneForm(FlaskForm):
+    """A mainland mobile number to send a one-time code to."""
+
+    phone = StringField(
+        _l("Mobile number"), validators=[DataRequired(REQUIRED), Length(max=32)],
+        description=_l("An 11-digit mainland mobile number. We send it a 6-digit code."),
+        render_kw={"autocomplete": "tel", "inputmode": "tel"},
+    )
+
+
+class SmsCodeForm(FlaskForm):
+    """The six-digit code from the SMS."""
+
+    code = StringField(
+        _l("Code from the SMS"), validators=[DataRequired(REQUIRED), Length(max=12)],
+        description=_l("6 digits, valid for 5 minutes."),
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric",
+                   "autocapitalize": "none", "spellcheck": "false"},
+    )
+
+
+class PhoneRegisterForm(SmsCodeForm):
+    """A worker's own account on a number proven by its code."""
+
+    name = RegisterForm.name
+    password = RegisterForm.password
+    confirm = RegisterForm.confirm
+    accept_privacy = RegisterForm.accept_privacy
+
+
+class NotificationsForm(FlaskForm):
+    """Channels and reminders the person wants."""
+
+    notify_sms = BooleanField(_l("Messages by SMS"))
+    notify_email = BooleanField(_l("Messages by email"))
+    reminders_wanted = BooleanField(
+        _l("Reminders (the day before a session, and to repeat a questionnaire)"))

@@ -33,7 +33,8 @@ def submitted_login() -> str:
     if request.form.get("login"):
         return request.form["login"]
     body = request.get_json(silent=True)
-    value = body.get("login") if isinstance(body, dict) else None
+    # API sign-in by SMS code sends the number as ``phone``: counted per number alike.
+    value = (body.get("login") or body.get("phone")) if isinstance(body, dict) else None
     return value if isinstance(value, str) else ""
 
 

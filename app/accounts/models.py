@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, LargeBinary, String, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
@@ -50,6 +50,11 @@ class User(EncryptedRow, UserMixin, Model):
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     totp_last_step: Mapped[int | None] = mapped_column(Integer)  # a code works only once
     session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # Channel preferences (app/notifications/notices.py): which of the person's channels
+    # they want, and whether they want non-essential reminders at all.
+    notify_email: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    notify_sms: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    reminders_wanted: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     role_links: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"

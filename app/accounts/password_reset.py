@@ -1,8 +1,9 @@
 """Forgotten passwords: a one-time link by email, valid for 30 minutes.
 
 The answer to a request is the same whether or not the address has an account, so the
-page cannot be used to find out who uses the service. Phone-only accounts cannot get a
-link (there is no SMS channel); the page tells them to ask their centre.
+page cannot be used to find out who uses the service. Phone-only accounts prove their
+number with an SMS code instead (app/accounts/phone_accounts.py), which opens the same
+reset page through ``issue_token``.
 """
 
 from __future__ import annotations
@@ -51,6 +52,15 @@ def request_reset(login: str, base_url: str) -> None:
     enqueue(user, "password_reset", subject=subject, text=body)
     audit.record(None, "account.password_reset_requested", user)
     db.session.commit()
+
+
+def issue_token(user: User) -> str:
+    """A reset token for ``user`` once they proved control of their number; caller commits."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(PasswordReset(user_id=user.id, token_hash=_hash(token),
+                                 expires_at=utcnow() + VALID_FOR))
+    audit.record(user, "account.password_reset_requested", user, {"by": "sms"})
+    return token
 
 
 def valid_reset(token: str) -> PasswordReset | None:

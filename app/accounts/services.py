@@ -146,29 +146,33 @@ def register_worker(login: str, password: str, *, name: str | None = None,
     return _commit_new(user, "login")
 
 
-def create_staff(*, email: str, password: str, roles: Iterable[Role | str],
+def create_staff(*, email: str | None, password: str, roles: Iterable[Role | str],
                  phone: str | None = None, name: str | None = None, actor: User | None = None
                  ) -> User:
-    """Create a staff account (admin page or CLI); staff always have an email."""
+    """Create an account with roles (admin page or CLI): an email, a mobile number or both
+    (``flask users create --phone`` without an email, for people who have none)."""
     roles = [Role(r) for r in roles]
     errors: dict[str, object] = {}
     if not roles:
         errors["roles"] = _l("Choose at least one role.")
     email_value = phone_value = None
+    if not email and not phone:
+        errors["email"] = _l("Give an email address or a mobile number.")
     try:
-        email_value = normalise_email(email)
+        email_value = normalise_email(email) if email else None
     except ContactError as exc:
         errors["email"] = exc.message
     try:
         phone_value = normalise_phone(phone) if phone else None
     except ContactError as exc:
         errors["phone"] = exc.message
+    field = "email" if email else "phone"
     user = _new_user(email=email_value, phone=phone_value, password=password, name=name,
-                     locale=None, roles=roles, field="email", errors=errors)
+                     locale=None, roles=roles, field=field, errors=errors)
     db.session.flush()
     audit.record(actor, "account.staff_created", user,
                  {"roles": sorted(Role(r).value for r in roles)})
-    return _commit_new(user, "email")
+    return _commit_new(user, field)
 
 
 def authenticate(login: str, password: str) -> User | None:

@@ -11,6 +11,7 @@ from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from app.accounts import bp, limits, mfa, services
+from app.accounts.contact import ContactError, looks_like_email, normalise_phone
 from app.accounts.forms import LoginForm, RegisterForm
 from app.accounts.limits import address_login_limit
 from app.accounts.models import User
@@ -78,26 +79,49 @@ def login() -> str | Response:
 
 @bp.route("/register", methods=["GET", "POST"])
 @public
-@limiter.limit(lambda: current_app.config["REGISTER_RATE_LIMIT"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["REGISTER_RATE_LIMIT"], methods=["POST"],
+               deduct_when=lambda response: response.status_code == 302)
 def register() -> str | Response:
-    """A worker creates their own account."""
+    """A worker creates their own account.
+
+    The per-address limit counts accounts created (a redirect), not failed form posts, so a
+    factory signing up behind one NAT address is not locked out by its typos.
+    """
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = RegisterForm()
     if form.validate_on_submit():
-        try:
-            user = services.register_worker(
-                form.login.data, form.password.data, name=form.name.data,
-                # The language the page was read in (switch or browser): emails follow it.
-                locale=choose_language(), accepted_privacy_notice=form.accept_privacy.data,
-            )
-        except services.AccountError as exc:
-            show_on_form(form, exc)
+        if _unproven_phone(form.login.data):
+            # A number is proven by an SMS code before any account is made on it.
+            form.login.errors.append(_("We check mobile numbers with an SMS code first: "
+                                       "please use \u201cRegister with your mobile "
+                                       "number\u201d above."))
         else:
-            response = start_session(user, None)
-            flash(_("Welcome! Your account is ready."), "success")  # after the fresh session
-            return response
+            try:
+                user = services.register_worker(
+                    form.login.data, form.password.data, name=form.name.data,
+                    # The language the page was read in (switch or browser): emails follow.
+                    locale=choose_language(),
+                    accepted_privacy_notice=form.accept_privacy.data,
+                )
+            except services.AccountError as exc:
+                show_on_form(form, exc)
+            else:
+                response = start_session(user, None)
+                flash(_("Welcome! Your account is ready."), "success")  # after fresh session
+                return response
     return render_template("accounts/register.html", form=form)
+
+
+def _unproven_phone(login: str) -> bool:
+    """Whether the form's login is a valid mobile number (which needs the SMS sign-up)."""
+    if looks_like_email(login):
+        return False
+    try:
+        normalise_phone(login)
+    except ContactError:
+        return False  # the service explains what is wrong with it
+    return True
 
 
 @bp.route("/logout", methods=["POST"])

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
+from flask_babel import lazy_gettext as _l
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 
 class Score(fields.Number):
@@ -42,12 +43,45 @@ class BothLanguages(Schema):
 
 # -- auth --------------------------------------------------------------------------------
 class TokenRequest(Strict):
-    """Sign in: email or mainland mobile number, password, and for staff a TOTP code."""
+    """Sign in with ``login`` + ``password`` (staff add ``otp``), or, for workers, with
+    ``phone`` + the SMS ``code`` from ``POST /auth/sms-code``."""
 
-    login = fields.String(required=True, validate=validate.Length(min=1, max=254))
-    password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
+    login = fields.String(validate=validate.Length(min=1, max=254))
+    password = fields.String(validate=validate.Length(min=1, max=1024))
     otp = fields.String(validate=validate.Length(max=32), metadata={
         "description": "Staff only: a current authenticator code, or a recovery code."})
+    phone = fields.String(validate=validate.Length(min=1, max=32), metadata={
+        "description": "Workers: the mainland mobile number the code was sent to."})
+    code = fields.String(validate=validate.Length(min=1, max=12), metadata={
+        "description": "Workers: the 6-digit code from the SMS."})
+
+    @validates_schema
+    def _one_way(self, data: dict, **_: object) -> None:
+        by_password = "login" in data or "password" in data
+        by_code = "phone" in data or "code" in data
+        if by_password == by_code:
+            raise ValidationError(_l("Send login and password, or phone and code."),
+                                  field_name="login")
+        needed = ("login", "password") if by_password else ("phone", "code")
+        missing = {name: ["Missing data for required field."] for name in needed
+                   if name not in data}
+        if missing:
+            raise ValidationError(missing)
+
+
+class SmsCodeRequest(Strict):
+    """Ask for a sign-in code by SMS (workers)."""
+
+    phone = fields.String(required=True, validate=validate.Length(min=1, max=32), metadata={
+        "description": "A mainland mobile number, e.g. 13800138000."})
+
+
+class SmsCodeResponse(Schema):
+    """The same answer whether or not the number has an account."""
+
+    sent = fields.Boolean(required=True, metadata={
+        "description": "Always true: a code is on its way if the number has a worker account."})
+    expires_in = fields.Integer(required=True, metadata={"example": 300})
 
 
 class MeSchema(Schema):

@@ -11,14 +11,17 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_limiter.util import get_remote_address
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
 import assessments
-from app.accounts import limits, mfa
+from app.accounts import limits, mfa, phone_accounts, phone_codes
 from app.accounts import services as accounts
+from app.accounts.contact import ContactError, normalise_phone
 from app.accounts.limits import address_login_limit
 from app.accounts.models import Role, User
+from app.accounts.phone_limits import CodeLimitError
 from app.api import auth, schemas, tokens
 from app.api.problems import Problem
 from app.booking import bookable, bookings
@@ -84,10 +87,13 @@ def _uid_of(model: Any, row_id: int) -> str:
 @bp.response(201, schemas.TokenResponse)
 @_problems(401, 422, 429)
 def issue_token(data: dict[str, Any]) -> dict[str, Any]:
-    """Get a bearer token with the same sign-in as the website (staff add their TOTP code).
+    """Get a bearer token with the same sign-in as the website (staff add their TOTP code),
+    or, for workers, with the phone number and the code from ``POST /auth/sms-code``.
 
     Attempts count against the same limits as the sign-in page and are audited alike.
     """
+    if "phone" in data:
+        return _token_by_code(data["phone"], data["code"])
     limits.refuse_unless_may_attempt(data["login"])
     user = accounts.authenticate(data["login"], data["password"])
     if user is None:
@@ -108,6 +114,38 @@ def issue_token(data: dict[str, Any]) -> dict[str, Any]:
     accounts.complete_login(user)
     return {"token": issued.token, "token_type": "Bearer",
             "expires_at": issued.row.expires_at, "user": _me(user)}
+
+
+def _token_by_code(raw_phone: str, code: str) -> dict[str, Any]:
+    try:
+        phone = normalise_phone(raw_phone)
+        user = phone_accounts.sign_in_by_code(phone, code)
+    except (ContactError, phone_codes.CodeError):
+        raise Problem(401, "bad-code", phone_codes.WRONG) from None
+    issued = tokens.issue(user)
+    accounts.complete_login(user)
+    return {"token": issued.token, "token_type": "Bearer",
+            "expires_at": issued.row.expires_at, "user": _me(user)}
+
+
+@bp.route("/auth/sms-code", methods=["POST"])
+@public
+@bp.arguments(schemas.SmsCodeRequest)
+@bp.response(202, schemas.SmsCodeResponse)
+@_problems(422, 429)
+def sms_code(data: dict[str, Any]) -> dict[str, Any]:
+    """Send a 6-digit sign-in code by SMS to a worker's number (5 minutes, 5 tries).
+
+    The answer is the same whether or not the number has an account; per-number,
+    per-address and daily limits answer 429.
+    """
+    try:
+        phone_codes.request_code(data["phone"], "login", get_remote_address())
+    except ContactError as exc:
+        raise Problem(422, errors={"json": {"phone": [str(exc.message)]}}) from None
+    except CodeLimitError as exc:
+        raise Problem(429, "too-many-codes", exc.message) from None
+    return {"sent": True, "expires_in": int(phone_codes.LIFETIME.total_seconds())}
 
 
 @bp.route("/auth/token", methods=["DELETE"])

@@ -1,4 +1,8 @@
-"""Emails about bookings, each with a calendar file, queued in the change's transaction.
+"""Booking notices (email with a calendar file, and SMS), queued in the change's transaction.
+
+Each function composes one channel-neutral ``Notice`` (app/notifications/notices.py): the
+email carries the details and the ICS file; the SMS only says there is a message or a
+reminder, with a short link to the bookings page (no health information in an SMS).
 
 Texts are rendered in the person's language; times are shown in Asia/Shanghai and put
 in the ICS file in UTC. The calendar UID is stable per booking and SEQUENCE rises with
@@ -8,17 +12,20 @@ when a booking is changed or cancelled.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import force_locale, format_datetime
 from flask_babel import gettext as _
 from icalendar import Calendar, Event
 
+from app.booking import sms_links
 from app.booking.labels import when
 from app.booking.models import Booking, BookingStatus, Session, WaitlistEntry
 from app.i18n import BABEL_CODES
-from app.notifications.services import Attachment, enqueue
+from app.notifications.notices import Notice, deliver
+from app.notifications.services import Attachment
 from app.types import utcnow
 
 REMINDER_BEFORE = timedelta(hours=24)
@@ -35,6 +42,14 @@ def _locale(user) -> str:
 
 def _lang(user) -> str:
     return "en" if (user.locale or "").startswith("en") else "zh_CN"
+
+
+def sms_offer_time(at: datetime | None) -> str:
+    """A short Chinese local time for SMS parameters, e.g. ``12月1日20:00``."""
+    if at is None:
+        return "-"
+    local = at.astimezone(ZoneInfo("Asia/Shanghai"))
+    return f"{local.month}月{local.day}日{local:%H:%M}"
 
 
 def link(path: str) -> str:
@@ -115,25 +130,42 @@ def booking_changed(booking: Booking, kind: str) -> None:
             parts.append(_("This booking is awaiting the counsellor's confirmation. We will "
                            "email you when it is confirmed."))
         parts.append(_links(booking))
-        enqueue(user, f"booking.{kind}", subject=subject, text="\n\n".join(parts),
-                attachments=[Attachment("booking.ics",
-                                        calendar_type("CANCEL" if cancel else "REQUEST"),
-                                        ics(booking, cancel=cancel))])
+        deliver(user, Notice(
+            f"booking.{kind}", subject=subject, text="\n\n".join(parts),
+            link=link("/bookings"),
+            attachments=[Attachment("booking.ics",
+                                    calendar_type("CANCEL" if cancel else "REQUEST"),
+                                    ics(booking, cancel=cancel))]))
+
+
+def reminder_hours() -> list[int]:
+    """Hours before a session that reminders go out (``BOOKING_REMINDER_HOURS``, e.g. 24,2)."""
+    raw = str(current_app.config.get("BOOKING_REMINDER_HOURS", "24"))
+    return sorted({int(h) for h in raw.split(",") if h.strip().isdigit() and int(h) > 0},
+                  reverse=True)
 
 
 def queue_reminder(booking: Booking) -> None:
-    """The reminder, due 24 h before; removed again if the booking is cancelled or moved."""
+    """The reminders (24 h and 2 h before by default); removed again with the booking's
+    reminder key if it is cancelled or moved (``notices.drop_unsent`` takes them all)."""
     session = booking.session
-    send_after = session.starts_at - REMINDER_BEFORE
-    if send_after <= utcnow():
-        return  # the booking email itself arrives within the day
-    with force_locale(_locale(booking.user)):
-        subject = _("Reminder: your session at Xinqing tomorrow")
-        text = "\n\n".join([subject, _describe(booking), _links(booking)])
-        enqueue(booking.user, "booking.reminder", subject=subject, text=text,
+    for hours in reminder_hours():
+        send_after = session.starts_at - timedelta(hours=hours)
+        if send_after <= utcnow():
+            continue  # the booking message itself arrives in time
+        key = reminder_key(booking) if hours == 24 else f"{reminder_key(booking)}#{hours}h"
+        with force_locale(_locale(booking.user)):
+            subject = (_("Reminder: your session at Xinqing tomorrow") if hours >= 24 else
+                       _("Reminder: your session at Xinqing in %(hours)s hours", hours=hours))
+            text = "\n\n".join([subject, _describe(booking), _links(booking)])
+            # The SMS links to "I will come / cancel" for this booking, without signing in.
+            sms_link = sms_links.issue(booking) if booking.user.phone else link("/bookings")
+            deliver(booking.user, Notice(
+                "booking.reminder", subject=subject, text=text, link=sms_link,
+                sms_template="reminder", essential=False,
                 attachments=[Attachment("booking.ics", calendar_type("REQUEST"),
-                                        ics(booking))],
-                send_after=send_after, dedupe_key=reminder_key(booking))
+                                        ics(booking))]),
+                send_after=send_after, dedupe_key=key)
 
 
 def offer_made(entry: WaitlistEntry) -> None:
@@ -150,4 +182,7 @@ def offer_made(entry: WaitlistEntry) -> None:
               time=format_datetime(entry.offer_expires_at, "short"),
               url=link(f"/bookings/waitlist/{entry.uid}")),
         ])
-        enqueue(user, "waitlist.offer", subject=subject, text=text)
+        deliver(user, Notice(
+            "waitlist.offer", subject=subject, text=text, link=link("/bookings"),
+            sms_template="offer", act_by=entry.offer_expires_at,
+            sms_params=[sms_offer_time(entry.offer_expires_at), link("/bookings")]))

@@ -23,7 +23,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app import audit
@@ -38,7 +38,7 @@ from app.booking.models import (
 )
 from app.domain import DomainError
 from app.extensions import db
-from app.notifications.models import OutboxMessage
+from app.notifications import notices
 from app.reports import stats
 from app.types import new_uid, rowcount
 
@@ -169,10 +169,8 @@ def _free_seat(session: Session) -> None:
 
 
 def _drop_reminder(key: str) -> None:
-    """Remove a booking's unsent, unclaimed reminder from the outbox."""
-    db.session.execute(delete(OutboxMessage).where(
-        OutboxMessage.dedupe_key == key,
-        OutboxMessage.sent_at.is_(None), OutboxMessage.claim_token.is_(None)))
+    """Remove a booking's unsent, unclaimed reminder from the outbox, on every channel."""
+    notices.drop_unsent(key)
 
 
 def _target(move: Move, session: Session) -> str:

@@ -1,7 +1,9 @@
-"""Queueing email in the caller's transaction, and sending what is due exactly once.
+"""Queueing email and SMS in the caller's transaction, and sending what is due exactly once.
 
-``enqueue`` only adds a row: the email exists if and only if the change that caused it
-committed, and nothing is lost when the mail server is down. ``send_due`` claims due
+``enqueue`` (email) and ``enqueue_sms`` only add a row with its ``channel``: the message
+exists if and only if the change that caused it committed, and nothing is lost when the
+mail server or SMS provider is down. Each channel's sender is registered in
+``app.notifications.channels``. ``send_due`` claims due
 rows (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; a single conditional UPDATE on SQLite),
 so several runners at once never send one message twice. A runner that dies after
 sending but before marking leaves a claim that expires after ``lease``; that message may
@@ -10,23 +12,21 @@ then go out a second time, the unavoidable edge of at-least-once SMTP.
 
 from __future__ import annotations
 
-import smtplib
-import ssl
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from email.message import EmailMessage
-from email.utils import make_msgid
-from typing import cast
 
-from flask import current_app
 from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
 from app.accounts.privacy import register_eraser
 from app.extensions import db
+from app.notifications.channels import Sender, SendError, open_sender, register_sender
+from app.notifications.email_sender import EmailSender
 from app.notifications.models import OutboxMessage
+from app.notifications.sms import TEMPLATES, open_sms_sender
 from app.security.crypto import CryptoError
 from app.types import new_uid, utcnow
 
@@ -61,20 +61,55 @@ def enqueue(user: User, kind: str, *, subject: str, text: str, html: str | None 
     Call inside the transaction of the change the email reports; the caller commits.
     """
     if not user.email:
-        return None  # phone-only accounts: no SMS channel yet, the pages show everything
-    if dedupe_key and db.session.scalar(
-        select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
-    ):
         return None
-    message = OutboxMessage(user=user, kind=kind, dedupe_key=dedupe_key,
-                            send_after=send_after or utcnow())
-    message.payload = {
+    return _add(user, kind, "email", {
         "to": user.email, "subject": subject, "text": text, "html": html,
         "attachments": [
             {"filename": a.filename, "content_type": a.content_type,
              "data": a.data.decode("utf-8")} for a in attachments
         ],
-    }
+    }, send_after, dedupe_key)
+
+
+def enqueue_sms(user: User, kind: str, *, template: str, params: Iterable[str],
+                send_after: datetime | None = None,
+                dedupe_key: str | None = None) -> OutboxMessage | None:
+    """Add a template SMS for ``user``; None when they have no phone or it is queued.
+
+    ``template`` is a key of ``app.notifications.sms.TEMPLATES``; the caller commits.
+    """
+    if template not in TEMPLATES:
+        raise ValueError(f"unknown SMS template {template}")
+    if not user.phone:
+        return None
+    return _add(user, kind, "sms", {"to": user.phone, "template": template,
+                                    "params": [str(p) for p in params]},
+                send_after, dedupe_key)
+
+
+def enqueue_sms_to(phone: str, kind: str, *, template: str,
+                   params: Iterable[str]) -> OutboxMessage:
+    """A template SMS to a number that has no account yet (a sign-up code).
+
+    The payload is sealed under the app's shared key, as there is no person's key.
+    """
+    if template not in TEMPLATES:
+        raise ValueError(f"unknown SMS template {template}")
+    message = OutboxMessage(user=None, kind=kind, channel="sms", send_after=utcnow())
+    message.payload = {"to": phone, "template": template, "params": [str(p) for p in params]}
+    db.session.add(message)
+    return message
+
+
+def _add(user: User, kind: str, channel: str, payload: dict, send_after: datetime | None,
+         dedupe_key: str | None) -> OutboxMessage | None:
+    if dedupe_key and db.session.scalar(
+        select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
+    ):
+        return None
+    message = OutboxMessage(user=user, kind=kind, channel=channel, dedupe_key=dedupe_key,
+                            send_after=send_after or utcnow())
+    message.payload = payload
     try:
         with db.session.begin_nested():
             db.session.add(message)
@@ -111,44 +146,6 @@ def _claim(now: datetime, limit: int) -> str:
     return token
 
 
-def _build(payload: dict) -> EmailMessage:
-    config = current_app.config
-    email = EmailMessage()
-    email["From"] = config["MAIL_DEFAULT_SENDER"]
-    email["To"] = payload["to"]
-    email["Subject"] = payload["subject"]
-    email["Message-ID"] = make_msgid(domain="xinqing")
-    email.set_content(payload["text"])
-    if payload.get("html"):
-        email.add_alternative(payload["html"], subtype="html")
-    for item in payload.get("attachments", []):
-        maintype, _, subtype = item["content_type"].partition("/")
-        subtype, *params = subtype.split(";")
-        email.add_attachment(item["data"].encode("utf-8"), maintype=maintype,
-                             subtype=subtype.strip(), filename=item["filename"])
-        if params:
-            part = cast("list[EmailMessage]", email.get_payload())[-1]
-            for param in params:
-                key, _, value = param.strip().partition("=")
-                part.set_param(key, value)
-    return email
-
-
-def _connect() -> smtplib.SMTP:
-    config = current_app.config
-    host, port = config["MAIL_SERVER"], config["MAIL_PORT"]
-    if config.get("MAIL_USE_SSL"):
-        smtp: smtplib.SMTP = smtplib.SMTP_SSL(host, port, timeout=20,
-                                              context=ssl.create_default_context())
-    else:
-        smtp = smtplib.SMTP(host, port, timeout=20)
-        if config.get("MAIL_USE_TLS"):
-            smtp.starttls(context=ssl.create_default_context())
-    if config.get("MAIL_USERNAME"):
-        smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
-    return smtp
-
-
 def _record_failure(message_id: int, attempts: int, now: datetime, error: str,
                     report: SendReport, *, final: bool = False) -> None:
     """Count a failed try: back off exponentially, or give up after MAX_ATTEMPTS."""
@@ -174,8 +171,8 @@ def _update(message_id: int, values: dict) -> None:
 
 
 def _open_batch(token: str, now: datetime,
-                report: SendReport) -> tuple[list[tuple[int, int, dict]], bool]:
-    """(id, attempts, payload) of the claimed messages, and whether any was claimed.
+                report: SendReport) -> tuple[list[tuple[int, int, str, dict]], bool]:
+    """(id, attempts, channel, payload) of the claimed messages, and whether any was claimed.
 
     Messages whose recipient's key was destroyed cannot be read: they are given up.
     """
@@ -184,7 +181,7 @@ def _open_batch(token: str, now: datetime,
         select(OutboxMessage).where(OutboxMessage.claim_token == token).order_by(OutboxMessage.id)
     ):
         try:
-            batch.append((message.id, message.attempts, message.payload))
+            batch.append((message.id, message.attempts, message.channel, message.payload))
         except CryptoError:
             shredded.append((message.id, message.attempts))
     db.session.commit()  # end the read before writing
@@ -202,22 +199,53 @@ def send_due(now: datetime | None = None, limit: int = 100) -> SendReport:
         batch, claimed = _open_batch(_claim(now, limit), now, report)
         if not claimed:
             return report
-        try:
-            smtp = _connect()
-        except (OSError, smtplib.SMTPException) as exc:
-            for message_id, attempts, _payload in batch:
-                _record_failure(message_id, attempts, now, f"connect: {type(exc).__name__}",
-                                report)
-            return report
-        with smtp:
-            for message_id, attempts, payload in batch:
-                try:
-                    smtp.send_message(_build(payload))
-                except (OSError, smtplib.SMTPException) as exc:
-                    _record_failure(message_id, attempts, now, type(exc).__name__, report)
-                    continue
-                _update(message_id, {"sent_at": utcnow(), "claim_token": None})
-                report.sent += 1
+        for channel in sorted({item[2] for item in batch}):
+            _send_channel(channel, [item for item in batch if item[2] == channel], now,
+                          report)
+
+
+def _send_channel(channel: str, batch: list[tuple[int, int, str, dict]], now: datetime,
+                  report: SendReport) -> None:
+    """One channel's share of a batch over one sender; a failed connection retries all."""
+    try:
+        sender: Sender = open_sender(channel)
+    except SendError as exc:
+        for message_id, attempts, _channel, _payload in batch:
+            _record_failure(message_id, attempts, now, str(exc), report)
+        return
+    with sender:
+        for message_id, attempts, _channel, payload in batch:
+            try:
+                sender.send(payload)
+            except SendError as exc:
+                _record_failure(message_id, attempts, now, str(exc), report)
+                continue
+            _update(message_id, {"sent_at": utcnow(), "claim_token": None})
+            report.sent += 1
+
+
+def has_due(now: datetime | None = None) -> bool:
+    """Whether anything is due: a cheap read, so a watching runner never writes idly."""
+    found = db.session.scalar(select(OutboxMessage.id).where(_due(now or utcnow())).limit(1))
+    db.session.commit()
+    return found is not None
+
+
+def watch(stop: Callable[[], bool], interval: float = 0.5, limit: int = 100,
+          on_report: Callable[[SendReport], None] | None = None) -> None:
+    """Send due messages as they appear (checked every ``interval`` s) until ``stop()``.
+
+    Polling a single indexed read is cheap on both databases and works unchanged with
+    several runners (claims keep them apart); a code reaches the provider within about
+    ``interval`` seconds of the commit that queued it.
+    """
+    while not stop():
+        if has_due():
+            report = send_due(limit=limit)
+            if on_report and (report.sent or report.retried or report.failed):
+                on_report(report)
+            continue
+        time.sleep(interval)
 
 
 def _drop_unsent(user: User) -> None:
@@ -229,5 +257,8 @@ def _drop_unsent(user: User) -> None:
 
 
 def register() -> None:
-    """Account deletion drops the person's unsent mail (called from create_app)."""
+    """The email and SMS senders, and account deletion dropping the person's unsent
+    messages (called from create_app)."""
+    register_sender("email", EmailSender)
+    register_sender("sms", open_sms_sender)
     register_eraser(_drop_unsent)

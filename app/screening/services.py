@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import delete, select
 
 import assessments
@@ -20,7 +21,6 @@ from app.booking.models import Centre, centre_staff
 from app.domain import DomainError
 from app.extensions import db
 from app.notifications.models import OutboxMessage
-from app.notifications.services import enqueue
 from app.screening.models import RiskItem, ScreeningResult, ScreeningStat
 from app.security.crypto import get_crypto
 from app.security.models import DataKey
@@ -373,35 +373,57 @@ def _msg(text: str) -> object:
 # -- re-screening reminders ---------------------------------------------------------------
 def schedule_reminder(user: User, instrument: Instrument, weeks: int, *, subject: str,
                       text: str, now: datetime | None = None) -> OutboxMessage | None:
-    """Queue a check-in email (no health data in it) ``weeks`` from now; None without email."""
+    """Queue a check-in (no health data in it) ``weeks`` from now, by email and/or SMS as the
+    person's channels allow; None when they have no channel."""
+    from app.notifications.notices import Notice, deliver
 
     if weeks not in REMINDER_WEEKS:
         raise ScreeningError("weeks", _msg("Please choose 2 or 4 weeks."))
     for old in pending_reminders(user):
         if old.dedupe_key and old.dedupe_key.split(":")[2] == instrument.code:
-            db.session.delete(old)  # one reminder per questionnaire: the new one wins
+            _drop_reminder(old)  # one reminder per questionnaire: the new one wins
     db.session.flush()
     when = (now or utcnow()) + timedelta(weeks=weeks)
     key = f"screening-reminder:{user.uid}:{instrument.code}:{secrets.token_hex(6)}"
-    message = enqueue(user, REMINDER_KIND, subject=subject, text=text, send_after=when,
-                      dedupe_key=key)
+    base = current_app.config.get("PUBLIC_BASE_URL", "").rstrip("/")
+    queued = deliver(user, Notice(REMINDER_KIND, subject=subject, text=text,
+                                  link=f"{base}/screening/history", sms_template="reminder"),
+                     send_after=when, dedupe_key=key)
     db.session.commit()
-    return message
+    return queued[0] if queued else None
+
+
+def _drop_reminder(message: OutboxMessage) -> None:
+    """Remove a reminder on every channel it was queued on."""
+    from app.notifications.notices import drop_unsent
+
+    if message.dedupe_key:
+        drop_unsent(message.dedupe_key.removesuffix("#sms"))
+    else:
+        db.session.delete(message)
 
 
 def pending_reminders(user: User) -> list[OutboxMessage]:
-    """Reminders not yet sent."""
-    return list(db.session.scalars(select(OutboxMessage).where(
+    """Reminders not yet sent, one per reminder (its email or, without email, its SMS)."""
+    rows = list(db.session.scalars(select(OutboxMessage).where(
         OutboxMessage.user_id == user.id, OutboxMessage.kind == REMINDER_KIND,
         OutboxMessage.sent_at.is_(None), OutboxMessage.claimed_at.is_(None))
-        .order_by(OutboxMessage.send_after)))
+        .order_by(OutboxMessage.send_after, OutboxMessage.id)))
+    seen: set[str] = set()
+    shown = []
+    for row in rows:
+        base = (row.dedupe_key or row.uid).removesuffix("#sms")
+        if base not in seen:
+            seen.add(base)
+            shown.append(row)
+    return shown
 
 
 def cancel_reminder(user: User, uid: str) -> bool:
-    """Cancel one of the person's unsent reminders; False when there is none such."""
+    """Cancel one of the person's unsent reminders (all channels); False when there is none."""
     for message in pending_reminders(user):
         if message.uid == uid:
-            db.session.delete(message)
+            _drop_reminder(message)
             db.session.commit()
             return True
     return False

@@ -327,7 +327,7 @@ def remind(uid: str) -> Response:
             flash(_("Reminders go by email. Add an email address to your account first."),
                   "error")
         else:
-            flash(_("Done. We will email you a reminder."), "success")
+            flash(_("Done. We will send you a reminder."), "success")
     else:
         flash(_("Please choose 2 or 4 weeks."), "error")
     return redirect(url_for("screening.result", uid=uid))

@@ -89,7 +89,7 @@ def all_checks() -> list[Any]:
 def test_the_document_describes_every_operation(client):
     spec = client.get("/api/v1/openapi.json").get_json()
     assert spec["openapi"].startswith("3.")
-    assert {"/api/v1/auth/token", "/api/v1/sessions", "/api/v1/bookings",
+    assert {"/api/v1/auth/token", "/api/v1/auth/sms-code", "/api/v1/sessions", "/api/v1/bookings",
             "/api/v1/bookings/{booking_uid}", "/api/v1/bookings/{booking_id}",
             "/api/v1/screenings"} <= set(spec["paths"])
     assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"

@@ -17,7 +17,7 @@ def count(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
 
 
-def register(client, login="13912345678", password=PASSWORD, confirm=None, name="阿明",
+def register(client, login="ming@example.com", password=PASSWORD, confirm=None, name="阿明",
              accept=True, headers=None):
     data = {"login": login, "name": name, "password": password,
             "confirm": password if confirm is None else confirm}
@@ -26,17 +26,26 @@ def register(client, login="13912345678", password=PASSWORD, confirm=None, name=
     return submit(client, "/account/register", data, headers=headers)
 
 
-def test_worker_registers_with_mobile_number_in_any_common_spelling(client):
-    response = register(client, login="+86 139-1234 5678")
+def test_worker_registers_with_email_and_accepts_the_privacy_notice(client):
+    response = register(client, login="ming@example.com")
     assert response.status_code == 302
     user = db.session.scalar(select(User))
-    assert user.phone == "+8613912345678"
+    assert user.email == "ming@example.com"
     assert user.roles == {Role.WORKER}
     assert user.name == "阿明"
     consent = db.session.scalar(select(Consent))
     assert (consent.purpose, consent.text_version) == ("privacy_notice", "2026-11")
     # Signed in straight away: the account page answers.
     assert client.get("/account/").status_code == 200
+
+
+def test_a_mobile_number_on_the_email_form_is_sent_to_the_sms_sign_up(client):
+    """Numbers are proven by an SMS code before an account exists (issue 14)."""
+    response = register(client, login="+86 139-1234 5678", headers={"Accept-Language": "en"})
+    assert response.status_code == 200
+    assert "We check mobile numbers with an SMS code first" in text(response)
+    assert "/account/register/phone" in text(response)
+    assert count(User) == 0
 
 
 def test_worker_registers_with_email_and_signs_in_with_other_case(client):
@@ -57,13 +66,13 @@ def test_worker_registers_with_email_and_signs_in_with_other_case(client):
         ("12345", PASSWORD, None, True, "Enter an 11-digit mainland mobile number"),
         ("10086", PASSWORD, None, True, "Enter an 11-digit mainland mobile number"),
         ("name@", PASSWORD, None, True, "Enter a valid email address"),
-        ("13912345678", "short", None, True, "Use at least 8 characters."),
-        ("13912345678", "x" * 129, None, True, "Use at most 128 characters."),
-        ("13912345678", "password123", None, True, "This password is too common"),
-        ("13912345678", "12345678", None, True, "This password is too common"),
-        ("13912345678", "13912345678", None, True, "Do not use your phone number"),
-        ("13912345678", PASSWORD, "different words here", True, "The passwords do not match."),
-        ("13912345678", PASSWORD, None, False, "Please read and accept the privacy notice."),
+        ("ming@example.com", "short", None, True, "Use at least 8 characters."),
+        ("ming@example.com", "x" * 129, None, True, "Use at most 128 characters."),
+        ("ming@example.com", "password123", None, True, "This password is too common"),
+        ("ming@example.com", "12345678", None, True, "This password is too common"),
+        ("ming@example.com", PASSWORD, "different words here", True,
+         "The passwords do not match."),
+        ("ming@example.com", PASSWORD, None, False, "Please read and accept the privacy notice."),
     ],
 )
 def test_bad_registration_is_explained_keeps_input_and_writes_nothing(
@@ -88,10 +97,10 @@ def test_bad_registration_message_is_in_chinese_by_default(client):
 
 
 def test_duplicate_registration_is_refused_whatever_the_spelling(client):
-    assert register(client, login="13912345678").status_code == 302
+    assert register(client, login="ming@example.com").status_code == 302
     client.delete_cookie("session")
     other = client.application.test_client()
-    response = register(other, login="139 1234 5678", headers={"Accept-Language": "en"})
+    response = register(other, login="Ming@Example.com", headers={"Accept-Language": "en"})
     assert "already exists" in text(response)
     assert count(User) == 1
 

@@ -171,6 +171,8 @@ def test_account_and_screening_refusals_are_domain_errors():
 # extended on the "booking" branch). These fail until that lands; then strict xfail turns
 # them red, and the marks come off. The one call to switch is
 # app/admin/services.py: _schedule_session.
+
+
 def test_admin_scheduling_keeps_the_counsellors_break(app, admin, counsellor):
     service = make_service(capacity=12, duration=60, buffer_minutes=10)
     centre = make_centre(services=[service], staff=[counsellor])

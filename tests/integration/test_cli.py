@@ -25,6 +25,20 @@ def test_users_create_makes_a_staff_account(app):
     assert (user.email, user.phone) == ("lin@example.com", "+8613600000000")
 
 
+def test_users_create_with_a_phone_and_no_email_then_signs_in_by_code(app):
+    from app.accounts import phone_accounts, phone_codes
+    from tests.integration.test_phone_codes import last_code
+
+    result = app.test_cli_runner().invoke(args=[
+        "users", "create", "--role", "worker", "--phone", "136 0000 0001",
+        "--password", "quiet harbour morning"])
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(select(User))
+    assert (user.email, user.phone) == (None, "+8613600000001")
+    phone_codes.request_code("13600000001", "login", "127.0.0.1")
+    assert phone_accounts.sign_in_by_code("+8613600000001", last_code("+8613600000001")) == user
+
+
 def test_users_create_refuses_bad_input_and_writes_nothing(app):
     runner = app.test_cli_runner()
     for args, message in (
@@ -32,6 +46,7 @@ def test_users_create_refuses_bad_input_and_writes_nothing(app):
         (["--email", "a@example.com", "--password", "short"], "password"),
         (["--email", "a@example.com", "--phone", "42", "--password", "quiet harbour morning"],
          "phone"),
+        (["--password", "quiet harbour morning"], "email address or a mobile number"),
     ):
         result = runner.invoke(args=["users", "create", "--role", "admin", *args])
         assert result.exit_code != 0

@@ -175,9 +175,19 @@ def test_cutting_the_front_by_hand_is_noticed(app, monkeypatch):
 
 def test_every_package_has_its_steps_in_the_run_and_the_audit_pruning_comes_last(app):
     assert list(retention.STEPS) == [
-        "anonymous_results", "expired_sessions", "reset_tokens", "used_recovery_codes",
-        "outbox", "cancelled_bookings", "closed_waitlist", "resolved_risk_items",
-        "audit_events"]
+        "anonymous_results", "expired_sessions", "reset_tokens", "phone_codes",
+        "used_recovery_codes", "outbox", "cancelled_bookings", "closed_waitlist",
+        "resolved_risk_items", "audit_events"]
+
+
+def test_sms_code_rows_go_after_two_days(app):
+    from app.accounts import phone_codes
+    from app.accounts.phone_models import PhoneCode
+
+    phone_codes.request_code("13512345678", "register", "10.0.0.1", now=utcnow() - 3 * DAY)
+    phone_codes.request_code("13512345679", "register", "10.0.0.1")
+    assert retention.run()["phone_codes"] == 1
+    assert len(db.session.scalars(select(PhoneCode)).all()) == 1
 
 
 def test_cli_reports_each_step(app):

@@ -84,6 +84,22 @@ FORMS = {
         "login": "new.person@example.com", "name": "新人", "password": PASSWORD,
         "confirm": PASSWORD, "accept_privacy": "y"}),
     "forgot": Form("anon", "/account/forgot", {"login": "a@example.com"}),
+    "sms code for sign-up": Form("anon", "/account/register/phone", {"phone": "13512345678"},
+                                 token_from="/account/register/phone"),
+    "sms code for sign-in": Form("anon", "/account/login/sms", {"phone": "13800138000"},
+                                 token_from="/account/login/sms"),
+    "sms code for reset": Form("anon", "/account/forgot/sms", {"phone": "13800138000"},
+                               token_from="/account/forgot/sms"),
+    "message settings": Form("owner", "/account/notifications", {
+        "notify_sms": "y", "notify_email": "y", "reminders_wanted": "y"},
+        token_from="/account/notifications"),
+    "sms sign-up": Form("sms_register_pending", "/account/register/phone/verify", {
+        "code": "123456", "name": "新人", "password": PASSWORD, "confirm": PASSWORD,
+        "accept_privacy": "y"}, token_from="/account/register/phone/verify"),
+    "sms sign-in": Form("sms_login_pending", "/account/login/sms/verify", {"code": "123456"},
+                        token_from="/account/login/sms/verify"),
+    "sms reset": Form("sms_reset_pending", "/account/forgot/sms/verify", {"code": "123456"},
+                      token_from="/account/forgot/sms/verify"),
     "mfa": Form("mfa_pending", "/account/mfa", {"code": "123456"}, token_from="/account/mfa"),
     "mfa setup": Form("mfa_setup_pending", "/account/mfa/setup", {"code": "123456"},
                       token_from="/account/mfa/setup"),
@@ -166,6 +182,10 @@ FORMS = {
     # -- the JSON API, with a bearer token of worker A's ("api_owner"), no cookie ----------
     "api token": Form("anon", "/api/v1/auth/token", {"login": "a@example.com",
                                                      "password": PASSWORD}, json=True),
+    "api token by code": Form("anon", "/api/v1/auth/token", {"phone": "13800138000",
+                                                             "code": "123456"}, json=True),
+    "api sms code": Form("anon", "/api/v1/auth/sms-code", {"phone": "13800138000"},
+                         json=True),
     "api screening": Form("api_owner", "/api/v1/screenings", {
         "instrument": "phq9", "answers": "[0, 1, 0, 0, 1, 0, 0, 0, 0]", "anonymous": "true"},
         json=True),
@@ -201,7 +221,7 @@ FORMS = {
 
 # POST routes that take nothing but their CSRF token (a button): nothing to fuzz.
 FIELDLESS = {
-    "/account/logout", "/account/data/download",
+    "/account/logout", "/account/data/download", "/s/<code>/confirm", "/s/<code>/cancel",
     "/account/data/consents/<int:consent_id>/withdraw",
     "/booking/sessions/<int:session_id>/book", "/booking/sessions/<int:session_id>/waitlist",
     "/bookings/<uid>/cancel", "/bookings/waitlist/<uid>/accept",
@@ -244,6 +264,14 @@ def _prepare(caller: str, client, world) -> None:
 
         token = tokens.issue(world.people["owner"]).token
         client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+    elif caller.startswith("sms_") and caller.endswith("_pending"):
+        ask = {"sms_register_pending": "/account/register/phone",
+               "sms_login_pending": "/account/login/sms",
+               "sms_reset_pending": "/account/forgot/sms"}[caller]
+        page = client.get(ask)
+        response = client.post(ask, data={"phone": "13512345678",
+                                          "csrf_token": csrf_token(page.get_data(as_text=True))})
+        assert response.status_code == 302
     elif caller == "reset_pending":
         token = "fuzz-" + "k" * 40
         owner = world.people["owner"]

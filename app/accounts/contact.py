@@ -20,6 +20,14 @@ class ContactError(ValueError):
         return str(self.message)
 
 
+# Mainland mobile numbers as people write them (11 digits, optionally +86, spaces or dashes
+# as in 138 0013 8000), by the number ranges libphonenumber knows as mobile; the API takes
+# only this form (app/api/schemas.py).
+MOBILE_PATTERN = (r"^(\+86 ?)?1(?:(?:3[0-9]|4[57]|5[0-35-9]|6[2567]|7[0-35-8]|8[0-9]"
+                  r"|9[0-35-9])[ -]?[0-9]{4}|61[ -]?0[0-9]{3})[ -]?[0-9]{4}$")
+NOT_A_MOBILE = _l("Enter an 11-digit mainland mobile number, e.g. 138 0013 8000.")
+
+
 def normalise_phone(raw: str) -> str:
     """A mainland China mobile number in E.164 form (``+8613812345678``).
 
@@ -31,8 +39,7 @@ def normalise_phone(raw: str) -> str:
     try:
         number = phonenumbers.parse(text, "CN")
     except phonenumbers.NumberParseException:
-        raise ContactError(_l("Enter an 11-digit mainland mobile number, e.g. 138 0013 8000.")) \
-            from None
+        raise ContactError(NOT_A_MOBILE) from None
     if (
         number.country_code != 86
         or not phonenumbers.is_valid_number(number)
@@ -41,7 +48,7 @@ def normalise_phone(raw: str) -> str:
             phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
         )
     ):
-        raise ContactError(_l("Enter an 11-digit mainland mobile number, e.g. 138 0013 8000."))
+        raise ContactError(NOT_A_MOBILE)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

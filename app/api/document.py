@@ -80,6 +80,19 @@ def screening_request(loose: dict[str, Any]) -> dict[str, Any]:
     return {"description": loose.get("description", ""), "oneOf": [*branches, unknown]}
 
 
+def token_request(loose: dict[str, Any]) -> dict[str, Any]:
+    """Two ways in, never mixed: login + password (+ otp), or phone + SMS code."""
+    props = loose["properties"]
+
+    def way(names: tuple[str, ...], required: list[str]) -> dict[str, Any]:
+        return {"type": "object", "additionalProperties": False, "required": required,
+                "properties": {n: deepcopy(props[n]) for n in names}}
+
+    return {"description": loose.get("description", ""), "oneOf": [
+        way(("login", "password", "otp"), ["login", "password"]),
+        way(("phone", "code"), ["phone", "code"])]}
+
+
 def tighten(generated: dict[str, Any]) -> dict[str, Any]:
     """A copy of the generated document with the code's rules written in."""
     document = deepcopy(generated)
@@ -94,6 +107,8 @@ def tighten(generated: dict[str, Any]) -> dict[str, Any]:
                            additionalProperties=False, minProperties=1)
             for loose in ("minLength", "maxLength", "propertyNames"):
                 answers.pop(loose, None)
+    if "TokenRequest" in schemas:
+        schemas["TokenRequest"] = token_request(schemas["TokenRequest"])
     for name in _request_schema_names(document):
         _no_nul(schemas.get(name))
     for path in document.get("paths", {}).values():

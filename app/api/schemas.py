@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from app.accounts.contact import MOBILE_PATTERN, NOT_A_MOBILE
+
 
 class Score(fields.Number):
     """A score as scored: whole numbers stay whole (PHQ-9 10), means keep decimals (CBI 45.8)."""
@@ -41,6 +43,10 @@ class BothLanguages(Schema):
     en = fields.String(required=True)
 
 
+# A mainland mobile number, 11 digits with an optional +86 (the pattern is in the document).
+MOBILE = validate.Regexp(MOBILE_PATTERN, error=NOT_A_MOBILE)
+
+
 # -- auth --------------------------------------------------------------------------------
 class TokenRequest(Strict):
     """Sign in with ``login`` + ``password`` (staff add ``otp``), or, for workers, with
@@ -50,7 +56,7 @@ class TokenRequest(Strict):
     password = fields.String(validate=validate.Length(min=1, max=1024))
     otp = fields.String(validate=validate.Length(max=32), metadata={
         "description": "Staff only: a current authenticator code, or a recovery code."})
-    phone = fields.String(validate=validate.Length(min=1, max=32), metadata={
+    phone = fields.String(validate=MOBILE, metadata={
         "description": "Workers: the mainland mobile number the code was sent to."})
     code = fields.String(validate=validate.Length(min=1, max=12), metadata={
         "description": "Workers: the 6-digit code from the SMS."})
@@ -72,7 +78,7 @@ class TokenRequest(Strict):
 class SmsCodeRequest(Strict):
     """Ask for a sign-in code by SMS (workers)."""
 
-    phone = fields.String(required=True, validate=validate.Length(min=1, max=32), metadata={
+    phone = fields.String(required=True, validate=MOBILE, metadata={
         "description": "A mainland mobile number, e.g. 13800138000."})
 
 
@@ -332,7 +338,7 @@ class ContactRequest(Strict):
 
     centre_id = fields.Integer(strict=True, metadata={
         "description": "the centre that should call; default: my home centre"})
-    phone = fields.String(validate=validate.Length(max=30), metadata={
+    phone = fields.String(validate=MOBILE, metadata={
         "description": "default: my account's phone number"})
     best_time = fields.String(load_default="any", validate=validate.OneOf(
         ["morning", "afternoon", "evening", "any"]))

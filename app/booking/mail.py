@@ -114,7 +114,7 @@ def _awaiting(booking: Booking) -> bool:
 def booking_changed(booking: Booking, kind: str) -> None:
     """Queue the email for a new, confirmed, changed or cancelled booking."""
     user = booking.user
-    cancel = kind == "cancelled"
+    cancel = kind in ("cancelled", "centre_cancelled")
     with force_locale(_locale(user)):
         if kind == "booked" and _awaiting(booking):
             subject = _("Your booking request at Xinqing (awaiting confirmation)")
@@ -124,8 +124,12 @@ def booking_changed(booking: Booking, kind: str) -> None:
                 "confirmed": _("Your booking at Xinqing is confirmed"),
                 "changed": _("Your booking at Xinqing was changed"),
                 "cancelled": _("Your booking at Xinqing was cancelled"),
+                "centre_cancelled": _("The centre cancelled your booking at Xinqing"),
             }[kind]
         parts = [subject, _describe(booking)]
+        if kind == "centre_cancelled":
+            parts.append(_("The centre had to cancel this booking; we are sorry. You can "
+                           "book another time on Xinqing."))
         if not cancel and _awaiting(booking):
             parts.append(_("This booking is awaiting the counsellor's confirmation. We will "
                            "email you when it is confirmed."))

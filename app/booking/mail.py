@@ -75,7 +75,9 @@ def ics(booking: Booking, *, cancel: bool = False) -> bytes:
     event.add("dtend", session.ends_at)
     event.add("sequence", booking.sequence or 0)
     event.add("summary", session.service.localised("name", lang))
-    event.add("location", session.centre.localised("address", lang))
+    room = session.room_name(lang)
+    address = session.centre.localised("address", lang)
+    event.add("location", f"{address} · {room}" if room else address)
     event.add("url", link(f"/bookings/{booking.uid}"))
     event.add("status", "CANCELLED" if cancel else
               "TENTATIVE" if booking.status == BookingStatus.REQUESTED.value else "CONFIRMED")
@@ -91,7 +93,7 @@ def _describe(booking: Booking) -> str:
         when(session.starts_at),
         session.centre.localised("name", lang),
         session.centre.localised("address", lang),
-        session.room or "",
+        session.room_name(lang),
     ])
 
 

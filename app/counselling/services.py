@@ -121,7 +121,8 @@ def cancel_session(actor: User, session_id: int, now: datetime | None = None) ->
 
 
 def add_availability(actor: User, *, centre: Centre, service: Service, weekday: int,
-                     start: time, end: time, valid_from: date, room: str = "") -> Availability:
+                     start: time, end: time, valid_from: date, room: str = "",
+                     room_en: str = "") -> Availability:
     """Add a weekly rule at a centre the actor works at, and create its sessions."""
     if actor not in centre.staff:
         raise SchedulingError(_l("You do not work at this centre."))
@@ -131,7 +132,7 @@ def add_availability(actor: User, *, centre: Centre, service: Service, weekday: 
         raise SchedulingError(_l("The end time must be after the start time."))
     rule = Availability(counsellor_id=actor.id, centre_id=centre.id, service_id=service.id,
                         weekday=weekday, start_time=start, end_time=end, valid_from=valid_from,
-                        room=room)
+                        room=room, room_en=room_en)
     db.session.add(rule)
     db.session.flush()
     generate_sessions(max(valid_from, utcnow().astimezone(local_zone()).date()), 28, actor)

@@ -232,7 +232,7 @@ def availability() -> str | Response:
                 current_user, centre=db.get_or_404(Centre, form.centre.data),
                 service=db.get_or_404(Service, form.service.data), weekday=form.weekday.data,
                 start=form.start.data, end=form.end.data, valid_from=form.valid_from.data,
-                room=form.room.data or "")
+                room=form.room.data or "", room_en=form.room_en.data or "")
         except SchedulingError as exc:
             db.session.rollback()
             form.end.errors = [str(exc.message)]

@@ -34,6 +34,7 @@ ACTIONS = {
     "availability.removed": _l("Weekly hours removed"),
     "booking.attended": _l("Booking: attended"),
     "booking.cancelled": _l("Booking cancelled"),
+    "booking.centre_cancelled": _l("Booking cancelled by the centre"),
     "booking.check_in": _l("Booking: checked in"),
     "booking.confirm": _l("Booking confirmed"),
     "booking.created": _l("Booking made"),
@@ -72,7 +73,9 @@ ACTIONS = {
     "staff.listed": _l("Staff list viewed"),
     "waitlist.accepted": _l("Waiting-list offer accepted"),
     "waitlist.joined": _l("Waiting list joined"),
+    "waitlist.lapsed": _l("Waiting-list offer lapsed"),
     "waitlist.left": _l("Waiting list left"),
+    "waitlist.offered": _l("Waiting-list seat offered"),
 }
 
 KEYS = {

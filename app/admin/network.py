@@ -118,7 +118,8 @@ def schedule() -> str | Response:
                               service_id=form.service.data, counsellor_id=form.counsellor.data,
                               starts_at=datetime.combine(form.day.data, form.start.data,
                                                          local_zone()),
-                              room=form.room.data or "", capacity=form.capacity.data)
+                              room=form.room.data or "", capacity=form.capacity.data,
+                              room_en=form.room_en.data or "")
         except services.AdminError as exc:
             show_on_form(form, exc)
         else:

@@ -103,4 +103,6 @@ class ScheduleForm(FlaskForm):
     day = DateField(_l("Date"), validators=[DataRequired(REQUIRED)])
     start = TimeField(_l("Start time"), validators=[DataRequired(REQUIRED)])
     room = StringField(_l("Room"), validators=[Optional(), Length(max=60)])
+    room_en = StringField(_l("Room in English (optional)"),
+                          validators=[Optional(), Length(max=60)])
     capacity = IntegerField(_l("Seats"), validators=[Optional(), NumberRange(1, 500)])

@@ -187,7 +187,8 @@ _schedule_session = scheduling.schedule_session
 
 
 def schedule(actor: User, *, centre_id: int, service_id: int, counsellor_id: int,
-             starts_at: datetime, room: str, capacity: int | None) -> Session:
+             starts_at: datetime, room: str, capacity: int | None,
+             room_en: str = "") -> Session:
     """Schedule one session (e.g. a group) through booking's rules; the caller commits."""
     _require_admin(actor)
     centre = db.session.get(Centre, centre_id)
@@ -201,7 +202,8 @@ def schedule(actor: User, *, centre_id: int, service_id: int, counsellor_id: int
         raise AdminError(NOT_OFFERED, field="counsellor")
     try:
         return _schedule_session(actor, centre=centre, service=service, counsellor=counsellor,
-                                 starts_at=starts_at, room=room, capacity=capacity)
+                                 starts_at=starts_at, room=room, capacity=capacity,
+                                 room_en=room_en)
     except scheduling.SchedulingError as exc:
         raise AdminError(exc.message, field="start") from exc
 

@@ -289,6 +289,20 @@ def record(actor: User, booking: Booking, action: str, now: datetime | None = No
 STAFF_MOVES = ("confirm", "check_in", "attended", "no_show")
 
 
+def cancel_for_centre(actor: User, booking: Booking, now: datetime | None = None) -> Booking:
+    """The centre cancels one booking (the caller checked the actor's right): the person is
+    told the centre cancelled it, the seat goes to the first person waiting."""
+    now = now or utcnow()
+    if booking.status not in UPCOMING or booking.session.starts_at <= now:
+        raise BookingError(_l("This booking cannot be cancelled any more."))
+    end_reads()
+    if not apply("centre_cancel", actor, now=now, booking=booking):
+        db.session.rollback()
+        raise BookingError(_l("This booking cannot be cancelled any more."))
+    db.session.commit()
+    return booking
+
+
 def call_off_session(actor: User, session: Session, now: datetime | None = None) -> int:
     """Cancel a session that has not started: each booking is cancelled and its person told,
     each waiting place closed, every seat freed. Returns how many bookings were cancelled."""

@@ -26,14 +26,21 @@ WEEKLY = [
      "402"),
 ]
 
-# (counsellor login, centre code, service code, weekday, start, room, capacity)
+# (counsellor login, centre code, service code, weekday, start, room, English room, capacity)
+# (the weekly hours' rooms are numbers, the same in both languages)
 GROUPS = [
-    ("counsellor1@example.com", "qz-hub", "group-stress", 5, time(9, 30), "多功能厅", 12),
-    ("counsellor2@example.com", "qz-hub", "lecture", 2, time(19), "报告厅", 60),
-    ("counsellor1@example.com", "dehua", "relaxation", 3, time(9, 30), "放松室", 8),
-    ("counsellor2@example.com", "anxi", "group-stress", 4, time(14, 30), "活动室", 12),
-    ("counsellor3@example.com", "yongchun", "relaxation", 5, time(14, 30), "放松室", 8),
-    ("counsellor3@example.com", "yongchun", "lecture", 6, time(14, 30), "四楼大厅", 40),
+    ("counsellor1@example.com", "qz-hub", "group-stress", 5, time(9, 30), "多功能厅",
+     "Multi-purpose hall", 12),
+    ("counsellor2@example.com", "qz-hub", "lecture", 2, time(19), "报告厅",
+     "Lecture hall", 60),
+    ("counsellor1@example.com", "dehua", "relaxation", 3, time(9, 30), "放松室",
+     "Relaxation room", 8),
+    ("counsellor2@example.com", "anxi", "group-stress", 4, time(14, 30), "活动室",
+     "Activity room", 12),
+    ("counsellor3@example.com", "yongchun", "relaxation", 5, time(14, 30), "放松室",
+     "Relaxation room", 8),
+    ("counsellor3@example.com", "yongchun", "lecture", 6, time(14, 30), "四楼大厅",
+     "Fourth-floor hall", 40),
 ]
 
 
@@ -61,12 +68,12 @@ def seed_schedules(users: dict[str, User], centres: dict[str, Centre]) -> dict[s
                 made["availability"] += 1
     db.session.flush()
     zone = local_zone()
-    for login, centre, service, weekday, start, room, capacity in GROUPS:
+    for login, centre, service, weekday, start, room, room_en, capacity in GROUPS:
         starts_at = datetime.combine(_next(weekday, today), start, zone)
         minutes = services[service].duration_minutes
         made["sessions"] += add_unless_busy(Session(
             centre_id=centres[centre].id, service_id=services[service].id,
-            counsellor_id=users[login].id, room=room, starts_at=starts_at,
+            counsellor_id=users[login].id, room=room, room_en=room_en, starts_at=starts_at,
             ends_at=starts_at + timedelta(minutes=minutes), capacity=capacity, booked=0))
     made["sessions"] += generate_sessions(today + timedelta(days=1), 14)
     db.session.commit()

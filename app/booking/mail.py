@@ -75,7 +75,9 @@ def ics(booking: Booking, *, cancel: bool = False) -> bytes:
     event.add("dtend", session.ends_at)
     event.add("sequence", booking.sequence or 0)
     event.add("summary", session.service.localised("name", lang))
-    event.add("location", session.centre.localised("address", lang))
+    room = session.room_name(lang)
+    address = session.centre.localised("address", lang)
+    event.add("location", f"{address} · {room}" if room else address)
     event.add("url", link(f"/bookings/{booking.uid}"))
     event.add("status", "CANCELLED" if cancel else
               "TENTATIVE" if booking.status == BookingStatus.REQUESTED.value else "CONFIRMED")
@@ -91,7 +93,7 @@ def _describe(booking: Booking) -> str:
         when(session.starts_at),
         session.centre.localised("name", lang),
         session.centre.localised("address", lang),
-        session.room or "",
+        session.room_name(lang),
     ])
 
 
@@ -114,7 +116,7 @@ def _awaiting(booking: Booking) -> bool:
 def booking_changed(booking: Booking, kind: str) -> None:
     """Queue the email for a new, confirmed, changed or cancelled booking."""
     user = booking.user
-    cancel = kind == "cancelled"
+    cancel = kind in ("cancelled", "centre_cancelled")
     with force_locale(_locale(user)):
         if kind == "booked" and _awaiting(booking):
             subject = _("Your booking request at Xinqing (awaiting confirmation)")
@@ -124,8 +126,12 @@ def booking_changed(booking: Booking, kind: str) -> None:
                 "confirmed": _("Your booking at Xinqing is confirmed"),
                 "changed": _("Your booking at Xinqing was changed"),
                 "cancelled": _("Your booking at Xinqing was cancelled"),
+                "centre_cancelled": _("The centre cancelled your booking at Xinqing"),
             }[kind]
         parts = [subject, _describe(booking)]
+        if kind == "centre_cancelled":
+            parts.append(_("The centre had to cancel this booking; we are sorry. You can "
+                           "book another time on Xinqing."))
         if not cancel and _awaiting(booking):
             parts.append(_("This booking is awaiting the counsellor's confirmation. We will "
                            "email you when it is confirmed."))

@@ -192,6 +192,7 @@ class Availability(Model):
     valid_from: Mapped[date] = mapped_column(Date)
     valid_to: Mapped[date | None] = mapped_column(Date)
     room: Mapped[str] = mapped_column(String(60), default="")
+    room_en: Mapped[str] = mapped_column(String(60), default="", server_default="")
 
     counsellor: Mapped[User] = relationship()
     centre: Mapped[Centre] = relationship()
@@ -243,6 +244,7 @@ class Session(Model):
     service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), index=True)
     counsellor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     room: Mapped[str] = mapped_column(String(60), default="")
+    room_en: Mapped[str] = mapped_column(String(60), default="", server_default="")
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     capacity: Mapped[int] = mapped_column(Integer)
@@ -259,6 +261,18 @@ class Session(Model):
     def free(self) -> int:
         """Seats nobody holds."""
         return max(self.capacity - self.booked, 0)
+
+    def room_name(self, locale: str) -> str:
+        """The room in the reader's language (see ``room_name``)."""
+        return room_name(self, locale)
+
+
+def room_name(row: Availability | Session, locale: str) -> str:
+    """The room in the reader's language: the English name for English readers when one was
+    given, else the Chinese (rooms are free text; many have no English name)."""
+    if locale.startswith("en") and row.room_en:
+        return row.room_en
+    return row.room or ""
 
 
 class Booking(Model):

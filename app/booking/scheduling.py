@@ -145,7 +145,8 @@ def generate_sessions(first: date, days: int = 14, counsellor: User | None = Non
             session = Session(centre_id=source.centre_id, service_id=service.id,
                               counsellor_id=counsellor_id, starts_at=start, ends_at=end,
                               capacity=service.capacity, booked=0,
-                              room=getattr(source, "room", "") or "", generated=True)
+                              room=getattr(source, "room", "") or "",
+                              room_en=getattr(source, "room_en", "") or "", generated=True)
             created += add_unless_busy(session)
     return created
 
@@ -160,7 +161,8 @@ def on_leave(counsellor_id: int, start: datetime, end: datetime) -> bool:
 
 
 def schedule_session(actor: User, *, centre: Centre, service: Service, counsellor: User,
-                     starts_at: datetime, room: str, capacity: int | None = None) -> Session:
+                     starts_at: datetime, room: str, capacity: int | None = None,
+                     room_en: str = "") -> Session:
     """Staff schedule one session (e.g. a group) with a room and capacity.
 
     The rules are those of sessions made from weekly hours: the counsellor is not on
@@ -190,8 +192,8 @@ def schedule_session(actor: User, *, centre: Centre, service: Service, counsello
                                  "choose a time further from their other sessions.",
                                  minutes=service.buffer_minutes))
     session = Session(centre_id=centre.id, service_id=service.id, counsellor_id=counsellor.id,
-                      room=room, starts_at=starts_at, ends_at=ends_at, capacity=capacity,
-                      booked=0)
+                      room=room, room_en=room_en, starts_at=starts_at, ends_at=ends_at,
+                      capacity=capacity, booked=0)
     if not add_unless_busy(session):
         raise SchedulingError(_l("The counsellor already has a session at that time."))
     audit.record(actor, "session.scheduled", f"sessions:{session.id}",

@@ -116,13 +116,18 @@ MOVES: dict[str, Move] = {
                     earliest=_HOUR),
     "session_cancel": Move(_B, UPCOMING, "cancelled", Seat.FREE, Reminder.DROP, "cancelled",
                            stats.CENTRE_CANCELLED, "booking.session_cancelled", sequence=True),
+    # one booking called off by its counsellor (or an admin): the seat goes to the next waiting
+    "centre_cancel": Move(_B, UPCOMING, "cancelled", Seat.RELEASE, Reminder.DROP,
+                          "centre_cancelled", stats.CENTRE_CANCELLED, "booking.centre_cancelled",
+                          sequence=True),
     # -- bookings: the account is deleted (its emails go with it) ------------------------------
     "erase": Move(_B, UPCOMING, "cancelled", Seat.RELEASE, Reminder.DROP),
     # -- waiting-list places --------------------------------------------------------------------
     "join": Move(_E, (NEW,), "waiting", stat=stats.WAITLIST, audit="waitlist.joined"),
-    "offer": Move(_E, ("waiting",), "offered", notice="offer"),  # holds the freed seat
+    "offer": Move(_E, ("waiting",), "offered", notice="offer",  # holds the freed seat
+                  audit="waitlist.offered"),
     "accept": Move(_E, ("offered",), "accepted"),  # followed by "claim"
-    "lapse": Move(_E, ("offered",), "expired", Seat.RELEASE),
+    "lapse": Move(_E, ("offered",), "expired", Seat.RELEASE, audit="waitlist.lapsed"),
     "leave": Move(_E, ("waiting",), "left", audit="waitlist.left"),
     "decline": Move(_E, ("offered",), "left", Seat.RELEASE, audit="waitlist.left"),
     "withdraw": Move(_E, ("waiting",), "expired"),  # the session was called off
@@ -313,7 +318,7 @@ def apply(name: str, actor: User | None, *, now: datetime, booking: Booking | No
         _free_seat(where)
     if move.stat:
         stats.record_booking(move.stat, where, now)
-    if move.audit and actor is not None:
+    if move.audit:  # system moves (offer, lapse) are recorded without an actor
         target: Any = row if isinstance(row, Booking) else f"sessions:{where.id}"
         audit.record(actor, move.audit, target, detail)
     return row

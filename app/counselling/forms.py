@@ -31,6 +31,8 @@ class AvailabilityForm(FlaskForm):
     end = TimeField(_l("End time"), validators=[DataRequired()])
     valid_from = DateField(_l("Starting on"), validators=[DataRequired()])
     room = StringField(_l("Room"), validators=[Optional(), Length(max=60)])
+    room_en = StringField(_l("Room in English (optional)"),
+                          validators=[Optional(), Length(max=60)])
 
 
 class LeaveForm(FlaskForm):

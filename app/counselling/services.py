@@ -90,6 +90,25 @@ def set_status(actor: User, uid: str, action: str, now: datetime | None = None) 
         raise CounsellingError(exc.message) from None
 
 
+def cancellable_booking(actor: User, uid: str) -> Booking:
+    """A booking the actor may cancel: in a session the actor runs, or any for an admin."""
+    booking = db.session.scalar(select(Booking).where(Booking.uid == uid))
+    if booking is None or (booking.session.counsellor_id != actor.id
+                           and not actor.has_role(Role.ADMIN)):
+        raise NotFoundError(uid)
+    return booking
+
+
+def cancel_booking(actor: User, uid: str, now: datetime | None = None) -> Booking:
+    """Cancel one booking for the centre; its person is told (booking/'s state machine)."""
+    booking = cancellable_booking(actor, uid)
+    try:
+        return bookings.cancel_for_centre(actor, booking, now)
+    except BookingError as exc:
+        db.session.rollback()
+        raise CounsellingError(exc.message) from None
+
+
 def cancel_session(actor: User, session_id: int, now: datetime | None = None) -> int:
     """Call one of the actor's sessions off: every active booking is cancelled, its person
     told, its reminder dropped and its seat freed (booking/'s state machine does it)."""
@@ -102,7 +121,8 @@ def cancel_session(actor: User, session_id: int, now: datetime | None = None) ->
 
 
 def add_availability(actor: User, *, centre: Centre, service: Service, weekday: int,
-                     start: time, end: time, valid_from: date, room: str = "") -> Availability:
+                     start: time, end: time, valid_from: date, room: str = "",
+                     room_en: str = "") -> Availability:
     """Add a weekly rule at a centre the actor works at, and create its sessions."""
     if actor not in centre.staff:
         raise SchedulingError(_l("You do not work at this centre."))
@@ -112,7 +132,7 @@ def add_availability(actor: User, *, centre: Centre, service: Service, weekday: 
         raise SchedulingError(_l("The end time must be after the start time."))
     rule = Availability(counsellor_id=actor.id, centre_id=centre.id, service_id=service.id,
                         weekday=weekday, start_time=start, end_time=end, valid_from=valid_from,
-                        room=room)
+                        room=room, room_en=room_en)
     db.session.add(rule)
     db.session.flush()
     generate_sessions(max(valid_from, utcnow().astimezone(local_zone()).date()), 28, actor)

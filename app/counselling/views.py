@@ -107,6 +107,29 @@ def cancel_session(session_id: int) -> Response:
     return redirect(url_for("counselling.session_page", session_id=session_id))
 
 
+@bp.route("/bookings/<uid>/cancel", methods=["GET", "POST"])
+@counsellor_only
+def cancel_booking(uid: str) -> str | Response:
+    """Ask to confirm, then cancel one booking; its person is told the centre cancelled it."""
+    try:
+        booking = counselling.cancellable_booking(current_user, uid)
+    except NotFoundError:
+        abort(404)
+    form = ActionForm()
+    if request.method == "GET":
+        return render_template("counselling/cancel_booking.html", booking=booking,
+                               session=booking.session, form=form)
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        counselling.cancel_booking(current_user, uid)
+    except counselling.CounsellingError as exc:
+        show_refusal(exc)
+    else:
+        flash(_("The booking was cancelled and its person was told."), "success")
+    return redirect(url_for("counselling.session_page", session_id=booking.session_id))
+
+
 @bp.route("/bookings/<uid>/<action>", methods=["POST"])
 @counsellor_only
 def booking_action(uid: str, action: str) -> Response:
@@ -209,7 +232,7 @@ def availability() -> str | Response:
                 current_user, centre=db.get_or_404(Centre, form.centre.data),
                 service=db.get_or_404(Service, form.service.data), weekday=form.weekday.data,
                 start=form.start.data, end=form.end.data, valid_from=form.valid_from.data,
-                room=form.room.data or "")
+                room=form.room.data or "", room_en=form.room_en.data or "")
         except SchedulingError as exc:
             db.session.rollback()
             form.end.errors = [str(exc.message)]

@@ -43,12 +43,14 @@ BOOKING_TABLE = {
                     "late_cancelled", "booking.cancelled"),
     "session_cancel": (UP, "cancelled", "free", "none", "booking.cancelled",
                        "centre_cancelled", "booking.session_cancelled"),
+    "centre_cancel": (UP, "cancelled", "release", "none", "booking.centre_cancelled",
+                      "centre_cancelled", "booking.centre_cancelled"),
     "erase": (UP, "cancelled", "release", "none", None, None, None),
 }
 ENTRY_TABLE = {
-    "offer": ({"waiting"}, "offered", "keep", "waitlist.offer", None),
+    "offer": ({"waiting"}, "offered", "keep", "waitlist.offer", "waitlist.offered"),
     "accept": ({"offered"}, "accepted", "keep", None, None),
-    "lapse": ({"offered"}, "expired", "release", None, None),
+    "lapse": ({"offered"}, "expired", "release", None, "waitlist.lapsed"),
     "leave": ({"waiting"}, "left", "keep", None, "waitlist.left"),
     "decline": ({"offered"}, "left", "release", None, "waitlist.left"),
     "withdraw": ({"waiting"}, "expired", "keep", None, None),
@@ -138,7 +140,8 @@ def test_booking_move(world, name, status):
     emails = [k for k in new_kinds if k not in ("booking.reminder", "waitlist.offer")]
     assert emails == ([notice] if notice else [])
     assert stats == sorted(before[2] + ([stat] if stat else []))
-    assert audits[len(before[3]):] == ([action] if action else [])
+    offered = ["waitlist.offered"] if seat == "release" else []  # the seat passed on
+    assert audits[len(before[3]):] == offered + ([action] if action else [])
     assert seat_mismatches() == []
 
 
@@ -177,7 +180,8 @@ def test_waitlist_move(world, name, status):
     offers = kinds.count("waitlist.offer") - before[1].count("waitlist.offer")
     assert offers == (1 if notice or seat == "release" else 0)
     claimed = ["waitlist.accepted"] if name == "accept" else []
-    assert audits[len(before[3]):] == ([action] if action else claimed)
+    offered = ["waitlist.offered"] if seat == "release" else []  # the seat passed on
+    assert audits[len(before[3]):] == offered + ([action] if action else claimed)
 
 
 def test_new_rows_and_reschedule(world, counsellor):

@@ -10,7 +10,7 @@ from sqlalchemy import func, select, text
 
 from app.audit.models import AuditEvent
 from app.booking import bookings
-from app.booking.models import Booking, Session
+from app.booking.models import Booking, Session, WaitlistEntry
 from app.counselling.models import SessionNote
 from app.extensions import db
 from app.notifications.models import OutboxMessage
@@ -205,3 +205,50 @@ def test_weekly_hours_time_fields_are_labelled_as_times_in_chinese(counsellor, s
     assert labels.get("start") == "开始时间", labels
     assert labels.get("end") == "结束时间", labels
     assert labels.get("valid_from") == "开始日期"
+
+
+def test_counsellor_cancels_one_booking_after_confirming(signed_in, counsellor, make_user,
+                                                         setup):
+    """One booking, not the whole session: the page asks first, then the person is told the
+    centre cancelled it, the reminder goes and the seat passes to the first person waiting."""
+    booking, session = setup["booking"], setup["session"]
+    waiting = make_user()
+    db.session.add(WaitlistEntry(session_id=session.id, user_id=waiting.id, position=1,
+                                 status="waiting", created_at=utcnow()))
+    db.session.commit()
+    client = signed_in(counsellor)
+    page = f"/counselling/sessions/{session.id}"
+    url = f"/counselling/bookings/{booking.uid}/cancel"
+    assert url in page_text(client.get(page))
+    confirm = page_text(client.get(url))
+    assert "赵小红" in confirm
+    assert "取消" in confirm
+    db.session.expire_all()
+    assert db.session.get(Booking, booking.id).status == "requested"  # asking changed nothing
+    sequence = booking.sequence
+    response = submit(client, url, {}, form_url=url)
+    assert response.status_code == 302
+    db.session.expire_all()
+    cancelled = db.session.get(Booking, booking.id)
+    assert (cancelled.status, cancelled.sequence) == ("cancelled", sequence + 1)
+    assert db.session.get(Session, session.id).status == "scheduled"
+    notice = db.session.scalar(select(OutboxMessage).where(
+        OutboxMessage.kind == "booking.centre_cancelled"))
+    assert "中心取消" in notice.payload["subject"]
+    assert db.session.scalar(select(func.count(OutboxMessage.id)).where(
+        OutboxMessage.kind == "booking.reminder")) == 0
+    assert db.session.scalar(select(WaitlistEntry.status)) == "offered"
+    assert db.session.scalar(select(func.count(AuditEvent.id)).where(
+        AuditEvent.action == "booking.centre_cancelled")) == 1
+    # a second try is refused with a message, nothing more sent
+    submit(client, url, {}, form_url=page)
+    assert db.session.scalar(select(func.count(OutboxMessage.id)).where(
+        OutboxMessage.kind == "booking.centre_cancelled")) == 1
+
+
+def test_other_counsellors_cannot_cancel_a_booking(signed_in, make_user, setup):
+    client = signed_in(make_user("counsellor"))
+    url = f"/counselling/bookings/{setup['booking'].uid}/cancel"
+    assert client.get(url).status_code == 404
+    db.session.expire_all()
+    assert db.session.get(Booking, setup["booking"].id).status == "requested"

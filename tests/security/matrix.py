@@ -224,6 +224,11 @@ TABLE: dict[tuple[str, str], Row] = {
         may_see=("counsellor",)),
     ("/counselling/sessions/<int:session_id>/cancel", "POST"): Row(
         "/counselling/sessions/{session}/cancel", counsellors_only(302, far_counsellor=404)),
+    ("/counselling/bookings/<uid>/cancel", "GET"): Row(
+        "/counselling/bookings/{booking}/cancel", counsellors_only(200, far_counsellor=404),
+        may_see=("counsellor",)),
+    ("/counselling/bookings/<uid>/cancel", "POST"): Row(
+        "/counselling/bookings/{booking}/cancel", counsellors_only(302, far_counsellor=404)),
     ("/counselling/bookings/<uid>/<action>", "POST"): Row(
         "/counselling/bookings/{booking}/confirm", counsellors_only(302, far_counsellor=404)),
     ("/counselling/bookings/<uid>/notes", "GET"): Row(

@@ -90,6 +90,11 @@ FORMS = {
                                  token_from="/account/login/sms"),
     "sms code for reset": Form("anon", "/account/forgot/sms", {"phone": "13800138000"},
                                token_from="/account/forgot/sms"),
+    "staff recovery code": Form("counsellor", "/account/staff/recovery", {
+        "login": "13800138000", "method": "in_person", "checked": "y"},
+        token_from="/account/staff/recovery"),
+    "recover": Form("anon", "/account/recover", {"login": "13800138000", "code": "0123456789"},
+                    token_from="/account/recover"),
     "message settings": Form("owner", "/account/notifications", {
         "notify_sms": "y", "notify_email": "y", "reminders_wanted": "y"},
         token_from="/account/notifications"),

@@ -35,6 +35,8 @@ ACCESS_LABELS = {"account.locked": _l("An administrator locked your account"),
                  "note.written": _l("A counsellor wrote a session note about you"),
                  "account.recovery_issued": _l("Your centre issued a recovery code "
                                                "for your account"),
+                 "mfa.reset_requested": _l("An administrator asked to reset your "
+                                           "authenticator"),
                  "audit.revealed": _l("An administrator saw your name in the audit log"),
                  "screening.shared_list": _l("A counsellor opened the list of shared results")}
 ROLE_NAMES = {"counsellor": _l("Counsellor"), "social_worker": _l("Social worker"),

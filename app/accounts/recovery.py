@@ -52,7 +52,7 @@ def _key(user: User) -> str:
 
 
 def _hash(key: str, code: str) -> str:
-    return get_crypto().keyed_hash("recovery-code", f"{key}:{code}").hex()
+    return get_crypto().keyed_hash("staff-assisted-recovery", f"{key}:{code}").hex()
 
 
 def _may_help(staff: User, worker: User) -> bool:

@@ -267,6 +267,8 @@ TABLE: dict[tuple[str, str], Row] = {
     ("/admin/staff/new", "POST"): Row("/admin/staff/new", admins_only(200)),
     ("/admin/staff/<uid>/edit", "GET"): Row("/admin/staff/{staff}/edit", admins_only(200)),
     ("/admin/staff/<uid>/edit", "POST"): Row("/admin/staff/{staff}/edit", admins_only(200)),
+    ("/admin/staff/<uid>/authenticator/reset", "POST"): Row(
+        "/admin/staff/{staff}/authenticator/reset", admins_only(302)),
     ("/admin/staff/<uid>/lock", "POST"): Row("/admin/staff/{staff}/lock", admins_only(302)),
     ("/admin/staff/<uid>/sessions/end", "POST"): Row("/admin/staff/{staff}/sessions/end",
                                                      admins_only(302)),

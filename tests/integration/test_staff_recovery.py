@@ -45,6 +45,7 @@ def _shown_code(client) -> str:
 def test_counsellor_of_home_centre_issues_code_and_worker_sets_new_password(
         app, client, worker, counsellor, home):
     sign_in(client, counsellor.email)
+    assert "/account/staff/recovery" in text(client.get("/counselling/"))  # found from work
     response = _issue(client)
     assert response.status_code == 302
     code = _shown_code(client)

@@ -233,6 +233,7 @@ FIELDLESS = {
     "/bookings/waitlist/<uid>/leave", "/counselling/sessions/<int:session_id>/cancel",
     "/counselling/bookings/<uid>/<action>", "/counselling/availability/<int:rule_id>/remove",
     "/admin/audit/verify", "/admin/staff/<uid>/lock", "/admin/staff/<uid>/sessions/end",
+    "/admin/staff/<uid>/authenticator/reset",
     "/screening/reminders/<uid>/cancel", "/account/security/recovery-codes",
     "/api/v1/bookings/<int:booking_id>", "/api/v1/waitlist/<int:entry_id>/accept",
     "/api/v1/waitlist/<int:entry_id>", "/api/v1/bookings/<uid:booking_uid>",

@@ -26,6 +26,7 @@ PROD_REDIS_URL ?= redis://127.0.0.1:6379/0
 serve-prod: install translations instance/keys.json ## gunicorn + local PostgreSQL + Redis, production settings
 	$(BIN)/python tools/services.py createdb "$(PROD_DATABASE_URL)"
 	XINQING_CONFIG=production DATABASE_URL="$(PROD_DATABASE_URL)" REDIS_URL="$(PROD_REDIS_URL)" \
+	  SMS_PROVIDER="$${SMS_PROVIDER:-tencent}" \
 	  SECRET_KEY="$$(cat instance/secret_key)" XINQING_KEY_FILE=instance/keys.json \
 	  sh -c '$(BIN)/flask --app wsgi db upgrade && exec $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app'
 

@@ -255,6 +255,12 @@ class ProductionConfig(Config):
                 "REDIS_URL is not set: production needs Redis so that login limits hold across "
                 "all worker processes."
             )
+        if (config.get("SMS_PROVIDER") or "file") == "file":
+            raise ConfigError(
+                "SMS_PROVIDER=file writes sign-in codes and notices to a local file instead of "
+                "sending them: set SMS_PROVIDER=tencent and its SMS_* settings (see README, "
+                "Email and SMS channels)."
+            )
 
 
 CONFIGS: dict[str, type[Config]] = {

@@ -341,6 +341,7 @@ def main() -> int:
         admin.dispose()
         db_url = pg.url.rsplit("/", 1)[0] + "/xinqing"
         env = {**os.environ, "XINQING_CONFIG": "production", "DATABASE_URL": db_url,
+               "SMS_PROVIDER": "tencent",  # production refuses the file provider; none is sent
                "REDIS_URL": rds.url, "SECRET_KEY": secrets.token_urlsafe(48),
                "XINQING_KEY_FILE": str(work / "keys.json"),
                "LOGIN_RATE_LIMIT": "1000 per minute", "LOGIN_ACCOUNT_RATE_LIMIT":

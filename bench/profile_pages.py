@@ -42,6 +42,7 @@ def main() -> int:
     try:
         db_url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
         os.environ.update({"XINQING_CONFIG": "production", "DATABASE_URL": db_url,
+                           "SMS_PROVIDER": "tencent",  # production refuses "file"
                            "REDIS_URL": args.redis, "SECRET_KEY": secrets.token_urlsafe(48),
                            "XINQING_KEY_FILE": str(work / "keys.json"),
                            "SESSION_REDIS_PREFIX": f"xqprof:{name}:"})

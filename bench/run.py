@@ -641,6 +641,7 @@ def main() -> int:
     try:
         keys = work / "keys.json"
         env = {**os.environ, "XINQING_CONFIG": "production", "DATABASE_URL": db_url,
+               "SMS_PROVIDER": "tencent",  # production refuses the file provider; none is sent
                "REDIS_URL": args.redis, "SECRET_KEY": secrets.token_urlsafe(48),
                "XINQING_KEY_FILE": str(keys), "SESSION_REDIS_PREFIX": redis_prefix + "s:",
                "RATELIMIT_KEY_PREFIX": redis_prefix + "l",

@@ -10,5 +10,6 @@ from app.accounts import (  # noqa: E402,F401  (routes register on import)
     password_views,
     phone_views,
     privacy_views,
+    recovery_views,
     views,
 )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pyotp
 import segno
@@ -81,12 +81,18 @@ def confirm_setup(user: User, code: str) -> list[str] | None:
 
 
 def verify(user: User, code: str) -> bool:
-    """Check a sign-in code (or a recovery code); audits failures and recovery-code use."""
+    """Check a sign-in code (or a recovery code); audits failures and recovery-code use.
+
+    A full sign-in proves the person still has their authenticator, so it cancels an
+    administrator's pending reset of it.
+    """
     if user.mfa_enabled and _accept_code(user, code):
+        _cancel_pending_reset(user)
         db.session.commit()
         return True
     if user.mfa_enabled and _use_recovery_code(user, code):
         audit.record(user, "mfa.recovery_code_used", user)
+        _cancel_pending_reset(user)
         db.session.commit()
         return True
     db.session.rollback()
@@ -117,4 +123,26 @@ def _use_recovery_code(user: User, code: str) -> bool:
     if row is None:
         return False
     row.used_at = utcnow()
+    return True
+
+
+def _cancel_pending_reset(user: User) -> None:
+    if user.mfa_reset_due_at is not None:
+        user.mfa_reset_due_at = None
+        audit.record(user, "mfa.reset_cancelled", user)
+
+
+def apply_due_reset(user: User, now: datetime | None = None) -> bool:
+    """Once an administrator's held reset is due, forget the authenticator and its recovery
+    codes, so this sign-in sets up a new one; True when it did. Commits."""
+    due = user.mfa_reset_due_at
+    if due is None or due > (now or utcnow()):
+        return False
+    user.totp_secret = None
+    user.totp_enabled_at = None
+    user.totp_last_step = None
+    user.mfa_reset_due_at = None
+    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    audit.record(None, "mfa.reset_applied", user)
+    db.session.commit()
     return True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from flask import abort, current_app, redirect, render_template, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
@@ -50,7 +50,12 @@ def mfa_verify() -> str | Response:
         return redirect(url_for("accounts.mfa_setup"))
     form = CodeForm()
     if form.validate_on_submit():
+        reset_waiting = user.mfa_reset_due_at is not None
         if mfa.verify(user, form.code.data):
+            if reset_waiting:
+                flash(_("You signed in with your authenticator, so the reset an administrator "
+                        "asked for is cancelled. If you did not ask for it, please tell your "
+                        "administrator."), "warning")
             return _finish(user)
         form.code.errors.append(_("That code did not work. Codes change every 30 seconds; "
                                   "try the newest one, or a recovery code."))

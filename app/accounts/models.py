@@ -49,6 +49,8 @@ class User(EncryptedRow, UserMixin, Model):
     totp_secret = Encrypted()
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     totp_last_step: Mapped[int | None] = mapped_column(Integer)  # a code works only once
+    # An admin's authenticator reset, held until then; a full sign-in before it cancels it.
+    mfa_reset_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     # Channel preferences (app/notifications/notices.py): which of the person's channels
     # they want, and whether they want non-essential reminders at all.

@@ -33,6 +33,10 @@ ACCESS_LABELS = {"account.locked": _l("An administrator locked your account"),
                  "risk.closed": _l("A counsellor recorded the follow-up of your request"),
                  "note.read": _l("A counsellor read a session note about you"),
                  "note.written": _l("A counsellor wrote a session note about you"),
+                 "account.recovery_issued": _l("Your centre issued a recovery code "
+                                               "for your account"),
+                 "mfa.reset_requested": _l("An administrator asked to reset your "
+                                           "authenticator"),
                  "audit.revealed": _l("An administrator saw your name in the audit log"),
                  "screening.shared_list": _l("A counsellor opened the list of shared results")}
 ROLE_NAMES = {"counsellor": _l("Counsellor"), "social_worker": _l("Social worker"),

@@ -66,7 +66,7 @@ def login() -> str | Response:
             form.password.errors.append(
                 _("The mobile number, email or password is not right. Please try again.")
             )
-        elif mfa.required(user):
+        elif mfa.apply_due_reset(user) or mfa.required(user):
             _fresh_session()
             session["mfa_pending"] = {"uid": user.uid, "at": time.time(),
                                       "next": safe_next(request.args.get("next"))}

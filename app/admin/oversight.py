@@ -164,3 +164,19 @@ def end_staff_sessions(uid: str) -> Response:
     services.end_sessions(_actor(), user)
     flash(_("%(name)s is signed out everywhere.", name=user.name or user.email), "success")
     return redirect(url_for("admin.staff"))
+
+
+@bp.route("/staff/<uid>/authenticator/reset", methods=["POST"])
+@roles_required(Role.ADMIN)
+def reset_staff_authenticator(uid: str) -> Response:
+    """Reset a staff member's authenticator app, held 24 hours (see the service)."""
+    user = _staff_member(uid)
+    try:
+        services.request_authenticator_reset(_actor(), user)
+    except services.AdminError as exc:
+        show_refusal(exc)
+    else:
+        flash(_("%(name)s's authenticator will be reset in 24 hours unless they sign in with "
+                "it first. They have been told by email and SMS.",
+                name=user.name or user.email), "success")
+    return redirect(url_for("admin.staff"))

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -24,6 +27,9 @@ from app.booking import scheduling
 from app.booking.models import Centre, CentreKind, Service, Session
 from app.domain import DomainError
 from app.extensions import db
+from app.i18n import BABEL_CODES
+from app.notifications.notices import Notice, deliver
+from app.types import utcnow
 
 CODE_TAKEN = _l("This code is already used.")
 NOT_OFFERED = _l("Choose one of the options offered.")
@@ -281,3 +287,44 @@ def end_sessions(actor: User, staff: User) -> None:
     """Sign a staff member out on every device (e.g. a lost phone). Committed."""
     _require_admin(actor)
     accounts.end_sessions(actor, staff)
+
+
+# -- authenticator reset --------------------------------------------------------------------
+MFA_RESET_HOLD = timedelta(hours=24)
+
+
+def request_authenticator_reset(actor: User, staff: User,
+                                now: datetime | None = None) -> datetime:
+    """Hold a reset of ``staff``'s authenticator app for 24 hours and tell them by email and
+    SMS; returns when it takes effect. Committed.
+
+    The hold (rather than a second admin's approval) works with one admin per centre: if
+    someone talked the admin into it, the real staff member signs in with password and
+    authenticator before then, which cancels it (``app.accounts.mfa.verify``). Once due, the
+    next password sign-in sets up a new authenticator (``app.accounts.mfa.apply_due_reset``).
+    """
+    _require_admin(actor)
+    if not staff.is_staff:
+        raise AdminError(NOT_OFFERED)
+    if staff.id == actor.id:
+        raise AdminError(_l("Another administrator must reset your own authenticator."))
+    if not staff.mfa_enabled:
+        raise AdminError(_l("This person has no authenticator yet: they set one up at their "
+                            "next sign-in."))
+    if staff.mfa_reset_due_at is not None:
+        raise AdminError(_l("A reset of this person's authenticator is already waiting."))
+    due = (now or utcnow()) + MFA_RESET_HOLD
+    staff.mfa_reset_due_at = due
+    audit.record(actor, "mfa.reset_requested", staff)
+    base = current_app.config.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    with force_locale(BABEL_CODES.get(staff.locale or "zh_CN", "zh_Hans_CN")):
+        subject = _("Your Xinqing authenticator will be reset in 24 hours")
+        text = _("An administrator asked to reset the authenticator app of your Xinqing staff "
+                 "account. In 24 hours you will set up a new one at your next sign-in.\n\n"
+                 "If you did not ask for this, sign in now with your password and your "
+                 "authenticator: that cancels the reset. Then tell your administrator.\n"
+                 "%(link)s", link=f"{base}/account/login")
+    deliver(staff, Notice("mfa.reset_requested", subject=subject, text=text,
+                          link=f"{base}/account/login"))
+    db.session.commit()
+    return due

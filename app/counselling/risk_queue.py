@@ -26,7 +26,7 @@ from app.counselling.risk_models import RiskStep, risk_leads
 from app.domain import DomainError
 from app.extensions import db
 from app.i18n import BABEL_CODES
-from app.notifications.services import enqueue
+from app.notifications.notices import Notice, deliver
 from app.reports.risk import IN_TIME as REACHED_IN_TIME
 from app.reports.risk import LATE as REACHED_LATE
 from app.reports.risk import OPENED
@@ -77,7 +77,10 @@ def risk_opened(item: RiskItem, now: datetime | None = None) -> None:
                      "is due by %(due)s (Beijing time).\n\nOpen the queue to follow up:\n"
                      "%(link)s", centre=_centre_name(centre, staff), due=_local(item.due_at),
                      link=_queue_link())
-        enqueue(staff, "risk.new", subject=subject, text=body,
+        # Email and, for a counsellor with a phone, an SMS that only says "a new message"
+        # with the queue link; urgent, so the quiet hours do not hold it.
+        deliver(staff, Notice("risk.new", subject=subject, text=body, link=_queue_link(),
+                              urgent=True),
                 dedupe_key=f"risk:{item.uid}:{staff.uid}")
 
 
@@ -323,7 +326,8 @@ def escalate_overdue(now: datetime | None = None, limit: int = 10000) -> Escalat
 
 
 def _escalate(item: RiskItem, now: datetime) -> int:
-    """The escalation step, its audit event and an email to each lead of the item's hub."""
+    """The escalation step, its audit event and an alert (email, SMS) to each lead of the
+    item's hub."""
     db.session.refresh(item)
     centre = db.session.get_one(Centre, item.centre_id)
     hub = hub_of(centre)
@@ -344,7 +348,8 @@ def _escalate(item: RiskItem, now: datetime) -> int:
                      "Open the queue:\n%(link)s", centre=_centre_name(centre, lead),
                      due=_local(item.due_at), hub=_centre_name(hub, lead),
                      link=_queue_link())
-        enqueue(lead, "risk.escalated", subject=subject, text=body,
+        deliver(lead, Notice("risk.escalated", subject=subject, text=body, link=_queue_link(),
+                             urgent=True),
                 dedupe_key=f"risk-escalated:{item.uid}:{lead.uid}")
     return len(leads)
 

@@ -323,3 +323,28 @@ def test_an_escalation_to_a_hub_without_a_lead_is_reported_by_the_command(app, m
     result = app.test_cli_runner().invoke(args=["risk", "escalate"])
     assert "escalated 1" in result.output
     assert "no lead counsellor" in result.output
+
+
+def test_a_counsellor_with_a_phone_also_gets_the_alert_by_sms_even_in_quiet_hours(
+        app, make_user, monkeypatch):
+    import json
+
+    from app.counselling.due import SHANGHAI
+
+    counsellor = make_user(Role.COUNSELLOR)
+    counsellor.phone = "+8613900000003"
+    db.session.commit()
+    hour = utcnow().astimezone(SHANGHAI).hour  # quiet hours around now
+    monkeypatch.setitem(app.config, "SMS_QUIET_START_HOUR", hour)
+    monkeypatch.setitem(app.config, "SMS_QUIET_END_HOUR", (hour + 2) % 24)
+    centre = make_centre("dehua", counsellor)
+    open_item(centre, triage="urgent")
+    alerts = db.session.scalars(select(OutboxMessage).where(
+        OutboxMessage.kind == "risk.new")).all()
+    assert sorted(m.channel for m in alerts) == ["email", "sms"]
+    sms = next(m for m in alerts if m.channel == "sms")
+    assert sms.payload["to"] == "+8613900000003"
+    assert sms.payload["template"] == "notice"
+    assert sms.payload["params"][0].endswith("/counsellor/risks")
+    assert "13912345678" not in json.dumps(sms.payload, ensure_ascii=False)
+    assert sms.send_after <= utcnow()  # not held until the morning

@@ -28,7 +28,8 @@ def test_no_hsts_over_plain_http_in_development(client):
 def test_production_sends_hsts_nosniff_and_same_origin_referrer(tmp_path, key_file):
     prod = create_app(ProductionConfig, SECRET_KEY="s" * 48, KEY_FILE=str(key_file),
                       RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/15", **LIMITS_SETTINGS,
-                      SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'p.db'}")
+                      SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'p.db'}",
+                      SMS_PROVIDER="tencent")
     headers = prod.test_client().get("/", base_url="https://localhost").headers
     assert headers["Strict-Transport-Security"] == "max-age=63072000; includeSubDomains"
     assert headers["X-Content-Type-Options"] == "nosniff"

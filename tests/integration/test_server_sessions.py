@@ -194,7 +194,8 @@ def test_production_cookie_attributes(tmp_path, key_file):
     prod = create_app(ProductionConfig, SECRET_KEY="s" * 48, KEY_FILE=str(key_file),
                       RATELIMIT_STORAGE_URI=url, REDIS_URL=url, SESSION_REDIS_PREFIX=prefix,
                       **LIMITS_SETTINGS,
-                      SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'p.db'}")
+                      SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'p.db'}",
+                      SMS_PROVIDER="tencent")
     try:
         response = prod.test_client().get("/account/login", base_url="https://localhost")
         set_cookie = response.headers["Set-Cookie"]

@@ -60,6 +60,7 @@ def test_production_cookie_is_host_only_and_secure(tmp_path, name):
 
     app = create_app(ProductionConfig, SECRET_KEY="s" * 48, KEYS_ENV=KeyRing.generate().to_json(),
                      RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/15", **LIMITS_SETTINGS,
-                     SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'p.db'}")
+                     SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'p.db'}",
+                     SMS_PROVIDER="tencent")
     assert app.config["SESSION_COOKIE_NAME"] == name
     assert app.config["SESSION_COOKIE_SECURE"] is True

@@ -95,6 +95,14 @@ TABLE: dict[tuple[str, str], Row] = {
     ("/account/forgot/sms", "POST"): Row("/account/forgot/sms", every(200)),
     ("/account/forgot/sms/verify", "GET"): Row("/account/forgot/sms/verify", every(302)),
     ("/account/forgot/sms/verify", "POST"): Row("/account/forgot/sms/verify", every(302)),
+    # Staff-assisted recovery: staff issue a code (a POST without a valid form shows it again);
+    # anyone may try to redeem one (a POST without a code is shown again).
+    ("/account/staff/recovery", "GET"): Row("/account/staff/recovery",
+                                            only(STAFF, 200)),
+    ("/account/staff/recovery", "POST"): Row("/account/staff/recovery",
+                                             only(STAFF, 200)),
+    ("/account/recover", "GET"): Row("/account/recover", every(200)),
+    ("/account/recover", "POST"): Row("/account/recover", every(200)),
     # SMS links with a made-up code: dead for everyone; the buttons send back to the page.
     ("/s/<code>", "GET"): Row("/s/not-a-real-code", every(404)),
     ("/s/<code>/confirm", "POST"): Row("/s/not-a-real-code/confirm", every(302)),
@@ -264,6 +272,8 @@ TABLE: dict[tuple[str, str], Row] = {
     ("/admin/staff/new", "POST"): Row("/admin/staff/new", admins_only(200)),
     ("/admin/staff/<uid>/edit", "GET"): Row("/admin/staff/{staff}/edit", admins_only(200)),
     ("/admin/staff/<uid>/edit", "POST"): Row("/admin/staff/{staff}/edit", admins_only(200)),
+    ("/admin/staff/<uid>/authenticator/reset", "POST"): Row(
+        "/admin/staff/{staff}/authenticator/reset", admins_only(302)),
     ("/admin/staff/<uid>/lock", "POST"): Row("/admin/staff/{staff}/lock", admins_only(302)),
     ("/admin/staff/<uid>/sessions/end", "POST"): Row("/admin/staff/{staff}/sessions/end",
                                                      admins_only(302)),

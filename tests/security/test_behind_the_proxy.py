@@ -50,7 +50,7 @@ def production(app, key_file, tmp_path):
             pytest.fail(f"CI: Redis at {REDIS_URL} is required")
         pytest.skip(f"SKIPPED LOUDLY: no Redis at {REDIS_URL}; production limits not tested")
     port = free_port()
-    env = {**os.environ, "XINQING_CONFIG": "production",
+    env = {**os.environ, "XINQING_CONFIG": "production", "SMS_PROVIDER": "tencent",
            "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "REDIS_URL": REDIS_URL,
            "XINQING_KEY_FILE": str(key_file), "XINQING_INSTANCE_DIR": str(tmp_path),
            "SECRET_KEY": "proxy-test-secret-key-0123456789abcdef-xyz",

@@ -90,6 +90,11 @@ FORMS = {
                                  token_from="/account/login/sms"),
     "sms code for reset": Form("anon", "/account/forgot/sms", {"phone": "13800138000"},
                                token_from="/account/forgot/sms"),
+    "staff recovery code": Form("counsellor", "/account/staff/recovery", {
+        "login": "13800138000", "method": "in_person", "checked": "y"},
+        token_from="/account/staff/recovery"),
+    "recover": Form("anon", "/account/recover", {"login": "13800138000", "code": "0123456789"},
+                    token_from="/account/recover"),
     "message settings": Form("owner", "/account/notifications", {
         "notify_sms": "y", "notify_email": "y", "reminders_wanted": "y"},
         token_from="/account/notifications"),
@@ -229,6 +234,7 @@ FIELDLESS = {
     "/counselling/bookings/<uid>/<action>", "/counselling/bookings/<uid>/cancel",
     "/counselling/availability/<int:rule_id>/remove",
     "/admin/audit/verify", "/admin/staff/<uid>/lock", "/admin/staff/<uid>/sessions/end",
+    "/admin/staff/<uid>/authenticator/reset",
     "/screening/reminders/<uid>/cancel", "/account/security/recovery-codes",
     "/api/v1/bookings/<int:booking_id>", "/api/v1/waitlist/<int:entry_id>/accept",
     "/api/v1/waitlist/<int:entry_id>", "/api/v1/bookings/<uid:booking_uid>",

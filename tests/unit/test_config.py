@@ -16,7 +16,8 @@ def settings(tmp_path, **overrides):
     key_file = KeyRing.generate().save(tmp_path / "keys.json")
     return {"SECRET_KEY": GOOD_SECRET, "KEY_FILE": str(key_file), "KEYS_ENV": None,
             "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/15", **LIMITS_SETTINGS,
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.db'}", **overrides}
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.db'}",
+            "SMS_PROVIDER": "tencent", **overrides}
 
 
 @pytest.mark.parametrize(
@@ -26,6 +27,8 @@ def settings(tmp_path, **overrides):
         ({"SECRET_KEY": "short"}, "SECRET_KEY"),
         ({"KEY_FILE": "/nonexistent/keys.json"}, "No encryption keys"),
         ({"RATELIMIT_STORAGE_URI": "memory://"}, "REDIS_URL"),
+        ({"SMS_PROVIDER": "file"}, "SMS_PROVIDER=file"),
+        ({"SMS_PROVIDER": ""}, "SMS_PROVIDER=file"),
     ],
 )
 def test_production_refuses_to_start_unsafely(tmp_path, override, message):

@@ -1,7 +1,7 @@
 """users: an admin's authenticator reset held for 24 hours (mfa_reset_due_at)
 
-Revision ID: 0019_phone2_mfa_reset
-Revises: 0018_phone_booking_links
+Revision ID: 0020_phone2_mfa_reset
+Revises: 0019_moves_room_en
 Create Date: 2026-11-30 20:10:00
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = "0019_phone2_mfa_reset"
-down_revision = "0018_phone_booking_links"
+revision = "0020_phone2_mfa_reset"
+down_revision = "0019_moves_room_en"
 branch_labels = None
 depends_on = None
 

@@ -245,3 +245,40 @@ def test_consent_without_a_questionnaire_still_goes_on_to_the_profile(app, signe
     response = submit(client, offer, {"choice": "decline"})
     assert response.headers["Location"].startswith("/screening/profile")
     assert not risk.has_safety_consent(worker)
+
+
+def test_follow_up_answers_raising_an_item_to_urgent_send_a_second_alert_without_detail(
+        app, signed_in, worker, counsellor):
+    from app.notifications.models import OutboxMessage
+
+    centre = make_centre("dehua", counsellor)
+    client = signed_in(worker)
+    _setup(client, worker, safety=True, centre=centre)
+    url = answer(client, "phq9", PHQ9_CRISIS, {"difficulty": 0}).headers["Location"]
+
+    def alerts() -> list[OutboxMessage]:
+        return list(db.session.scalars(select(OutboxMessage).where(
+            OutboxMessage.user_id == counsellor.id).order_by(OutboxMessage.id)))
+
+    assert len(alerts()) == 1  # the "new item" alert, at high
+    submit(client, url, URGENT)
+    [_first, urgent] = alerts()
+    assert urgent.kind == "risk.urgent"
+    body = urgent.payload["subject"] + urgent.payload["text"]
+    assert "Urgent" in body or "紧急" in body
+    assert "/counsellor/risks" in body
+    for detail in ("13800138000", "8000", worker.email or "@", "intent", "意图", "self", "自"):
+        assert detail not in body, detail
+
+
+def test_follow_up_answers_that_are_not_urgent_send_no_second_alert(app, signed_in, worker,
+                                                                   counsellor):
+    from app.notifications.models import OutboxMessage
+
+    centre = make_centre("dehua", counsellor)
+    client = signed_in(worker)
+    _setup(client, worker, safety=True, centre=centre)
+    url = answer(client, "phq9", PHQ9_CRISIS, {"difficulty": 0}).headers["Location"]
+    submit(client, url, THOUGHTS_ONLY)
+    assert db.session.scalar(select(func.count()).select_from(OutboxMessage).where(
+        OutboxMessage.user_id == counsellor.id)) == 1

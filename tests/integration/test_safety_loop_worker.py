@@ -79,6 +79,8 @@ def test_with_consent_a_risk_answer_opens_an_item_without_another_click(app, sig
     assert "Please get help right now" in page
     assert "emergency department (急诊)" in page
     assert page.index('href="tel:120"') < page.index('href="tel:12356"')
+    main = page[page.index("<main"):page.index("</main>")]
+    assert main.count('href="tel:110"') == 1  # said once, at the top: not again in "more lines"
     assert "A counsellor will call you" in page
     assert "Yes, a counsellor may contact me" not in page
     # Answering twice changes nothing.

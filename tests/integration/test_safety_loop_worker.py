@@ -284,3 +284,19 @@ def test_follow_up_answers_that_are_not_urgent_send_no_second_alert(app, signed_
     submit(client, url, THOUGHTS_ONLY)
     assert db.session.scalar(select(func.count()).select_from(OutboxMessage).where(
         OutboxMessage.user_id == counsellor.id)) == 1
+
+
+def test_a_centre_id_out_of_range_on_the_crisis_result_is_refused_not_a_500(app, signed_in,
+                                                                            worker):
+    make_centre("dehua")
+    client = signed_in(worker)
+    _setup(client, worker, safety=False)
+    response = answer(client, "phq9", PHQ9_CRISIS, {"difficulty": 0})
+    submit(client, response.headers["Location"], {"skip": "1"})
+    row = db.session.scalar(select(ScreeningResult))
+    sent = submit(client, f"/screening/results/{row.uid}/safety-contact",
+                  {"centre": "9" * 30}, form_url=f"/screening/results/{row.uid}", headers=EN)
+    assert sent.status_code == 302
+    assert _items() == []
+    page = text(client.get(f"/screening/results/{row.uid}", headers=EN))
+    assert "Please choose a centre." in page

@@ -76,7 +76,6 @@ def consent_on_result(uid: str) -> Response:
     if form.validate_on_submit():
         from app.booking.models import Centre
         from app.extensions import db
-
         from app.security.inputs import parse_id
 
         raw = form.centre.data or ""

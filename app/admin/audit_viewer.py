@@ -24,6 +24,10 @@ from app.security.crypto import get_crypto
 from app.types import utcnow
 
 HEALTH_PREFIXES = ("risk.", "screening.", "consent.", "note.")
+# Who is in the risk queue is never shown to an admin (issue 13): these events are never
+# revealed and carry a pseudonym of their own, so they cannot be linked to the person's
+# other events (a reveal of which would name them).
+QUEUE_PREFIXES = ("risk.",)
 REVEAL_MINUTES = 10  # how long a stated reason keeps the person's details on screen
 
 
@@ -36,9 +40,19 @@ def is_health(action: str) -> bool:
     return action.startswith(HEALTH_PREFIXES)
 
 
-def pseudonym(uid: str) -> str:
-    """A stable, keyed id for a person: the same in every event, useless outside this app."""
+def pseudonym(uid: str, action: str = "") -> str:
+    """A stable, keyed id for a person: the same in every event, useless outside this app.
+
+    Risk-queue events get a separate one (``R-``) that matches none of the person's others.
+    """
+    if is_queue(action):
+        return "R-" + get_crypto().blind_index("audit-pseudonym-risk", uid)[:10]
     return "P-" + get_crypto().blind_index("audit-pseudonym", uid)[:10]
+
+
+def is_queue(action: str) -> bool:
+    """True for events that would tell who is in the risk queue."""
+    return action.startswith(QUEUE_PREFIXES)
 
 
 @dataclass(frozen=True)
@@ -71,12 +85,12 @@ def describe(events: list[AuditEvent]) -> list[Line]:
         elif staff:
             who, masked = actor.name or event.actor, False  # type: ignore[union-attr]
         else:
-            who, masked = pseudonym(event.actor), True
+            who, masked = pseudonym(event.actor, event.action), True
         target = event.target
         subject = _target_user(event)
         if subject and (is_health(event.action) or not (
                 people.get(subject) and people[subject].roles & STAFF_ROLES)):
-            target = f"users:{pseudonym(subject)}"
+            target = f"users:{pseudonym(subject, event.action)}"
         lines.append(Line(event, who, masked, target,
                           revealable=_subject(event, people) is not None))
     return lines
@@ -84,6 +98,8 @@ def describe(events: list[AuditEvent]) -> list[Line]:
 
 def _subject(event: AuditEvent, people: dict[str, User]) -> User | None:
     """The worker an event is about (its actor, else its target), if any."""
+    if is_queue(event.action):
+        return None
     for uid in (event.actor, _target_user(event)):
         person = people.get(uid or "")
         if person is not None and not person.roles & STAFF_ROLES:

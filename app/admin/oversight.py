@@ -61,7 +61,7 @@ def audit_log() -> tuple[str, int]:
             since=_local_midnight(form.since.data) if form.since.data else None,
             until=(_local_midnight(form.until.data) + timedelta(days=1)
                    if form.until.data else None),
-            page=page_number,
+            page=page_number, unsearchable_by_actor=audit_viewer.QUEUE_PREFIXES,
         )
     return _audit_page(form, result)
 

@@ -156,9 +156,16 @@ class Page:
 
 def search(*, action: str | None = None, actor: str | None = None, target: str | None = None,
            since: datetime | None = None, until: datetime | None = None, page: int = 1,
-           per_page: int = 50) -> Page:
-    """Events matching every given filter (``action`` and ``target`` match as prefixes)."""
+           per_page: int = 50, unsearchable_by_actor: tuple[str, ...] = ()) -> Page:
+    """Events matching every given filter (``action`` and ``target`` match as prefixes).
+
+    With an ``actor``, actions starting with ``unsearchable_by_actor`` are left out (a
+    person's id must not find out whether they are in the risk queue).
+    """
     conditions = []
+    if actor:
+        conditions += [~AuditEvent.action.startswith(p, autoescape=True)
+                       for p in unsearchable_by_actor]
     if action:
         conditions.append(AuditEvent.action.startswith(action, autoescape=True))
     if actor:

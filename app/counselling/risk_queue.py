@@ -69,19 +69,43 @@ def risk_opened(item: RiskItem, now: datetime | None = None) -> None:
     from app.reports import stats
 
     stats.record_activity(OPENED, opened, item.centre_id, service=item.triage)
+    _alert(item, centre, "risk.new")
+
+
+def risk_triaged(item: RiskItem) -> None:
+    """After follow-up answers changed an item's triage: when it became urgent, alert the
+    centre's counsellors again (the first alert may have said "new", not "urgent").
+
+    Same transaction as the change; the caller commits. One urgent alert per item.
+    """
+    if item.triage == "urgent" and item.resolved_at is None:
+        _alert(item, db.session.get(Centre, item.centre_id), "risk.urgent")
+
+
+def _alert(item: RiskItem, centre: Centre | None, kind: str) -> None:
+    """Tell the centre's counsellors an item waits, with its due time and no detail of the
+    person (no name, contact, answers or reason: the queue shows those after sign-in)."""
     for staff in _counsellors(centre.staff if centre else []):
         with force_locale(BABEL_CODES.get(staff.locale or "zh_CN", "zh_Hans_CN")):
-            subject = (_("Urgent: a new item in the risk queue") if item.triage == "urgent"
-                       else _("A new item in the risk queue"))
-            body = _("A new item is waiting in the risk queue of %(centre)s. First contact "
-                     "is due by %(due)s (Beijing time).\n\nOpen the queue to follow up:\n"
-                     "%(link)s", centre=_centre_name(centre, staff), due=_local(item.due_at),
-                     link=_queue_link())
+            if kind == "risk.urgent":
+                subject = _("Urgent: an item in the risk queue is now urgent")
+                body = _("An item in the risk queue of %(centre)s is now urgent. First "
+                         "contact is due by %(due)s (Beijing time).\n\nOpen the queue to "
+                         "follow up:\n%(link)s", centre=_centre_name(centre, staff),
+                         due=_local(item.due_at), link=_queue_link())
+            else:
+                subject = (_("Urgent: a new item in the risk queue")
+                           if item.triage == "urgent" else _("A new item in the risk queue"))
+                body = _("A new item is waiting in the risk queue of %(centre)s. First "
+                         "contact is due by %(due)s (Beijing time).\n\nOpen the queue to "
+                         "follow up:\n%(link)s", centre=_centre_name(centre, staff),
+                         due=_local(item.due_at), link=_queue_link())
+        tag = "risk" if kind == "risk.new" else "risk-urgent"
         # Email and, for a counsellor with a phone, an SMS that only says "a new message"
         # with the queue link; urgent, so the quiet hours do not hold it.
-        deliver(staff, Notice("risk.new", subject=subject, text=body, link=_queue_link(),
+        deliver(staff, Notice(kind, subject=subject, text=body, link=_queue_link(),
                               urgent=True),
-                dedupe_key=f"risk:{item.uid}:{staff.uid}")
+                dedupe_key=f"{tag}:{item.uid}:{staff.uid}")
 
 
 def _counsellors(people: list[User]) -> list[User]:

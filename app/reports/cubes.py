@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import String, cast, func, literal, select
+from sqlalchemy import String, and_, case, cast, func, literal, select
 
 import assessments
 from app.extensions import db
@@ -38,11 +38,21 @@ SCREENING_KEYS = ("instrument", "month", "cls", "centre_id", "age_band", "sector
 SCREENING_STAGES = ({"age_band": UNKNOWN}, {"sector": UNKNOWN}, {"centre_id": NO_CENTRE})
 
 
+def current_band() -> Any:
+    """The stored band as the questionnaire names it today: a retired code (e.g. CBI's
+    "severe", merged into "high") counts under its successor, so old rows and new ones
+    share one column and are pooled together."""
+    r = ScreeningRollup
+    renames = [(and_(r.instrument == i.code, r.band == old), literal(new))
+               for i in assessments.instruments() for old, new in i.retired_bands]
+    return case(*renames, else_=r.band) if renames else r.band
+
+
 def pooled_screening(instruments: Iterable[str], months: Iterable[str], k: int,
                      by: str = "band") -> Any:
     """The pooled screening cube (a subquery) by band or by first/repeat (``cls``)."""
     r = ScreeningRollup
-    cls = r.band if by == "band" else cast(r.repeat, String(30))
+    cls = current_band() if by == "band" else cast(r.repeat, String(30))
     fine = (select(r.instrument, r.month, cls.label("cls"), r.centre_id, r.age_band,
                    r.sector, func.sum(r.n).label("n"))
             .where(r.instrument.in_(list(instruments)), r.month.in_(list(months)))
@@ -146,7 +156,7 @@ def screening_present(instruments: Iterable[str], months: Iterable[str], by: str
     r = ScreeningRollup
     column_of = {"instrument": r.instrument, "month": r.month, "centre_id": r.centre_id,
                  "age_band": r.age_band, "sector": r.sector,
-                 "cls": r.band if by == "band" else cast(r.repeat, String(30))}
+                 "cls": current_band() if by == "band" else cast(r.repeat, String(30))}
     columns = [column_of[name] for name in group]
     query = (select(*columns, func.sum(r.n))
              .where(r.instrument.in_(list(instruments)), r.month.in_(list(months)))

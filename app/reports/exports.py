@@ -78,10 +78,13 @@ def section_rows(section: Section) -> list[list[str]]:
 
 
 def export_report(actor: User, filters: Filters, lang: str) -> list[list[str]]:
-    """Exactly the tables on the page as CSV lines; the export is audited."""
+    """Exactly the tables on the page as CSV lines, the safety follow-up tables included;
+    the export is audited."""
+    from app.reports import risk
+
     report = _build(filters, lang)
     lines = [[_("Section"), _("Row"), _("Column"), _("Value"), _("Note")]]
-    for section in report.sections:
+    for section in [*report.sections, *risk.sections_for(filters, lang)]:
         if section.table.shown:
             lines += section_rows(section)
     audit.record(actor, "reports.exported", None, {**filters.as_dict(), "format": "csv"})

@@ -137,6 +137,9 @@ def answer_followup(actor: User | None, result: ScreeningResult,
             audit.record(actor, "risk.triaged", item, {"triage": level})
             item.triage = level
             _retime(item)
+            from app.counselling.risk_queue import risk_triaged
+
+            risk_triaged(item)  # a rise to urgent alerts the centre's counsellors again
             _run_hooks(item, "triaged")
     db.session.commit()
     return level

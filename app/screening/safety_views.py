@@ -76,9 +76,14 @@ def consent_on_result(uid: str) -> Response:
     if form.validate_on_submit():
         from app.booking.models import Centre
         from app.extensions import db
+        from app.security.inputs import parse_id
 
         raw = form.centre.data or ""
-        centre = db.session.get(Centre, int(raw)) if raw.isdigit() else None
+        centre_id = parse_id(raw)
+        if raw and centre_id is None:  # not a centre at all (e.g. digits beyond any id)
+            flash(_("Please choose a centre."), "error")
+            return redirect(url_for("screening.result", uid=uid))
+        centre = db.session.get(Centre, centre_id) if centre_id else None
         try:
             item = risk.consent_on_result(_me(), row, centre)
         except DomainError as exc:

@@ -155,6 +155,9 @@ def test_counsellor_runs_the_week_and_follows_up_a_request_for_contact(visit: Vi
     visit.shot("risk-item")
 
     page.get_by_label(t("尝试联系，未联系上", "I tried to reach the person")).check()
+    # Only the chosen step's questions show: no referral or outcome to puzzle over.
+    expect(page.get_by_label(t("处理结果", "Outcome"), exact=True)).to_be_hidden()
+    expect(page.locator("fieldset[data-step='referred']")).to_be_hidden()
     page.get_by_label(t("处理情况", "What happened")).select_option("no_answer")
     page.get_by_role("button", name=t("记录此步骤", "Record step")).click()
     expect(page.get_by_text(t("请填写再次尝试的时间。", "Please give a time to try again."))

@@ -32,7 +32,7 @@ def test_health_events_show_a_pseudonym_not_the_person(admin, make_user, signed_
         assert "13800138000" not in page, action
         assert worker.uid not in page, action  # the target users:<uid> is pseudonymised too
     page = text(client.get("/admin/audit?action=risk&lang=en"))
-    assert 'data-pseudonym="P-' in page
+    assert 'data-pseudonym="R-' in page  # risk events: a pseudonym of their own
 
 
 def test_the_page_decrypts_no_workers_contact_details_by_default(admin, make_user,
@@ -61,7 +61,7 @@ def test_the_page_decrypts_no_workers_contact_details_by_default(admin, make_use
 def test_revealing_needs_a_reason_is_audited_and_shows_on_the_persons_history(
         app, admin, make_user, signed_in):
     worker = _worker(make_user)
-    event = audit.record(worker, "risk.requested", "risk_items:abc", {"centre": "dehua"})
+    event = audit.record(worker, "screening.shared", "screening_results:xyz")
     db.session.commit()
     seq = event.seq
     for n in range(60):  # the event is no longer on the first page of the log
@@ -70,7 +70,7 @@ def test_revealing_needs_a_reason_is_audited_and_shows_on_the_persons_history(
     client = signed_in(admin)
     url = f"/admin/audit/{seq}/reveal"
     refused = submit(client, url + "?lang=en", {"reason": ""},
-                     form_url="/admin/audit?action=risk&lang=en")
+                     form_url="/admin/audit?action=screening&lang=en")
     assert refused.status_code == 400
     assert "Say why you need to know who this is" in text(refused)
     assert f'action="/admin/audit/{seq}/reveal"' in text(refused)
@@ -79,7 +79,7 @@ def test_revealing_needs_a_reason_is_audited_and_shows_on_the_persons_history(
     assert client.get(f"/admin/audit/{seq}/person").status_code == 302
 
     done = submit(client, url, {"reason": "Worker called the hotline asking for follow-up"},
-                  form_url="/admin/audit?action=risk")
+                  form_url="/admin/audit?action=screening")
     assert done.status_code == 302
     assert done.headers["Location"].endswith(f"/admin/audit/{seq}/person")
     shown = text(client.get(f"/admin/audit/{seq}/person?lang=en"))
@@ -108,3 +108,35 @@ def test_only_events_about_a_worker_can_be_revealed(admin, counsellor, signed_in
     assert response.status_code == 404
     assert client.get("/admin/audit/999999/person").status_code == 302
     assert Role.ADMIN in admin.roles
+
+
+def test_nobody_in_the_risk_queue_can_be_named_or_linked_from_the_audit_log(
+        admin, make_user, signed_in):
+    """Issue 13: admins never see who is in the risk queue, not even through the audit log:
+    a risk event cannot be revealed, and its pseudonym does not match the person's other
+    events (whose reveal would otherwise name them)."""
+    from app.admin import audit_viewer
+
+    worker = _worker(make_user)
+    risky = audit.record(worker, "risk.opened", "risk_items:abc", {"centre": "dehua"})
+    audit.record(worker, "login.succeeded", None)
+    db.session.commit()
+    seq = risky.seq
+    client = signed_in(admin)
+    page = text(client.get("/admin/audit?lang=en"))
+    everyday = audit_viewer.pseudonym(worker.uid)
+    [risk_row] = [row for row in page.split("<tr") if "risk.opened" in row]
+    assert everyday in page  # the login is under the person's usual pseudonym
+    assert everyday not in risk_row
+    assert worker.uid not in page
+    assert f'action="/admin/audit/{seq}/reveal"' not in page
+    # Searching by the person's id does not find out either.
+    found = text(client.get(f"/admin/audit?actor={worker.uid}&lang=en"))
+    assert "login.succeeded" in found
+    assert "risk.opened" not in found
+    refused = submit(client, f"/admin/audit/{seq}/reveal",
+                     {"reason": "Worker called the hotline asking for follow-up"},
+                     form_url="/admin/audit")
+    assert refused.status_code == 404
+    assert not db.session.scalar(select(AuditEvent).where(AuditEvent.action == "audit.revealed"))
+    assert client.get(f"/admin/audit/{seq}/person").status_code == 302

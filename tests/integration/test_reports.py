@@ -123,7 +123,7 @@ def test_csv_download_has_the_page_numbers_is_safe_and_audited(network, social_w
     assert body.startswith("\ufeff")
     lines = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
     assert lines[0] == ["Section", "Row", "Column", "Value", "Note"]
-    values = [line[3] for line in lines[1:] if not line[2].startswith("Median")]
+    values = [line[3] for line in lines[1:] if not line[2].startswith(("Median", "Share"))]
     assert values
     assert all(v == "—" or v == "0" or int(v) >= K for v in values)
     title = assessments.get("phq9").name.en
@@ -422,3 +422,36 @@ def test_a_network_without_services_still_shows_the_dashboard(social_worker, sig
     response = client.get("/reports/?lang=en")
     assert response.status_code == 200
     assert "Service use by service" in response.get_data(as_text=True)
+
+
+def test_old_cbi_rows_with_the_retired_severe_band_count_as_high(app, network):
+    """CBI's "severe" was merged into "high": rows stored before read as "high"."""
+    from app.screening.models import ScreeningStat
+
+    month = network["month"]
+
+    def cbi_bands() -> tuple[list[str], list]:
+        with app.test_request_context("/?lang=en"):
+            report = services._build(services.parse_filters(
+                {"period": month, "instrument": "cbi"}), "en")
+        section = next(s for s in report.severity if s.key == "severity-cbi")
+        return list(section.cols), section.table.col_totals
+
+    before_cols, before_totals = cbi_bands()
+    old = db.session.scalars(select(ScreeningStat).where(
+        ScreeningStat.instrument == "cbi", ScreeningStat.band == "high")).all()
+    assert len(old) > 20
+    for stat in old[: len(old) // 2]:
+        stat.band = "severe"
+    db.session.commit()
+    history.rebuild_rollups()
+    after_cols, after_totals = cbi_bands()
+    assert after_cols == before_cols  # one "High burnout" column, no second one
+    assert after_cols.count("High burnout") == 1
+    assert after_totals == before_totals
+
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["reports", "export", "--instrument", "cbi", "--by", "band",
+                                 "--period", month, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert "severe" not in {row["column"] for row in json.loads(result.output)}

@@ -94,3 +94,40 @@ def test_share_and_median_appear_once_groups_reach_k(app, client, signed_in, mak
     assert cells[3] == "50" or cells[3] == "50.0"
     # Median of 1,2,3,4,5,40×5 hours: between 5 and 40 -> 22.5 h.
     assert cells[4] == "22.5"
+
+
+def test_csv_export_carries_the_followup_tables_as_the_page_shows_them(
+        app, client, signed_in, make_user, social_worker):
+    import csv
+    import io
+
+    counsellor = make_user(Role.COUNSELLOR)
+    centre = make_centre("dehua", counsellor)
+    small = make_centre("anxi", counsellor)
+    for n in range(10):
+        hours = (1, 2, 3, 4, 5)[n] if n < 5 else 40
+        opened(centre, counsellor, after=timedelta(hours=hours), day=n % 3)
+    for day in (3, 4):
+        opened(small, counsellor, after=None, day=day)
+    one_service()
+    signed_in(social_worker)
+    page = text(client.get("/reports/?period=2026-09&place=dehua",
+                           headers={"Accept-Language": "en"}))
+    response = client.get("/reports/export.csv?period=2026-09&place=dehua",
+                          headers={"Accept-Language": "en"})
+    lines = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    month = {col: value for sec, row_, col, value, _note in lines[1:]
+             if sec == "Safety follow-up by month" and row_ == "2026-09"}
+    assert [month["Items opened"], month["First contact within target"],
+            month["First contact after target"]] == row(page, "risk-followup-month",
+                                                         "2026-09")[:3]
+    assert month["Share within target (%)"] in ("50", "50.0")
+    assert month["Median hours to first contact"] == "22.5"
+    assert any(sec == "Safety follow-up by centre" for sec, *_rest in lines[1:])
+    # The network export never publishes the small centre's two items.
+    network = client.get("/reports/export.csv?period=2026-09",
+                         headers={"Accept-Language": "en"}).get_data(as_text=True)
+    anxi = [line for line in csv.reader(io.StringIO(network.lstrip("\ufeff")))
+            if line[:2] == ["Safety follow-up by centre", "anxi centre"]]
+    assert anxi
+    assert anxi[0][3] in ("—", "0")

@@ -79,6 +79,8 @@ def test_with_consent_a_risk_answer_opens_an_item_without_another_click(app, sig
     assert "Please get help right now" in page
     assert "emergency department (急诊)" in page
     assert page.index('href="tel:120"') < page.index('href="tel:12356"')
+    main = page[page.index("<main"):page.index("</main>")]
+    assert main.count('href="tel:110"') == 1  # said once, at the top: not again in "more lines"
     assert "A counsellor will call you" in page
     assert "Yes, a counsellor may contact me" not in page
     # Answering twice changes nothing.
@@ -245,3 +247,56 @@ def test_consent_without_a_questionnaire_still_goes_on_to_the_profile(app, signe
     response = submit(client, offer, {"choice": "decline"})
     assert response.headers["Location"].startswith("/screening/profile")
     assert not risk.has_safety_consent(worker)
+
+
+def test_follow_up_answers_raising_an_item_to_urgent_send_a_second_alert_without_detail(
+        app, signed_in, worker, counsellor):
+    from app.notifications.models import OutboxMessage
+
+    centre = make_centre("dehua", counsellor)
+    client = signed_in(worker)
+    _setup(client, worker, safety=True, centre=centre)
+    url = answer(client, "phq9", PHQ9_CRISIS, {"difficulty": 0}).headers["Location"]
+
+    def alerts() -> list[OutboxMessage]:
+        return list(db.session.scalars(select(OutboxMessage).where(
+            OutboxMessage.user_id == counsellor.id).order_by(OutboxMessage.id)))
+
+    assert len(alerts()) == 1  # the "new item" alert, at high
+    submit(client, url, URGENT)
+    [_first, urgent] = alerts()
+    assert urgent.kind == "risk.urgent"
+    body = urgent.payload["subject"] + urgent.payload["text"]
+    assert "Urgent" in body or "紧急" in body
+    assert "/counsellor/risks" in body
+    for detail in ("13800138000", "8000", worker.email or "@", "intent", "意图", "self", "自"):
+        assert detail not in body, detail
+
+
+def test_follow_up_answers_that_are_not_urgent_send_no_second_alert(app, signed_in, worker,
+                                                                   counsellor):
+    from app.notifications.models import OutboxMessage
+
+    centre = make_centre("dehua", counsellor)
+    client = signed_in(worker)
+    _setup(client, worker, safety=True, centre=centre)
+    url = answer(client, "phq9", PHQ9_CRISIS, {"difficulty": 0}).headers["Location"]
+    submit(client, url, THOUGHTS_ONLY)
+    assert db.session.scalar(select(func.count()).select_from(OutboxMessage).where(
+        OutboxMessage.user_id == counsellor.id)) == 1
+
+
+def test_a_centre_id_out_of_range_on_the_crisis_result_is_refused_not_a_500(app, signed_in,
+                                                                            worker):
+    make_centre("dehua")
+    client = signed_in(worker)
+    _setup(client, worker, safety=False)
+    response = answer(client, "phq9", PHQ9_CRISIS, {"difficulty": 0})
+    submit(client, response.headers["Location"], {"skip": "1"})
+    row = db.session.scalar(select(ScreeningResult))
+    sent = submit(client, f"/screening/results/{row.uid}/safety-contact",
+                  {"centre": "9" * 30}, form_url=f"/screening/results/{row.uid}", headers=EN)
+    assert sent.status_code == 302
+    assert _items() == []
+    page = text(client.get(f"/screening/results/{row.uid}", headers=EN))
+    assert "Please choose a centre." in page

@@ -136,7 +136,12 @@ def join_waitlist(session_id: int) -> Response:
     except BookingError as exc:
         show_refusal(exc)
         return redirect(url_for("booking.session_page", session_id=session_id))
-    flash(_("You are on the waiting list. We will email you if a seat frees up."), "success")
+    if current_user.email and current_user.notify_email:
+        flash(_("You are on the waiting list. We will email you if a seat frees up."),
+              "success")
+    else:  # a phone-only person hears of the seat by SMS
+        flash(_("You are on the waiting list. We will send you an SMS if a seat frees up."),
+              "success")
     return redirect(url_for("booking.mine"))
 
 

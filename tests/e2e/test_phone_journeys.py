@@ -1,5 +1,6 @@
-"""A phone-only newcomer on a 390 px phone: signs up and in by SMS code, gets a booking SMS,
-and sets a new password with a code.
+"""A phone-only worker on a 390 px phone: signs up and in by SMS code, gets a booking SMS,
+sets a new password with a code, confirms a session from the reminder SMS, and takes a seat
+offered by SMS from the waiting list.
 
 The live app uses the ``file`` SMS provider; the journey reads its codes from that file,
 as a developer does with ``make run``.
@@ -11,17 +12,25 @@ import itertools
 import json
 import re
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from playwright.sync_api import expect
 
+from app.accounts import services as accounts
+from app.accounts.models import Role
 from app.extensions import db
+from app.types import utcnow
 from tests.e2e.conftest import Visit
+from tests.e2e.steps import local_day, make_session, make_staff, make_worker, sign_in
 
 _phones = itertools.count(13600000001)
 PASSWORD = "a calm walk by the river"
+CENTRE = "anxi"  # a demo centre; each run brings its own counsellor and sessions there
+HEALTH_WORDS = ("抑郁", "焦虑", "咨询", "心理", "PHQ", "GAD", "风险", "团体", "减压",
+                "stress", "counsel")
 
 
 class Sms:
@@ -30,11 +39,12 @@ class Sms:
     def __init__(self, app: Flask, path: Path) -> None:
         self.app, self.path = app, path
 
-    def to(self, phone: str) -> list[dict]:
+    def to(self, phone: str, at: datetime | None = None) -> list[dict]:
+        """The lines sent to ``phone`` once the outbox has run ``at`` that time (now)."""
         from app.notifications.services import send_due
 
         with self.app.app_context():
-            send_due()
+            send_due(now=at)
             db.session.remove()
         if not self.path.exists():
             return []
@@ -146,3 +156,140 @@ def test_phone_only_newcomer_signs_up_and_in_by_sms_and_gets_a_booking_sms(visit
     page.get_by_role("main").get_by_role("button", name=t("登录", "Sign in")).click()
     expect(page.get_by_role("navigation").get_by_role(
         "link", name=t("我的预约", "My bookings"))).to_be_visible()
+
+
+def make_phone_worker(app: Flask, visit: Visit) -> str:
+    """A worker registered with a mobile number only, in this visit's language."""
+    phone = str(next(_phones))
+    with app.app_context():
+        user = accounts.register_worker(phone, PASSWORD, accepted_privacy_notice=True)
+        accounts.set_locale(user, "en" if visit.lang == "en" else "zh_CN")
+        db.session.commit()
+    return phone
+
+
+def assert_plain(line: dict) -> None:
+    """One SMS segment that says only that there is something to look at."""
+    assert len(line["text"]) <= 70, line["text"]
+    assert not any(word.lower() in line["text"].lower() for word in HEALTH_WORDS), line["text"]
+
+
+def test_phone_only_worker_confirms_from_the_reminder_sms(visit: Visit, live_app: Flask,
+                                                          sms: Sms):
+    if visit.viewport != "phone":
+        pytest.skip("the phone journey runs at phone size (390 px)")
+    page, t = visit.page, visit.t
+    counsellor, _ = make_staff(live_app, visit, Role.COUNSELLOR, "林老师")
+    # Starts a little over a day from now: its 24-hour reminder falls due in ten minutes.
+    starts = utcnow().replace(second=0, microsecond=0) + timedelta(hours=24, minutes=10)
+    group = make_session(live_app, centre=CENTRE, service="group-stress",
+                         counsellor=counsellor, starts_at=starts)
+    phone = make_phone_worker(live_app, visit)
+
+    sign_in(visit, phone)
+    visit.go(f"/booking/sessions/{group}")
+    page.get_by_role("button", name=t("预约这个场次", "Book this session")).click()
+    page.wait_for_url(re.compile(r"/bookings/[0-9a-f]+$"))
+    visit.shot("booked")
+    assert [line["template"] for line in sms.to(phone)] == ["notice"]  # no reminder yet
+
+    # The outbox runs when the reminder is due: one reminder line with a short link.
+    lines = sms.to(phone, at=starts - timedelta(hours=24) + timedelta(minutes=1))
+    assert [line["template"] for line in lines] == ["notice", "reminder"]
+    reminder = lines[1]
+    [link] = reminder["params"]
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/s/[\w-]{11}", link), link
+    assert reminder["text"] == f"【心晴】您在心晴有一条预约提醒，请查看：{link}"
+    assert_plain(reminder)
+
+    # The phone's SMS app opens the link in a browser where no one is signed in.
+    tapped = visit.another()
+    tapped.page.goto(link)
+    expect(tapped.page.get_by_role("heading", level=1)).to_have_text(
+        t("您在心晴的预约", "Your session at Xinqing"))
+    tapped.check_accessibility()
+    tapped.shot("reminder-link")
+    tapped.page.get_by_role("button", name=t("我会参加", "I will come")).click()
+    expect(tapped.page.get_by_text(t("谢谢。我们已记下您会参加。",
+                                     "Thank you. We have noted that you will come."))
+           ).to_be_visible()
+    expect(tapped.page.get_by_text(t("您已告诉我们您会参加。", "You have told us you will come."))
+           ).to_be_visible()
+    expect(tapped.page.get_by_role("button", name=t("我会参加", "I will come"))).to_have_count(0)
+    tapped.check_accessibility()
+    tapped.shot("will-come")
+    # The link signed no one in: it opened that one booking's two buttons, nothing more.
+    tapped.go("/bookings")
+    expect(tapped.page).to_have_url(re.compile(r"/account/login"))
+
+
+def test_phone_only_worker_takes_a_seat_offered_by_sms(visit: Visit, live_app: Flask,
+                                                       sms: Sms):
+    if visit.viewport != "phone":
+        pytest.skip("the phone journey runs at phone size (390 px)")
+    page, t = visit.page, visit.t
+    counsellor, _ = make_staff(live_app, visit, Role.COUNSELLOR, "陈老师")
+    group = make_session(live_app, centre=CENTRE, service="group-stress",
+                         counsellor=counsellor, starts_at=local_day(5, 15), capacity=1)
+    first = make_worker(live_app, visit, "first", "小王")
+    phone = make_phone_worker(live_app, visit)
+
+    # Someone else takes the only seat.
+    other = visit.another()
+    sign_in(other, first)
+    other.go(f"/booking/sessions/{group}")
+    other.page.get_by_role("button", name=t("预约这个场次", "Book this session")).click()
+    other.page.wait_for_url(re.compile(r"/bookings/[0-9a-f]+$"))
+    uid = other.page.url.rsplit("/", 1)[1]
+
+    # The phone-only worker finds it full and joins the waiting list.
+    sign_in(visit, phone)
+    visit.go(f"/booking/sessions/{group}")
+    expect(page.get_by_text(t("这个场次已约满。", "This session is full."))).to_be_visible()
+    page.get_by_role("button", name=t("加入候补名单", "Join the waiting list")).click()
+    # Told how they will hear of a seat: by SMS, as they gave no email.
+    expect(page.get_by_text(t("您已加入候补名单。有空位时我们会发短信通知您。",
+                              "You are on the waiting list. We will send you an SMS if a seat "
+                              "frees up."))).to_be_visible()
+    visit.check_accessibility()
+    visit.shot("waiting")
+    assert sms.to(phone) == []
+
+    # The other cancels: the seat is held for the phone-only worker, who is told by SMS.
+    other.go(f"/bookings/{uid}")
+    other.page.get_by_role("button", name=t("取消这个预约", "Cancel this booking")).click()
+    expect(other.page.get_by_text(t("已取消。", "Cancelled."))).to_be_visible()
+    [offer] = sms.to(phone)
+    assert offer["template"] == "offer"
+    until, link = offer["params"]
+    assert re.fullmatch(r"\d{1,2}月\d{1,2}日\d\d:\d\d", until), until
+    assert link.endswith("/bookings")
+    assert offer["text"] == f"【心晴】您在心晴候补的名额已空出，请在{until}前确认：{link}"
+    assert_plain(offer)
+    with live_app.app_context():
+        from app.booking.mail import sms_offer_time
+        from app.booking.models import WaitlistEntry
+
+        entry = db.session.scalar(db.select(WaitlistEntry).where(
+            WaitlistEntry.session_id == group))
+        assert until == sms_offer_time(entry.offer_expires_at)  # the hold's real end
+        db.session.remove()
+
+    # The link opens My bookings, where the held seat waits; the worker accepts it.
+    page.goto(link)
+    held = page.locator("main li", has_text=t("已为您保留名额", "A seat is held for you"))
+    expect(held).to_have_count(1)
+    visit.check_accessibility()
+    visit.shot("seat-held")
+    held.get_by_role("link", name=t("查看", "Open")).click()
+    visit.check_accessibility()
+    visit.shot("offer")
+    page.get_by_role("button", name=t("确认这个名额", "Accept the seat")).click()
+    expect(page.get_by_text(t("预约成功，详情已发送给您。",
+                              "Booked. We have sent you the details."))).to_be_visible()
+    visit.check_accessibility()
+    visit.shot("accepted")
+    booked = sms.to(phone)[-1]
+    assert booked["template"] == "notice"
+    assert booked["params"][0].endswith("/bookings")
+    assert_plain(booked)

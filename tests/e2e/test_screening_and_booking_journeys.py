@@ -51,7 +51,7 @@ def test_anonymous_phq9_with_a_risk_answer_opens_with_crisis_help(visit: Visit, 
     try:
         tab = other.new_page()
         tab.goto(visit.base + f"/screening/retrieve?lang={visit.lang}")
-        tab.get_by_label(t("你的查看码", "Your result code")).fill(code)
+        tab.get_by_label(t("您的查看码", "Your result code")).fill(code)
         tab.get_by_role("button", name=t("查看结果", "Show my result")).click()
         expect(tab.locator("main > *").first).to_have_class(re.compile("crisis-panel"))
     finally:

@@ -87,7 +87,7 @@ def test_counsellor_runs_the_week_and_follows_up_a_request_for_contact(visit: Vi
     worker.shot("asks-for-contact")
     worker.page.get_by_role("button", name=t("请联系我", "Please contact me")).click()
     expect(worker.page.get_by_role("heading", level=1)).to_have_text(
-        t("心理咨询师会联系你", "A counsellor will contact you"))
+        t("心理咨询师会联系您", "A counsellor will contact you"))
     worker.check_accessibility()
     worker.shot("contact-requested")
 

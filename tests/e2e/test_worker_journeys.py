@@ -64,7 +64,7 @@ def test_worker_screens_with_consent_shares_a_result_books_moves_and_cancels(
     # ...is asked, separately and plainly, before a first result is kept...
     visit.go("/screening/gad7")
     expect(page.get_by_role("heading", level=1)).to_have_text(
-        t("可以保存你的结果吗？", "May we keep your results?"))
+        t("可以保存您的结果吗？", "May we keep your results?"))
     visit.check_accessibility()
     visit.shot("consent")
     page.get_by_role("button", name=t("我同意：保存我的结果", "I agree: keep my results")).click()
@@ -76,7 +76,7 @@ def test_worker_screens_with_consent_shares_a_result_books_moves_and_cancels(
     visit.shot("safety-consent")
     page.get_by_role("button", name=t("可以，咨询师可以联系我",
                                       "Yes, a counsellor may contact me")).click()
-    page.get_by_label(t("离你最近的中心", "Your nearest centre")).select_option(
+    page.get_by_label(t("离您最近的中心", "Your nearest centre")).select_option(
         label=t("安溪县职工心理幸福体验馆", "Anxi County Workers' Psychological Well-being Centre"))
     visit.check_accessibility()
     visit.shot("profile")
@@ -111,7 +111,7 @@ def test_worker_screens_with_consent_shares_a_result_books_moves_and_cancels(
     page.goto(gad7_result)
     page.get_by_role("button", name=t("让我所在中心的心理咨询师看到这条结果",
                                       "Let counsellors at my centre see this")).click()
-    expect(page.get_by_text(t("你所在中心的心理咨询师现在可以看到这条结果了。",
+    expect(page.get_by_text(t("您所在中心的心理咨询师现在可以看到这条结果了。",
                               "Counsellors at your centre can now see this result."))
            ).to_be_visible()
     visit.shot("shared")

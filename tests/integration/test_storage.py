@@ -137,7 +137,7 @@ def _journey(client) -> dict[str, str]:
         "centre": str(hub.id), "phone": JOURNEY["phone"], "best_time": "evening",
         "result": page.rsplit("/", 1)[1]}, form_url=page)
     assert response.status_code == 200
-    assert "心理咨询师会联系你" in text(response)
+    assert "心理咨询师会联系您" in text(response)
     client.post("/account/logout", data={"csrf_token": re.search(
         r'name="csrf_token"[^>]*value="([^"]+)"', text(client.get("/"))).group(1)})
     booking = db.session.scalar(select(Booking).where(Booking.session_id == session.id))

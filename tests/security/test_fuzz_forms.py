@@ -130,7 +130,7 @@ FORMS = {
     "retrieve": Form("anon", "/screening/retrieve", {"code": "ABCD-EFGH-JKLM"}),
     "contact": Form("owner", "/screening/contact", {
         "centre": "{centre}", "phone": "13900000000", "use_account": "y",
-        "best_time": "any", "result": "{private_result}"}, saved_text="心理咨询师会联系你"),
+        "best_time": "any", "result": "{private_result}"}, saved_text="心理咨询师会联系您"),
     "share": Form("owner", "/screening/results/{private_result}/share", {"shared": "1"}),
     "reminder": Form("owner", "/screening/results/{private_result}/remind", {"weeks": "2"}),
     "safety consent": Form("owner", "/screening/safety-contact", {"choice": "agree"}),

@@ -57,7 +57,7 @@ def test_show_defaults_to_chinese_and_marks_reversed_items() -> None:
     proc = run("show", "pss10")
     assert proc.returncode == 0, proc.stderr
     assert "在过去一个月里" in proc.stdout
-    assert " 4. 你有多经常对自己处理个人问题的能力感到有信心？ (R)" in proc.stdout
+    assert " 4. 您有多经常对自己处理个人问题的能力感到有信心？ (R)" in proc.stdout
     assert "Licence: Free for non-commercial use (to confirm). (unconfirmed)" in proc.stdout
 
 

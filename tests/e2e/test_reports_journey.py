@@ -69,6 +69,8 @@ def test_social_worker_reads_the_dashboard_filters_it_and_downloads_the_csv(visi
     rows = list(csv.reader(io.StringIO(download.value.path().read_text(encoding="utf-8-sig"))))
     assert len(rows) > 1
     medians = {t("从预约到活动的天数中位数", "Median days from request to session"),
-               t("处理所需小时数中位数", "Median hours to resolve")}
+               t("处理所需小时数中位数", "Median hours to resolve"),
+               t("首次联系用时中位数（小时）", "Median hours to first contact"),
+               t("按时联系比例（%）", "Share within target (%)")}
     values = [row[3] for row in rows[1:] if row[2] not in medians]
     assert all(v == "—" or int(v) == 0 or int(v) >= K for v in values)

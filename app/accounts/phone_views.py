@@ -168,9 +168,13 @@ def notifications() -> str | Response:
     user = current_user._get_current_object()
     form = NotificationsForm(obj=user)
     if form.validate_on_submit():
-        notify_prefs.set_preferences(user, email=bool(form.notify_email.data),
-                                     sms=bool(form.notify_sms.data),
-                                     reminders=bool(form.reminders_wanted.data))
-        flash(_("Your message settings are saved."), "success")
-        return redirect(url_for("accounts.notifications"))
+        try:
+            notify_prefs.set_preferences(user, email=bool(form.notify_email.data),
+                                         sms=bool(form.notify_sms.data),
+                                         reminders=bool(form.reminders_wanted.data))
+        except notify_prefs.PreferenceError as exc:
+            show_refusal(exc)
+        else:
+            flash(_("Your message settings are saved."), "success")
+            return redirect(url_for("accounts.notifications"))
     return render_template("accounts/notifications.html", form=form)

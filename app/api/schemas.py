@@ -25,6 +25,15 @@ class Strict(Schema):
         unknown = RAISE
 
 
+class StrictBoolean(fields.Boolean):
+    """Only JSON true or false: "yes" or 1 is an error, as the document says."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
 class ProblemSchema(Schema):
     """RFC 9457 problem details; ``detail`` is in the reader's language."""
 
@@ -97,6 +106,28 @@ class MeSchema(Schema):
     locale = fields.String(allow_none=True)
     health_data_consent = fields.Boolean(required=True)
     consent_version = fields.String(required=True)
+
+
+class NotificationsSchema(Schema):
+    """The person's channels and what they chose; essential notices (a booking made,
+    changed or cancelled, a seat offered) reach at least one channel they have anyway."""
+
+    channels = fields.List(fields.String(validate=validate.OneOf(["sms", "email"])),
+                           required=True, metadata={
+                               "description": "The channels the person has a contact for"})
+    sms = fields.Boolean(required=True)
+    email = fields.Boolean(required=True)
+    reminders = fields.Boolean(required=True, metadata={
+        "description": "Non-essential reminders (the day before a session, to repeat a "
+                       "questionnaire)"})
+
+
+class NotificationsRequest(Strict):
+    """The whole choice; a channel the person has no contact for cannot be turned on."""
+
+    sms = StrictBoolean(required=True)
+    email = StrictBoolean(required=True)
+    reminders = StrictBoolean(required=True)
 
 
 class TokenResponse(Schema):

@@ -16,7 +16,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 import assessments
-from app.accounts import limits, mfa, phone_accounts, phone_codes
+from app.accounts import limits, mfa, notify_prefs, phone_accounts, phone_codes
 from app.accounts import services as accounts
 from app.accounts.contact import ContactError, normalise_phone
 from app.accounts.limits import address_login_limit
@@ -167,6 +167,36 @@ def revoke_token() -> None:
 def me() -> dict[str, Any]:
     """Who the token belongs to, and whether the health-data consent is given."""
     return _me(_user())
+
+
+def _notifications(user: User) -> dict[str, Any]:
+    return {"channels": notify_prefs.channels_had(user), **notify_prefs.chosen(user)}
+
+
+@bp.route("/me/notifications", methods=["GET"])
+@auth.token_required()
+@bp.response(200, schemas.NotificationsSchema)
+@_problems(401, 429)
+def my_notifications() -> dict[str, Any]:
+    """The person's channels, which of them they want, and whether reminders at all."""
+    return _notifications(_user())
+
+
+@bp.route("/me/notifications", methods=["PUT"])
+@auth.token_required()
+@bp.arguments(schemas.NotificationsRequest)
+@bp.response(200, schemas.NotificationsSchema)
+@_problems(401, 422, 429)
+def set_my_notifications(data: dict[str, Any]) -> dict[str, Any]:
+    """Choose channels and reminders, as on the page /account/notifications."""
+    user = _user()
+    try:
+        notify_prefs.set_preferences(user, email=data["email"], sms=data["sms"],
+                                     reminders=data["reminders"])
+    except notify_prefs.PreferenceError as exc:
+        db.session.rollback()
+        raise Problem(422, "channel-unavailable", exc.message) from exc
+    return _notifications(user)
 
 
 # -- instruments and screening ---------------------------------------------------------------

@@ -67,6 +67,7 @@ DYNAMIC_RULES = {
     "GET /api/v1/sessions": {"urn:xinqing:problem:bad-range"},
     "POST /api/v1/bookings": {"urn:xinqing:problem:unknown-session"},
     "POST /api/v1/waitlist": {"urn:xinqing:problem:unknown-session"},
+    "PUT /api/v1/me/notifications": {"urn:xinqing:problem:channel-unavailable"},
 }
 
 

@@ -133,3 +133,15 @@ def test_sms_sign_up_refuses_the_number_as_password_and_keeps_the_code(client):
     response = submit(client, "/account/register/phone/verify",
                       {**fields, "password": PASSWORD, "confirm": PASSWORD})
     assert response.status_code == 302  # the same code still works after fixing the password
+
+
+def test_settings_page_refuses_email_for_someone_without_an_address(client, worker):
+    from tests.helpers import sign_in
+
+    sign_in(client, "13800138000")
+    response = submit(client, "/account/notifications",
+                      {"notify_sms": "y", "notify_email": "y"})
+    assert response.status_code == 200
+    assert "您只能选择已有的接收方式" in response.get_data(as_text=True)
+    db.session.refresh(worker)
+    assert worker.reminders_wanted is True  # nothing changed

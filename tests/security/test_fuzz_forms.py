@@ -209,6 +209,8 @@ FORMS = {
                                  "best_time": "any"}, json=True),
     "api safety plan": Form("api_owner", "/api/v1/safety-plan", {
         "steps": "{{}}", "shared": "true"}, method="PUT", json=True),
+    "api notifications": Form("api_owner", "/api/v1/me/notifications", {
+        "sms": "true", "email": "false", "reminders": "true"}, method="PUT", json=True),
     "api booking": Form("api_owner", "/api/v1/bookings", {"session_id": "{session}"},
                         json=True),
     "api waitlist": Form("api_owner", "/api/v1/waitlist", {"session_id": "{full_session}"},

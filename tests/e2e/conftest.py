@@ -162,8 +162,20 @@ class Visit:
             full_page=True)
 
     def check_accessibility(self) -> None:
-        """axe-core on the current page: no serious or critical violation; and the layout."""
-        self.page.add_script_tag(path=str(AXE))
+        """axe-core on the current page: no serious or critical violation; and the layout.
+
+        A click that navigates returns before the next page has a document, so wait for it,
+        and inject again if a navigation replaced the page under the script."""
+        from playwright.sync_api import Error as PlaywrightError
+
+        for attempt in range(3):
+            self.page.wait_for_load_state("load")
+            try:
+                self.page.add_script_tag(path=str(AXE))
+                break
+            except PlaywrightError:
+                if attempt == 2:
+                    raise
         violations = self.page.evaluate("async () => (await axe.run()).violations")
         bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
                for v in violations if v["impact"] in ("serious", "critical")]

@@ -30,6 +30,7 @@ def _book(visit: Visit, session_id: int, day: str, service: str) -> str:
     visit.check_accessibility()
     visit.shot(f"browse-{service}")
     page.locator(f"main a[href='/booking/sessions/{session_id}']").click()
+    page.wait_for_url(re.compile(rf"/booking/sessions/{session_id}$"))
     visit.check_accessibility()
     page.get_by_role("button", name=t("预约这个场次", "Book this session")).click()
     page.wait_for_url(re.compile(r"/bookings/[0-9a-f]+$"))

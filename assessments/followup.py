@@ -13,11 +13,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from jsonschema import Draft202012Validator
 
 from assessments.errors import InstrumentFileError
-from assessments.loader import _CJK, _StrictLoader
+from assessments.loader import _CJK, read_yaml
 from assessments.model import Option, Text, normalize_lang
 
 FOLLOWUP_DIR = Path(__file__).resolve().parent / "followup"
@@ -128,12 +127,7 @@ def _problems(data: Any) -> list[str]:
 def load_file(path: Path | str) -> FollowUp:
     """Load and check one follow-up file; InstrumentFileError names every problem."""
     path = Path(path)
-    try:
-        raw = path.read_text(encoding="utf-8")
-        # _StrictLoader is a SafeLoader subclass: no arbitrary objects.
-        data = yaml.load(raw, Loader=_StrictLoader)  # noqa: S506 # nosec B506
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise InstrumentFileError(str(path), [f"cannot read YAML: {exc}"]) from exc
+    data = read_yaml(path)
     problems = _problems(data)
     if not problems and data["code"] != path.stem:
         problems.append(f"code {data['code']!r} does not match the file name {path.stem!r}")

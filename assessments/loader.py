@@ -57,6 +57,17 @@ def _no_duplicates(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = F
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _no_duplicates)
 
 
+def read_yaml(path: Path) -> Any:
+    """The data of one YAML file of ours, refusing duplicate keys; InstrumentFileError if
+    it cannot be read, so every loader names the file the same way."""
+    try:
+        raw = path.read_text(encoding="utf-8")
+        # _StrictLoader is a SafeLoader subclass: no arbitrary objects.
+        return yaml.load(raw, Loader=_StrictLoader)  # noqa: S506 # nosec B506
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise InstrumentFileError(str(path), [f"cannot read YAML: {exc}"]) from exc
+
+
 @cache
 def schema_validator() -> Draft202012Validator:
     """The JSON Schema for instrument files, read once."""
@@ -382,12 +393,7 @@ def _build(data: dict[str, Any]) -> Instrument:
 def load_file(path: Path | str) -> Instrument:
     """Load and fully check one instrument file; raise InstrumentFileError naming the file."""
     path = Path(path)
-    try:
-        raw = path.read_text(encoding="utf-8")
-        # _StrictLoader is a SafeLoader subclass: no arbitrary objects.
-        data = yaml.load(raw, Loader=_StrictLoader)  # noqa: S506 # nosec B506
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise InstrumentFileError(str(path), [f"cannot read YAML: {exc}"]) from exc
+    data = read_yaml(path)
     problems = _schema_problems(data)
     if not problems:
         problems = _cross_check(data, path.stem)

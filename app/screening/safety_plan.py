@@ -66,17 +66,9 @@ def set_shared(user: User, shared: bool) -> SafetyPlan:
 
 def read_shared(counsellor: User, uid: str) -> SafetyPlan | None:
     """A shared plan of a worker of one of the counsellor's centres (audited); else None."""
-    from app.screening.services import centres_of
+    from app.screening.services import read_shared_row
 
-    ids = [c.id for c in centres_of(counsellor)]
-    plan = db.session.scalar(
-        select(SafetyPlan).join(User, User.id == SafetyPlan.user_id)
-        .where(SafetyPlan.uid == uid, SafetyPlan.shared.is_(True),
-               User.home_centre_id.in_(ids or [-1])))
-    if plan is not None:
-        audit.record(counsellor, "safety_plan.read", plan)
-        db.session.commit()
-    return plan
+    return read_shared_row(counsellor, SafetyPlan, uid, "safety_plan.read")
 
 
 def shared_plans(counsellor: User) -> list[SafetyPlan]:

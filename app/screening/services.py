@@ -9,7 +9,7 @@ import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import current_app
 from sqlalchemy import delete, select
@@ -21,12 +21,14 @@ from app.booking.models import Centre, centre_staff
 from app.domain import DomainError
 from app.extensions import db
 from app.notifications.models import OutboxMessage
-from app.screening.models import RiskItem, ScreeningResult, ScreeningStat
+from app.screening.models import RiskItem, SafetyPlan, ScreeningResult, ScreeningStat
 from app.security.crypto import get_crypto
 from app.security.models import DataKey
 from app.security.shredding import shred_data_keys
 from app.types import utcnow
 from assessments import Instrument, Result
+
+SharedT = TypeVar("SharedT", ScreeningResult, SafetyPlan)
 
 CONSENT_PURPOSE = "health_data"
 CONSENT_VERSION = "2026-11-1"
@@ -289,13 +291,20 @@ def shared_results(counsellor: User) -> list[ScreeningResult]:
 
 def read_shared(counsellor: User, uid: str) -> ScreeningResult | None:
     """One shared result of a worker of the counsellor's centre; the read is audited."""
+    return read_shared_row(counsellor, ScreeningResult, uid, "screening.shared_read")
+
+
+def read_shared_row(counsellor: User, model: type[SharedT], uid: str,
+                    action: str) -> SharedT | None:
+    """The one rule for what a worker shared with counsellors (a result, a safety plan): the
+    row is shared and its owner's home centre is one of the counsellor's. A read is audited."""
     ids = [c.id for c in centres_of(counsellor)]
     row = db.session.scalar(
-        select(ScreeningResult).join(User, User.id == ScreeningResult.user_id)
-        .where(ScreeningResult.uid == uid, ScreeningResult.shared.is_(True),
+        select(model).join(User, User.id == model.user_id)
+        .where(model.uid == uid, model.shared.is_(True),
                User.home_centre_id.in_(ids or [-1])))
     if row is not None:
-        audit.record(counsellor, "screening.shared_read", row)
+        audit.record(counsellor, action, row)
         db.session.commit()
     return row
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from flask_babel import format_date, format_time
+from babel.dates import format_interval
+from flask_babel import format_date, format_time, get_locale
 from flask_babel import lazy_gettext as _l
 
 STATUS_LABELS = {
@@ -30,3 +31,8 @@ def when(moment: datetime, date_format: str = "full") -> str:
     ("10:00:00 中国标准时间"), which nobody needs to find a session.
     """
     return f"{format_date(moment, date_format)} {format_time(moment, 'short')}"
+
+
+def week_range(first: date, last: date) -> str:
+    """A week as people write it: "12月1日至7日", "1–7 Dec"."""
+    return format_interval(first, last, "MMMd", locale=get_locale())

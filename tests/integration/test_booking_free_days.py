@@ -124,3 +124,52 @@ def test_earliest_free_looks_across_centres_and_skips_full_sessions(network):
         == _at(day2, 10)
     assert bookable.earliest(utcnow(), service=n["group"],
                              before=_at(day2, 9)) is None
+
+
+# -- the booking page's week strip ------------------------------------------------------------
+
+def _strip(page: str) -> str:
+    return page[page.index('class="week-strip"'):page.index("</nav>", page.index("week-strip"))]
+
+
+def test_week_strip_shows_free_sessions_per_day_and_marks_empty_days(client, network):
+    n, day2 = network, _today() + timedelta(days=2)
+    make_session(n["hub"], n["group"], n["counsellor"], starts_at=_at(day2, 9))
+    make_session(n["county"], n["group"], n["counsellor"], starts_at=_at(day2, 15))
+    page = client.get(f"/booking?day={day2}&lang=en").get_data(as_text=True)
+    strip = _strip(page)
+    assert "2 free" in strip
+    assert "None free" in strip
+    # an empty day is marked, and still a link one can follow
+    monday = day2 - timedelta(days=day2.weekday())
+    empty = next(d for d in (monday + timedelta(days=k) for k in range(7))
+                 if d != day2 and d >= _today())
+    assert f'href="/booking?day={empty}"' in strip.replace("&amp;", "&")
+    assert "week-day-none" in strip
+    page = client.get(f"/booking?day={day2}&lang=zh_CN").get_data(as_text=True)
+    assert "2 个空位" in _strip(page)
+
+
+def test_week_strip_pages_by_week_with_plain_links(client, network):
+    n = network
+    next_monday = _today() + timedelta(days=7 - _today().weekday())
+    make_session(n["hub"], n["group"], n["counsellor"], starts_at=_at(next_monday, 10))
+    page = client.get(f"/booking?day={_today()}&service=group-stress&lang=en").get_data(
+        as_text=True)
+    assert 'rel="prev"' not in page  # nothing to book before today
+    assert f"/booking?day={next_monday}&amp;service=group-stress" in page
+    later = client.get(f"/booking?day={next_monday}&service=group-stress&lang=en").get_data(
+        as_text=True)
+    assert 'rel="prev"' in later
+    assert "1 free" in _strip(later)
+
+
+def test_earliest_free_session_is_offered_across_centres(client, network):
+    n, day3 = network, _today() + timedelta(days=3)
+    county = make_session(n["county"], n["group"], n["counsellor"], starts_at=_at(day3, 9))
+    make_session(n["hub"], n["group"], n["counsellor"], starts_at=_at(day3, 11))
+    page = client.get("/booking?service=group-stress&centre=hub&lang=en").get_data(
+        as_text=True)
+    section = page[page.index('class="earliest-free'):]
+    assert f'href="/booking/sessions/{county.id}"' in section[:section.index("</section>")]
+    assert "Centre county" in section[:section.index("</section>")]

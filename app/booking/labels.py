@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 
-from babel.dates import format_interval
+from babel.dates import format_interval, format_skeleton
 from flask_babel import format_date, format_time, get_locale
 from flask_babel import lazy_gettext as _l
 
@@ -36,3 +36,8 @@ def when(moment: datetime, date_format: str = "full") -> str:
 def week_range(first: date, last: date) -> str:
     """A week as people write it: "12月1日至7日", "1–7 Dec"."""
     return format_interval(first, last, "MMMd", locale=get_locale())
+
+
+def short_date(day: date) -> str:
+    """A day without its year or weekday: "12月3日", "Dec 3"."""
+    return format_skeleton("MMMd", datetime.combine(day, time(12)), locale=get_locale())

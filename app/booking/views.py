@@ -22,7 +22,7 @@ from app.booking import bookable, bookings, bp
 from app.booking.bookings import BookingError, NotFoundError
 from app.booking.catalogue import active_centres, active_services
 from app.booking.forms import ActionForm, RescheduleForm
-from app.booking.labels import status_label, week_range, when
+from app.booking.labels import short_date, status_label, week_range, when
 from app.booking.models import Service, Session, SessionStatus
 from app.booking.scheduling import local_zone
 from app.extensions import db
@@ -34,6 +34,7 @@ BROWSE_DAYS = 14  # how far ahead the page looks for a first day to open on
 bp.add_app_template_global(status_label, "status_label")
 bp.add_app_template_filter(when, "when")
 bp.add_app_template_global(week_range, "week_range")
+bp.add_app_template_global(short_date, "short_date")
 
 
 def _last_day(today: date, services: Sequence[Service], service: Service | None) -> date:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 from babel.dates import format_interval, format_skeleton
-from flask_babel import format_date, format_time, get_locale
+from flask_babel import format_date, format_time, get_locale, to_user_timezone
 from flask_babel import lazy_gettext as _l
 
 STATUS_LABELS = {
@@ -38,6 +38,8 @@ def week_range(first: date, last: date) -> str:
     return format_interval(first, last, "MMMd", locale=get_locale())
 
 
-def short_date(day: date) -> str:
-    """A day without its year or weekday: "12月3日", "Dec 3"."""
+def short_date(day: date | datetime) -> str:
+    """A day without its year or weekday: "12月3日", "Dec 3" (a moment: its local day)."""
+    if isinstance(day, datetime):
+        day = to_user_timezone(day).date()
     return format_skeleton("MMMd", datetime.combine(day, time(12)), locale=get_locale())

@@ -173,3 +173,13 @@ def test_earliest_free_session_is_offered_across_centres(client, network):
     section = page[page.index('class="earliest-free'):]
     assert f'href="/booking/sessions/{county.id}"' in section[:section.index("</section>")]
     assert "Centre county" in section[:section.index("</section>")]
+
+
+def test_earliest_free_is_not_repeated_when_the_day_shown_lists_it(client, network):
+    n, day3 = network, _today() + timedelta(days=3)
+    make_session(n["hub"], n["group"], n["counsellor"], starts_at=_at(day3, 9))
+    page = client.get("/booking?service=group-stress&lang=en").get_data(as_text=True)
+    assert "earliest-free" not in page  # the page opens on that day, the session first
+    page = client.get(f"/booking?service=group-stress&day={_today()}&lang=en").get_data(
+        as_text=True)
+    assert "earliest-free" in page

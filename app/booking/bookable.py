@@ -3,7 +3,8 @@
 A session is *open* when it is scheduled and has not started, falls inside its service's
 booking notice and horizon, its centre and service are both active, and its counsellor
 is not on leave then. It is *bookable* when it is open and has a free seat. The web list,
-the day strip, the reschedule choices and the API list show what this query returns, and
+the week strip's per-day counts (``free_by_day``), "earliest free", the reschedule choices
+and the API list show what this query returns, and
 ``take_seat`` adds a seat only ``WHERE`` the same clause holds, so a session id typed by
 hand cannot book what the lists hide (a centre closed a second ago included).
 """

@@ -173,6 +173,7 @@ def test_earliest_free_session_is_offered_across_centres(client, network):
     section = page[page.index('class="earliest-free'):]
     assert f'href="/booking/sessions/{county.id}"' in section[:section.index("</section>")]
     assert "Centre county" in section[:section.index("</section>")]
+    assert "Earliest free session at any centre" in section
 
 
 def test_earliest_free_is_not_repeated_when_the_day_shown_lists_it(client, network):

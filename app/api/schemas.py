@@ -490,6 +490,32 @@ class SessionSchema(Schema):
     room = fields.String(required=True)
 
 
+class FreeDaysQuery(Schema):
+    """Which days to count: from a local date (default today), for up to 31 days."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    centre = fields.Integer(strict=False, validate=validate.Range(min=1, max=2**31 - 1))
+    service = fields.Integer(strict=False, validate=validate.Range(min=1, max=2**31 - 1))
+    from_ = fields.Date(data_key="from", metadata={
+        "description": "a local (Asia/Shanghai) date; default today"})
+    days = fields.Integer(strict=False, load_default=7, validate=validate.Range(min=1, max=31))
+
+
+class FreeDaySchema(Schema):
+    date = fields.Date(required=True)
+    free = fields.Integer(required=True, metadata={
+        "description": "sessions with a free seat that day (the booking page's count)"})
+
+
+class FreeDaysSchema(Schema):
+    days = fields.List(fields.Nested(FreeDaySchema), required=True)
+    earliest = fields.Nested(SessionSchema, allow_none=True, required=True, metadata={
+        "description": "the first session with a free seat at any centre (of the service, if "
+                       "given), or null"})
+
+
 class SessionRef(Strict):
     """Which session."""
 

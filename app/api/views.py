@@ -6,7 +6,7 @@ Someone else's record answers 404, as on the pages.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import current_app
@@ -28,7 +28,8 @@ from app.booking import bookable, bookings
 from app.booking.bookings import BookingError, NotFoundError
 from app.booking.catalogue import active_centres, active_services
 from app.booking.labels import status_label
-from app.booking.models import Booking, Session, WaitlistEntry
+from app.booking.models import Booking, Service, Session, WaitlistEntry
+from app.booking.scheduling import local_zone
 from app.extensions import db, limiter
 from app.i18n import current_locale
 from app.screening import services as screening
@@ -490,6 +491,32 @@ def sessions(query: dict[str, Any]) -> list[dict[str, Any]]:
     if query.get("service"):
         stmt = stmt.where(Session.service_id == query["service"])
     return [_session(s) for s in db.session.scalars(stmt)]
+
+
+@bp.route("/sessions/free-days", methods=["GET"])
+@public
+@bp.arguments(schemas.FreeDaysQuery, location="query")
+@bp.response(200, schemas.FreeDaysSchema)
+@_problems(422, 429)
+def free_days(query: dict[str, Any]) -> dict[str, Any]:
+    """How many sessions have a free seat on each day, and the earliest free session.
+
+    The booking page's week strip, for apps: one grouped query over the bookable rule.
+    """
+    now = utcnow()
+    zone = local_zone()
+    first: date = query.get("from_") or now.astimezone(zone).date()
+    days = [first + timedelta(days=n) for n in range(query["days"])]
+    service: Service | None = None
+    if query.get("service"):
+        service = db.session.get(Service, query["service"])
+        if service is None:  # no such service: nothing is free
+            return {"days": [{"date": d, "free": 0} for d in days], "earliest": None}
+    counts = bookable.free_by_day(now, days, zone, service=service,
+                                  centre_id=query.get("centre"))
+    earliest = bookable.earliest(now, service=service)
+    return {"days": [{"date": d, "free": counts[d]} for d in days],
+            "earliest": _session(earliest) if earliest else None}
 
 
 # -- bookings and the waitlist -------------------------------------------------------------

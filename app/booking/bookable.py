@@ -3,16 +3,18 @@
 A session is *open* when it is scheduled and has not started, falls inside its service's
 booking notice and horizon, its centre and service are both active, and its counsellor
 is not on leave then. It is *bookable* when it is open and has a free seat. The web list,
-the day strip, the reschedule choices and the API list show what this query returns, and
+the week strip's per-day counts (``free_by_day``), "earliest free", the reschedule choices
+and the API list show what this query returns, and
 ``take_seat`` adds a seat only ``WHERE`` the same clause holds, so a session id typed by
 hand cannot book what the lists hide (a centre closed a second ago included).
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections.abc import Sequence
+from datetime import date, datetime, time, timedelta, tzinfo
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select, update
+from sqlalchemy import ColumnElement, and_, case, exists, false, func, or_, select, update
 
 from app.booking.models import AvailabilityException, Centre, Service, Session, SessionStatus
 from app.extensions import db
@@ -59,6 +61,47 @@ def open_clause(now: datetime, service: Service | None = None) -> ColumnElement[
 def bookable_clause(now: datetime, service: Service | None = None) -> ColumnElement[bool]:
     """Open sessions with a free seat."""
     return and_(open_clause(now, service), Session.booked < Session.capacity)
+
+
+def free_by_day(now: datetime, days: Sequence[date], zone: tzinfo, *,
+                service: Service | None = None,
+                centre_id: int | None = None) -> dict[date, int]:
+    """How many bookable sessions each of ``days`` (consecutive local dates) holds.
+
+    One grouped query for the whole strip: each session falls in the local day whose
+    midnight-to-midnight range (in UTC, computed here, so any zone works on both
+    databases) holds its start. Days with nothing bookable answer 0.
+    """
+    counts = dict.fromkeys(days, 0)
+    if not days:
+        return counts
+    bounds = [datetime.combine(day, time(0), zone) for day in days]
+    bounds.append(datetime.combine(days[-1] + timedelta(days=1), time(0), zone))
+    index = case(*[(Session.starts_at < bounds[n + 1], n) for n in range(len(days))])
+    inner = select(index.label("day")).where(
+        bookable_clause(now, service),
+        Session.starts_at >= bounds[0], Session.starts_at < bounds[-1])
+    if centre_id is not None:
+        inner = inner.where(Session.centre_id == centre_id)
+    if service is not None:
+        inner = inner.where(Session.service_id == service.id)
+    sub = inner.subquery()
+    for n, count in db.session.execute(select(sub.c.day, func.count()).group_by(sub.c.day)):
+        counts[days[n]] = count
+    return counts
+
+
+def earliest(now: datetime, *, service: Service | None = None, centre_id: int | None = None,
+             before: datetime | None = None) -> Session | None:
+    """The first bookable session (of a service, at a centre, if given), else None."""
+    query = select(Session).where(bookable_clause(now, service))
+    if service is not None:
+        query = query.where(Session.service_id == service.id)
+    if centre_id is not None:
+        query = query.where(Session.centre_id == centre_id)
+    if before is not None:
+        query = query.where(Session.starts_at < before)
+    return db.session.scalar(query.order_by(Session.starts_at, Session.id).limit(1))
 
 
 def is_open(session: Session, now: datetime) -> bool:

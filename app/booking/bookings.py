@@ -289,6 +289,20 @@ def record(actor: User, booking: Booking, action: str, now: datetime | None = No
 STAFF_MOVES = ("confirm", "check_in", "attended", "no_show")
 
 
+def staff_moves_now(status: str, session: Session, now: datetime) -> tuple[str, ...]:
+    """The counsellor's moves that ``record`` would accept now for a booking in ``status``:
+    the state machine's sources and its "not before" time (transitions.py), nothing else."""
+    return tuple(action for action in STAFF_MOVES
+                 if status in MOVES[action].sources
+                 and not too_early(MOVES[action], session, now))
+
+
+def recording_opens(session: Session) -> datetime | None:
+    """When the earliest time-bound counsellor move (check-in) opens for ``session``."""
+    limits = [limit for a in STAFF_MOVES if (limit := MOVES[a].earliest) is not None]
+    return session.starts_at - max(limits) if limits else None
+
+
 def cancel_for_centre(actor: User, booking: Booking, now: datetime | None = None) -> Booking:
     """The centre cancels one booking (the caller checked the actor's right): the person is
     told the centre cancelled it, the seat goes to the first person waiting."""

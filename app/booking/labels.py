@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time
 
-from flask_babel import format_date, format_time
+from babel.dates import format_interval, format_skeleton
+from flask_babel import format_date, format_time, get_locale, to_user_timezone
 from flask_babel import lazy_gettext as _l
 
 STATUS_LABELS = {
@@ -30,3 +31,15 @@ def when(moment: datetime, date_format: str = "full") -> str:
     ("10:00:00 中国标准时间"), which nobody needs to find a session.
     """
     return f"{format_date(moment, date_format)} {format_time(moment, 'short')}"
+
+
+def week_range(first: date, last: date) -> str:
+    """A week as people write it: "12月1日至7日", "1–7 Dec"."""
+    return format_interval(first, last, "MMMd", locale=get_locale())
+
+
+def short_date(day: date | datetime) -> str:
+    """A day without its year or weekday: "12月3日", "Dec 3" (a moment: its local day)."""
+    if isinstance(day, datetime):
+        day = to_user_timezone(day).date()
+    return format_skeleton("MMMd", datetime.combine(day, time(12)), locale=get_locale())

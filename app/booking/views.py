@@ -7,6 +7,8 @@ are addressed by random uids; anyone else's answers 404.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -20,56 +22,72 @@ from app.booking import bookable, bookings, bp
 from app.booking.bookings import BookingError, NotFoundError
 from app.booking.catalogue import active_centres, active_services
 from app.booking.forms import ActionForm, RescheduleForm
-from app.booking.labels import status_label, when
-from app.booking.models import Session, SessionStatus
+from app.booking.labels import short_date, status_label, week_range, when
+from app.booking.models import Service, Session, SessionStatus
 from app.booking.scheduling import local_zone
 from app.extensions import db
 from app.refusals_shown import show_refusal
 from app.security.access import login_required, public
 from app.types import utcnow
 
-BROWSE_DAYS = 14
+BROWSE_DAYS = 14  # how far ahead the page looks for a first day to open on
 bp.add_app_template_global(status_label, "status_label")
 bp.add_app_template_filter(when, "when")
+bp.add_app_template_global(week_range, "week_range")
+bp.add_app_template_global(short_date, "short_date")
 
 
-def _parse_day(value: str | None, today: date) -> date:
+def _last_day(today: date, services: Sequence[Service], service: Service | None) -> date:
+    """The last day anything may be booked: the chosen service's horizon, else the widest."""
+    horizon = service.horizon_days if service else max(
+        (s.horizon_days for s in services), default=BROWSE_DAYS)
+    return today + timedelta(days=max(horizon, 1))
+
+
+def _parse_day(value: str | None, today: date, last: date) -> date:
     try:
         day = date.fromisoformat(value) if value else today
     except ValueError:
         return today
-    return day if today <= day < today + timedelta(days=BROWSE_DAYS) else today
+    return day if today <= day <= last else today
 
 
 def _first_day(now: datetime, today: date, centre_id: int | None,
-               service_id: int | None) -> date:
+               service: Service | None) -> date:
     """The local date of the next bookable session matching the filters, else today."""
-    query = select(Session.starts_at).where(
-        bookable.bookable_clause(now),
-        Session.starts_at < now + timedelta(days=BROWSE_DAYS - 1))
-    if centre_id:
-        query = query.where(Session.centre_id == centre_id)
-    if service_id:
-        query = query.where(Session.service_id == service_id)
-    first = db.session.scalar(query.order_by(Session.starts_at).limit(1))
-    return first.astimezone(local_zone()).date() if first else today
+    first = bookable.earliest(now, service=service, centre_id=centre_id,
+                              before=now + timedelta(days=BROWSE_DAYS - 1))
+    return first.starts_at.astimezone(local_zone()).date() if first else today
+
+
+@dataclass(frozen=True)
+class StripDay:
+    """One day of the week strip: its free sessions, and whether it can be chosen at all."""
+
+    day: date
+    free: int
+    open: bool
 
 
 @bp.route("/booking")
 @public
 def browse() -> str:
-    """Sessions with free seats by centre, service and day (``?service=&centre=&day=``)."""
+    """Sessions with free seats by centre, service and day (``?service=&centre=&day=``).
+
+    A week strip (Monday to Sunday) shows how many sessions are free each day, with plain
+    links to the weeks before and after, and the earliest free session at any centre.
+    """
     zone = local_zone()
     now = utcnow()
     today = now.astimezone(zone).date()
     centres, services = active_centres(), active_services()
     centre = next((c for c in centres if c.code == request.args.get("centre")), None)
     service = next((s for s in services if s.code == request.args.get("service")), None)
+    last = _last_day(today, services, service)
     if "day" in request.args:
-        day = _parse_day(request.args.get("day"), today)
+        day = _parse_day(request.args.get("day"), today, last)
     else:  # open on the first day that has something to book
-        day = _first_day(now, today, centre.id if centre else None,
-                         service.id if service else None)
+        day = _first_day(now, today, centre.id if centre else None, service)
     start = max(datetime.combine(day, time(0), zone).astimezone(UTC), now)
     end = datetime.combine(day + timedelta(days=1), time(0), zone).astimezone(UTC)
     query = (select(Session).where(bookable.open_clause(now),
@@ -80,8 +98,16 @@ def browse() -> str:
     if service:
         query = query.where(Session.service_id == service.id)
     sessions = db.session.scalars(query).all()
-    days = [today + timedelta(days=n) for n in range(BROWSE_DAYS)]
-    return render_template("booking/browse.html", sessions=sessions, days=days, day=day,
+    monday = day - timedelta(days=day.weekday())
+    week = [monday + timedelta(days=n) for n in range(7)]
+    free = bookable.free_by_day(now, week, zone, service=service,
+                                centre_id=centre.id if centre else None)
+    strip = [StripDay(d, free[d], today <= d <= last) for d in week]
+    previous = max(monday - timedelta(days=7), today) if monday > today else None
+    following = monday + timedelta(days=7) if monday + timedelta(days=7) <= last else None
+    return render_template("booking/browse.html", sessions=sessions, strip=strip, day=day,
+                           today=today, previous=previous, following=following,
+                           earliest=bookable.earliest(now, service=service),
                            centres=centres, services=services, centre=centre, service=service,
                            form=ActionForm())
 

@@ -8,11 +8,13 @@ their author, and every read is written to the audit log.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from app import audit
 from app.accounts.models import Role, User
@@ -25,6 +27,7 @@ from app.booking.models import (
     Centre,
     Service,
     Session,
+    SessionStatus,
 )
 from app.booking.scheduling import (
     SchedulingError,
@@ -72,6 +75,89 @@ def sessions_for(actor: User, first: date, days: int) -> Sequence[Session]:
         select(Session).where(Session.counsellor_id == actor.id, Session.starts_at >= start,
                               Session.starts_at < end)
         .order_by(Session.starts_at)).all()
+
+
+# How far back unrecorded check-ins and outcomes are still counted as needing action.
+ACTION_LOOKBACK = timedelta(days=7)
+_RECORDED_LATER = {a for a in bookings.STAFF_MOVES if MOVES[a].earliest is not None}
+_OPEN_SOURCES = {s for a in bookings.STAFF_MOVES for s in MOVES[a].sources if s}
+
+
+@dataclass(frozen=True)
+class CalendarEntry:
+    """One session on the counsellor's calendar and what its bookings need now."""
+
+    session: Session
+    people: int = 0    # bookings holding a seat or already seen (attended, no-show)
+    pending: int = 0   # awaiting the counsellor's confirmation
+    due: int = 0       # check-in, attended or no-show can be recorded now
+    action: int = 0    # bookings with any of the counsellor's moves possible now
+
+
+def _entry(session: Session, counts: Counter[str], now: datetime) -> CalendarEntry:
+    """Count a session's bookings by what the state machine allows on them now."""
+    pending = due = action = 0
+    for status, number in counts.items():
+        moves = bookings.staff_moves_now(status, session, now)
+        action += number if moves else 0
+        pending += number if "confirm" in moves else 0
+        due += number if _RECORDED_LATER.intersection(moves) else 0
+    people = sum(number for status, number in counts.items() if status in bookings.HELD)
+    return CalendarEntry(session, people, pending, due, action)
+
+
+def calendar_entries(sessions: Iterable[Session], now: datetime) -> list[CalendarEntry]:
+    """The sessions with their bookings counted by status (one grouped query)."""
+    sessions = list(sessions)
+    counts: dict[int, Counter[str]] = {s.id: Counter() for s in sessions}
+    if sessions:
+        for session_id, status, number in db.session.execute(
+                select(Booking.session_id, Booking.status, func.count(Booking.id))
+                .where(Booking.session_id.in_(counts))
+                .group_by(Booking.session_id, Booking.status)):
+            counts[session_id][status] = number
+    return [_entry(s, counts[s.id], now) for s in sessions]
+
+
+@dataclass(frozen=True)
+class ToDo:
+    """What waits for the counsellor: bookings to confirm, check-ins and outcomes due."""
+
+    entries: list[CalendarEntry] = field(default_factory=list)
+
+    @property
+    def pending(self) -> int:
+        return sum(e.pending for e in self.entries)
+
+    @property
+    def due(self) -> int:
+        return sum(e.due for e in self.entries)
+
+    @property
+    def total(self) -> int:
+        return sum(e.action for e in self.entries)
+
+
+def needs_action(actor: User, now: datetime) -> ToDo:
+    """Sessions of the actor's with a booking to confirm or record now, soonest first.
+
+    Whether a move is possible is the state machine's rule (bookings.staff_moves_now);
+    outcomes of sessions older than ACTION_LOOKBACK are no longer chased here.
+    """
+    rows = db.session.execute(
+        select(Session, Booking.status, func.count(Booking.id))
+        .join(Booking, Booking.session_id == Session.id)
+        .where(Session.counsellor_id == actor.id,
+               Session.status == SessionStatus.SCHEDULED.value,
+               Session.starts_at >= now - ACTION_LOOKBACK,
+               Booking.status.in_(_OPEN_SOURCES))
+        .group_by(Session.id, Booking.status)
+        .order_by(Session.starts_at, Session.id)).all()
+    counts: dict[Session, Counter[str]] = {}
+    for session, status, number in rows:
+        counts.setdefault(session, Counter())[status] = number
+    entries = [_entry(s, c, now) for s, c in counts.items()]
+    return ToDo([e for e in entries if e.action])
 
 
 def attendees(session: Session) -> Sequence[Booking]:

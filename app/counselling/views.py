@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from app.accounts.models import Role
-from app.booking.bookings import NotFoundError
+from app.booking.bookings import NotFoundError, recording_opens, staff_moves_now
 from app.booking.models import Availability
 from app.booking.scheduling import SchedulingError, local_zone
 from app.counselling import bp, risk_queue
@@ -58,22 +58,34 @@ def home() -> str:
 @bp.route("/calendar")
 @counsellor_only
 def calendar() -> str:
-    """Day or week view (``?view=day|week&date=YYYY-MM-DD``) of the counsellor's sessions."""
+    """Day or week view (``?view=day|week&date=YYYY-MM-DD``) of the counsellor's sessions.
+
+    The week is a grid of days on a wide screen; on a phone only the chosen day shows, with
+    a day switcher. Sessions with people, with bookings to confirm and with check-ins due
+    stand out, and a badge counts what needs action now.
+    """
     view = "day" if request.args.get("view") == "day" else "week"
+    today = _today()
     try:
-        first = date.fromisoformat(request.args.get("date", ""))
+        selected = date.fromisoformat(request.args.get("date", ""))
     except ValueError:
-        first = _today()
-    if view == "week":
-        first -= timedelta(days=first.weekday())
+        selected = today
+    first = selected - timedelta(days=selected.weekday()) if view == "week" else selected
     days = 1 if view == "day" else 7
-    sessions = counselling.sessions_for(current_user, first, days)
-    by_day: dict[date, list] = {first + timedelta(days=n): [] for n in range(days)}
+    now = utcnow()
+    entries = counselling.calendar_entries(
+        counselling.sessions_for(current_user, first, days), now)
+    by_day: dict[date, list[counselling.CalendarEntry]] = {
+        first + timedelta(days=n): [] for n in range(days)}
     zone = local_zone()
-    for session in sessions:
-        by_day.setdefault(session.starts_at.astimezone(zone).date(), []).append(session)
+    for entry in entries:
+        by_day.setdefault(entry.session.starts_at.astimezone(zone).date(), []).append(entry)
+    monday = selected - timedelta(days=selected.weekday())
+    week = [monday + timedelta(days=n) for n in range(7)]
     step = timedelta(days=days)
     return render_template("counselling/calendar.html", view=view, by_day=by_day, first=first,
+                           selected=selected, today=today, week=week, now=now,
+                           todo=counselling.needs_action(current_user, now),
                            previous=first - step, following=first + step)
 
 
@@ -85,9 +97,12 @@ def session_page(session_id: int) -> str:
         session = counselling.own_session(current_user, session_id)
     except NotFoundError:
         abort(404)
-    return render_template("counselling/session.html", session=session,
-                           attendees=counselling.attendees(session), form=ActionForm(),
-                           now=utcnow(), transitions=counselling.TRANSITIONS)
+    now = utcnow()
+    found = counselling.attendees(session)
+    return render_template("counselling/session.html", session=session, attendees=found,
+                           form=ActionForm(), now=now,
+                           moves={b.uid: staff_moves_now(b.status, session, now) for b in found},
+                           opens=recording_opens(session))
 
 
 @bp.route("/sessions/<int:session_id>/cancel", methods=["POST"])

@@ -73,7 +73,14 @@ def test_worker_books_a_group_session_and_cancels_it(visit: Visit):
     visit.go("/booking?service=group-stress")
     visit.check_accessibility()
     visit.shot("browse")
-    page.locator("main a[href*='/booking/sessions/'], main a[href*='/session']").first.click()
+    # Looks a week ahead with the strip's plain links; from there the earliest free session
+    # (this week, at any centre) is one tap away.
+    page.get_by_role("link", name=t("下一周", "Next week")).click()
+    expect(page.get_by_role("link", name=t("上一周", "Previous week"))).to_be_visible()
+    expect(page.locator(".week-days a")).to_have_count(7)
+    visit.check_accessibility()
+    visit.shot("browse-next-week")
+    page.get_by_role("link", name=t("查看这个场次", "See this session")).click()
     visit.check_accessibility()
     visit.shot("session")
     page.get_by_role("button", name=re.compile(t("预约", "Book"))).first.click()

@@ -47,6 +47,18 @@ def _show_week_of(visit: Visit, when: datetime) -> None:
     raise AssertionError(f"the calendar never showed the week of {wanted}")
 
 
+def _open_session(visit: Visit, session_id: int, when: datetime) -> None:
+    """Open a session from the week grid; on a phone pick its day in the switcher first."""
+    page = visit.page
+    day = when.astimezone(SHANGHAI).date().isoformat()
+    switcher = page.locator(f".cal-switcher a[href*='date={day}']")
+    if switcher.is_visible():
+        switcher.click()
+        expect(page.locator(f".cal-switcher a[href*='date={day}']")).to_have_attribute(
+            "aria-current", "date")
+    page.locator(f".cal-grid a[href='/counselling/sessions/{session_id}']").click()
+
+
 def _attendee(visit: Visit, name: str):
     return visit.page.locator(".session-item", has_text=name)
 
@@ -99,12 +111,20 @@ def test_counsellor_runs_the_week_and_follows_up_a_request_for_contact(visit: Vi
     visit.shot("workspace")
     page.get_by_role("main").get_by_role("link", name=t("本周", "This week")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(t("我的日历", "My calendar"))
+    # What needs doing stands out: a request to confirm and two check-ins due now.
+    expect(page.locator(".cal-badge")).to_have_text(t("2 项待处理", "2 to do"))
     visit.check_accessibility()
     visit.shot("week")
+    _show_week_of(visit, current)
+    expect(page.locator(f".cal-grid a[href='/counselling/sessions/{current_id}']")
+           ).to_have_class(re.compile("cal-pending"))
+    page.locator("#needs-action summary").click()
+    expect(page.locator(".cal-todo-list li")).to_have_count(2)
+    visit.check_accessibility()
+    visit.shot("week-to-do")
 
     # Confirms the waiting request, checks the person in, writes a note.
-    _show_week_of(visit, current)
-    page.locator(f"main a[href='/counselling/sessions/{current_id}']").click()
+    _open_session(visit, current_id, current)
     visit.check_accessibility()
     visit.shot("session")
     _attendee(visit, "小林").get_by_role("button", name=t("确认", "Confirm")).click()
@@ -128,7 +148,7 @@ def test_counsellor_runs_the_week_and_follows_up_a_request_for_contact(visit: Vi
         "link", name=t("咨询师工作台", "Counsellor workspace")).click()
     page.get_by_role("main").get_by_role("link", name=t("本周", "This week")).click()
     _show_week_of(visit, earlier)
-    page.locator(f"main a[href='/counselling/sessions/{earlier_id}']").click()
+    _open_session(visit, earlier_id, earlier)
     _attendee(visit, "小陈").get_by_role("button", name=t("未到场", "No-show")).click()
     expect(_attendee(visit, "小陈").locator(".tag")).to_have_text(t("未到场", "Did not come"))
     visit.check_accessibility()

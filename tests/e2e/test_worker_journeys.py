@@ -27,9 +27,12 @@ def _book(visit: Visit, session_id: int, day: str, service: str) -> str:
     """Find the session on the booking page, book it; returns the booking's uid."""
     page, t = visit.page, visit.t
     visit.go(f"/booking?centre={CENTRE}&service={service}&day={day}")
+    # The week strip says the chosen day has something free, before anyone taps it.
+    expect(page.locator(".week-days a[aria-current='date']")).to_contain_text(
+        re.compile(t("个空位", "free")))
     visit.check_accessibility()
     visit.shot(f"browse-{service}")
-    page.locator(f"main a[href='/booking/sessions/{session_id}']").click()
+    page.locator(f".session-list a[href='/booking/sessions/{session_id}']").click()
     page.wait_for_url(re.compile(rf"/booking/sessions/{session_id}$"))
     visit.check_accessibility()
     page.get_by_role("button", name=t("预约这个场次", "Book this session")).click()

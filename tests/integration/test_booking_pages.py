@@ -45,7 +45,8 @@ def test_browse_filters_by_centre_and_service(client, network):
 
 
 # A NUL character anywhere is refused with a 400 for every route: tests/security.
-@pytest.mark.parametrize("query", ["?service=nope&centre=nope", "?day=2020-13-45", "?day=x"])
+@pytest.mark.parametrize("query", ["?service=nope&centre=nope", "?day=2020-13-45", "?day=x",
+                                   "?day=2099-01-01", "?day=2000-01-03"])
 def test_browse_survives_bad_input(client, network, query):
     assert client.get("/booking" + query).status_code == 200
 

@@ -334,6 +334,7 @@ TABLE: dict[tuple[str, str], Row] = {
     ("/api/v1/centres", "GET"): Row("/api/v1/centres", every(200)),
     ("/api/v1/services", "GET"): Row("/api/v1/services", every(200)),
     ("/api/v1/sessions", "GET"): Row("/api/v1/sessions", every(200)),
+    ("/api/v1/sessions/free-days", "GET"): Row("/api/v1/sessions/free-days", every(200)),
     ("/api/v1/bookings", "POST"): Row("/api/v1/bookings", api(422)),
     ("/api/v1/bookings", "GET"): Row("/api/v1/bookings", api(200)),
     ("/api/v1/bookings/<uid:booking_uid>", "GET"): Row("/api/v1/bookings/{booking}",

@@ -89,9 +89,17 @@ def build(instrument: Instrument, scores: list[tuple[str, float]], lang: str) ->
     bands = list(instrument.bands)
     if instrument.direction == "higher_is_better":
         bands.reverse()  # level 0 (calm shade) is always the best band
+    # Bands meet halfway between one's maximum and the next one's minimum (4 | 5 on GAD-7),
+    # so the strips touch instead of leaving white lines that look like thresholds.
+    ordered = sorted(bands, key=lambda b: float(b.min))
+    edges = {b.code: ((float(b.min) + float(ordered[i - 1].max)) / 2 if i else lo,
+                      (float(b.max) + float(ordered[i + 1].min)) / 2
+                      if i + 1 < len(ordered) else hi)
+             for i, b in enumerate(ordered)}
     areas = []
     for level, band in enumerate(bands):
-        top, bottom = y_of(min(float(band.max), hi)), y_of(max(float(band.min), lo))
+        low, high = edges[band.code]
+        top, bottom = y_of(min(high, hi)), y_of(max(low, lo))
         areas.append(BandArea(top, round(bottom - top, 1), level, band.code,
                               band.label.get(lang), float(band.min), float(band.max)))
     n = len(scores)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import assessments
 from app.screening import chart
 
@@ -46,3 +48,10 @@ def test_dates_under_the_axis_and_trend_words_follow_the_scale():
     assert chart.trend(who5, 40, 60) == "better"
     assert chart.trend(who5, 60, 60) == "same"
     assert chart.trend(who5, None, 60) == "first"
+
+
+def test_band_strips_touch_so_no_white_line_reads_as_a_threshold():
+    c = chart.build(assessments.get("gad7"), [("2026-01-01", 5)], "en")
+    by_top = sorted(c.bands, key=lambda b: b.y)
+    for upper, lower in itertools.pairwise(by_top):
+        assert abs(upper.y + upper.height - lower.y) < 0.2

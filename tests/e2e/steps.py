@@ -147,6 +147,18 @@ def sign_in_staff(visit: Visit, app: Flask, login: str, secret: str) -> None:
     expect(page.get_by_role("button", name=t("退出登录", "Sign out"))).to_be_visible()
 
 
+def sign_out(visit: Visit) -> None:
+    """A worker signs out from their own page (the 我的 tab); staff from their menu."""
+    page, t = visit.page, visit.t
+    if page.locator("details.menu").count():
+        open_menu(visit)
+        page.get_by_role("navigation").get_by_role(
+            "button", name=t("退出登录", "Sign out")).click()
+        return
+    page.get_by_role("navigation").get_by_role("link", name=t("我的", "Me"), exact=True).click()
+    page.get_by_role("main").get_by_role("button", name=t("退出登录", "Sign out")).click()
+
+
 def open_menu(visit: Visit) -> None:
     """Staff links sit behind the menu button on a phone (a row of links on wide screens)."""
     summary = visit.page.locator("details.menu > summary")

@@ -17,6 +17,7 @@ from app.accounts.limits import address_login_limit
 from app.accounts.models import User
 from app.extensions import limiter
 from app.i18n import choose_language
+from app.main import navigation
 from app.refusals_shown import show_on_form
 from app.security.access import login_required, public
 from app.security.sessions import mark_signed_in
@@ -47,7 +48,12 @@ def start_session(user: User, next_url: str | None) -> Response:
     session.permanent = True
     mark_signed_in()
     services.complete_login(user)
-    return redirect(safe_next(next_url) or url_for("main.home"))
+    return redirect(safe_next(next_url) or landing(user))
+
+
+def landing(user: User) -> str:
+    """Where a sign-in with nowhere else to go lands: staff on their own home page."""
+    return url_for(navigation.home_endpoint(user) or "main.home")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -56,7 +62,7 @@ def start_session(user: User, next_url: str | None) -> Response:
 def login() -> str | Response:
     """Sign in with email or mobile number."""
     if current_user.is_authenticated:
-        return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
+        return redirect(safe_next(request.args.get("next")) or landing(current_user))
     form = LoginForm()
     if form.validate_on_submit():
         limits.refuse_unless_may_attempt(form.login.data)

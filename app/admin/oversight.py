@@ -43,8 +43,17 @@ def _local_midnight(day) -> datetime:
 @bp.route("/")
 @roles_required(Role.ADMIN)
 def index() -> str:
-    """What an administrator looks after."""
-    return render_template("admin/index.html")
+    """What an administrator looks after, with how much of each there is at a glance."""
+    staff = services.staff_people()
+    centres = services.all_centres()
+    offered = services.all_services()
+    overview = {
+        "staff": sum(1 for p in staff if p.active),
+        "locked": sum(1 for p in staff if not p.active),
+        "centres": sum(1 for c in centres if c.active),
+        "services": sum(1 for s in offered if s.active),
+    }
+    return render_template("admin/index.html", overview=overview)
 
 
 @bp.route("/audit")

@@ -46,13 +46,14 @@ def _today() -> date:
 @bp.route("/")
 @counsellor_only
 def home() -> str:
-    """Today's sessions, and the way to everything else."""
+    """今日工作台: today's sessions, bookings to confirm and overdue risk items, counted."""
     sessions = counselling.sessions_for(current_user, _today(), 1)
     now = utcnow()
     open_risks = risk_queue.queue(current_user, resolved_limit=0)
     overdue = sum(1 for item in open_risks if risk_queue.is_overdue(item, now))
     return render_template("counselling/home.html", sessions=sessions, open_risks=open_risks,
-                           overdue_risks=overdue)
+                           overdue_risks=overdue,
+                           to_confirm=counselling.awaiting_confirmation(current_user, now))
 
 
 @bp.route("/calendar")

@@ -1,12 +1,29 @@
-"""Home page: what the service is, and the way in for each role."""
+"""Home page, the worker's own page, the style guide, and the navigation every page draws."""
 
 from __future__ import annotations
 
-from flask import render_template
+from typing import Any
+
+from flask import abort, current_app, render_template, request
+from flask_login import current_user
 
 from app.booking import catalogue as booking
-from app.main import bp
-from app.security.access import public
+from app.i18n import current_locale
+from app.main import bp, navigation, worker_home
+from app.security.access import public, roles_required
+from app.security.roles import Role
+from app.types import utcnow
+
+
+@bp.app_context_processor
+def _navigation() -> dict[str, Any]:
+    """The entries base.html draws for the person looking at the page."""
+    return {
+        "nav_tabs": navigation.entries_for(current_user, "tab"),
+        "nav_menu": navigation.entries_for(current_user, "menu"),
+        "nav_is_current": lambda entry: navigation.is_current(entry, request.endpoint),
+        "nav_staff": navigation.is_staff(current_user),
+    }
 
 
 @bp.route("/")
@@ -16,3 +33,22 @@ def home() -> str:
     return render_template(
         "main/home.html", centres=booking.active_centres(), services=booking.active_services()
     )
+
+
+@bp.route("/me")
+@roles_required(Role.WORKER)
+def me() -> str:
+    """The worker's own place: next booking, latest results and how they moved, reminders."""
+    return render_template(
+        "main/me.html", next_booking=worker_home.next_booking(current_user, utcnow()),
+        latest=worker_home.latest_results(current_user),
+        reminders=worker_home.reminders(current_user), lang=current_locale())
+
+
+@bp.route("/styleguide")
+@public
+def styleguide() -> str:
+    """Every component on one page, for people working on the app (never in production)."""
+    if not (current_app.debug or current_app.config.get("ENV_NAME") == "development"):
+        abort(404)
+    return render_template("main/styleguide.html")

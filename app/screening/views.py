@@ -301,8 +301,11 @@ def history() -> str:
         instrument = assessments.get(code)
         entries = [(r, services.view(r)) for r in rows]
         scores = [(local_date(r.created_at), d["total"]) for r, d in entries]
+        before = scores[-2][1] if len(scores) > 1 else None
         groups.append(dict(instrument=instrument, text=instrument.text(lang), entries=entries,
-                           chart=chart.build(instrument, scores, lang)))
+                           chart=chart.build(instrument, scores, lang),
+                           trend=chart.trend(instrument, before, scores[-1][1]),
+                           before=before, last=scores[-1][1]))
     reminders = [(m, services.instrument_or_none(services.reminder_instrument(m) or ""))
                  for m in services.pending_reminders(current_user)]
     return render_template("screening/history.html", groups=groups, reminders=reminders,

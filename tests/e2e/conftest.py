@@ -35,6 +35,7 @@ VIEWPORTS = {
     "desktop": {"viewport": {"width": 1366, "height": 768}},
 }
 LANGS = {"zh_CN": "zh-CN", "en": "en-GB"}
+MAX_TOP_PX = 64  # header plus any top bar on a 390 x 844 phone
 
 
 def _missing() -> str | None:
@@ -183,10 +184,14 @@ class Visit:
         self.check_layout()
 
     def check_layout(self) -> None:
-        """Nothing makes the page scroll sideways; on the phone every control is 44 px."""
+        """Nothing makes the page scroll sideways; on the phone every control is 44 px, and
+        the header plus any bar stuck to the top is at most 64 px (the page is the point)."""
         found = self.page.evaluate(LAYOUT_JS, self.viewport == "phone")
         assert found["overflow"] == [], f"{self.page.url} scrolls sideways: {found['overflow']}"
         assert found["small"] == [], f"{self.page.url} small touch targets: {found['small']}"
+        if self.viewport == "phone":
+            assert found["top"] <= MAX_TOP_PX, (
+                f"{self.page.url}: header and top bars are {found['top']} px tall on a phone")
 
     def another(self) -> Visit:
         """A second person's browser in the same language and viewport (its requests checked

@@ -2,7 +2,9 @@
 // screen, controls smaller than 44 x 44 CSS px. Links inside a sentence are exempt (WCAG
 // 2.5.5's inline exception): words around them, not just separators like "·" between
 // links. A checkbox or radio counts with its label, which is what a finger actually taps.
-// Returns {overflow: [...], small: [...]} described for a person.
+// Also measures what sits at the top of the screen: the header plus any bar stuck to the top
+// (position fixed or sticky), in CSS px.
+// Returns {overflow: [...], small: [...], top: px} described for a person.
 (touch) => {
   const describe = (el) => (el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
       + (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\s+/).join('.') : '')
@@ -35,5 +37,19 @@
       if (r.height < 43.5 || r.width < 43.5) small.push(describe(target) + ` ${Math.round(r.width)}×${Math.round(r.height)}`);
     }
   }
-  return {overflow, small};
+  // The header, plus any other fixed or sticky bar in the top half that starts under it.
+  const header = document.querySelector('header.site-header');
+  let top = 0;
+  if (header) {
+    const hr = header.getBoundingClientRect();
+    top = hr.height;
+    for (const el of document.body.querySelectorAll('*')) {
+      if (header.contains(el)) continue;
+      const s = getComputedStyle(el);
+      if (s.position !== 'fixed' && s.position !== 'sticky') continue;
+      const r = el.getBoundingClientRect();
+      if (shown(el) && r.top < hr.bottom + 1 && r.top < window.innerHeight / 2) top += r.height;
+    }
+  }
+  return {overflow, small, top: Math.round(top)};
 }

@@ -142,7 +142,28 @@ def sign_in_staff(visit: Visit, app: Flask, login: str, secret: str) -> None:
             db.session.commit()
     page.get_by_label(t("验证码", "Code")).fill(totp_code(secret, last))
     page.get_by_role("button", name=t("继续", "Continue")).click()
+    expect(page.get_by_label(t("验证码", "Code"))).to_have_count(0)
+    open_menu(visit)
     expect(page.get_by_role("button", name=t("退出登录", "Sign out"))).to_be_visible()
+
+
+def sign_out(visit: Visit) -> None:
+    """A worker signs out from their own page (the 我的 tab); staff from their menu."""
+    page, t = visit.page, visit.t
+    if page.locator("details.menu").count():
+        open_menu(visit)
+        page.get_by_role("navigation").get_by_role(
+            "button", name=t("退出登录", "Sign out")).click()
+        return
+    page.get_by_role("navigation").get_by_role("link", name=t("我的", "Me"), exact=True).click()
+    page.get_by_role("main").get_by_role("button", name=t("退出登录", "Sign out")).click()
+
+
+def open_menu(visit: Visit) -> None:
+    """Staff links sit behind the menu button on a phone (a row of links on wide screens)."""
+    summary = visit.page.locator("details.menu > summary")
+    if summary.is_visible() and visit.page.locator("details.menu[open]").count() == 0:
+        summary.click()
 
 
 def answer_all(visit: Visit, option: int = 0) -> None:

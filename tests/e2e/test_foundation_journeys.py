@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from app.accounts import services as accounts
 from app.accounts.models import Role
+from tests.e2e.steps import open_menu
 
 _phones = itertools.count(13900000001)
 PASSWORD = "a calm walk by the river"
@@ -46,7 +47,10 @@ def test_worker_registers_signs_out_and_back_in(visit):
     welcome = t("欢迎！您的账号已经创建好了。", "Welcome! Your account is ready.")
     expect(page.get_by_text(welcome)).to_be_visible()
 
-    page.get_by_role("navigation").get_by_role("link", name=t("我的账号", "My account")).click()
+    page.get_by_role("navigation").get_by_role("link", name=t("我的", "Me"), exact=True).click()
+    visit.check_accessibility()
+    visit.shot("me")
+    page.get_by_role("main").get_by_role("link", name=t("我的账号", "My account")).click()
     expect(page.get_by_text(phone)).to_be_visible()
     visit.check_accessibility()
     visit.shot("account")
@@ -64,7 +68,8 @@ def test_worker_registers_signs_out_and_back_in(visit):
     page.get_by_label(t("密码", "Password"), exact=True).fill(PASSWORD)
     page.get_by_role("button", name=t("登录", "Sign in")).click()
     nav = page.get_by_role("navigation")
-    nav.get_by_role("link", name=t("我的账号", "My account")).click()
+    nav.get_by_role("link", name=t("我的", "Me"), exact=True).click()
+    page.get_by_role("main").get_by_role("link", name=t("我的账号", "My account")).click()
     page.get_by_role("link", name=t("我的数据", "My data")).click()
     with page.expect_download() as download:
         page.get_by_role("button", name=t("下载我的数据", "Download my data")).click()
@@ -133,6 +138,7 @@ def test_admin_sets_up_the_second_factor_and_adds_a_counsellor(visit, live_app):
     page.get_by_role("button", name=t("保存", "Save")).click()
     expect(page.get_by_role("row").filter(has_text=email)).to_contain_text("周明老师")
     # ...and sees the creation in the audit log.
+    open_menu(visit)
     page.get_by_role("navigation").get_by_role("link", name=t("系统管理", "Administration")).click()
     page.wait_for_url("**/admin/")
     page.get_by_role("main").get_by_role("link", name=t("审计日志", "Audit log")).click()

@@ -24,7 +24,14 @@ from app.accounts.models import Role
 from app.extensions import db
 from app.types import utcnow
 from tests.e2e.conftest import Visit
-from tests.e2e.steps import local_day, make_session, make_staff, make_worker, sign_in
+from tests.e2e.steps import (
+    local_day,
+    make_session,
+    make_staff,
+    make_worker,
+    sign_in,
+    sign_out,
+)
 
 _phones = itertools.count(13600000001)
 PASSWORD = "a calm walk by the river"
@@ -101,7 +108,7 @@ def test_phone_only_newcomer_signs_up_and_in_by_sms_and_gets_a_booking_sms(visit
     visit.shot("welcome")
 
     # Signs out, then in again with a code instead of the password.
-    page.get_by_role("button", name=t("退出登录", "Sign out")).click()
+    sign_out(visit)
     visit.go("/account/login")
     page.get_by_role("link", name=t("用短信验证码登录", "Sign in with an SMS code")).click()
     page.get_by_label(t("手机号", "Mobile number"), exact=True).fill(phone)
@@ -111,7 +118,7 @@ def test_phone_only_newcomer_signs_up_and_in_by_sms_and_gets_a_booking_sms(visit
     visit.shot("sign-in-code")
     page.get_by_role("button", name=t("继续", "Continue")).click()
     expect(page.get_by_role("navigation").get_by_role(
-        "link", name=t("我的预约", "My bookings"))).to_be_visible()
+        "link", name=t("我的", "Me"), exact=True)).to_be_visible()
 
     # Books a group session: the booking SMS says only that there is a message, with a link.
     visit.go("/booking?service=group-stress")
@@ -135,7 +142,7 @@ def test_phone_only_newcomer_signs_up_and_in_by_sms_and_gets_a_booking_sms(visit
     visit.shot("sms-link")
 
     # Forgot the password: a code to the phone opens the new-password page.
-    page.get_by_role("button", name=t("退出登录", "Sign out")).click()
+    sign_out(visit)
     visit.go("/account/forgot")
     page.get_by_role("link", name=t("用手机号注册的？通过短信获取验证码",
                                     "Registered with a mobile number? Get a code by SMS")).click()
@@ -155,7 +162,7 @@ def test_phone_only_newcomer_signs_up_and_in_by_sms_and_gets_a_booking_sms(visit
     page.get_by_label(t("密码", "Password"), exact=True).fill(new)
     page.get_by_role("main").get_by_role("button", name=t("登录", "Sign in")).click()
     expect(page.get_by_role("navigation").get_by_role(
-        "link", name=t("我的预约", "My bookings"))).to_be_visible()
+        "link", name=t("我的", "Me"), exact=True)).to_be_visible()
 
 
 def make_phone_worker(app: Flask, visit: Visit) -> str:

@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from app.accounts import services as accounts
 from app.accounts.models import Role
 from app.reports import history
+from tests.e2e.steps import open_menu
 
 PASSWORD = "a calm walk by the river"
 K = 5
@@ -33,6 +34,7 @@ def test_social_worker_reads_the_dashboard_filters_it_and_downloads_the_csv(visi
     page.get_by_role("button", name=t("开启并继续", "Turn on and continue")).click()
     page.get_by_role("link", name=t("我已保存好，继续", "I have kept them, continue")).click()
 
+    open_menu(visit)
     page.get_by_role("navigation").get_by_role("link", name=t("统计报表", "Reports")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
         t("匿名统计报表", "Anonymised reports"))

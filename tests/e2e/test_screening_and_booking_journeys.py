@@ -68,7 +68,7 @@ def test_worker_books_a_group_session_and_cancels_it(visit: Visit):
     page.get_by_label(t("我已阅读隐私说明", "I have read the privacy notice"), exact=False).check()
     page.get_by_role("button", name=t("创建我的账号", "Create my account")).click()
     expect(page.get_by_role("navigation").get_by_role(
-        "link", name=t("我的预约", "My bookings"))).to_be_visible()
+        "link", name=t("我的", "Me"), exact=True)).to_be_visible()
 
     visit.go("/booking?service=group-stress")
     visit.check_accessibility()

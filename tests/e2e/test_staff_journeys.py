@@ -22,6 +22,7 @@ from tests.e2e.steps import (
     make_session,
     make_staff,
     make_worker,
+    open_menu,
     sign_in_staff,
     tag,
 )
@@ -105,8 +106,9 @@ def test_counsellor_runs_the_week_and_follows_up_a_request_for_contact(visit: Vi
 
     # The counsellor signs in with the authenticator and opens the week.
     sign_in_staff(visit, live_app, counsellor, secret)
+    open_menu(visit)
     page.get_by_role("navigation").get_by_role(
-        "link", name=t("咨询师工作台", "Counsellor workspace")).click()
+        "link", name=t("今日工作台", "Today's workspace")).click()
     visit.check_accessibility()
     visit.shot("workspace")
     page.get_by_role("main").get_by_role("link", name=t("本周", "This week")).click()
@@ -144,8 +146,9 @@ def test_counsellor_runs_the_week_and_follows_up_a_request_for_contact(visit: Vi
     visit.shot("note")
 
     # Marks the earlier appointment a no-show.
+    open_menu(visit)
     page.get_by_role("navigation").get_by_role(
-        "link", name=t("咨询师工作台", "Counsellor workspace")).click()
+        "link", name=t("今日工作台", "Today's workspace")).click()
     page.get_by_role("main").get_by_role("link", name=t("本周", "This week")).click()
     _show_week_of(visit, earlier)
     _open_session(visit, earlier_id, earlier)
@@ -156,13 +159,15 @@ def test_counsellor_runs_the_week_and_follows_up_a_request_for_contact(visit: Vi
 
     # Follows up the anonymous worker's request in steps: a first call goes unanswered,
     # the second reaches them, and the item is closed with an outcome.
+    open_menu(visit)
     home_notice = page.get_by_role("navigation").get_by_role(
-        "link", name=t("咨询师工作台", "Counsellor workspace"))
+        "link", name=t("今日工作台", "Today's workspace"))
     home_notice.click()
     expect(page.locator("#risk-queue .notice")).to_contain_text(
         t("风险队列中有 1 项尚未关闭。", "1 item in the risk queue is open."))
+    open_menu(visit)
     page.get_by_role("navigation").get_by_role(
-        "link", name=t("联系请求", "Requests for contact")).click()
+        "link", name=t("风险队列", "Risk queue")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(t("风险队列", "Risk queue"))
     expect(page.locator("tr.risk-open")).to_have_count(1)
     expect(page.locator("tr.risk-open")).to_contain_text(t("尚未联系", "Not yet contacted"))
@@ -224,6 +229,7 @@ def test_admin_adds_a_centre_and_a_service_and_finds_both_in_the_audit_log(
     page, t = visit.page, visit.t
     admin, secret = make_staff(live_app, visit, Role.ADMIN, "管理员")
     sign_in_staff(visit, live_app, admin, secret)
+    open_menu(visit)
     page.get_by_role("navigation").get_by_role("link", name=t("系统管理", "Administration")).click()
     page.get_by_role("main").get_by_role("link", name=t("中心和服务", "Centres and services")
                                          ).click()
@@ -281,6 +287,7 @@ def test_admin_adds_a_centre_and_a_service_and_finds_both_in_the_audit_log(
     with live_app.app_context():
         records = {"centre.saved": f"centres:{_id_of(Centre, code)}",
                    "service.saved": f"services:{_id_of(Service, service)}"}
+    open_menu(visit)
     page.get_by_role("navigation").get_by_role("link", name=t("系统管理", "Administration")).click()
     page.get_by_role("main").get_by_role("link", name=t("审计日志", "Audit log")).click()
     for action, record in records.items():

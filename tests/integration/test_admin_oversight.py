@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select, update
 
 from app import audit
@@ -15,6 +17,14 @@ def test_admin_home_leads_to_each_task(admin, signed_in):
     page = text(signed_in(admin).get("/admin/?lang=en"))
     for href in ('href="/admin/staff"', 'href="/admin/audit"', 'href="/admin/keys"'):
         assert href in page
+
+
+def test_admin_home_counts_what_the_admin_looks_after(admin, counsellor, signed_in):
+    """An overview first: active staff (the admin and the counsellor here), centres, services."""
+    page = text(signed_in(admin).get("/admin/?lang=en"))
+    assert re.search(r'<span class="stat-num">2</span> active staff accounts', page)
+    assert "open centres" in page
+    assert "services offered" in page
 
 
 def test_audit_log_filters_and_names_the_actor(admin, worker, signed_in):

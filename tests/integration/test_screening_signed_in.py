@@ -112,8 +112,9 @@ def test_result_page_is_for_the_owner_only(app, client, signed_in, worker, make_
     page = text(client.get(uid, headers=EN))
     assert "Score: 10 out of 27" in page
     assert "crisis-panel" not in page
+    me = text(client.get("/me"))  # signing out sits on the worker's own page
     client.post("/account/logout", data={"csrf_token": re.search(
-        r'name="csrf_token" value="([^"]+)"', page).group(1)})
+        r'name="csrf_token" value="([^"]+)"', me).group(1)})
     other = make_user()
     signed_in(other)
     assert client.get(uid).status_code == 404

@@ -139,7 +139,7 @@ def _journey(client) -> dict[str, str]:
     assert response.status_code == 200
     assert "心理咨询师会联系您" in text(response)
     client.post("/account/logout", data={"csrf_token": re.search(
-        r'name="csrf_token"[^>]*value="([^"]+)"', text(client.get("/"))).group(1)})
+        r'name="csrf_token"[^>]*value="([^"]+)"', text(client.get("/me"))).group(1)})
     booking = db.session.scalar(select(Booking).where(Booking.session_id == session.id))
     counsellor = session.counsellor
     assert sign_in(client, counsellor.email, DEMO_PASSWORD).status_code == 302

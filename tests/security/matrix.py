@@ -73,6 +73,10 @@ TABLE: dict[tuple[str, str], Row] = {
     # -- public pages ---------------------------------------------------------------------
     ("/", "GET"): Row("/", every(200)),
     ("/healthz", "GET"): Row("/healthz", every(200)),
+    # The style guide exists only in development; the test config is not development.
+    ("/styleguide", "GET"): Row("/styleguide", every(404)),
+    # The worker's own page ("Me") shows their latest results: theirs only.
+    ("/me", "GET"): Row("/me", workers_only(200)),
     ("/static/<path:filename>", "GET"): Row("/static/css/app.css", every(200)),
     ("/account/privacy", "GET"): Row("/account/privacy", every(200)),
     ("/account/login", "GET"): Row("/account/login", signed_in(302, anon=200)),

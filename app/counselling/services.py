@@ -24,7 +24,6 @@ from app.booking.models import (
     Availability,
     AvailabilityException,
     Booking,
-    BookingStatus,
     Centre,
     Service,
     Session,
@@ -165,16 +164,6 @@ def attendees(session: Session) -> Sequence[Booking]:
     """Bookings of a session, for its counsellor (never shown to other attendees)."""
     return db.session.scalars(select(Booking).where(Booking.session_id == session.id)
                               .order_by(Booking.created_at)).all()
-
-
-def awaiting_confirmation(actor: User, now: datetime | None = None) -> Sequence[Booking]:
-    """Requested bookings in the actor's sessions still ahead, soonest first: the
-    counsellor's "to confirm" list on their home page."""
-    return db.session.scalars(
-        select(Booking).join(Session).where(
-            Session.counsellor_id == actor.id, Session.starts_at > (now or utcnow()),
-            Booking.status == BookingStatus.REQUESTED.value)
-        .order_by(Session.starts_at, Booking.created_at)).all()
 
 
 def set_status(actor: User, uid: str, action: str, now: datetime | None = None) -> Booking:

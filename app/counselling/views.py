@@ -53,7 +53,7 @@ def home() -> str:
     overdue = sum(1 for item in open_risks if risk_queue.is_overdue(item, now))
     return render_template("counselling/home.html", sessions=sessions, open_risks=open_risks,
                            overdue_risks=overdue,
-                           to_confirm=counselling.awaiting_confirmation(current_user, now))
+                           todo=counselling.needs_action(current_user, now))
 
 
 @bp.route("/calendar")

@@ -102,7 +102,31 @@ class ScheduleForm(FlaskForm):
                              validators=[InputRequired()])
     day = DateField(_l("Date"), validators=[DataRequired(REQUIRED)])
     start = TimeField(_l("Start time"), validators=[DataRequired(REQUIRED)])
-    room = StringField(_l("Room"), validators=[Optional(), Length(max=60)])
+    room_id = SelectField(_l("Room"), coerce=int, choices=[], validators=[Optional()])
+    room = StringField(_l("Other place (if not one of the rooms)"),
+                       validators=[Optional(), Length(max=60)])
     room_en = StringField(_l("Room in English (optional)"),
                           validators=[Optional(), Length(max=60)])
     capacity = IntegerField(_l("Seats"), validators=[Optional(), NumberRange(1, 500)])
+
+
+class ClosureForm(FlaskForm):
+    """A centre shut for whole days (a public holiday, a typhoon day)."""
+
+    centre = SelectField(_l("Centre"), coerce=int, choices=[], validators=[InputRequired()])
+    first_day = DateField(_l("First day closed"), validators=[DataRequired(REQUIRED)])
+    last_day = DateField(_l("Last day closed"), validators=[DataRequired(REQUIRED)])
+    reason_zh = StringField(_l("Reason (Chinese)"), validators=[DataRequired(REQUIRED),
+                                                               Length(max=120)])
+    reason_en = StringField(_l("Reason (English)"), validators=[Optional(), Length(max=160)])
+
+
+class RoomForm(FlaskForm):
+    """A room of a centre."""
+
+    centre = SelectField(_l("Centre"), coerce=int, choices=[], validators=[InputRequired()])
+    name_zh = StringField(_l("Name (Chinese)"), validators=[DataRequired(REQUIRED),
+                                                           Length(max=60)])
+    name_en = StringField(_l("Name (English)"), validators=[Optional(), Length(max=60)])
+    capacity = IntegerField(_l("Seats"), validators=[InputRequired(), NumberRange(1, 500)])
+    accessible = BooleanField(_l("Step-free access"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import current_app
@@ -23,8 +23,8 @@ from app import audit
 from app.accounts import credentials
 from app.accounts import services as accounts
 from app.accounts.models import STAFF_ROLES, Role, User, UserRole
-from app.booking import scheduling
-from app.booking.models import Centre, CentreKind, Service, Session
+from app.booking import closures, scheduling
+from app.booking.models import Centre, CentreClosure, CentreKind, Room, Service, Session
 from app.domain import DomainError
 from app.extensions import db
 from app.i18n import BABEL_CODES
@@ -194,7 +194,7 @@ _schedule_session = scheduling.schedule_session
 
 def schedule(actor: User, *, centre_id: int, service_id: int, counsellor_id: int,
              starts_at: datetime, room: str, capacity: int | None,
-             room_en: str = "") -> Session:
+             room_en: str = "", room_id: int | None = None) -> Session:
     """Schedule one session (e.g. a group) through booking's rules; the caller commits."""
     _require_admin(actor)
     centre = db.session.get(Centre, centre_id)
@@ -206,12 +206,70 @@ def schedule(actor: User, *, centre_id: int, service_id: int, counsellor_id: int
         raise AdminError(NOT_OFFERED, field="service")
     if counsellor is None or not counsellor.has_role(Role.COUNSELLOR):
         raise AdminError(NOT_OFFERED, field="counsellor")
+    room_row = db.session.get(Room, room_id) if room_id else None
+    if room_id and (room_row is None or room_row.centre_id != centre.id):
+        raise AdminError(_l("Choose a room of this centre."), field="room_id")
     try:
         return _schedule_session(actor, centre=centre, service=service, counsellor=counsellor,
                                  starts_at=starts_at, room=room, capacity=capacity,
-                                 room_en=room_en)
+                                 room_en=room_en, room_row=room_row)
     except scheduling.SchedulingError as exc:
         raise AdminError(exc.message, field="start") from exc
+
+
+# -- the network's calendar: closures and rooms ---------------------------------------------
+# Scope (issue #18's per-centre roles) narrows these through ``_require_admin`` and the
+# centre look-up below: every closure and room change names its centre here.
+def _centre(centre_id: int | None) -> Centre:
+    centre = db.session.get(Centre, centre_id) if centre_id else None
+    if centre is None:
+        raise AdminError(NOT_OFFERED, field="centre")
+    return centre
+
+
+def close_centre(actor: User, *, centre_id: int, first_day: date, last_day: date,
+                 reason_zh: str, reason_en: str = "") -> closures.Closed:
+    """Close a centre for whole days: its sessions then are called off and each booked
+    person told once (booking's closures.py); the caller commits."""
+    _require_admin(actor)
+    centre = _centre(centre_id)
+    try:
+        return closures.close_centre(actor, centre, first_day, last_day, reason_zh, reason_en)
+    except closures.ClosureError as exc:
+        raise AdminError(exc.message, field="first_day") from exc
+
+
+def upcoming_closures() -> list[CentreClosure]:
+    """Closures of every centre not yet over, soonest first."""
+    return closures.upcoming()
+
+
+def rooms() -> list[Room]:
+    """Every room, by centre then name."""
+    return list(db.session.scalars(select(Room).order_by(Room.centre_id, Room.name_zh)))
+
+
+def save_room(actor: User, room: Room | None, *, centre_id: int, name_zh: str, name_en: str,
+              capacity: int, accessible: bool, active: bool = True) -> Room:
+    """Create or change a room of a centre (audited); the caller commits."""
+    _require_admin(actor)
+    centre = _centre(centre_id)
+    if not (name_zh or "").strip():
+        raise AdminError(_l("Give the room's name in Chinese."), field="name_zh")
+    if capacity is None or capacity < 1:
+        raise AdminError(_l("Capacity must be at least 1."), field="capacity")
+    target = room or Room()
+    target.centre_id, target.name_zh, target.name_en = centre.id, name_zh.strip(), \
+        (name_en or "").strip()
+    target.capacity, target.accessible, target.active = capacity, bool(accessible), active
+    try:
+        with db.session.begin_nested():
+            db.session.add(target)
+    except IntegrityError:
+        raise AdminError(_l("This centre already has a room of this name."),
+                         field="name_zh") from None
+    audit.record(actor, "room.saved", f"rooms:{target.id}", {"centre": centre.code})
+    return target
 
 
 # -- staff accounts ----------------------------------------------------------------------------

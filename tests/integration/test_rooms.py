@@ -87,8 +87,8 @@ def test_the_rooms_page_adds_a_room_and_refuses_a_duplicate(setup, admin, signed
     client = signed_in(admin)
     page = client.get("/admin/rooms")
     assert "团辅室" in page.get_data(as_text=True)
-    data = {"csrf_token": csrf_token(page.get_data(as_text=True)), "centre": str(centre.id), "name_zh": "放松室",
-            "name_en": "Relaxation room", "capacity": "6", "accessible": "y"}
+    data = {"csrf_token": csrf_token(page.get_data(as_text=True)), "centre": str(centre.id),
+            "name_zh": "放松室", "name_en": "Relaxation room", "capacity": "6", "accessible": "y"}
     assert client.post("/admin/rooms", data=data).status_code == 303
     again = client.post("/admin/rooms", data=data)
     assert again.status_code == 200

@@ -57,16 +57,16 @@ def test_list_filters_and_page(setup, admin, facilitator, client):
     group = _event(admin, centre, service, facilitator)
     _event(admin, centre, service, facilitator, starts_in=timedelta(days=6), kind="workshop",
            place="site", tags="职工之家",
-           texts={"title_zh": "职工之家工作坊", "site_zh": "某某厂职工之家"})
+           texts={"title_zh": "车间午休工作坊", "site_zh": "某某厂职工之家"})
     listing = client.get("/events").get_data(as_text=True)
     assert "午间减压小组" in listing
-    assert "职工之家工作坊" in listing
+    assert "车间午休工作坊" in listing
     only_sites = client.get("/events?place=site").get_data(as_text=True)
-    assert "职工之家工作坊" in only_sites
+    assert "车间午休工作坊" in only_sites
     assert "午间减压小组" not in only_sites
     by_tag = client.get("/events?tag=睡眠&kind=nonsense").get_data(as_text=True)
     assert "午间减压小组" in by_tag
-    assert "职工之家工作坊" not in by_tag
+    assert "车间午休工作坊" not in by_tag
     page = client.get(f"/events/{group.uid}")
     assert page.status_code == 200
     assert "午间减压小组" in page.get_data(as_text=True)

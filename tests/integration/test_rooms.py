@@ -92,5 +92,5 @@ def test_the_rooms_page_adds_a_room_and_refuses_a_duplicate(setup, admin, signed
     assert client.post("/admin/rooms", data=data).status_code == 303
     again = client.post("/admin/rooms", data=data)
     assert again.status_code == 200
-    assert "already has a room" in again.get_data(as_text=True)
+    assert "本中心已有同名活动室" in again.get_data(as_text=True)
     assert db.session.query(Room).count() == 2

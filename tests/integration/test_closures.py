@@ -176,3 +176,27 @@ def test_the_command_loads_a_file(app, network, tmp_path):
     result = app.test_cli_runner().invoke(args=["closures", "load", str(path),
                                                 "--centre", "nowhere"])
     assert result.exit_code != 0
+
+
+def test_the_closures_page_closes_a_centre_and_shows_why_it_refuses(network, counsellor,
+                                                                    admin, signed_in):
+    from tests.helpers import csrf_token
+
+    centre, _other, group = network
+    session = make_session(centre, group, counsellor, starts_in=timedelta(days=6))
+    day = session.starts_at.astimezone(local_zone()).date()
+    client = signed_in(admin)
+    page = client.get("/admin/closures")
+    token = csrf_token(page.get_data(as_text=True))
+    backwards = {"csrf_token": token, "centre": str(centre.id), "first_day": day.isoformat(),
+                 "last_day": (day - timedelta(days=1)).isoformat(), "reason_zh": "台风"}
+    refused = client.post("/admin/closures", data=backwards)
+    assert refused.status_code == 200
+    assert "最后一天不能早于第一天" in refused.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(CentreClosure.id))) == 0
+    done = client.post("/admin/closures", data={**backwards, "last_day": day.isoformat()})
+    assert done.status_code == 303
+    listing = client.get("/admin/closures").get_data(as_text=True)
+    assert "台风" in listing
+    db.session.refresh(session)
+    assert session.status == "cancelled"

@@ -323,6 +323,9 @@ def create_event(actor: User, plan: EventPlan) -> Event:
         raise AdminError(NOT_OFFERED, field="service")
     if leader is None or not leader.has_role(Role.COUNSELLOR, Role.FACILITATOR):
         raise AdminError(NOT_OFFERED, field="leader")
+    if not leader.has_role(Role.COUNSELLOR) and leader not in centre.staff:
+        # Volunteers lead at the centres they belong to (the centre's staff list).
+        raise AdminError(_l("This facilitator does not work at this centre."), field="leader")
     if plan.kind not in set(EventKind):
         raise AdminError(NOT_OFFERED, field="kind")
     if plan.place not in set(EventPlace):

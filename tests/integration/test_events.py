@@ -117,6 +117,10 @@ def test_the_leader_must_be_free_and_a_counsellor_or_facilitator(setup, admin, f
     with pytest.raises(admin_services.AdminError):
         admin_services.create_event(facilitator, _plan(centre, service, facilitator))
     db.session.rollback()
+    elsewhere = make_centre("dehua", services=[service])
+    with pytest.raises(admin_services.AdminError, match="does not work at this centre"):
+        admin_services.create_event(admin, _plan(elsewhere, service, facilitator))
+    db.session.rollback()
 
 
 def test_qr_check_in_counts_attendance_and_refuses_forgeries(setup, admin, facilitator,

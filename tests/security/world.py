@@ -75,7 +75,8 @@ def build_world() -> World:
     one_to_one = make_service("counselling", kind="individual", capacity=1, confirm=True)
     group = make_service("group-stress", capacity=1)
     centre = make_centre("hub", services=[one_to_one, group],
-                         staff=[staff["counsellor"], staff["social_worker"]])
+                         staff=[staff["counsellor"], staff["social_worker"],
+                                staff["facilitator"]])
     far = make_centre("far", services=[one_to_one, group], staff=[staff["far_counsellor"]])
     owner.home_centre_id = centre.id
     db.session.commit()

@@ -154,6 +154,8 @@ def test_the_facilitator_ticks_names_on_their_own_event_only(setup, admin, facil
     mine = _event(admin, centre, service, facilitator, starts_in=timedelta(minutes=30),
                   closes_before=timedelta(minutes=5))
     other_leader = make_user(Role.FACILITATOR)
+    centre.staff.append(other_leader)
+    db.session.commit()
     theirs = _event(admin, centre, service, other_leader, starts_in=timedelta(days=2))
     booking = bookings.book(worker, mine.session_id)
     client = signed_in(facilitator)

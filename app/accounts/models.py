@@ -14,7 +14,7 @@ from app.security.models import DataKey
 from app.security.roles import Role  # owned by security; re-exported for older imports
 from app.types import UTCDateTime, utcnow
 
-STAFF_ROLES = frozenset({Role.COUNSELLOR, Role.SOCIAL_WORKER, Role.ADMIN})
+STAFF_ROLES = frozenset({Role.COUNSELLOR, Role.SOCIAL_WORKER, Role.ADMIN, Role.FACILITATOR})
 _ROLE_VALUES = ", ".join(f"'{r.value}'" for r in Role)
 
 

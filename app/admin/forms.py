@@ -16,6 +16,7 @@ ROLE_LABELS = {
     Role.COUNSELLOR: _l("Counsellor"),
     Role.SOCIAL_WORKER: _l("Social worker"),
     Role.ADMIN: _l("Administrator"),
+    Role.FACILITATOR: _l("Facilitator or volunteer"),
 }
 
 

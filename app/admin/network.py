@@ -112,6 +112,11 @@ def schedule() -> str | Response:
                             for s in services.all_services()]
     form.counsellor.choices = [SelectChoice(str(u.id), u.name or u.uid[:8])
                                for u in services.staff_people(Role.COUNSELLOR)]
+    centre_names = {c.id: c.localised("name", lang) for c in services.all_centres()}
+    form.room_id.choices = [SelectChoice("0", _("None: name the place below"))] + [
+        SelectChoice(str(r.id), f"{centre_names.get(r.centre_id, '')} · "
+                                f"{r.localised('name', lang)} ({r.capacity})")
+        for r in services.rooms() if r.active]
     if form.validate_on_submit():
         try:
             services.schedule(_actor(), centre_id=form.centre.data,
@@ -119,7 +124,8 @@ def schedule() -> str | Response:
                               starts_at=datetime.combine(form.day.data, form.start.data,
                                                          local_zone()),
                               room=form.room.data or "", capacity=form.capacity.data,
-                              room_en=form.room_en.data or "")
+                              room_en=form.room_en.data or "",
+                              room_id=form.room_id.data or None)
         except services.AdminError as exc:
             show_on_form(form, exc)
         else:

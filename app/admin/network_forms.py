@@ -102,7 +102,83 @@ class ScheduleForm(FlaskForm):
                              validators=[InputRequired()])
     day = DateField(_l("Date"), validators=[DataRequired(REQUIRED)])
     start = TimeField(_l("Start time"), validators=[DataRequired(REQUIRED)])
-    room = StringField(_l("Room"), validators=[Optional(), Length(max=60)])
+    room_id = SelectField(_l("Room"), coerce=int, choices=[], validators=[Optional()])
+    room = StringField(_l("Other place (if not one of the rooms)"),
+                       validators=[Optional(), Length(max=60)])
     room_en = StringField(_l("Room in English (optional)"),
                           validators=[Optional(), Length(max=60)])
     capacity = IntegerField(_l("Seats"), validators=[Optional(), NumberRange(1, 500)])
+
+
+class ClosureForm(FlaskForm):
+    """A centre shut for whole days (a public holiday, a typhoon day)."""
+
+    centre = SelectField(_l("Centre"), coerce=int, choices=[], validators=[InputRequired()])
+    first_day = DateField(_l("First day closed"), validators=[DataRequired(REQUIRED)])
+    last_day = DateField(_l("Last day closed"), validators=[DataRequired(REQUIRED)])
+    reason_zh = StringField(_l("Reason (Chinese)"), validators=[DataRequired(REQUIRED),
+                                                               Length(max=120)])
+    reason_en = StringField(_l("Reason (English)"), validators=[Optional(), Length(max=160)])
+
+
+class RoomForm(FlaskForm):
+    """A room of a centre."""
+
+    centre = SelectField(_l("Centre"), coerce=int, choices=[], validators=[InputRequired()])
+    name_zh = StringField(_l("Name (Chinese)"), validators=[DataRequired(REQUIRED),
+                                                           Length(max=60)])
+    name_en = StringField(_l("Name (English)"), validators=[Optional(), Length(max=60)])
+    capacity = IntegerField(_l("Seats"), validators=[InputRequired(), NumberRange(1, 500)])
+    accessible = BooleanField(_l("Step-free access"))
+
+
+EVENT_KINDS = [
+    SelectChoice("lecture", _l("Public lecture")),
+    SelectChoice("group", _l("Group stress relief")),
+    SelectChoice("relaxation", _l("Relaxation training")),
+    SelectChoice("family", _l("Parent and child activity")),
+    SelectChoice("workshop", _l("Workshop at a workplace")),
+]
+EVENT_PLACES = [
+    SelectChoice("centre", _l("At the centre")),
+    SelectChoice("site", _l("At a workplace (address below)")),
+    SelectChoice("online", _l("Online (link below)")),
+]
+
+
+class EventForm(FlaskForm):
+    """A new event: its session (centre, service, leader, time, room) and public details."""
+
+    kind = SelectField(_l("Kind"), choices=EVENT_KINDS, validators=[InputRequired()])
+    title_zh = StringField(_l("Title (Chinese)"), validators=[DataRequired(REQUIRED),
+                                                             Length(max=120)])
+    title_en = StringField(_l("Title (English)"), validators=[Optional(), Length(max=160)])
+    description_zh = TextAreaField(_l("Description (Chinese)"),
+                                   validators=[Optional(), Length(max=4000)])
+    description_en = TextAreaField(_l("Description (English)"),
+                                   validators=[Optional(), Length(max=4000)])
+    speaker = StringField(_l("Speaker or facilitator (as shown)"),
+                          validators=[Optional(), Length(max=120)])
+    audience_zh = StringField(_l("Audience (Chinese)"), validators=[Optional(), Length(max=200)])
+    audience_en = StringField(_l("Audience (English)"), validators=[Optional(), Length(max=200)])
+    centre = SelectField(_l("Organising centre"), coerce=int, choices=[],
+                         validators=[InputRequired()])
+    service = SelectField(_l("Service"), coerce=int, choices=[], validators=[InputRequired()])
+    leader = SelectField(_l("Leader (counsellor or facilitator)"), coerce=int, choices=[],
+                         validators=[InputRequired()])
+    place = SelectField(_l("Place"), choices=EVENT_PLACES, validators=[InputRequired()])
+    room_id = SelectField(_l("Room"), coerce=int, choices=[], validators=[Optional()])
+    site_zh = StringField(_l("Workplace address (Chinese)"),
+                          validators=[Optional(), Length(max=200)])
+    site_en = StringField(_l("Workplace address (English)"),
+                          validators=[Optional(), Length(max=200)])
+    online_url = StringField(_l("Link to join online"), validators=[Optional(), Length(max=300)])
+    day = DateField(_l("Date"), validators=[DataRequired(REQUIRED)])
+    start = TimeField(_l("Start time"), validators=[DataRequired(REQUIRED)])
+    capacity = IntegerField(_l("Places"), validators=[Optional(), NumberRange(1, 500)])
+    opens_on = DateField(_l("Registration opens on"), validators=[DataRequired(REQUIRED)])
+    closes_hours_before = IntegerField(_l("Registration closes (hours before the start)"),
+                                       default=2, validators=[InputRequired(),
+                                                              NumberRange(0, 336)])
+    tags = StringField(_l("Topics (separated by commas)"),
+                       validators=[Optional(), Length(max=200)])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import current_app
@@ -23,8 +23,18 @@ from app import audit
 from app.accounts import credentials
 from app.accounts import services as accounts
 from app.accounts.models import STAFF_ROLES, Role, User, UserRole
-from app.booking import scheduling
-from app.booking.models import Centre, CentreKind, Service, Session
+from app.booking import closures, scheduling
+from app.booking.models import (
+    Centre,
+    CentreClosure,
+    CentreKind,
+    Event,
+    EventKind,
+    EventPlace,
+    Room,
+    Service,
+    Session,
+)
 from app.domain import DomainError
 from app.extensions import db
 from app.i18n import BABEL_CODES
@@ -194,7 +204,7 @@ _schedule_session = scheduling.schedule_session
 
 def schedule(actor: User, *, centre_id: int, service_id: int, counsellor_id: int,
              starts_at: datetime, room: str, capacity: int | None,
-             room_en: str = "") -> Session:
+             room_en: str = "", room_id: int | None = None) -> Session:
     """Schedule one session (e.g. a group) through booking's rules; the caller commits."""
     _require_admin(actor)
     centre = db.session.get(Centre, centre_id)
@@ -206,12 +216,153 @@ def schedule(actor: User, *, centre_id: int, service_id: int, counsellor_id: int
         raise AdminError(NOT_OFFERED, field="service")
     if counsellor is None or not counsellor.has_role(Role.COUNSELLOR):
         raise AdminError(NOT_OFFERED, field="counsellor")
+    room_row = db.session.get(Room, room_id) if room_id else None
+    if room_id and (room_row is None or room_row.centre_id != centre.id):
+        raise AdminError(_l("Choose a room of this centre."), field="room_id")
     try:
         return _schedule_session(actor, centre=centre, service=service, counsellor=counsellor,
                                  starts_at=starts_at, room=room, capacity=capacity,
-                                 room_en=room_en)
+                                 room_en=room_en, room_row=room_row)
     except scheduling.SchedulingError as exc:
         raise AdminError(exc.message, field="start") from exc
+
+
+# -- the network's calendar: closures and rooms ---------------------------------------------
+# Scope (issue #18's per-centre roles) narrows these through ``_require_admin`` and the
+# centre look-up below: every closure and room change names its centre here.
+def _centre(centre_id: int | None) -> Centre:
+    centre = db.session.get(Centre, centre_id) if centre_id else None
+    if centre is None:
+        raise AdminError(NOT_OFFERED, field="centre")
+    return centre
+
+
+def close_centre(actor: User, *, centre_id: int, first_day: date, last_day: date,
+                 reason_zh: str, reason_en: str = "") -> closures.Closed:
+    """Close a centre for whole days: its sessions then are called off and each booked
+    person told once (booking's closures.py); the caller commits."""
+    _require_admin(actor)
+    centre = _centre(centre_id)
+    try:
+        return closures.close_centre(actor, centre, first_day, last_day, reason_zh, reason_en)
+    except closures.ClosureError as exc:
+        raise AdminError(exc.message, field="first_day") from exc
+
+
+def upcoming_closures() -> list[CentreClosure]:
+    """Closures of every centre not yet over, soonest first."""
+    return closures.upcoming()
+
+
+def rooms() -> list[Room]:
+    """Every room, by centre then name."""
+    return list(db.session.scalars(select(Room).order_by(Room.centre_id, Room.name_zh)))
+
+
+def save_room(actor: User, room: Room | None, *, centre_id: int, name_zh: str, name_en: str,
+              capacity: int, accessible: bool, active: bool = True) -> Room:
+    """Create or change a room of a centre (audited); the caller commits."""
+    _require_admin(actor)
+    centre = _centre(centre_id)
+    if not (name_zh or "").strip():
+        raise AdminError(_l("Give the room's name in Chinese."), field="name_zh")
+    if capacity is None or capacity < 1:
+        raise AdminError(_l("Capacity must be at least 1."), field="capacity")
+    target = room or Room()
+    target.centre_id, target.name_zh, target.name_en = centre.id, name_zh.strip(), \
+        (name_en or "").strip()
+    target.capacity, target.accessible, target.active = capacity, bool(accessible), active
+    try:
+        with db.session.begin_nested():
+            db.session.add(target)
+    except IntegrityError:
+        raise AdminError(_l("This centre already has a room of this name."),
+                         field="name_zh") from None
+    audit.record(actor, "room.saved", f"rooms:{target.id}", {"centre": centre.code})
+    return target
+
+
+# -- events ------------------------------------------------------------------------------------
+EVENT_TEXT_FIELDS = ("title_zh", "title_en", "description_zh", "description_en", "speaker",
+                     "audience_zh", "audience_en", "site_zh", "site_en", "online_url")
+
+
+@dataclass(frozen=True)
+class EventPlan:
+    """What an admin fills in for a new event (times are aware datetimes)."""
+
+    centre_id: int
+    service_id: int
+    leader_id: int
+    starts_at: datetime
+    opens_at: datetime
+    closes_at: datetime
+    kind: str
+    place: str
+    capacity: int | None = None
+    room_id: int | None = None
+    tags: str = ""
+    texts: Mapping[str, str] | None = None
+
+
+def _tags(raw: str) -> str:
+    parts = [t.strip().lower() for t in raw.replace("，", ",").split(",")]
+    return ",".join(dict.fromkeys(t[:30] for t in parts if t))[:200]
+
+
+def create_event(actor: User, plan: EventPlan) -> Event:
+    """Schedule an event: its session through booking's rules (leader free, room free,
+    centre open), then its public details. The leader is a counsellor or a facilitator of
+    the centre's network; the caller commits."""
+    _require_admin(actor)
+    centre = _centre(plan.centre_id)
+    service = db.session.get(Service, plan.service_id)
+    leader = db.session.get(User, plan.leader_id)
+    texts = {k: (v or "").strip() for k, v in (plan.texts or {}).items()}
+    if service is None:
+        raise AdminError(NOT_OFFERED, field="service")
+    if leader is None or not leader.has_role(Role.COUNSELLOR, Role.FACILITATOR):
+        raise AdminError(NOT_OFFERED, field="leader")
+    if not leader.has_role(Role.COUNSELLOR) and leader not in centre.staff:
+        # Volunteers lead at the centres they belong to (the centre's staff list).
+        raise AdminError(_l("This facilitator does not work at this centre."), field="leader")
+    if plan.kind not in set(EventKind):
+        raise AdminError(NOT_OFFERED, field="kind")
+    if plan.place not in set(EventPlace):
+        raise AdminError(NOT_OFFERED, field="place")
+    if not texts.get("title_zh"):
+        raise AdminError(_l("Give the title in Chinese."), field="title_zh")
+    if plan.place == EventPlace.SITE and not texts.get("site_zh"):
+        raise AdminError(_l("Give the workplace's address."), field="site_zh")
+    online = texts.get("online_url", "")
+    if plan.place == EventPlace.ONLINE and not online.startswith("https://"):
+        raise AdminError(_l("Give the link to join, starting with https://."),
+                         field="online_url")
+    if not plan.opens_at < plan.closes_at <= plan.starts_at:
+        raise AdminError(_l("Registration must open before it closes, and close no later "
+                            "than the start."), field="closes_hours_before")
+    room_row = db.session.get(Room, plan.room_id) if plan.room_id else None
+    if plan.room_id and (room_row is None or room_row.centre_id != centre.id):
+        raise AdminError(_l("Choose a room of this centre."), field="room_id")
+    try:
+        session = _schedule_session(actor, centre=centre, service=service, counsellor=leader,
+                                    starts_at=plan.starts_at, room="", capacity=plan.capacity,
+                                    room_row=room_row)
+    except scheduling.SchedulingError as exc:
+        raise AdminError(exc.message, field="start") from exc
+    event = Event(session_id=session.id, kind=plan.kind, place=plan.place,
+                  registration_opens_at=plan.opens_at, registration_closes_at=plan.closes_at,
+                  tags=_tags(plan.tags), **{k: texts.get(k, "") for k in EVENT_TEXT_FIELDS})
+    db.session.add(event)
+    db.session.flush()
+    audit.record(actor, "event.created", f"events:{event.uid}",
+                 {"centre": centre.code, "kind": plan.kind})
+    return event
+
+
+def event_leaders() -> list[User]:
+    """Counsellors and facilitators, who may lead events."""
+    return staff_people(Role.COUNSELLOR, Role.FACILITATOR)
 
 
 # -- staff accounts ----------------------------------------------------------------------------

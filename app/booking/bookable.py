@@ -2,7 +2,8 @@
 
 A session is *open* when it is scheduled and has not started, falls inside its service's
 booking notice and horizon, its centre and service are both active, and its counsellor
-is not on leave then. It is *bookable* when it is open and has a free seat. The web list,
+is not on leave then, its centre is not closed then, and, for an event's session, its
+registration is open. It is *bookable* when it is open and has a free seat. The web list,
 the week strip's per-day counts (``free_by_day``), "earliest free", the reschedule choices
 and the API list show what this query returns, and
 ``take_seat`` adds a seat only ``WHERE`` the same clause holds, so a session id typed by
@@ -16,7 +17,15 @@ from datetime import date, datetime, time, timedelta, tzinfo
 
 from sqlalchemy import ColumnElement, and_, case, exists, false, func, or_, select, update
 
-from app.booking.models import AvailabilityException, Centre, Service, Session, SessionStatus
+from app.booking.models import (
+    AvailabilityException,
+    Centre,
+    CentreClosure,
+    Event,
+    Service,
+    Session,
+    SessionStatus,
+)
 from app.extensions import db
 from app.types import rowcount
 
@@ -49,13 +58,34 @@ def _counsellor_on_leave() -> ColumnElement[bool]:
         AvailabilityException.ends_at > Session.starts_at))
 
 
+def _centre_closed() -> ColumnElement[bool]:
+    """The session falls in a closure of its centre (closures.py)."""
+    return exists(select(CentreClosure.id).where(
+        CentreClosure.centre_id == Session.centre_id,
+        CentreClosure.starts_at < Session.ends_at,
+        CentreClosure.ends_at > Session.starts_at))
+
+
+def _is_event() -> ColumnElement[bool]:
+    return exists(select(Event.id).where(Event.session_id == Session.id))
+
+
+def _registration_open(now: datetime) -> ColumnElement[bool]:
+    """The session is an event's whose registration window is open now."""
+    return exists(select(Event.id).where(
+        Event.session_id == Session.id, Event.registration_opens_at <= now,
+        Event.registration_closes_at > now))
+
+
 def open_clause(now: datetime, service: Service | None = None) -> ColumnElement[bool]:
     """Sessions people may book or queue for now (full ones included)."""
     return and_(Session.status == SessionStatus.SCHEDULED.value,
                 Session.starts_at > now,
                 Session.centre_id.in_(select(Centre.id).where(Centre.active.is_(True))),
-                _service_windows(now, service),
-                ~_counsellor_on_leave())
+                # an event's own registration window replaces the service's notice and horizon
+                or_(_registration_open(now), and_(~_is_event(), _service_windows(now, service))),
+                ~_counsellor_on_leave(),
+                ~_centre_closed())
 
 
 def bookable_clause(now: datetime, service: Service | None = None) -> ColumnElement[bool]:

@@ -34,11 +34,12 @@ from sqlalchemy import func, select, update
 
 from app import audit
 from app.accounts.models import User
-from app.booking import bookable
+from app.booking import bookable, scheduling
 from app.booking.models import (
     ACTIVE_BOOKING,
     Booking,
     BookingStatus,
+    Event,
     Session,
     SessionStatus,
     WaitlistEntry,
@@ -142,13 +143,21 @@ def _check_bookable(user: User, session: Session | None, now: datetime) -> Sessi
             or not session.centre.active or not session.service.active \
             or bookable.on_leave(session):
         raise BookingError(_l("This session is not available."))
+    if scheduling.closure_at(session.centre_id, session.starts_at, session.ends_at):
+        raise BookingError(_l("The centre is closed on that day."))
     service = session.service
     if session.starts_at <= now:
         raise BookingError(_l("This session has already started."))
-    if session.starts_at < now + timedelta(hours=service.min_notice_hours):
+    event = db.session.scalar(select(Event).where(Event.session_id == session.id))
+    if event is not None:  # an event's registration window replaces notice and horizon
+        if now < event.registration_opens_at:
+            raise BookingError(_l("Registration has not opened yet."))
+        if now >= event.registration_closes_at:
+            raise BookingError(_l("Registration is closed."))
+    elif session.starts_at < now + timedelta(hours=service.min_notice_hours):
         raise BookingError(_l("Bookings close %(hours)d hours before the session starts.",
                               hours=service.min_notice_hours))
-    if session.starts_at > now + timedelta(days=service.horizon_days):
+    elif session.starts_at > now + timedelta(days=service.horizon_days):
         raise BookingError(_l("This session cannot be booked yet: bookings open %(days)d days "
                               "ahead.", days=service.horizon_days))
     if active_booking(user, session.id):

@@ -45,3 +45,39 @@ def generate_command(days: int) -> None:
     created = generate_sessions(first, days)
     db.session.commit()
     click.echo(f"created {created} sessions")
+
+
+@click.group("closures")
+def closures_cli() -> None:
+    """Centre-wide closures (public holidays, typhoon days)."""
+
+
+@closures_cli.command("load")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--centre", "centre_code", required=True,
+              help="A centre's code, or 'all' for every active centre.")
+def load_command(path: str, centre_code: str) -> None:
+    """Close centres on each holiday of a calendar file (e.g. data/holidays/cn-2026.yaml)."""
+    import yaml
+    from sqlalchemy import select
+
+    from app.booking import closures
+    from app.booking.models import Centre
+
+    with open(path, encoding="utf-8") as handle:
+        data = yaml.safe_load(handle)
+    query = select(Centre).where(Centre.active.is_(True)).order_by(Centre.id)
+    if centre_code != "all":
+        query = select(Centre).where(Centre.code == centre_code)
+    centres = list(db.session.scalars(query))
+    if not centres:
+        raise click.ClickException(f"no centre {centre_code!r}")
+    try:
+        report = closures.load_calendar(data, centres)
+    except closures.ClosureError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc.message)) from exc
+    db.session.commit()
+    click.echo(f"closures created {report.created}, already there {report.existing}, "
+               f"over {report.over}; sessions cancelled {report.sessions}, "
+               f"people told {report.notified}")

@@ -192,3 +192,20 @@ def offer_made(entry: WaitlistEntry) -> None:
             "waitlist.offer", subject=subject, text=text, link=link("/bookings"),
             sms_template="offer", act_by=entry.offer_expires_at,
             sms_params=[sms_offer_time(entry.offer_expires_at), link("/bookings")]))
+
+
+def closure_notice(user, booking_list: list[Booking], reason_zh: str, reason_en: str) -> None:
+    """One notice for all of a person's bookings a centre closure cancelled (not one each):
+    the reason, each session, and a calendar cancellation for each."""
+    lang = _lang(user)
+    reason = reason_en if lang == "en" and reason_en else reason_zh
+    with force_locale(_locale(user)):
+        subject = _("The centre is closed: your booking at Xinqing is cancelled")
+        parts = [subject, _("Reason: %(reason)s", reason=reason)]
+        parts += [_describe(b) for b in booking_list]
+        parts.append(_("We are sorry. You can book another time on Xinqing: %(url)s",
+                       url=link("/booking")))
+        deliver(user, Notice(
+            "booking.closure", subject=subject, text="\n\n".join(parts), link=link("/bookings"),
+            attachments=[Attachment(f"booking-{i + 1}.ics", calendar_type("CANCEL"),
+                                    ics(b, cancel=True)) for i, b in enumerate(booking_list)]))

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
     Time,
+    UniqueConstraint,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -245,6 +246,8 @@ class Session(Model):
     counsellor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     room: Mapped[str] = mapped_column(String(60), default="")
     room_en: Mapped[str] = mapped_column(String(60), default="", server_default="")
+    # The room as an object (see Room): two scheduled sessions never share one at once.
+    room_id: Mapped[int | None] = mapped_column(ForeignKey("rooms.id"), index=True)
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     capacity: Mapped[int] = mapped_column(Integer)
@@ -256,6 +259,7 @@ class Session(Model):
     centre: Mapped[Centre] = relationship()
     service: Mapped[Service] = relationship()
     counsellor: Mapped[User] = relationship()
+    room_row: Mapped[Room | None] = relationship()
 
     @property
     def free(self) -> int:
@@ -335,3 +339,143 @@ class WaitlistEntry(Model):
 
     session: Mapped[Session] = relationship()
     user: Mapped[User] = relationship()
+
+
+class Room(Model):
+    """A room of a centre, as an object: its capacity and step-free access are facts that
+    scheduling checks, and on PostgreSQL migration 0022_events adds an exclusion constraint
+    so that two scheduled sessions never hold one room at overlapping times."""
+
+    __tablename__ = "rooms"
+    __table_args__ = (
+        UniqueConstraint("centre_id", "name_zh", name="uq_rooms_centre_name"),
+        CheckConstraint("capacity > 0", name="capacity_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id", ondelete="CASCADE"),
+                                           index=True)
+    name_zh: Mapped[str] = mapped_column(String(60))
+    name_en: Mapped[str] = mapped_column(String(60), default="", server_default="")
+    capacity: Mapped[int] = mapped_column(Integer, default=1)
+    accessible: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+
+    centre: Mapped[Centre] = relationship()
+
+    def localised(self, field: str, locale: str) -> str:
+        """The name in the reader's language (the Chinese when no English was given)."""
+        if locale.startswith("en") and self.name_en:
+            return self.name_en
+        return self.name_zh
+
+
+class CentreClosure(Model):
+    """Whole days a centre is shut (a public holiday, 春节, a typhoon day).
+
+    The local days are kept for people; ``starts_at``/``ends_at`` are the same span in UTC
+    (local midnight to midnight), so that the bookable rule and scheduling compare it with
+    sessions in SQL. One row per centre and span: loading a calendar twice adds nothing.
+    """
+
+    __tablename__ = "centre_closures"
+    __table_args__ = (
+        UniqueConstraint("centre_id", "first_day", "last_day", name="uq_closures_centre_days"),
+        CheckConstraint("first_day <= last_day", name="days_ordered"),
+        CheckConstraint("starts_at < ends_at", name="times_ordered"),
+        Index("ix_closures_centre_start", "centre_id", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id", ondelete="CASCADE"))
+    first_day: Mapped[date] = mapped_column(Date)
+    last_day: Mapped[date] = mapped_column(Date)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason_zh: Mapped[str] = mapped_column(String(120))
+    reason_en: Mapped[str] = mapped_column(String(160), default="", server_default="")
+    source: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id",
+                                                                 ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    centre: Mapped[Centre] = relationship()
+
+    def reason(self, locale: str) -> str:
+        """The reason in the reader's language (the Chinese when no English was given)."""
+        if locale.startswith("en") and self.reason_en:
+            return self.reason_en
+        return self.reason_zh
+
+
+class EventKind(enum.StrEnum):
+    """What an event is, for the filters of ``/events``."""
+
+    LECTURE = "lecture"        # 公益讲座
+    GROUP = "group"            # 团体减压
+    RELAXATION = "relaxation"  # 放松训练
+    FAMILY = "family"          # 亲子活动
+    WORKSHOP = "workshop"      # workshop at an enterprise's 职工之家
+
+
+class EventPlace(enum.StrEnum):
+    """Where an event happens."""
+
+    CENTRE = "centre"
+    SITE = "site"      # an enterprise's site (职工之家)
+    ONLINE = "online"
+
+
+class Event(Model):
+    """A public event with its own page: the details people read, on top of one Session.
+
+    Why a session and not a model of its own: an event has a time, a leader, seats, a
+    waiting list, reminders, cancellation and attendance, and the booking state machine
+    (app/booking/transitions.py) already does all of those once, with the race-safe seat
+    count, the calendar file and the de-identified statistics reports read. So registering
+    is booking the event's session, and checking in is the "attended" move. What a session
+    lacks (a title, a speaker, the audience, a place that may be an enterprise site or
+    online, a registration window and tags) lives here; the session's ``counsellor_id`` is
+    the facilitator who leads it, and the bookable rule (bookable.py) honours the window.
+    """
+
+    __tablename__ = "events"
+    __table_args__ = (
+        CheckConstraint("kind IN ('lecture', 'group', 'relaxation', 'family', 'workshop')",
+                        name="kind_known"),
+        CheckConstraint("place IN ('centre', 'site', 'online')", name="place_known"),
+        CheckConstraint("registration_opens_at < registration_closes_at",
+                        name="window_ordered"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(String(32), unique=True, default=new_uid)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id"), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    title_zh: Mapped[str] = mapped_column(String(120))
+    title_en: Mapped[str] = mapped_column(String(160), default="")
+    description_zh: Mapped[str] = mapped_column(Text, default="")
+    description_en: Mapped[str] = mapped_column(Text, default="")
+    speaker: Mapped[str] = mapped_column(String(120), default="")
+    audience_zh: Mapped[str] = mapped_column(String(200), default="")
+    audience_en: Mapped[str] = mapped_column(String(200), default="")
+    place: Mapped[str] = mapped_column(String(10), default=EventPlace.CENTRE.value)
+    site_zh: Mapped[str] = mapped_column(String(200), default="")  # the enterprise's address
+    site_en: Mapped[str] = mapped_column(String(200), default="")
+    online_url: Mapped[str] = mapped_column(String(300), default="")
+    registration_opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    registration_closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    tags: Mapped[str] = mapped_column(String(200), default="")  # comma-separated, lower case
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    session: Mapped[Session] = relationship()
+
+    def localised(self, field: str, locale: str) -> str:
+        """``title``, ``description``, ``audience`` or ``site`` in the reader's language."""
+        english = getattr(self, f"{field}_en")
+        return english if locale.startswith("en") and english else getattr(self, f"{field}_zh")
+
+    @property
+    def tag_list(self) -> list[str]:
+        """The tags, in the order given."""
+        return [t for t in (x.strip() for x in self.tags.split(",")) if t]

@@ -22,6 +22,8 @@ from app.booking.models import (
     Availability,
     AvailabilityException,
     Centre,
+    CentreClosure,
+    Room,
     Service,
     Session,
     SessionStatus,
@@ -67,14 +69,32 @@ def counsellor_clash(counsellor_id: int, start: datetime, end: datetime) -> Sess
     )
 
 
+def closure_at(centre_id: int, start: datetime, end: datetime) -> CentreClosure | None:
+    """A closure of the centre (closures.py) overlapping ``start``–``end``, if any."""
+    return db.session.scalar(select(CentreClosure).where(
+        CentreClosure.centre_id == centre_id, CentreClosure.starts_at < end,
+        CentreClosure.ends_at > start).limit(1))
+
+
+def room_clash(room_id: int, start: datetime, end: datetime) -> Session | None:
+    """A scheduled session holding the room at an overlapping time, if any."""
+    return db.session.scalar(
+        select(Session).where(Session.room_id == room_id,
+                              Session.status == SessionStatus.SCHEDULED.value,
+                              Session.starts_at < end, Session.ends_at > start).limit(1))
+
+
 def add_unless_busy(session: Session) -> bool:
     """Add a session unless it overlaps; False when the counsellor is busy then."""
     if counsellor_clash(session.counsellor_id, session.starts_at, session.ends_at):
         return False
+    if session.room_id is not None and room_clash(session.room_id, session.starts_at,
+                                                  session.ends_at):
+        return False
     try:
         with db.session.begin_nested():
             db.session.add(session)
-    except IntegrityError:  # PostgreSQL's exclusion constraint: a concurrent writer won
+    except IntegrityError:  # PostgreSQL's exclusion constraints: a concurrent writer won
         return False
     return True
 
@@ -128,6 +148,10 @@ def generate_sessions(first: date, days: int = 14, counsellor: User | None = Non
                         AvailabilityException.ends_at > window_start)
     rules = db.session.scalars(rules_q).all()
     exceptions = db.session.scalars(exc_q).all()
+    closed: dict[int, list[tuple[datetime, datetime]]] = {}
+    for closure in db.session.scalars(select(CentreClosure).where(
+            CentreClosure.starts_at < window_end, CentreClosure.ends_at > window_start)):
+        closed.setdefault(closure.centre_id, []).append((closure.starts_at, closure.ends_at))
     created = 0
     by_counsellor: dict[int, tuple[list, list, list]] = {}
     for rule in rules:
@@ -142,6 +166,8 @@ def generate_sessions(first: date, days: int = 14, counsellor: User | None = Non
             service = source.service
             if service is None:  # extra hours without a service are left out above
                 continue
+            if _overlaps(start, end, closed.get(source.centre_id or 0, ())):
+                continue  # the centre is closed then (closures.py)
             session = Session(centre_id=source.centre_id, service_id=service.id,
                               counsellor_id=counsellor_id, starts_at=start, ends_at=end,
                               capacity=service.capacity, booked=0,
@@ -162,7 +188,7 @@ def on_leave(counsellor_id: int, start: datetime, end: datetime) -> bool:
 
 def schedule_session(actor: User, *, centre: Centre, service: Service, counsellor: User,
                      starts_at: datetime, room: str, capacity: int | None = None,
-                     room_en: str = "") -> Session:
+                     room_en: str = "", room_row: Room | None = None) -> Session:
     """Staff schedule one session (e.g. a group) with a room and capacity.
 
     The rules are those of sessions made from weekly hours: the counsellor is not on
@@ -182,6 +208,13 @@ def schedule_session(actor: User, *, centre: Centre, service: Service, counsello
     if service not in centre.services:
         raise SchedulingError(_l("This centre does not offer this service."))
     ends_at = starts_at + timedelta(minutes=service.duration_minutes)
+    closure = closure_at(centre.id, starts_at, ends_at)
+    if closure is not None:
+        raise SchedulingError(_l("The centre is closed then (%(reason)s).",
+                                 reason=closure.reason_zh))
+    if room_row is not None:
+        _check_room(room_row, centre, capacity, starts_at, ends_at)
+        room, room_en = room_row.name_zh, room_row.name_en
     if on_leave(counsellor.id, starts_at, ends_at):
         raise SchedulingError(_l("The counsellor is on leave at that time."))
     if counsellor_clash(counsellor.id, starts_at, ends_at):
@@ -193,12 +226,31 @@ def schedule_session(actor: User, *, centre: Centre, service: Service, counsello
                                  minutes=service.buffer_minutes))
     session = Session(centre_id=centre.id, service_id=service.id, counsellor_id=counsellor.id,
                       room=room, room_en=room_en, starts_at=starts_at, ends_at=ends_at,
-                      capacity=capacity, booked=0)
+                      capacity=capacity, booked=0,
+                      room_id=room_row.id if room_row is not None else None)
     if not add_unless_busy(session):
+        if room_row is not None and room_clash(room_row.id, starts_at, ends_at):
+            raise ROOM_TAKEN
         raise SchedulingError(_l("The counsellor already has a session at that time."))
     audit.record(actor, "session.scheduled", f"sessions:{session.id}",
                  {"centre": centre.code, "service": service.code})
     return session
+
+
+ROOM_TAKEN = SchedulingError(_l("This room is already in use at that time: choose another "
+                                "room or time."))
+
+
+def _check_room(room: Room, centre: Centre, capacity: int, starts_at: datetime,
+                ends_at: datetime) -> None:
+    """The room is the centre's, in use, large enough and free then."""
+    if room.centre_id != centre.id or not room.active:
+        raise SchedulingError(_l("Choose a room of this centre."))
+    if capacity > room.capacity:
+        raise SchedulingError(_l("This room holds at most %(seats)d people.",
+                                 seats=room.capacity))
+    if room_clash(room.id, starts_at, ends_at):
+        raise ROOM_TAKEN
 
 
 def withdraw_for_leave(counsellor: User, starts_at: datetime, ends_at: datetime) -> int:

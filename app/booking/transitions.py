@@ -120,6 +120,10 @@ MOVES: dict[str, Move] = {
     "centre_cancel": Move(_B, UPCOMING, "cancelled", Seat.RELEASE, Reminder.DROP,
                           "centre_cancelled", stats.CENTRE_CANCELLED, "booking.centre_cancelled",
                           sequence=True),
+    # the centre is closed that day (closures.py): one notice per person for all their
+    # bookings in the closure, sent by closures.py instead of one per booking
+    "closure_cancel": Move(_B, UPCOMING, "cancelled", Seat.FREE, Reminder.DROP, None,
+                           stats.CENTRE_CANCELLED, "booking.closure_cancelled", sequence=True),
     # -- bookings: the account is deleted (its emails go with it) ------------------------------
     "erase": Move(_B, UPCOMING, "cancelled", Seat.RELEASE, Reminder.DROP),
     # -- waiting-list places --------------------------------------------------------------------

@@ -17,7 +17,7 @@ from app.security.roles import Role
 
 # Who an entry is for: a role, or ``anon`` for someone not signed in.
 ANON = "anon"
-Audience = Literal["anon", "worker", "counsellor", "social_worker", "admin"]
+Audience = Literal["anon", "worker", "counsellor", "social_worker", "admin", "facilitator"]
 Placement = Literal["tab", "menu"]
 
 
@@ -42,15 +42,17 @@ def _for(*roles: str) -> frozenset[str]:
     return frozenset(roles)
 
 
-WORKER, COUNSELLOR, SOCIAL, ADMIN = (Role.WORKER.value, Role.COUNSELLOR.value,
-                                     Role.SOCIAL_WORKER.value, Role.ADMIN.value)
+WORKER, COUNSELLOR, SOCIAL, ADMIN, LEADER = (
+    Role.WORKER.value, Role.COUNSELLOR.value, Role.SOCIAL_WORKER.value, Role.ADMIN.value,
+    Role.FACILITATOR.value)
 
 ENTRIES: tuple[Entry, ...] = (
     # -- the bottom tab bar: visitors and workers ------------------------------------------
     Entry("screening.index", _l("Self-check"), _for(ANON, WORKER), "tab", "check",
           also=("screening.take", "screening.result", "screening.retrieve", "screening.contact")),
     Entry("booking.browse", _l("Book"), _for(ANON, WORKER), "tab", "calendar",
-          also=("booking.detail", "booking.mine", "booking.offer")),
+          also=("booking.detail", "booking.mine", "booking.offer", "events.index",
+                "events.detail", "events.check_in")),
     Entry("screening.history", _l("My records"), _for(WORKER), "tab", "chart"),
     Entry("main.me", _l("Me"), _for(WORKER), "tab", "person",
           also=("accounts.account", "accounts.my_data", "accounts.notifications",
@@ -66,9 +68,12 @@ ENTRIES: tuple[Entry, ...] = (
           also=("screening.risk_item",)),
     Entry("screening.shared_list", _l("Shared results"), _for(COUNSELLOR), "menu"),
     Entry("counselling.availability", _l("My hours"), _for(COUNSELLOR), "menu"),
+    Entry("events.mine", _l("Events I lead"), _for(LEADER, COUNSELLOR), "menu",
+          also=("events.lead",)),
     Entry("reports.dashboard", _l("Reports"), _for(SOCIAL, ADMIN), "menu"),
     Entry("admin.index", _l("Administration"), _for(ADMIN), "menu"),
-    Entry("accounts.account", _l("My account"), _for(COUNSELLOR, SOCIAL, ADMIN), "menu"),
+    Entry("events.index", _l("Events"), _for(LEADER, ADMIN), "menu"),
+    Entry("accounts.account", _l("My account"), _for(COUNSELLOR, SOCIAL, ADMIN, LEADER), "menu"),
 )
 
 # Where each role lands after signing in with nowhere else to go, most specific first.
@@ -76,6 +81,7 @@ HOMES: tuple[tuple[str, str], ...] = (
     (COUNSELLOR, "counselling.home"),
     (ADMIN, "admin.index"),
     (SOCIAL, "reports.dashboard"),
+    (LEADER, "events.mine"),
 )
 
 
@@ -88,7 +94,7 @@ def audiences(user: object) -> frozenset[str]:
 
 def is_staff(user: object) -> bool:
     """Staff get the menu; everyone else the tab bar."""
-    return bool(audiences(user) & {COUNSELLOR, SOCIAL, ADMIN})
+    return bool(audiences(user) & {COUNSELLOR, SOCIAL, ADMIN, LEADER})
 
 
 def entries_for(user: object, placement: Placement) -> list[Entry]:

@@ -12,3 +12,6 @@ class Role(enum.StrEnum):
     COUNSELLOR = "counsellor"
     SOCIAL_WORKER = "social_worker"
     ADMIN = "admin"
+    # Leads events and group sessions at its centres (工会 + 社工 + 志愿者): sees the names on
+    # its own events' lists, never screening results, notes or the risk queue.
+    FACILITATOR = "facilitator"

@@ -45,6 +45,9 @@ BOOKING_TABLE = {
                        "centre_cancelled", "booking.session_cancelled"),
     "centre_cancel": (UP, "cancelled", "release", "none", "booking.centre_cancelled",
                       "centre_cancelled", "booking.centre_cancelled"),
+    # A closure tells each person once for all their bookings (closures.py), not per move.
+    "closure_cancel": (UP, "cancelled", "free", "none", None, "centre_cancelled",
+                       "booking.closure_cancelled"),
     "erase": (UP, "cancelled", "release", "none", None, None, None),
 }
 ENTRY_TABLE = {

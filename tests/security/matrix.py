@@ -6,7 +6,9 @@ status per caller. Callers:
 
 - ``anon``: not signed in; ``owner``: worker A; ``other_worker``: worker B;
 - ``counsellor``: counsellor at A's centre, who runs A's session;
-- ``far_counsellor``: counsellor at another centre; ``social_worker``; ``admin``.
+- ``far_counsellor``: counsellor at another centre; ``social_worker``; ``admin``;
+- ``facilitator``: a volunteer who leads the event A registered for, and nothing else: no
+  screening result, note, safety plan or risk queue.
 """
 
 from __future__ import annotations
@@ -14,9 +16,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 CALLERS = ("anon", "owner", "other_worker", "counsellor", "far_counsellor", "social_worker",
-           "admin")
+           "admin", "facilitator")
 WORKERS = ("owner", "other_worker")
 STAFF = ("counsellor", "far_counsellor", "social_worker", "admin")
+LEADERS = ("counsellor", "far_counsellor", "admin", "facilitator")  # may lead events
+# Every staff account's API token, the facilitator's included: no worker's records.
+STAFF_TOKENS = (*STAFF, "facilitator")
 LOGIN = 302  # anonymous callers are sent to sign in
 
 
@@ -48,12 +53,12 @@ def api(status: int, **overrides: int) -> dict[str, int]:
 
 def api_workers(status: int, **overrides: int) -> dict[str, int]:
     """JSON API for workers' tokens only: staff tokens get 403, no token a 401."""
-    return api(status, **{**dict.fromkeys(STAFF, 403), **overrides})
+    return api(status, **{**dict.fromkeys(STAFF_TOKENS, 403), **overrides})
 
 
 def api_owner(status: int, staff: int = 404) -> dict[str, int]:
     """Worker A's record in the JSON API: everyone else's token finds nothing."""
-    return api(404, owner=status, **dict.fromkeys(STAFF, staff))
+    return api(404, owner=status, **dict.fromkeys(STAFF_TOKENS, staff))
 
 
 @dataclass(frozen=True)
@@ -295,6 +300,31 @@ TABLE: dict[tuple[str, str], Row] = {
                                                       admins_only(200)),
     ("/admin/sessions/new", "GET"): Row("/admin/sessions/new", admins_only(200)),
     ("/admin/sessions/new", "POST"): Row("/admin/sessions/new", admins_only(200)),
+    ("/admin/closures", "GET"): Row("/admin/closures", admins_only(200)),
+    # Without a valid form the page is shown again with its errors.
+    ("/admin/closures", "POST"): Row("/admin/closures", admins_only(200)),
+    ("/admin/rooms", "GET"): Row("/admin/rooms", admins_only(200)),
+    ("/admin/rooms", "POST"): Row("/admin/rooms", admins_only(200)),
+    ("/admin/events/new", "GET"): Row("/admin/events/new", admins_only(200)),
+    ("/admin/events/new", "POST"): Row("/admin/events/new", admins_only(200)),
+    # -- events: public pages; registering is a worker's; the check-in list is its leader's ---
+    ("/events", "GET"): Row("/events", every(200)),
+    ("/events/mine", "GET"): Row("/events/mine", only(LEADERS, 200)),
+    ("/events/<uid>", "GET"): Row("/events/{event}", every(200)),
+    # Staff are told they cannot take places, A that she is registered already: back to the page.
+    ("/events/<uid>/register", "POST"): Row("/events/{event}/register", signed_in(303)),
+    ("/events/<uid>/cancel", "POST"): Row("/events/{event}/cancel", signed_in(404, owner=303)),
+    # Only the event's own leader sees the names on its list; an admin sees pseudonyms.
+    ("/events/<uid>/lead", "GET"): Row("/events/{event}/lead", only(
+        LEADERS, 200, counsellor=404, far_counsellor=404), may_see=("facilitator",)),
+    # Too early to record attendance: a message, back to the list.
+    ("/events/<uid>/attendance/<booking_uid>", "POST"): Row(
+        "/events/{event}/attendance/{event_booking}",
+        only(LEADERS, 303, counsellor=404, far_counsellor=404)),
+    ("/events/check-in/<token>", "GET"): Row("/events/check-in/{check_in_token}",
+                                             signed_in(200)),
+    ("/events/check-in/<token>", "POST"): Row("/events/check-in/{check_in_token}",
+                                              signed_in(303)),
     # -- reports: de-identified counts for social workers and admins -------------------------
     ("/reports/", "GET"): Row("/reports/", only(("social_worker", "admin"), 200)),
     ("/reports/export.csv", "GET"): Row("/reports/export.csv",

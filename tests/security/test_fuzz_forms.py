@@ -75,7 +75,7 @@ class Form:
             return True
         if self.json:
             return status < 300
-        return status == 302 or (self.method == "GET" and status == 200)
+        return status in (302, 303) or (self.method == "GET" and status == 200)
 
 
 FORMS = {
@@ -184,6 +184,20 @@ FORMS = {
     "schedule": Form("admin", "/admin/sessions/new", {
         "centre": "{centre}", "service": "{service}", "counsellor": "{counsellor_id}",
         "day": "2030-01-09", "start": "10:00", "room": "1", "capacity": "1"}),
+    "closure": Form("admin", "/admin/closures", {
+        "centre": "{centre}", "first_day": "2030-01-09", "last_day": "2030-01-10",
+        "reason_zh": "台风", "reason_en": "Typhoon"}),
+    "room": Form("admin", "/admin/rooms", {
+        "centre": "{centre}", "name_zh": "团辅室", "name_en": "Group room", "capacity": "12",
+        "accessible": "y"}),
+    "event": Form("admin", "/admin/events/new", {
+        "kind": "lecture", "title_zh": "睡眠讲座", "title_en": "Sleep talk",
+        "description_zh": "", "description_en": "", "speaker": "陈老师", "audience_zh": "",
+        "audience_en": "", "centre": "{centre}", "service": "{service}",
+        "leader": "{counsellor_id}", "place": "centre", "room_id": "0", "site_zh": "",
+        "site_en": "", "online_url": "", "day": "2030-01-09", "start": "14:00",
+        "capacity": "30", "opens_on": "2029-12-01", "closes_hours_before": "2",
+        "tags": "睡眠, 压力"}),
     # -- the JSON API, with a bearer token of worker A's ("api_owner"), no cookie ----------
     "api token": Form("anon", "/api/v1/auth/token", {"login": "a@example.com",
                                                      "password": PASSWORD}, json=True),
@@ -241,6 +255,8 @@ FIELDLESS = {
     "/api/v1/bookings/<int:booking_id>", "/api/v1/waitlist/<int:entry_id>/accept",
     "/api/v1/waitlist/<int:entry_id>", "/api/v1/bookings/<uid:booking_uid>",
     "/api/v1/waitlist/<uid:entry_uid>/accept", "/api/v1/waitlist/<uid:entry_uid>",
+    "/events/<uid>/register", "/events/<uid>/cancel", "/events/<uid>/attendance/<booking_uid>",
+    "/events/check-in/<token>",
 }
 
 

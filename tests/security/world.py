@@ -62,7 +62,8 @@ def build_world() -> World:
                                       accepted_privacy_notice=True)
     staff = {}
     for key, roles in (("counsellor", (Role.COUNSELLOR,)), ("far_counsellor", (Role.COUNSELLOR,)),
-                       ("social_worker", (Role.SOCIAL_WORKER,)), ("admin", (Role.ADMIN,))):
+                       ("social_worker", (Role.SOCIAL_WORKER,)), ("admin", (Role.ADMIN,)),
+                       ("facilitator", (Role.FACILITATOR,))):
         user = accounts.create_staff(email=f"{key}@example.com", password=PASSWORD, roles=roles,
                                      name=f"Staff {key}")
         import pyotp
@@ -74,7 +75,8 @@ def build_world() -> World:
     one_to_one = make_service("counselling", kind="individual", capacity=1, confirm=True)
     group = make_service("group-stress", capacity=1)
     centre = make_centre("hub", services=[one_to_one, group],
-                         staff=[staff["counsellor"], staff["social_worker"]])
+                         staff=[staff["counsellor"], staff["social_worker"],
+                                staff["facilitator"]])
     far = make_centre("far", services=[one_to_one, group], staff=[staff["far_counsellor"]])
     owner.home_centre_id = centre.id
     db.session.commit()
@@ -107,6 +109,18 @@ def build_world() -> World:
     note = counselling.add_note(staff["counsellor"], booking.uid, MARKERS["note"])
     handover = counselling.request_handover(staff["counsellor"], booking.uid,
                                             staff["far_counsellor"].id)
+    # An event at A's centre led by the facilitator, A registered for it.
+    from app.admin import services as admin_services
+    from app.events import services as events
+
+    start = (utcnow() + timedelta(days=6)).replace(microsecond=0)
+    event = admin_services.create_event(staff["admin"], admin_services.EventPlan(
+        centre_id=centre.id, service_id=group.id, leader_id=staff["facilitator"].id,
+        starts_at=start, opens_at=utcnow() - timedelta(days=1),
+        closes_at=start - timedelta(hours=2), kind="lecture", place="centre", capacity=10,
+        texts={"title_zh": "压力与睡眠讲座"}))
+    db.session.commit()
+    event_booking = bookings.book(owner, event.session_id)
     rule = Availability(counsellor_id=staff["counsellor"].id, centre_id=centre.id,
                         service_id=one_to_one.id, weekday=2, start_time=time(9),
                         end_time=time(10), valid_from=utcnow().date() + timedelta(days=60))
@@ -124,6 +138,8 @@ def build_world() -> World:
         "rule": rule.id, "consent": consent.id, "plan": plan.uid,
         "crisis_result": crisis.result.uid, "crisis_result_id": crisis.result.id,
         "staff": staff["counsellor"].uid,
+        "event": event.uid, "event_booking": event_booking.uid,
+        "check_in_token": events.check_in_token(event),
         # the JSON API addresses the same records by their integer ids
         "booking_id": booking.id, "entry_id": entry.id, "result_id": private.result.id,
         # the audit event of A's request for contact (the admin viewer's reveal)

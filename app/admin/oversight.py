@@ -30,7 +30,7 @@ from app.audit.services import Page
 from app.extensions import db
 from app.refusals_shown import show_refusal
 from app.security import rotation
-from app.security.access import roles_required
+from app.security.access import deny, roles_required
 from app.security.crypto import get_crypto
 from app.security.inputs import parse_id
 
@@ -40,17 +40,27 @@ def _local_midnight(day) -> datetime:
     return datetime.combine(day, time.min, tzinfo=zone)
 
 
+def _network_only() -> None:
+    """The audit log and the key ring cover the whole network: the hub's admins only."""
+    try:
+        services.require_network_admin(current_user._get_current_object())
+    except services.AdminError:
+        deny("scope")
+
+
 @bp.route("/")
 @roles_required(Role.ADMIN)
 def index() -> str:
-    """What an administrator looks after."""
-    return render_template("admin/index.html")
+    """What an administrator looks after (network-wide pages for the hub's admins only)."""
+    network = services.admin_scope(current_user._get_current_object()).everywhere
+    return render_template("admin/index.html", network=network)
 
 
 @bp.route("/audit")
 @roles_required(Role.ADMIN)
 def audit_log() -> tuple[str, int]:
     """Search the audit log; looking at it is itself logged."""
+    _network_only()
     form = AuditFilterForm(formdata=request.args)
     page_number = parse_id(request.args.get("page")) or 1
     result = None
@@ -82,6 +92,7 @@ def _audit_page(form: AuditFilterForm, result: Page | None,
 @roles_required(Role.ADMIN)
 def audit_reveal(seq: int) -> Response | tuple[str, int]:
     """Show who an event is about, once the admin has said why (the reason is audited)."""
+    _network_only()
     form = RevealForm()
     if not form.validate():
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.seq == seq))
@@ -102,6 +113,7 @@ def audit_reveal(seq: int) -> Response | tuple[str, int]:
 @roles_required(Role.ADMIN)
 def audit_person(seq: int) -> Response | str:
     """The person behind an event, for a few minutes after a stated reason."""
+    _network_only()
     person = audit_viewer.revealed_person(current_user._get_current_object(), seq)
     if person is None:
         flash(_("Say why you need to know who this is first."), "error")
@@ -116,6 +128,7 @@ def audit_person(seq: int) -> Response | str:
 @roles_required(Role.ADMIN)
 def audit_verify() -> str:
     """Check the whole chain now and say whether it is intact."""
+    _network_only()
     verdict = audit.verify()
     audit.record(current_user, "audit.verified", None,
                  {"ok": verdict.ok, "events": verdict.events})
@@ -127,11 +140,12 @@ def audit_verify() -> str:
 @roles_required(Role.ADMIN)
 def keys() -> str:
     """Key-encryption key versions and how many data keys each one wraps."""
+    _network_only()
     return render_template("admin/keys.html", status=rotation.status(get_crypto()))
 
 
 def _staff_member(uid: str) -> User:
-    user = services.staff_member(uid)
+    user = services.staff_member(uid, current_user._get_current_object())
     if user is None:
         abort(404)
     return user

@@ -83,7 +83,7 @@ def centre(centre_id: int | None) -> str | Response:
         else:
             db.session.commit()
             flash(_("Saved."), "success")
-            return redirect(url_for("admin.centres"), 303)
+            return redirect(url_for("admin.centres"))
     return render_template("admin/centre_form.html", form=form, centre=existing)
 
 
@@ -108,7 +108,7 @@ def service(service_id: int | None) -> str | Response:
         else:
             db.session.commit()
             flash(_("Saved."), "success")
-            return redirect(url_for("admin.centres"), 303)
+            return redirect(url_for("admin.centres"))
     return render_template("admin/service_form.html", form=form, service=existing)
 
 

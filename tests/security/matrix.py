@@ -7,6 +7,12 @@ status per caller. Callers:
 - ``anon``: not signed in; ``owner``: worker A; ``other_worker``: worker B;
 - ``counsellor``: counsellor at A's centre, who runs A's session;
 - ``far_counsellor``: counsellor at another centre; ``social_worker``; ``admin``.
+
+Roles are held per centre: A's centre is the city hub, ``far`` and ``near`` are county
+centres under it. The hub's ``social_worker`` and ``admin`` reach the whole network;
+``county_admin`` and ``county_social`` hold their roles at ``far`` (own county, where the
+admin rows' objects are), ``other_admin`` and ``other_social`` at ``near`` (other county):
+another centre's objects answer them 404, network-wide pages 403.
 """
 
 from __future__ import annotations
@@ -14,9 +20,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 CALLERS = ("anon", "owner", "other_worker", "counsellor", "far_counsellor", "social_worker",
-           "admin")
+           "admin", "county_admin", "other_admin", "county_social", "other_social")
 WORKERS = ("owner", "other_worker")
-STAFF = ("counsellor", "far_counsellor", "social_worker", "admin")
+STAFF = ("counsellor", "far_counsellor", "social_worker", "admin", "county_admin",
+         "other_admin", "county_social", "other_social")
+ADMINS = ("admin", "county_admin", "other_admin")
+REPORTERS = ("social_worker", "county_social", "other_social", *ADMINS)
+COUNTY_ADMINS = ("county_admin", "other_admin")
 LOGIN = 302  # anonymous callers are sent to sign in
 
 
@@ -38,7 +48,18 @@ def only(roles: tuple[str, ...], status: int, **overrides: int) -> dict[str, int
 
 workers_only = lambda status, **o: only(WORKERS, status, **o)  # noqa: E731
 counsellors_only = lambda status, **o: only(("counsellor", "far_counsellor"), status, **o)  # noqa: E731
-admins_only = lambda status, **o: only(("admin",), status, **o)  # noqa: E731
+admins_only = lambda status, **o: only(ADMINS, status, **o)  # noqa: E731
+
+
+def network_admins(status: int) -> dict[str, int]:
+    """Pages about the whole network (audit log, keys, new centres): the hub's admins only."""
+    return admins_only(status, **dict.fromkeys(COUNTY_ADMINS, 403))
+
+
+def own_county(status: int) -> dict[str, int]:
+    """An object of the ``far`` county: its admin and the hub's get ``status``; the other
+    county's admin finds nothing."""
+    return admins_only(status, other_admin=404)
 
 
 def api(status: int, **overrides: int) -> dict[str, int]:
@@ -259,42 +280,54 @@ TABLE: dict[tuple[str, str], Row] = {
         "/counselling/availability/{rule}/remove", counsellors_only(302, far_counsellor=404)),
     # -- administration ----------------------------------------------------------------------
     ("/admin/", "GET"): Row("/admin/", admins_only(200)),
-    ("/admin/audit", "GET"): Row("/admin/audit", admins_only(200)),
-    ("/admin/audit/verify", "POST"): Row("/admin/audit/verify", admins_only(200)),
+    ("/admin/audit", "GET"): Row("/admin/audit", network_admins(200)),
+    ("/admin/audit/verify", "POST"): Row("/admin/audit/verify", network_admins(200)),
     # A's request for contact; without a reason the admin gets the form again.
     ("/admin/audit/<int:seq>/reveal", "POST"): Row("/admin/audit/{audit_seq}/reveal",
-                                                   admins_only(400)),
+                                                   network_admins(400)),
     ("/admin/audit/<int:seq>/person", "GET"): Row("/admin/audit/{audit_seq}/person",
-                                                  admins_only(302)),
-    ("/admin/keys", "GET"): Row("/admin/keys", admins_only(200)),
+                                                  network_admins(302)),
+    ("/admin/keys", "GET"): Row("/admin/keys", network_admins(200)),
+    # Staff lists and forms show each admin their own centres' staff and centres.
     ("/admin/staff", "GET"): Row("/admin/staff", admins_only(200)),
     ("/admin/staff/new", "GET"): Row("/admin/staff/new", admins_only(200)),
     ("/admin/staff/new", "POST"): Row("/admin/staff/new", admins_only(200)),
-    ("/admin/staff/<uid>/edit", "GET"): Row("/admin/staff/{staff}/edit", admins_only(200)),
-    ("/admin/staff/<uid>/edit", "POST"): Row("/admin/staff/{staff}/edit", admins_only(200)),
+    # An empty file: the dry run explains (400) and nothing changes.
+    ("/admin/staff/import", "GET"): Row("/admin/staff/import", admins_only(200)),
+    ("/admin/staff/import", "POST"): Row("/admin/staff/import", admins_only(400)),
+    # The far county's counsellor: managed by far's admin and the hub's, not by near's.
+    ("/admin/staff/<uid>/edit", "GET"): Row("/admin/staff/{far_staff}/edit", own_county(200)),
+    ("/admin/staff/<uid>/edit", "POST"): Row("/admin/staff/{far_staff}/edit",
+                                             own_county(200)),
     ("/admin/staff/<uid>/authenticator/reset", "POST"): Row(
-        "/admin/staff/{staff}/authenticator/reset", admins_only(302)),
-    ("/admin/staff/<uid>/lock", "POST"): Row("/admin/staff/{staff}/lock", admins_only(302)),
-    ("/admin/staff/<uid>/sessions/end", "POST"): Row("/admin/staff/{staff}/sessions/end",
-                                                     admins_only(302)),
+        "/admin/staff/{far_staff}/authenticator/reset", own_county(302)),
+    ("/admin/staff/<uid>/lock", "POST"): Row("/admin/staff/{far_staff}/lock",
+                                             own_county(302)),
+    ("/admin/staff/<uid>/sessions/end", "POST"): Row("/admin/staff/{far_staff}/sessions/end",
+                                                     own_county(302)),
     ("/admin/centres", "GET"): Row("/admin/centres", admins_only(200)),
-    ("/admin/centres/new", "GET"): Row("/admin/centres/new", admins_only(200)),
-    ("/admin/centres/new", "POST"): Row("/admin/centres/new", admins_only(200)),
-    ("/admin/centres/<int:centre_id>", "GET"): Row("/admin/centres/{centre}", admins_only(200)),
-    ("/admin/centres/<int:centre_id>", "POST"): Row("/admin/centres/{centre}",
-                                                    admins_only(200)),
+    ("/admin/centres/new", "GET"): Row("/admin/centres/new", network_admins(200)),
+    ("/admin/centres/new", "POST"): Row("/admin/centres/new", network_admins(200)),
+    ("/admin/centres/<int:centre_id>", "GET"): Row("/admin/centres/{far_centre}",
+                                                   own_county(200)),
+    ("/admin/centres/<int:centre_id>", "POST"): Row("/admin/centres/{far_centre}",
+                                                    own_county(200)),
     ("/admin/services/new", "GET"): Row("/admin/services/new", admins_only(200)),
     ("/admin/services/new", "POST"): Row("/admin/services/new", admins_only(200)),
-    ("/admin/services/<int:service_id>", "GET"): Row("/admin/services/{service}",
-                                                     admins_only(200)),
-    ("/admin/services/<int:service_id>", "POST"): Row("/admin/services/{service}",
-                                                      admins_only(200)),
+    # A service only the far county offers.
+    ("/admin/services/<int:service_id>", "GET"): Row("/admin/services/{far_service}",
+                                                     own_county(200)),
+    ("/admin/services/<int:service_id>", "POST"): Row("/admin/services/{far_service}",
+                                                      own_county(200)),
     ("/admin/sessions/new", "GET"): Row("/admin/sessions/new", admins_only(200)),
     ("/admin/sessions/new", "POST"): Row("/admin/sessions/new", admins_only(200)),
     # -- reports: de-identified counts for social workers and admins -------------------------
-    ("/reports/", "GET"): Row("/reports/", only(("social_worker", "admin"), 200)),
-    ("/reports/export.csv", "GET"): Row("/reports/export.csv",
-                                        only(("social_worker", "admin"), 200)),
+    # The far county's report: its own readers and the hub's see it; the other county's
+    # readers are refused it as an unknown place (their place is forced to their own).
+    ("/reports/", "GET"): Row("/reports/?place=far", only(
+        REPORTERS, 200, other_admin=400, other_social=400)),
+    ("/reports/export.csv", "GET"): Row("/reports/export.csv?place=far", only(
+        REPORTERS, 200, other_admin=400, other_social=400)),
     # -- JSON API: callers present a bearer token of their own, never the cookie ---------------
     ("/api/v1/openapi.json", "GET"): Row("/api/v1/openapi.json", every(200)),
     ("/api/v1/docs", "GET"): Row("/api/v1/docs", every(200)),

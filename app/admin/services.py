@@ -282,13 +282,14 @@ def save_service(actor: User, service: Service | None, fields: Mapping[str, Any]
     if service is not None and not service_in_reach(actor, service):
         raise OutOfScopeError()
     _code_free(Service, fields["code"], service)
+    own = [c for c in all_centres() if scope.covers(c.id)]
     target = service or Service()
     db.session.add(target)
-    if service is None and not scope.everywhere:
-        target.centres = [c for c in all_centres() if scope.covers(c.id)]
     for name in SERVICE_FIELDS:
         value = fields.get(name)
         setattr(target, name, "" if value is None and name.startswith("description") else value)
+    if service is None and not scope.everywhere:
+        target.centres = own
     _flush_or_code_taken()
     audit.record(actor, "service.saved", f"services:{target.id}")
     return target

@@ -13,6 +13,7 @@ from app.accounts.fresh_auth import fresh_auth_required
 from app.accounts.models import Role, User
 from app.admin import bp, services, staff_import
 from app.admin.forms import ROLE_LABELS, STAFF_ROLE_CHOICES, StaffForm, StaffImportForm
+from app.booking.models import Centre
 from app.extensions import db
 from app.i18n import current_locale
 from app.refusals_shown import show_on_form
@@ -36,12 +37,17 @@ def staff() -> str:
                            centre_names=names)
 
 
-def _assignment_grid(form: StaffForm, actor: User) -> list[tuple[str, list]]:
-    """Choices ``role:centre`` for each centre the admin runs, grouped by centre."""
-    lang = current_locale()
+def _assignment_choices(form: StaffForm, actor: User) -> list[Centre]:
+    """Choices ``role:centre`` for each centre the admin runs; returns those centres."""
     centres = services.centres_in_reach(actor)
     form.assignments.choices = [SelectChoice(f"{choice.value}:{c.id}", choice.label)
                                 for c in centres for choice in STAFF_ROLE_CHOICES]
+    return centres
+
+
+def _assignment_grid(form: StaffForm, centres: list[Centre]) -> list[tuple[str, list]]:
+    """The checkboxes grouped by centre (once the form holds its data: they show it)."""
+    lang = current_locale()
     options = list(form.assignments)
     per = len(STAFF_ROLE_CHOICES)
     return [(c.localised("name", lang), options[i * per:(i + 1) * per])
@@ -58,7 +64,7 @@ def new_staff() -> str | Response:
     """Create a staff account with roles at the admin's centres."""
     actor = _actor()
     form = StaffForm()
-    grid = _assignment_grid(form, actor)
+    centres = _assignment_choices(form, actor)
     if form.validate_on_submit():
         try:
             services.create_staff(actor, email=form.email.data, phone=form.phone.data or None,
@@ -69,7 +75,8 @@ def new_staff() -> str | Response:
         else:
             flash(_("The staff account was created."), "success")
             return redirect(url_for("admin.staff"), 303)
-    return render_template("admin/staff_form.html", form=form, grid=grid, person=None)
+    return render_template("admin/staff_form.html", form=form,
+                           grid=_assignment_grid(form, centres), person=None)
 
 
 @bp.route("/staff/<uid>/edit", methods=["GET", "POST"])
@@ -83,7 +90,7 @@ def edit_staff(uid: str) -> str | Response:
         abort(404)
     form = StaffForm()
     del form.password  # the password stays the person's own
-    grid = _assignment_grid(form, actor)
+    centres = _assignment_choices(form, actor)
     if not form.is_submitted():
         form.name.data, form.email.data, form.phone.data = person.name, person.email, person.phone
         hub = [c.id for c in services.hubs()]
@@ -103,7 +110,8 @@ def edit_staff(uid: str) -> str | Response:
         else:
             flash(_("Saved.") if changed else _("Nothing was changed."), "success")
             return redirect(url_for("admin.staff"), 303)
-    return render_template("admin/staff_form.html", form=form, grid=grid, person=person)
+    return render_template("admin/staff_form.html", form=form,
+                           grid=_assignment_grid(form, centres), person=person)
 
 
 @bp.route("/staff/import", methods=["GET", "POST"])

@@ -84,16 +84,21 @@ SERVICES: list[dict[str, Any]] = [
 
 @dataclass(frozen=True)
 class DemoUser:
-    """A demo account, what it is for, and the centres (by code) where staff work."""
+    """A demo account, what it is for, the centres (by code) where staff work, and where
+    their roles are held (``scope``; by default where they work)."""
 
     login: str
     roles: tuple[Role, ...]
     name: str
     centres: tuple[str, ...] = ()
+    scope: tuple[str, ...] | None = None
 
 
 DEMO_USERS = [
-    DemoUser("admin@example.com", (Role.ADMIN,), "管理员 Admin"),
+    DemoUser("admin@example.com", (Role.ADMIN,), "管理员 Admin", scope=("qz-hub",)),
+    # County staff: they manage and report on their own centre only.
+    DemoUser("anxi-admin@example.com", (Role.ADMIN,), "安溪管理员 Anxi admin", scope=("anxi",)),
+    DemoUser("anxi-social@example.com", (Role.SOCIAL_WORKER,), "安溪社工 苏", ("anxi",)),
     DemoUser("counsellor1@example.com", (Role.COUNSELLOR,), "林老师", ("qz-hub", "dehua")),
     DemoUser("counsellor2@example.com", (Role.COUNSELLOR,), "陈老师", ("anxi", "qz-hub")),
     DemoUser("counsellor3@example.com", (Role.COUNSELLOR,), "黄老师", ("yongchun",)),
@@ -135,8 +140,10 @@ def seed() -> dict[str, int]:
                 user = accounts.register_worker(demo.login, DEMO_PASSWORD, name=demo.name,
                                                 accepted_privacy_notice=True)
             else:
+                where = demo.centres if demo.scope is None else demo.scope
                 user = accounts.create_staff(email=demo.login, password=DEMO_PASSWORD,
-                                             roles=demo.roles, name=demo.name)
+                                             roles=demo.roles, name=demo.name,
+                                             centre_ids=[centres[c].id for c in where])
             created["users"] += 1
         people[demo.login] = user
         for code in demo.centres:

@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, LargeBinary, String, true
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
@@ -97,14 +106,21 @@ class User(EncryptedRow, UserMixin, Model):
     def mfa_enabled(self) -> bool:
         return self.totp_enabled_at is not None
 
-    def grant(self, role: Role | str) -> None:
-        """Add a role (no effect when already held)."""
-        if Role(role) not in self.roles:
-            self.role_links.append(UserRole(role=Role(role).value))
+    def grant(self, role: Role | str, centre_id: int | None = None) -> None:
+        """Add a role at a centre (``None``: the whole network); no effect when already held."""
+        value = Role(role).value
+        if not any(link.role == value and link.centre_id == centre_id
+                   for link in self.role_links):
+            self.role_links.append(UserRole(role=value, centre_id=centre_id))
 
     def revoke(self, role: Role | str) -> None:
-        """Remove a role."""
+        """Remove a role wherever it is held."""
         self.role_links = [link for link in self.role_links if link.role != Role(role).value]
+
+    def role_centres(self, role: Role | str) -> frozenset[int | None]:
+        """Where the person holds ``role``: centre ids, ``None`` for the whole network."""
+        return frozenset(link.centre_id for link in self.role_links
+                         if link.role == Role(role).value)
 
     @property
     def display_name(self) -> str:
@@ -120,15 +136,21 @@ class User(EncryptedRow, UserMixin, Model):
 
 
 class UserRole(Model):
-    """One role held by one person."""
+    """One role held by one person at one centre (see app/security/scope.py for its reach).
+
+    ``centre_id`` None means the whole network: a worker's role, and a staff role given
+    before the network had a hub (the first administrator of an empty database).
+    """
 
     __tablename__ = "user_roles"
-    __table_args__ = (CheckConstraint(f"role IN ({_ROLE_VALUES})", name="role_known"),)
+    __table_args__ = (CheckConstraint(f"role IN ({_ROLE_VALUES})", name="role_known"),
+                      UniqueConstraint("user_id", "role", "centre_id"))
 
-    user_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
-    )
-    role: Mapped[str] = mapped_column(String(20), primary_key=True)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    centre_id: Mapped[int | None] = mapped_column(
+        ForeignKey("centres.id", ondelete="CASCADE"), index=True)
     user: Mapped[User] = relationship(back_populates="role_links")
 
 

@@ -63,6 +63,18 @@ def issue_token(user: User) -> str:
     return token
 
 
+INVITATION_VALID_FOR = timedelta(days=7)
+
+
+def issue_invitation(user: User) -> str:
+    """A week-long link for a new staff member to choose their first password (they pair
+    their authenticator at the first sign-in after it); the caller audits and commits."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(PasswordReset(user_id=user.id, token_hash=_hash(token),
+                                 expires_at=utcnow() + INVITATION_VALID_FOR))
+    return token
+
+
 def valid_reset(token: str) -> PasswordReset | None:
     """The unused, unexpired reset for ``token``."""
     reset = db.session.scalar(select(PasswordReset).where(

@@ -87,7 +87,8 @@ def _contact_taken(email_idx: str | None, phone_idx: str | None) -> bool:
 
 def _new_user(*, email: str | None, phone: str | None, password: str, name: str | None,
               locale: str | None, roles: Iterable[Role | str], field: str,
-              errors: dict[str, object]) -> User:
+              errors: dict[str, object],
+              assignments: Iterable[tuple[Role | str, int | None]] = ()) -> User:
     """Check every rule, then add the user to the session.
 
     ``errors`` holds what earlier checks found; all problems are reported together and
@@ -110,6 +111,8 @@ def _new_user(*, email: str | None, phone: str | None, password: str, name: str 
     user.name = (name or "").strip() or None
     for role in roles:
         user.grant(role)
+    for role, centre_id in assignments:
+        user.grant(role, centre_id)
     db.session.add(user)
     return user
 
@@ -147,11 +150,15 @@ def register_worker(login: str, password: str, *, name: str | None = None,
 
 
 def create_staff(*, email: str | None, password: str, roles: Iterable[Role | str],
-                 phone: str | None = None, name: str | None = None, actor: User | None = None
-                 ) -> User:
+                 phone: str | None = None, name: str | None = None, actor: User | None = None,
+                 centre_ids: Iterable[int] = ()) -> User:
     """Create an account with roles (admin page or CLI): an email, a mobile number or both
-    (``flask users create --phone`` without an email, for people who have none)."""
+    (``flask users create --phone`` without an email, for people who have none).
+
+    Each role is held at each of ``centre_ids``; without centres, across the whole network
+    (the first administrator, before the network has a hub)."""
     roles = [Role(r) for r in roles]
+    where: list[int | None] = list(dict.fromkeys(centre_ids)) or [None]
     errors: dict[str, object] = {}
     if not roles:
         errors["roles"] = _l("Choose at least one role.")
@@ -168,10 +175,12 @@ def create_staff(*, email: str | None, password: str, roles: Iterable[Role | str
         errors["phone"] = exc.message
     field = "email" if email else "phone"
     user = _new_user(email=email_value, phone=phone_value, password=password, name=name,
-                     locale=None, roles=roles, field=field, errors=errors)
+                     locale=None, roles=(), field=field, errors=errors,
+                     assignments=[(r, c) for r in roles for c in where])
     db.session.flush()
     audit.record(actor, "account.staff_created", user,
-                 {"roles": sorted(Role(r).value for r in roles)})
+                 {"roles": sorted(Role(r).value for r in roles),
+                  "centres": sorted(c for c in where if c is not None)})
     return _commit_new(user, field)
 
 

@@ -27,7 +27,7 @@ def _actor() -> User:
 def _centre_choices() -> list[SelectChoice]:
     lang = current_locale()
     return [SelectChoice(str(c.id), c.localised("name", lang))
-            for c in sorted(services.all_centres(), key=lambda c: c.id)]
+            for c in sorted(services.centres_in_reach(_actor()), key=lambda c: c.id)]
 
 
 @bp.route("/closures", methods=["GET", "POST"])
@@ -53,7 +53,7 @@ def closures() -> str | Response:
                     people=done.notified), "success")
             return redirect(url_for("admin.closures"), code=303)
     return render_template("admin/closures.html", form=form,
-                           closures=services.upcoming_closures(), lang=current_locale())
+                           closures=services.upcoming_closures(_actor()), lang=current_locale())
 
 
 @bp.route("/rooms", methods=["GET", "POST"])
@@ -75,7 +75,7 @@ def rooms() -> str | Response:
             db.session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for("admin.rooms"), code=303)
-    return render_template("admin/rooms.html", form=form, rooms=services.rooms(),
+    return render_template("admin/rooms.html", form=form, rooms=services.rooms(_actor()),
                            lang=current_locale())
 
 
@@ -90,11 +90,11 @@ def new_event() -> str | Response:
     form.service.choices = [SelectChoice(str(s.id), s.localised("name", lang))
                             for s in services.all_services()]
     form.leader.choices = [SelectChoice(str(u.id), u.name or u.uid[:8])
-                           for u in services.event_leaders()]
+                           for u in services.event_leaders(_actor())]
     form.room_id.choices = [SelectChoice("0", _("No room"))] + [
         SelectChoice(str(r.id), f"{r.centre.localised('name', lang)} · "
                                 f"{r.localised('name', lang)} ({r.capacity})")
-        for r in services.rooms() if r.active]
+        for r in services.rooms(_actor()) if r.active]
     if form.validate_on_submit():
         zone = local_zone()
         starts_at = datetime.combine(form.day.data, form.start.data, zone)

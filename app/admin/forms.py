@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, PasswordField, SelectChoice, SelectMultipleField, StringField
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    DateField,
+    PasswordField,
+    SelectChoice,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -25,18 +34,19 @@ STAFF_ROLE_CHOICES = [SelectChoice(r.value, label) for r, label in ROLE_LABELS.i
 
 
 class StaffForm(FlaskForm):
-    """A new staff account."""
+    """A staff account: new (with a first password) or corrected (the password stays the
+    person's own, so the edit page drops that field). Roles are held per centre: each
+    choice is ``role:centre_id`` (see ``admin.services.parse_assignments``)."""
 
+    name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=60)],
+                       render_kw={"autocomplete": "off"})
     email = StringField(_l("Work email"), validators=[DataRequired(REQUIRED), Length(max=254)],
                         render_kw={"autocomplete": "off", "autocapitalize": "none"})
     phone = StringField(_l("Mobile number (optional)"), validators=[Optional(), Length(max=40)],
                         render_kw={"autocomplete": "off"})
-    name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=60)],
-                       render_kw={"autocomplete": "off"})
-    roles = SelectMultipleField(
-        _l("Roles"),
-        choices=STAFF_ROLE_CHOICES,
-        validators=[DataRequired(_l("Choose at least one role."))],
+    assignments = SelectMultipleField(
+        _l("Roles at each centre"), choices=[], validate_choice=True,
+        validators=[DataRequired(_l("Choose at least one role at a centre."))],
         option_widget=CheckboxInput(), widget=ListWidget(prefix_label=False),
     )
     password = PasswordField(
@@ -46,24 +56,12 @@ class StaffForm(FlaskForm):
     )
 
 
-class StaffEditForm(FlaskForm):
-    """Corrections to an existing staff account (its password stays the person's own)."""
+class StaffImportForm(FlaskForm):
+    """A CSV of staff to check (dry run) and then import in one go."""
 
-    name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=60)],
-                       render_kw={"autocomplete": "off"})
-    email = StringField(_l("Work email"), validators=[DataRequired(REQUIRED), Length(max=254)],
-                        render_kw={"autocomplete": "off", "autocapitalize": "none"})
-    phone = StringField(_l("Mobile number (optional)"), validators=[Optional(), Length(max=40)],
-                        render_kw={"autocomplete": "off"})
-    roles = SelectMultipleField(
-        _l("Roles"), choices=STAFF_ROLE_CHOICES,
-        validators=[DataRequired(_l("Choose at least one role."))],
-        option_widget=CheckboxInput(), widget=ListWidget(prefix_label=False),
-    )
-    centres = SelectMultipleField(
-        _l("Centres"), coerce=int, choices=[], validate_choice=True,
-        option_widget=CheckboxInput(), widget=ListWidget(prefix_label=False),
-    )
+    csv_file = FileField(_l("CSV file (UTF-8): name, phone, email, roles, centres"))
+    csv_text = TextAreaField(_l("Or paste the CSV here"), validators=[Optional()])
+    confirm = BooleanField(_l("Import these staff and send their invitations"))
 
 
 class AuditFilterForm(FlaskForm):

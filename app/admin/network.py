@@ -13,19 +13,19 @@ from wtforms import SelectChoice
 from app.accounts.models import Role, User
 from app.admin import bp, services
 from app.admin.network_forms import CentreForm, ScheduleForm, ServiceForm
-from app.booking.models import Centre, Service
+from app.booking.models import Centre
 from app.booking.scheduling import local_zone
 from app.extensions import db
 from app.i18n import current_locale
 from app.refusals_shown import show_on_form
-from app.security.access import roles_required
+from app.security.access import deny, roles_required
 
 
 def _actor() -> User:
     return current_user._get_current_object()
 
 
-def _centre_choices(form: CentreForm, centre: Centre | None) -> None:
+def _centre_choices(form: CentreForm, centre: Centre | None, actor: User) -> None:
     lang = current_locale()
     others = [c for c in services.hubs() if centre is None or c.id != centre.id]
     # "1+N": once the network has its hub, a new centre must belong to it, so that a
@@ -37,27 +37,34 @@ def _centre_choices(form: CentreForm, centre: Centre | None) -> None:
     # Two colleagues may share a name (林老师): the address tells them apart.
     form.staff.choices = [SelectChoice(str(u.id), " · ".join(filter(None, (u.name, u.email)))
                                        or u.uid[:8])
-                          for u in services.staff_people(Role.COUNSELLOR, Role.SOCIAL_WORKER)]
+                          for u in services.assignable_staff(actor)]
 
 
 @bp.route("/centres")
 @roles_required(Role.ADMIN)
 def centres() -> str:
-    """The network: the hub first, then its county centres."""
-    return render_template("admin/centres.html", centres=services.all_centres(),
-                           services=services.all_services())
+    """The network (the hub first, then its county centres), or this admin's own centres."""
+    actor = _actor()
+    return render_template("admin/centres.html", centres=services.centres_in_reach(actor),
+                           services=services.services_in_reach(actor),
+                           network=services.admin_scope(actor).everywhere)
 
 
 @bp.route("/centres/new", methods=["GET", "POST"], defaults={"centre_id": None})
 @bp.route("/centres/<int:centre_id>", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def centre(centre_id: int | None) -> str | Response:
-    """Create or edit a centre: details, parent, services offered, staff assigned."""
-    existing = db.session.get(Centre, centre_id) if centre_id else None
+    """Create or edit a centre: details, parent, services offered, staff assigned.
+
+    A county admin edits their own centre only (others: 404); new centres are the hub's."""
+    actor = _actor()
+    existing = services.centre_for(actor, centre_id) if centre_id else None
     if centre_id and existing is None:
         abort(404)
+    if existing is None and not services.admin_scope(actor).everywhere:
+        deny("scope")
     form = CentreForm(obj=existing)
-    _centre_choices(form, existing)
+    _centre_choices(form, existing, actor)
     if existing is not None and not form.is_submitted():
         form.parent.data = existing.parent_id or 0
         form.services.data = [s.id for s in existing.services]
@@ -68,7 +75,9 @@ def centre(centre_id: int | None) -> str | Response:
             parent_id=form.parent.data or None, service_ids=form.services.data,
             staff_ids=form.staff.data)
         try:
-            services.save_centre(_actor(), existing, changes)
+            services.save_centre(actor, existing, changes)
+        except services.OutOfScopeError:
+            abort(404)
         except services.AdminError as exc:
             show_on_form(form, exc)
         else:
@@ -82,15 +91,18 @@ def centre(centre_id: int | None) -> str | Response:
 @bp.route("/services/<int:service_id>", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def service(service_id: int | None) -> str | Response:
-    """Create or edit a service and its booking rules."""
-    existing = db.session.get(Service, service_id) if service_id else None
+    """Create or edit a service and its booking rules (a county admin: their own ones)."""
+    actor = _actor()
+    existing = services.service_for(actor, service_id) if service_id else None
     if service_id and existing is None:
         abort(404)
     form = ServiceForm(obj=existing)
     if form.validate_on_submit():
         try:
-            services.save_service(_actor(), existing, {
+            services.save_service(actor, existing, {
                 name: getattr(form, name).data for name in services.SERVICE_FIELDS})
+        except services.OutOfScopeError:
+            abort(404)
         except services.AdminError as exc:
             show_on_form(form, exc)
         else:
@@ -105,21 +117,22 @@ def service(service_id: int | None) -> str | Response:
 def schedule() -> str | Response:
     """Schedule one session (e.g. a group) with a room and seats; overlaps are refused."""
     lang = current_locale()
+    actor = _actor()
     form = ScheduleForm()
     form.centre.choices = [SelectChoice(str(c.id), c.localised("name", lang))
-                           for c in sorted(services.all_centres(), key=lambda c: c.id)]
+                           for c in sorted(services.centres_in_reach(actor), key=lambda c: c.id)]
     form.service.choices = [SelectChoice(str(s.id), s.localised("name", lang))
                             for s in services.all_services()]
     form.counsellor.choices = [SelectChoice(str(u.id), u.name or u.uid[:8])
-                               for u in services.staff_people(Role.COUNSELLOR)]
+                               for u in services.staff_working_in(actor, Role.COUNSELLOR)]
     centre_names = {c.id: c.localised("name", lang) for c in services.all_centres()}
     form.room_id.choices = [SelectChoice("0", _("None: name the place below"))] + [
         SelectChoice(str(r.id), f"{centre_names.get(r.centre_id, '')} · "
                                 f"{r.localised('name', lang)} ({r.capacity})")
-        for r in services.rooms() if r.active]
+        for r in services.rooms(actor) if r.active]
     if form.validate_on_submit():
         try:
-            services.schedule(_actor(), centre_id=form.centre.data,
+            services.schedule(actor, centre_id=form.centre.data,
                               service_id=form.service.data, counsellor_id=form.counsellor.data,
                               starts_at=datetime.combine(form.day.data, form.start.data,
                                                          local_zone()),

@@ -30,7 +30,7 @@ from app.audit.services import Page
 from app.extensions import db
 from app.refusals_shown import show_refusal
 from app.security import rotation
-from app.security.access import roles_required
+from app.security.access import deny, roles_required
 from app.security.crypto import get_crypto
 from app.security.inputs import parse_id
 
@@ -40,26 +40,38 @@ def _local_midnight(day) -> datetime:
     return datetime.combine(day, time.min, tzinfo=zone)
 
 
+def _network_only() -> None:
+    """The audit log and the key ring cover the whole network: the hub's admins only."""
+    try:
+        services.require_network_admin(current_user._get_current_object())
+    except services.AdminError:
+        deny("scope")
+
+
 @bp.route("/")
 @roles_required(Role.ADMIN)
 def index() -> str:
-    """What an administrator looks after, with how much of each there is at a glance."""
-    staff = services.staff_people()
-    centres = services.all_centres()
-    offered = services.all_services()
+    """What an administrator looks after, with how much of each there is at a glance
+    (network-wide pages for the hub's admins only)."""
+    actor = current_user._get_current_object()
+    staff = services.managed_staff(actor)
+    centres = services.centres_in_reach(actor)
+    offered = services.services_in_reach(actor)
     overview = {
         "staff": sum(1 for p in staff if p.active),
         "locked": sum(1 for p in staff if not p.active),
         "centres": sum(1 for c in centres if c.active),
         "services": sum(1 for s in offered if s.active),
     }
-    return render_template("admin/index.html", overview=overview)
+    network = services.admin_scope(actor).everywhere
+    return render_template("admin/index.html", overview=overview, network=network)
 
 
 @bp.route("/audit")
 @roles_required(Role.ADMIN)
 def audit_log() -> tuple[str, int]:
     """Search the audit log; looking at it is itself logged."""
+    _network_only()
     form = AuditFilterForm(formdata=request.args)
     page_number = parse_id(request.args.get("page")) or 1
     result = None
@@ -91,6 +103,7 @@ def _audit_page(form: AuditFilterForm, result: Page | None,
 @roles_required(Role.ADMIN)
 def audit_reveal(seq: int) -> Response | tuple[str, int]:
     """Show who an event is about, once the admin has said why (the reason is audited)."""
+    _network_only()
     form = RevealForm()
     if not form.validate():
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.seq == seq))
@@ -111,6 +124,7 @@ def audit_reveal(seq: int) -> Response | tuple[str, int]:
 @roles_required(Role.ADMIN)
 def audit_person(seq: int) -> Response | str:
     """The person behind an event, for a few minutes after a stated reason."""
+    _network_only()
     person = audit_viewer.revealed_person(current_user._get_current_object(), seq)
     if person is None:
         flash(_("Say why you need to know who this is first."), "error")
@@ -125,6 +139,7 @@ def audit_person(seq: int) -> Response | str:
 @roles_required(Role.ADMIN)
 def audit_verify() -> str:
     """Check the whole chain now and say whether it is intact."""
+    _network_only()
     verdict = audit.verify()
     audit.record(current_user, "audit.verified", None,
                  {"ok": verdict.ok, "events": verdict.events})
@@ -136,11 +151,12 @@ def audit_verify() -> str:
 @roles_required(Role.ADMIN)
 def keys() -> str:
     """Key-encryption key versions and how many data keys each one wraps."""
+    _network_only()
     return render_template("admin/keys.html", status=rotation.status(get_crypto()))
 
 
 def _staff_member(uid: str) -> User:
-    user = services.staff_member(uid)
+    user = services.staff_member(uid, current_user._get_current_object())
     if user is None:
         abort(404)
     return user

@@ -34,11 +34,13 @@ from app.booking.models import (
     Room,
     Service,
     Session,
+    centre_staff,
 )
 from app.domain import DomainError
 from app.extensions import db
 from app.i18n import BABEL_CODES
 from app.notifications.notices import Notice, deliver
+from app.security.scope import Scope, centres_in_scope
 from app.types import utcnow
 
 CODE_TAKEN = _l("This code is already used.")
@@ -76,10 +78,61 @@ class AdminError(DomainError):
         return cls(exc.message, errors=exc.errors)
 
 
-def _require_admin(actor: User) -> None:
-    """Every change here is an administrator's, checked here too and not only by the view."""
+class OutOfScopeError(AdminError):
+    """The object lies outside the actor's centres: pages answer 404, as for a missing one."""
+
+    def __init__(self) -> None:
+        super().__init__(NOT_OFFERED)
+
+
+def admin_scope(actor: User | None) -> Scope:
+    """The centres ``actor`` administers (the hub's administrators: the whole network)."""
+    return centres_in_scope(actor, Role.ADMIN)
+
+
+def _require_admin(actor: User, *, centres: Iterable[int] | None = None,
+                   network: bool = False) -> Scope:
+    """Every change here is an administrator's, checked here too and not only by the view,
+    and inside the actor's scope: ``centres`` all within it, or the whole network."""
     if actor is None or not actor.has_role(Role.ADMIN):
         raise AdminError(NOT_ALLOWED)
+    scope = admin_scope(actor)
+    if network and not scope.everywhere:
+        raise OutOfScopeError()
+    if centres is not None and not scope.covers_all(centres):
+        raise OutOfScopeError()
+    return scope
+
+
+def require_admin(actor: User) -> Scope:
+    """An administrator of somewhere; returns where (for rules kept in other admin modules)."""
+    return _require_admin(actor)
+
+
+def require_network_admin(actor: User) -> None:
+    """Network-wide pages (the audit log, the key ring, new centres): the hub's admins only."""
+    _require_admin(actor, network=True)
+
+
+def person_centres(person: User) -> set[int | None]:
+    """Where a staff member works or holds a staff role (None: a network-wide role)."""
+    return _held(person) | {c.id for c in centres_of(person)}
+
+
+def _held(person: User) -> set[int | None]:
+    return {link.centre_id for link in person.role_links if link.role != Role.WORKER.value}
+
+
+def _inside(scope: Scope, where: set[int | None]) -> bool:
+    """Everything about a person lies in ``scope`` (a network-wide role: the hub's only)."""
+    return scope.everywhere or (None not in where
+                                and scope.covers_all(i for i in where if i is not None))
+
+
+def manages(actor: User, person: User) -> bool:
+    """True when ``person`` is staff entirely inside ``actor``'s scope (the hub: everyone)."""
+    scope = admin_scope(actor)
+    return person.is_staff and bool(scope) and _inside(scope, person_centres(person))
 
 
 # -- look-ups ------------------------------------------------------------------------------
@@ -91,10 +144,63 @@ def staff_people(*roles: Role) -> list[User]:
         .distinct().order_by(User.id)).all())
 
 
-def staff_member(uid: str) -> User | None:
-    """The staff account with this public id; None for a worker or an unknown id."""
+def managed_staff(actor: User, *roles: Role) -> list[User]:
+    """The staff ``actor`` manages (see ``manages``), oldest first; a few queries, however
+    many staff (a network imports hundreds)."""
+    scope = admin_scope(actor)
+    people = staff_people(*roles)
+    if scope.everywhere or not scope:
+        return people if scope else []
+    works: dict[int, set[int | None]] = {}
+    for centre_id, user_id in db.session.execute(select(centre_staff.c.centre_id,
+                                                        centre_staff.c.user_id)):
+        works.setdefault(user_id, set()).add(centre_id)
+    return [u for u in people if _inside(scope, _held(u) | works.get(u.id, set()))]
+
+
+def staff_working_in(actor: User, *roles: Role) -> list[User]:
+    """Staff holding ``roles`` who work at one of ``actor``'s centres (to schedule or assign)."""
+    scope = admin_scope(actor)
+    return [u for u in staff_people(*roles)
+            if scope.everywhere or any(c.id in scope.centre_ids for c in centres_of(u))]
+
+
+def staff_member(uid: str, actor: User | None = None) -> User | None:
+    """The staff account with this public id; None for a worker, an unknown id, or (given
+    ``actor``) someone outside the actor's scope."""
     user = accounts.find_by_uid(uid)
-    return user if user is not None and user.is_staff else None
+    if user is None or not user.is_staff:
+        return None
+    return user if actor is None or manages(actor, user) else None
+
+
+def centres_in_reach(actor: User) -> list[Centre]:
+    """The centres ``actor`` administers, the hub first."""
+    scope = admin_scope(actor)
+    return [c for c in all_centres() if scope.covers(c.id)]
+
+
+def centre_for(actor: User, centre_id: int) -> Centre | None:
+    """The centre, when ``actor`` administers it; None otherwise (the page answers 404)."""
+    centre = db.session.get(Centre, centre_id)
+    return centre if centre is not None and admin_scope(actor).covers(centre.id) else None
+
+
+def service_in_reach(actor: User, service: Service) -> bool:
+    """A service is the actor's when every centre offering it is (a county's own service)."""
+    scope = admin_scope(actor)
+    return scope.everywhere or scope.covers_all(c.id for c in service.centres)
+
+
+def services_in_reach(actor: User) -> list[Service]:
+    """The services ``actor`` may edit, oldest first."""
+    return [s for s in all_services() if service_in_reach(actor, s)]
+
+
+def service_for(actor: User, service_id: int) -> Service | None:
+    """The service, when ``actor`` may edit it; None otherwise (the page answers 404)."""
+    service = db.session.get(Service, service_id)
+    return service if service is not None and service_in_reach(actor, service) else None
 
 
 def centres_of(user: User) -> list[Centre]:
@@ -161,8 +267,12 @@ class CentreChanges:
 
 
 def save_centre(actor: User, centre: Centre | None, changes: CentreChanges) -> Centre:
-    """Create (``centre`` None) or update a centre; audited; the caller commits."""
-    _require_admin(actor)
+    """Create (``centre`` None) or update a centre; audited; the caller commits.
+
+    A new centre is the hub's to make; a county admin edits their own centre, assigns the
+    staff they manage and keeps the colleagues the hub assigned."""
+    scope = _require_admin(actor, network=centre is None,
+                           centres=None if centre is None else [centre.id])
     fields = changes.fields
     _code_free(Centre, fields["code"], centre)
     parent = _parent(centre, changes.parent_id)
@@ -176,22 +286,35 @@ def save_centre(actor: User, centre: Centre | None, changes: CentreChanges) -> C
     with db.session.no_autoflush:
         target.services = [s for s in (db.session.get(Service, i) for i in changes.service_ids)
                            if s is not None]
-        target.staff = [u for u in (db.session.get(User, i) for i in changes.staff_ids)
-                        if u is not None and u.is_staff]
+        chosen = [u for u in (db.session.get(User, i) for i in changes.staff_ids)
+                  if u is not None and u.is_staff]
+        if not scope.everywhere:
+            choosable = {u.id for u in assignable_staff(actor)}
+            kept = [u for u in target.staff if u.id not in choosable]
+            chosen = kept + [u for u in chosen if u.id in choosable]
+        target.staff = chosen
     _flush_or_code_taken()
     audit.record(actor, "centre.saved", f"centres:{target.id}")
     return target
 
 
 def save_service(actor: User, service: Service | None, fields: Mapping[str, Any]) -> Service:
-    """Create (``service`` None) or update a service and its booking rules; the caller commits."""
-    _require_admin(actor)
+    """Create (``service`` None) or update a service and its booking rules; the caller commits.
+
+    A county admin edits only services their own centres alone offer, and a service they
+    create is offered at their centres."""
+    scope = _require_admin(actor)
+    if service is not None and not service_in_reach(actor, service):
+        raise OutOfScopeError()
     _code_free(Service, fields["code"], service)
+    own = [c for c in all_centres() if scope.covers(c.id)]
     target = service or Service()
     db.session.add(target)
     for name in SERVICE_FIELDS:
         value = fields.get(name)
         setattr(target, name, "" if value is None and name.startswith("description") else value)
+    if service is None and not scope.everywhere:
+        target.centres = own
     _flush_or_code_taken()
     audit.record(actor, "service.saved", f"services:{target.id}")
     return target
@@ -206,11 +329,11 @@ def schedule(actor: User, *, centre_id: int, service_id: int, counsellor_id: int
              starts_at: datetime, room: str, capacity: int | None,
              room_en: str = "", room_id: int | None = None) -> Session:
     """Schedule one session (e.g. a group) through booking's rules; the caller commits."""
-    _require_admin(actor)
+    scope = _require_admin(actor)
     centre = db.session.get(Centre, centre_id)
     service = db.session.get(Service, service_id)
     counsellor = db.session.get(User, counsellor_id)
-    if centre is None:
+    if centre is None or not scope.covers(centre.id):
         raise AdminError(NOT_OFFERED, field="centre")
     if service is None:
         raise AdminError(NOT_OFFERED, field="service")
@@ -219,6 +342,8 @@ def schedule(actor: User, *, centre_id: int, service_id: int, counsellor_id: int
     room_row = db.session.get(Room, room_id) if room_id else None
     if room_id and (room_row is None or room_row.centre_id != centre.id):
         raise AdminError(_l("Choose a room of this centre."), field="room_id")
+    if not scope.everywhere and counsellor not in centre.staff:
+        raise AdminError(NOT_OFFERED, field="counsellor")
     try:
         return _schedule_session(actor, centre=centre, service=service, counsellor=counsellor,
                                  starts_at=starts_at, room=room, capacity=capacity,
@@ -228,11 +353,11 @@ def schedule(actor: User, *, centre_id: int, service_id: int, counsellor_id: int
 
 
 # -- the network's calendar: closures and rooms ---------------------------------------------
-# Scope (issue #18's per-centre roles) narrows these through ``_require_admin`` and the
-# centre look-up below: every closure and room change names its centre here.
-def _centre(centre_id: int | None) -> Centre:
+# Every closure, room and event change names its centre, and ``_centre`` checks it against
+# the actor's scope: a county admin reaches their own centre only.
+def _centre(actor: User, centre_id: int | None) -> Centre:
     centre = db.session.get(Centre, centre_id) if centre_id else None
-    if centre is None:
+    if centre is None or not admin_scope(actor).covers(centre.id):
         raise AdminError(NOT_OFFERED, field="centre")
     return centre
 
@@ -242,28 +367,33 @@ def close_centre(actor: User, *, centre_id: int, first_day: date, last_day: date
     """Close a centre for whole days: its sessions then are called off and each booked
     person told once (booking's closures.py); the caller commits."""
     _require_admin(actor)
-    centre = _centre(centre_id)
+    centre = _centre(actor, centre_id)
     try:
         return closures.close_centre(actor, centre, first_day, last_day, reason_zh, reason_en)
     except closures.ClosureError as exc:
         raise AdminError(exc.message, field="first_day") from exc
 
 
-def upcoming_closures() -> list[CentreClosure]:
-    """Closures of every centre not yet over, soonest first."""
-    return closures.upcoming()
+def upcoming_closures(actor: User) -> list[CentreClosure]:
+    """Closures not yet over of the centres ``actor`` administers, soonest first."""
+    scope = admin_scope(actor)
+    return [c for c in closures.upcoming() if scope.covers(c.centre_id)]
 
 
-def rooms() -> list[Room]:
-    """Every room, by centre then name."""
-    return list(db.session.scalars(select(Room).order_by(Room.centre_id, Room.name_zh)))
+def rooms(actor: User) -> list[Room]:
+    """The rooms of the centres ``actor`` administers, by centre then name."""
+    scope = admin_scope(actor)
+    return [r for r in db.session.scalars(select(Room).order_by(Room.centre_id, Room.name_zh))
+            if scope.covers(r.centre_id)]
 
 
 def save_room(actor: User, room: Room | None, *, centre_id: int, name_zh: str, name_en: str,
               capacity: int, accessible: bool, active: bool = True) -> Room:
     """Create or change a room of a centre (audited); the caller commits."""
     _require_admin(actor)
-    centre = _centre(centre_id)
+    centre = _centre(actor, centre_id)
+    if room is not None and not admin_scope(actor).covers(room.centre_id):
+        raise OutOfScopeError()
     if not (name_zh or "").strip():
         raise AdminError(_l("Give the room's name in Chinese."), field="name_zh")
     if capacity is None or capacity < 1:
@@ -314,8 +444,8 @@ def create_event(actor: User, plan: EventPlan) -> Event:
     """Schedule an event: its session through booking's rules (leader free, room free,
     centre open), then its public details. The leader is a counsellor or a facilitator of
     the centre's network; the caller commits."""
-    _require_admin(actor)
-    centre = _centre(plan.centre_id)
+    scope = _require_admin(actor)
+    centre = _centre(actor, plan.centre_id)
     service = db.session.get(Service, plan.service_id)
     leader = db.session.get(User, plan.leader_id)
     texts = {k: (v or "").strip() for k, v in (plan.texts or {}).items()}
@@ -326,6 +456,8 @@ def create_event(actor: User, plan: EventPlan) -> Event:
     if not leader.has_role(Role.COUNSELLOR) and leader not in centre.staff:
         # Volunteers lead at the centres they belong to (the centre's staff list).
         raise AdminError(_l("This facilitator does not work at this centre."), field="leader")
+    if not scope.everywhere and leader not in centre.staff:
+        raise AdminError(NOT_OFFERED, field="leader")
     if plan.kind not in set(EventKind):
         raise AdminError(NOT_OFFERED, field="kind")
     if plan.place not in set(EventPlace):
@@ -360,37 +492,115 @@ def create_event(actor: User, plan: EventPlan) -> Event:
     return event
 
 
-def event_leaders() -> list[User]:
-    """Counsellors and facilitators, who may lead events."""
-    return staff_people(Role.COUNSELLOR, Role.FACILITATOR)
+def event_leaders(actor: User) -> list[User]:
+    """Counsellors and facilitators who may lead ``actor``'s events (at their centres)."""
+    return staff_working_in(actor, Role.COUNSELLOR, Role.FACILITATOR)
 
 
 # -- staff accounts ----------------------------------------------------------------------------
+Assignment = tuple[Role, int]  # a staff role held at one centre
+
+
+def assignable_staff(actor: User) -> list[User]:
+    """Counsellors and social workers ``actor`` may assign to a centre they administer."""
+    wanted = (Role.COUNSELLOR, Role.SOCIAL_WORKER)
+    if admin_scope(actor).everywhere:
+        return staff_people(*wanted)
+    ids = {u.id for u in managed_staff(actor, *wanted)}
+    ids |= {u.id for u in staff_working_in(actor, *wanted)}
+    return [u for u in staff_people(*wanted) if u.id in ids]
+
+
+def parse_assignments(values: Iterable[str]) -> list[Assignment]:
+    """Form values ``role:centre_id`` as pairs; anything else is refused."""
+    pairs = []
+    for value in values:
+        role, _sep, centre = str(value).partition(":")
+        if role not in {r.value for r in STAFF_ROLES} or not centre.isdigit():
+            raise AdminError(NOT_OFFERED, field="assignments")
+        pairs.append((Role(role), int(centre)))
+    return list(dict.fromkeys(pairs))
+
+
+def _checked_assignments(actor: User, assignments: Iterable[Assignment]) -> list[Assignment]:
+    """At least one role, each at a centre inside the actor's scope."""
+    pairs = list(dict.fromkeys((Role(r), int(c)) for r, c in assignments))
+    if not pairs or any(r not in STAFF_ROLES for r, _c in pairs):
+        raise AdminError(_l("Choose at least one role at a centre."), field="assignments")
+    scope = admin_scope(actor)
+    known = {c.id for c in all_centres()}
+    if any(c not in known or not scope.covers(c) for _r, c in pairs):
+        raise AdminError(NOT_OFFERED, field="assignments")
+    return pairs
+
+
+def _set_workplaces(staff: User, centre_ids: set[int]) -> bool:
+    """Make ``staff`` work exactly at ``centre_ids`` (booking's list of a centre's staff)."""
+    before = {c.id for c in centres_of(staff)}
+    if before == centre_ids:
+        return False
+    for centre in db.session.scalars(select(Centre).where(Centre.id.in_(before - centre_ids))):
+        centre.staff.remove(staff)
+    for centre in db.session.scalars(select(Centre).where(Centre.id.in_(centre_ids - before))):
+        centre.staff.append(staff)
+    return True
+
+
 def create_staff(actor: User, *, email: str, phone: str | None, name: str, password: str,
-                 roles: Iterable[Role | str]) -> User:
-    """Create a staff account (committed, audited)."""
+                 roles: Iterable[Role | str] = (), centre_ids: Iterable[int] = (),
+                 assignments: Iterable[Assignment] | None = None) -> User:
+    """Create a staff account holding each role at its centre (committed, audited).
+
+    ``assignments`` are (role, centre) pairs; or every one of ``roles`` at every one of
+    ``centre_ids``. A county admin creates staff for their own centres only.
+    """
     _require_admin(actor)
+    pairs = _checked_assignments(actor, assignments if assignments is not None else
+                                 [(Role(r), c) for r in roles for c in centre_ids])
     try:
-        return accounts.create_staff(email=email, phone=phone, name=name, password=password,
-                                     roles=roles, actor=actor)
+        user = accounts.create_staff(email=email, phone=phone, name=name, password=password,
+                                     roles=sorted({r for r, _c in pairs}), actor=actor,
+                                     centre_ids=sorted({c for _r, c in pairs}))
     except accounts.AccountError as exc:
         raise AdminError.from_account(exc) from exc
+    _set_roles(user, pairs)
+    _set_workplaces(user, {c for _r, c in pairs})
+    db.session.commit()
+    return user
+
+
+def _set_roles(staff: User, pairs: list[Assignment]) -> bool:
+    """Hold exactly these staff roles at these centres (a worker role stays)."""
+    held = {(Role(link.role), link.centre_id) for link in staff.role_links
+            if Role(link.role) in STAFF_ROLES}
+    if held == set(pairs):
+        return False
+    staff.role_links = [link for link in staff.role_links
+                        if Role(link.role) not in STAFF_ROLES
+                        or (Role(link.role), link.centre_id) in set(pairs)]
+    for role, centre_id in pairs:
+        staff.grant(role, centre_id)
+    return True
 
 
 def update_staff(actor: User, staff: User, *, name: str, email: str, phone: str | None,
-                 roles: Iterable[Role | str], centre_ids: Iterable[int]) -> list[str]:
-    """Correct a staff member's name, contact, roles and centres; returns what changed.
+                 roles: Iterable[Role | str] = (), centre_ids: Iterable[int] = (),
+                 assignments: Iterable[Assignment] | None = None) -> list[str]:
+    """Correct a staff member's name, contact, and roles at centres; returns what changed.
 
-    Audited with the names of the changed fields (never their values) and committed. An
-    admin cannot take away their own administrator role (nobody could give it back).
+    ``assignments`` as for ``create_staff``. Audited with the names of the changed fields
+    (never their values) and committed. An admin cannot take away their own administrator
+    role (nobody could give it back); a county admin edits only staff wholly within their
+    centres (``OutOfScopeError`` otherwise).
     """
     _require_admin(actor)
-    wanted = {Role(r) for r in roles}
-    if not wanted or not wanted <= set(STAFF_ROLES):
-        raise AdminError(_l("Choose at least one role."), field="roles")
-    if staff.id == actor.id and Role.ADMIN not in wanted:
-        raise AdminError(_l("You cannot remove your own administrator role."), field="roles")
-    centres = [c for c in (db.session.get(Centre, i) for i in centre_ids) if c is not None]
+    if not manages(actor, staff):
+        raise OutOfScopeError()
+    pairs = _checked_assignments(actor, assignments if assignments is not None else
+                                 [(Role(r), c) for r in roles for c in centre_ids])
+    if staff.id == actor.id and not any(r == Role.ADMIN for r, _c in pairs):
+        raise AdminError(_l("You cannot remove your own administrator role."),
+                         field="assignments")
     try:
         changed = credentials.set_contact(staff, email, phone)
     except accounts.AccountError as exc:
@@ -399,25 +609,16 @@ def update_staff(actor: User, staff: User, *, name: str, email: str, phone: str 
     if clean_name != staff.name:
         staff.name = clean_name
         changed.append("name")
-    held = {r for r in staff.roles if r in STAFF_ROLES}
-    if held != wanted:
-        for role in held - wanted:
-            staff.revoke(role)
-        for role in wanted - held:
-            staff.grant(role)
+    if _set_roles(staff, pairs):
         changed.append("roles")
-    before = {c.id for c in centres_of(staff)}
-    if before != {c.id for c in centres}:
-        for centre in db.session.scalars(select(Centre).where(Centre.id.in_(before))):
-            centre.staff.remove(staff)
-        for centre in centres:
-            if staff not in centre.staff:
-                centre.staff.append(staff)
+    if _set_workplaces(staff, {c for _r, c in pairs}):
         changed.append("centres")
     if not changed:
         return []
     audit.record(actor, "account.staff_updated", staff,
-                 {"fields": sorted(changed), "roles": sorted(r.value for r in wanted)})
+                 {"fields": sorted(changed),
+                  "roles": sorted({r.value for r, _c in pairs}),
+                  "centres": sorted({c for _r, c in pairs})})
     try:
         db.session.commit()
     except IntegrityError:  # someone took the address between the check and the commit
@@ -429,6 +630,8 @@ def update_staff(actor: User, staff: User, *, name: str, email: str, phone: str 
 def set_locked(actor: User, staff: User, locked: bool) -> None:
     """Lock (or unlock) a staff account; locking signs it out everywhere. Committed."""
     _require_admin(actor)
+    if not manages(actor, staff):
+        raise OutOfScopeError()
     if staff.id == actor.id:
         raise AdminError(_l("You cannot lock your own account."))
     accounts.set_locked(actor, staff, locked)
@@ -437,6 +640,8 @@ def set_locked(actor: User, staff: User, locked: bool) -> None:
 def end_sessions(actor: User, staff: User) -> None:
     """Sign a staff member out on every device (e.g. a lost phone). Committed."""
     _require_admin(actor)
+    if not manages(actor, staff):
+        raise OutOfScopeError()
     accounts.end_sessions(actor, staff)
 
 
@@ -455,8 +660,8 @@ def request_authenticator_reset(actor: User, staff: User,
     next password sign-in sets up a new authenticator (``app.accounts.mfa.apply_due_reset``).
     """
     _require_admin(actor)
-    if not staff.is_staff:
-        raise AdminError(NOT_OFFERED)
+    if not manages(actor, staff):
+        raise OutOfScopeError()
     if staff.id == actor.id:
         raise AdminError(_l("Another administrator must reset your own authenticator."))
     if not staff.mfa_enabled:

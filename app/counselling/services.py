@@ -310,7 +310,8 @@ def colleagues(actor: User) -> Sequence[User]:
     from app.accounts.models import UserRole
 
     return db.session.scalars(select(User).join(UserRole).where(
-        UserRole.role == Role.COUNSELLOR.value, User.id != actor.id).order_by(User.id)).all()
+        UserRole.role == Role.COUNSELLOR.value, User.id != actor.id)
+        .distinct().order_by(User.id)).all()  # a counsellor at two centres is listed once
 
 
 def request_handover(actor: User, uid: str, to_id: int) -> NoteHandover:

@@ -32,6 +32,7 @@ from app.booking.models import (
 from app.domain import DomainError
 from app.extensions import db
 from app.security.roles import Role
+from app.security.scope import centres_in_scope
 from app.types import utcnow
 
 CHECK_IN_SALT = "xinqing.event-check-in"
@@ -98,22 +99,24 @@ def find(uid: str) -> Event | None:
 
 
 def may_lead(user: User, event: Event) -> bool:
-    """The event's own facilitator (or counsellor), or an admin; nobody else."""
+    """The event's own facilitator (or counsellor), or an admin of its centre; nobody else."""
     if not getattr(user, "is_authenticated", False):
         return False
-    if user.has_role(Role.ADMIN):
+    if centres_in_scope(user, Role.ADMIN).covers(event.session.centre_id):
         return True
     return event.session.counsellor_id == user.id and user.has_role(*LEADERS)
 
 
 def led_by(user: User, now: datetime | None = None) -> list[Event]:
-    """Upcoming events the person leads (an admin: all)."""
+    """Upcoming events the person leads (an admin: all of their centres')."""
     now = now or utcnow()
     query = (select(Event).join(Session, Event.session_id == Session.id)
              .where(Session.status == SessionStatus.SCHEDULED.value,
                     Session.ends_at > now - CHECK_IN_AFTER_END).order_by(Session.starts_at))
-    if not user.has_role(Role.ADMIN):
-        query = query.where(Session.counsellor_id == user.id)
+    scope = centres_in_scope(user, Role.ADMIN)
+    if not scope.everywhere:
+        query = query.where(or_(Session.counsellor_id == user.id,
+                                Session.centre_id.in_(scope.centre_ids or {-1})))
     return list(db.session.scalars(query))
 
 

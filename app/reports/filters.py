@@ -22,6 +22,8 @@ from app.domain import DomainError
 from app.extensions import db
 from app.reports import disclosure, stats
 from app.screening.profile import AGE_BAND_CODES, AGE_BANDS, SECTOR_CODES, SECTORS
+from app.security.roles import Role
+from app.security.scope import Scope, centres_in_scope
 from app.types import utcnow
 
 MAX_MONTHS = 60
@@ -107,12 +109,22 @@ def default_period(today: date | None = None) -> str:
         (today.replace(day=1) - timedelta(days=1)).year)
 
 
-def parse_filters(args: Mapping[str, str], today: date | None = None) -> Filters:
-    """Validate the query string; ReportError names the first bad filter."""
+def parse_filters(args: Mapping[str, str], today: date | None = None,
+                  scope: Scope | None = None) -> Filters:
+    """Validate the query string; ReportError names the first bad filter.
+
+    ``scope`` is the reader's (``report_scope``): a county reader's place is forced to
+    their own centre, and another centre is refused as if it did not exist."""
     period = parse_period(args.get("period") or default_period(today))
     if len(period.months) > 12:
         raise ReportError(_l("Choose a month, quarter or year from the list."))
     place = args.get("place") or "network"
+    if scope is not None and not scope.everywhere:
+        own = [c.code for c in _centres() if scope.covers(c.id)]
+        if place == "network" and own:
+            place = own[0]
+        if place not in own:
+            raise ReportError(_l("Choose a place from the list."))
     if place not in ("network", "hub") and place not in {c.code for c in _centres()}:
         raise ReportError(_l("Choose a place from the list."))
     instrument = args.get("instrument") or ""
@@ -142,8 +154,15 @@ def place_centres(place: str) -> list[Centre] | None:
     return [c for c in centres if c.code == place]
 
 
-def choices(lang: str, today: date | None = None) -> dict[str, list[tuple[str, str]]]:
-    """Options for the filter form: periods, places, questionnaires, sectors, age bands."""
+def report_scope(reader: object) -> Scope:
+    """The centres a reader's reports cover: their social-worker and admin roles together."""
+    return centres_in_scope(reader, Role.SOCIAL_WORKER, Role.ADMIN)
+
+
+def choices(lang: str, today: date | None = None,
+            scope: Scope | None = None) -> dict[str, list[tuple[str, str]]]:
+    """Options for the filter form: periods, places, questionnaires, sectors, age bands
+    (a county reader: only their own centres)."""
     today = today or utcnow().date()
     opened = first_open_month()
     months = [m for m in _month_list(((today.year - 2), today.month),
@@ -154,6 +173,9 @@ def choices(lang: str, today: date | None = None) -> dict[str, list[tuple[str, s
     places = [("network", _("The whole network")), ("hub", _("The city hub"))]
     places += [(c.code, c.localised("name", lang)) for c in _centres()
                if c.kind == CentreKind.COUNTY.value]
+    if scope is not None and not scope.everywhere:
+        places = [(c.code, c.localised("name", lang)) for c in _centres()
+                  if scope.covers(c.id)]
     return {
         "years": [(y, y) for y in years],
         "quarters": [(q, q) for q in quarters],

@@ -42,6 +42,7 @@ from app.reports.filters import (
     parse_filters,
     parse_period,
     place_centres,
+    report_scope,
 )
 
 __all__ = [
@@ -50,6 +51,6 @@ __all__ = [
     "Report", "ReportError", "Section", "_build", "activity_cube", "build_report", "cell_text",
     "choices", "default_period", "ensure_published", "export_cells", "export_report",
     "first_open_month", "k_threshold", "parse_filters", "parse_period", "place_centres",
-    "pooled_screening", "published_screening", "safe_csv_cell", "screening_counts",
+    "pooled_screening", "published_screening", "report_scope", "safe_csv_cell", "screening_counts",
     "section_rows",
 ]

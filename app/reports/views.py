@@ -18,6 +18,7 @@ REPORT_ROLES = (Role.SOCIAL_WORKER, Role.ADMIN)
 
 def _page(report: services.Report | None, error: object = None, status: int = 200) -> Response:
     lang = current_locale()
+    scope = services.report_scope(current_user._get_current_object())
     chosen = {key: request.args.get(key, "") for key in
               ("period", "place", "instrument", "sector", "age_band")}
     if report is not None:
@@ -29,7 +30,7 @@ def _page(report: services.Report | None, error: object = None, status: int = 20
     followup = risk.sections_for(report.filters, lang) if report is not None else []
     html = render_template("reports/dashboard.html", report=report, error=error,
                            risk_followup=followup,
-                           options=services.choices(lang), chosen=chosen,
+                           options=services.choices(lang, scope=scope), chosen=chosen,
                            suppressed=services.SUPPRESSED, cell=services.cell_text)
     response = Response(html, status=status, mimetype="text/html")
     response.headers["Cache-Control"] = "no-store"
@@ -41,7 +42,8 @@ def _page(report: services.Report | None, error: object = None, status: int = 20
 def dashboard() -> Response:
     """The dashboard for the chosen period, place and filters."""
     try:
-        filters = services.parse_filters(request.args)
+        filters = services.parse_filters(
+            request.args, scope=services.report_scope(current_user._get_current_object()))
     except services.ReportError as exc:
         return _page(None, exc.message, 400)
     report = services.build_report(current_user._get_current_object(), filters,
@@ -54,7 +56,8 @@ def dashboard() -> Response:
 def export_csv() -> Response:
     """What the dashboard shows for the same filters, as CSV (UTF-8 with a BOM for Excel)."""
     try:
-        filters = services.parse_filters(request.args)
+        filters = services.parse_filters(
+            request.args, scope=services.report_scope(current_user._get_current_object()))
     except services.ReportError as exc:
         return _page(None, exc.message, 400)
     lines = services.export_report(current_user._get_current_object(), filters,

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0022_events"
-down_revision = "0020_phone2_mfa_reset"
+down_revision = "0021_scoped_roles"
 branch_labels = None
 depends_on = None
 

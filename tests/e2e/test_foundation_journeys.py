@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from app.accounts import services as accounts
 from app.accounts.models import Role
-from tests.e2e.steps import open_menu
+from tests.e2e.steps import make_centre, open_menu
 
 _phones = itertools.count(13900000001)
 PASSWORD = "a calm walk by the river"
@@ -94,6 +94,7 @@ def test_admin_sets_up_the_second_factor_and_adds_a_counsellor(visit, live_app):
     with live_app.app_context():
         accounts.create_staff(email=admin_email, password=PASSWORD, roles=[Role.ADMIN],
                               name="管理员")
+    centre = make_centre(live_app, visit, services=[], staff=[])
     visit.go("/account/login")
     page.get_by_label(t("手机号或邮箱", "Mobile number or email")).fill(admin_email)
     page.get_by_label(t("密码", "Password"), exact=True).fill(PASSWORD)
@@ -120,7 +121,9 @@ def test_admin_sets_up_the_second_factor_and_adds_a_counsellor(visit, live_app):
     email = f"zhou.{visit.lang}.{visit.viewport}@example.com".lower().replace("_", "-")
     page.get_by_label(t("姓名", "Name")).fill("周老师")
     page.get_by_label(t("工作邮箱", "Work email")).fill(email)
-    page.get_by_label(t("心理咨询师", "Counsellor")).check()
+    # Roles are held per centre: a counsellor at this run's own centre.
+    page.get_by_role("group", name=t(centre.name_zh, centre.name_en), exact=True).get_by_label(
+        t("心理咨询师", "Counsellor")).check()
     page.get_by_label(t("初始密码", "First password")).fill(PASSWORD)
     visit.check_accessibility()
     visit.shot("staff-form")

@@ -68,14 +68,19 @@ def test_admin_sees_staff_and_the_listing_is_audited(admin, counsellor, signed_i
 
 
 def test_admin_creates_a_staff_account_on_the_page(admin, signed_in):
+    from tests.booking_helpers import make_centre
+
+    centre = make_centre("nanan")
     client = signed_in(admin)
     response = submit(client, "/admin/staff/new", {
-        "name": "周老师", "email": "Zhou@Example.com", "phone": "", "roles": ["counsellor"],
-        "password": "steady hands on the wheel",
+        "name": "周老师", "email": "Zhou@Example.com", "phone": "",
+        "assignments": [f"counsellor:{centre.id}"], "password": "steady hands on the wheel",
     })
-    assert response.status_code == 302
+    assert response.status_code == 303
     created = db.session.scalar(select(User).where(User.id != admin.id))
     assert created.roles == {Role.COUNSELLOR}
+    assert created.role_centres(Role.COUNSELLOR) == {centre.id}
+    assert [u.id for u in centre.staff] == [created.id]
     assert created.email == "zhou@example.com"
     assert "周老师" in text(client.get("/admin/staff"))
 
@@ -84,16 +89,20 @@ def test_admin_creates_a_staff_account_on_the_page(admin, signed_in):
     ("data", "message"),
     [
         ({"email": "not-an-email"}, "Enter a valid email address"),
-        ({"roles": []}, "Choose at least one role."),
+        ({"assignments": []}, "Choose at least one role at a centre."),
         ({"phone": "123"}, "Enter an 11-digit mainland mobile number"),
         ({"password": "qwerty123"}, "too common"),
-        ({"roles": ["root"]}, "not a valid choice"),
+        ({"assignments": ["root:1"]}, "not a valid choice"),
     ],
 )
 def test_bad_staff_form_explains_and_writes_nothing(admin, signed_in, data, message):
+    from tests.booking_helpers import make_centre
+
+    centre = make_centre("nanan")
     client = signed_in(admin)
     form = {"name": "周老师", "email": "zhou@example.com", "phone": "",
-            "roles": ["counsellor"], "password": "steady hands on the wheel", **data}
+            "assignments": [f"counsellor:{centre.id}"], "password": "steady hands on the wheel",
+            **data}
     client.get("/?lang=en")
     response = submit(client, "/admin/staff/new", form)
     assert response.status_code == 200

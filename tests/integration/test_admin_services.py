@@ -24,21 +24,27 @@ def edit_url(person) -> str:
     return f"/admin/staff/{person.uid}/edit"
 
 
-def form_data(**changes):
-    data = {"name": "林老师", "email": "lin@example.com", "phone": "", "roles": ["counsellor"],
-            "centres": []}
+@pytest.fixture
+def centre(app):
+    return make_centre("nanan")
+
+
+def form_data(centre=None, **changes):
+    """The edit form; roles are held at centres (``role:centre_id``)."""
+    data = {"name": "林老师", "email": "lin@example.com", "phone": "",
+            "assignments": [f"counsellor:{centre.id}"] if centre else []}
     data.update(changes)
     return data
 
 
-def test_admin_edits_name_roles_centres_and_contact(signed_in, admin, counsellor):
-    centre = make_centre("nanan")
+def test_admin_edits_name_roles_centres_and_contact(signed_in, admin, counsellor, centre):
     client = signed_in(admin)
     page = text(client.get(edit_url(counsellor) + "?lang=en"))
     assert counsellor.email in page  # the current values are shown to change
     response = submit(client, edit_url(counsellor), form_data(
-        roles=["counsellor", "social_worker"], centres=[centre.id], phone="139 0013 9000"))
-    assert response.status_code == 302
+        assignments=[f"counsellor:{centre.id}", f"social_worker:{centre.id}"],
+        phone="139 0013 9000"))
+    assert response.status_code == 303
     assert response.headers["Location"] == "/admin/staff"
     db.session.expire_all()
     assert counsellor.name == "林老师"
@@ -49,7 +55,7 @@ def test_admin_edits_name_roles_centres_and_contact(signed_in, admin, counsellor
     event = db.session.scalar(select(AuditEvent).where(
         AuditEvent.action == "account.staff_updated"))
     assert event.detail == {"fields": ["centres", "email", "name", "phone", "roles"],
-                            "roles": ["counsellor", "social_worker"]}
+                            "roles": ["counsellor", "social_worker"], "centres": [centre.id]}
     assert "lin@" not in str(event.detail)
     assert "139" not in str(event.detail)
     assert "林老师" in text(client.get("/admin/staff"))
@@ -61,10 +67,10 @@ def test_staff_list_links_to_the_edit_page(signed_in, admin, counsellor):
 
 
 def test_someone_elses_email_is_refused_and_nothing_changes(signed_in, admin, counsellor,
-                                                            social_worker):
+                                                            social_worker, centre):
     client = signed_in(admin)
     response = submit(client, edit_url(counsellor) + "?lang=en",
-                      form_data(email=social_worker.email))
+                      form_data(centre, email=social_worker.email))
     assert response.status_code == 200
     assert "An account with this phone number or email already exists." in text(response)
     db.session.expire_all()
@@ -74,23 +80,25 @@ def test_someone_elses_email_is_refused_and_nothing_changes(signed_in, admin, co
 
 @pytest.mark.parametrize(("changes", "message"), [
     ({"email": "not-an-email"}, "valid email"),
-    ({"roles": []}, "Choose at least one role."),
-    ({"roles": ["worker"]}, "is not a valid choice"),
+    ({"assignments": []}, "Choose at least one role at a centre."),
+    ({"assignments": ["worker:1"]}, "is not a valid choice"),
     ({"name": ""}, "This field is required."),
     ({"phone": "12345"}, "mainland mobile"),
 ])
-def test_bad_input_explains_and_changes_nothing(signed_in, admin, counsellor, changes, message):
+def test_bad_input_explains_and_changes_nothing(signed_in, admin, counsellor, centre, changes,
+                                                message):
     before = (counsellor.name, counsellor.email, set(counsellor.roles))
-    response = submit(signed_in(admin), edit_url(counsellor) + "?lang=en", form_data(**changes))
+    response = submit(signed_in(admin), edit_url(counsellor) + "?lang=en",
+                      form_data(centre, **changes))
     assert response.status_code == 200
     assert message in text(response)
     db.session.expire_all()
     assert (counsellor.name, counsellor.email, set(counsellor.roles)) == before
 
 
-def test_an_admin_cannot_take_away_their_own_admin_role(signed_in, admin):
+def test_an_admin_cannot_take_away_their_own_admin_role(signed_in, admin, centre):
     response = submit(signed_in(admin), edit_url(admin) + "?lang=en",
-                      form_data(email=admin.email, roles=["counsellor"]))
+                      form_data(centre, email=admin.email))
     assert response.status_code == 200
     assert "You cannot remove your own administrator role." in text(response)
     db.session.expire_all()

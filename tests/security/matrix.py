@@ -9,6 +9,12 @@ status per caller. Callers:
 - ``far_counsellor``: counsellor at another centre; ``social_worker``; ``admin``;
 - ``facilitator``: a volunteer who leads the event A registered for, and nothing else: no
   screening result, note, safety plan or risk queue.
+
+Roles are held per centre: A's centre is the city hub, ``far`` and ``near`` are county
+centres under it. The hub's ``social_worker`` and ``admin`` reach the whole network;
+``county_admin`` and ``county_social`` hold their roles at ``far`` (own county, where the
+admin rows' objects are), ``other_admin`` and ``other_social`` at ``near`` (other county):
+another centre's objects answer them 404, network-wide pages 403.
 """
 
 from __future__ import annotations
@@ -16,9 +22,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 CALLERS = ("anon", "owner", "other_worker", "counsellor", "far_counsellor", "social_worker",
-           "admin", "facilitator")
+           "admin", "facilitator", "county_admin", "other_admin", "county_social",
+           "other_social")
 WORKERS = ("owner", "other_worker")
-STAFF = ("counsellor", "far_counsellor", "social_worker", "admin")
+STAFF = ("counsellor", "far_counsellor", "social_worker", "admin", "county_admin",
+         "other_admin", "county_social", "other_social")
+ADMINS = ("admin", "county_admin", "other_admin")
+REPORTERS = ("social_worker", "county_social", "other_social", *ADMINS)
+COUNTY_ADMINS = ("county_admin", "other_admin")
 LEADERS = ("counsellor", "far_counsellor", "admin", "facilitator")  # may lead events
 # Every staff account's API token, the facilitator's included: no worker's records.
 STAFF_TOKENS = (*STAFF, "facilitator")
@@ -43,7 +54,18 @@ def only(roles: tuple[str, ...], status: int, **overrides: int) -> dict[str, int
 
 workers_only = lambda status, **o: only(WORKERS, status, **o)  # noqa: E731
 counsellors_only = lambda status, **o: only(("counsellor", "far_counsellor"), status, **o)  # noqa: E731
-admins_only = lambda status, **o: only(("admin",), status, **o)  # noqa: E731
+admins_only = lambda status, **o: only(ADMINS, status, **o)  # noqa: E731
+
+
+def network_admins(status: int) -> dict[str, int]:
+    """Pages about the whole network (audit log, keys, new centres): the hub's admins only."""
+    return admins_only(status, **dict.fromkeys(COUNTY_ADMINS, 403))
+
+
+def own_county(status: int) -> dict[str, int]:
+    """An object of the ``far`` county: its admin and the hub's get ``status``; the other
+    county's admin finds nothing."""
+    return admins_only(status, other_admin=404)
 
 
 def api(status: int, **overrides: int) -> dict[str, int]:
@@ -268,36 +290,45 @@ TABLE: dict[tuple[str, str], Row] = {
         "/counselling/availability/{rule}/remove", counsellors_only(302, far_counsellor=404)),
     # -- administration ----------------------------------------------------------------------
     ("/admin/", "GET"): Row("/admin/", admins_only(200)),
-    ("/admin/audit", "GET"): Row("/admin/audit", admins_only(200)),
-    ("/admin/audit/verify", "POST"): Row("/admin/audit/verify", admins_only(200)),
+    ("/admin/audit", "GET"): Row("/admin/audit", network_admins(200)),
+    ("/admin/audit/verify", "POST"): Row("/admin/audit/verify", network_admins(200)),
     # A's request for contact; without a reason the admin gets the form again.
     ("/admin/audit/<int:seq>/reveal", "POST"): Row("/admin/audit/{audit_seq}/reveal",
-                                                   admins_only(400)),
+                                                   network_admins(400)),
     ("/admin/audit/<int:seq>/person", "GET"): Row("/admin/audit/{audit_seq}/person",
-                                                  admins_only(302)),
-    ("/admin/keys", "GET"): Row("/admin/keys", admins_only(200)),
+                                                  network_admins(302)),
+    ("/admin/keys", "GET"): Row("/admin/keys", network_admins(200)),
+    # Staff lists and forms show each admin their own centres' staff and centres.
     ("/admin/staff", "GET"): Row("/admin/staff", admins_only(200)),
     ("/admin/staff/new", "GET"): Row("/admin/staff/new", admins_only(200)),
     ("/admin/staff/new", "POST"): Row("/admin/staff/new", admins_only(200)),
-    ("/admin/staff/<uid>/edit", "GET"): Row("/admin/staff/{staff}/edit", admins_only(200)),
-    ("/admin/staff/<uid>/edit", "POST"): Row("/admin/staff/{staff}/edit", admins_only(200)),
+    # An empty file: the dry run explains (400) and nothing changes.
+    ("/admin/staff/import", "GET"): Row("/admin/staff/import", admins_only(200)),
+    ("/admin/staff/import", "POST"): Row("/admin/staff/import", admins_only(400)),
+    # The far county's counsellor: managed by far's admin and the hub's, not by near's.
+    ("/admin/staff/<uid>/edit", "GET"): Row("/admin/staff/{far_staff}/edit", own_county(200)),
+    ("/admin/staff/<uid>/edit", "POST"): Row("/admin/staff/{far_staff}/edit",
+                                             own_county(200)),
     ("/admin/staff/<uid>/authenticator/reset", "POST"): Row(
-        "/admin/staff/{staff}/authenticator/reset", admins_only(302)),
-    ("/admin/staff/<uid>/lock", "POST"): Row("/admin/staff/{staff}/lock", admins_only(302)),
-    ("/admin/staff/<uid>/sessions/end", "POST"): Row("/admin/staff/{staff}/sessions/end",
-                                                     admins_only(302)),
+        "/admin/staff/{far_staff}/authenticator/reset", own_county(302)),
+    ("/admin/staff/<uid>/lock", "POST"): Row("/admin/staff/{far_staff}/lock",
+                                             own_county(302)),
+    ("/admin/staff/<uid>/sessions/end", "POST"): Row("/admin/staff/{far_staff}/sessions/end",
+                                                     own_county(302)),
     ("/admin/centres", "GET"): Row("/admin/centres", admins_only(200)),
-    ("/admin/centres/new", "GET"): Row("/admin/centres/new", admins_only(200)),
-    ("/admin/centres/new", "POST"): Row("/admin/centres/new", admins_only(200)),
-    ("/admin/centres/<int:centre_id>", "GET"): Row("/admin/centres/{centre}", admins_only(200)),
-    ("/admin/centres/<int:centre_id>", "POST"): Row("/admin/centres/{centre}",
-                                                    admins_only(200)),
+    ("/admin/centres/new", "GET"): Row("/admin/centres/new", network_admins(200)),
+    ("/admin/centres/new", "POST"): Row("/admin/centres/new", network_admins(200)),
+    ("/admin/centres/<int:centre_id>", "GET"): Row("/admin/centres/{far_centre}",
+                                                   own_county(200)),
+    ("/admin/centres/<int:centre_id>", "POST"): Row("/admin/centres/{far_centre}",
+                                                    own_county(200)),
     ("/admin/services/new", "GET"): Row("/admin/services/new", admins_only(200)),
     ("/admin/services/new", "POST"): Row("/admin/services/new", admins_only(200)),
-    ("/admin/services/<int:service_id>", "GET"): Row("/admin/services/{service}",
-                                                     admins_only(200)),
-    ("/admin/services/<int:service_id>", "POST"): Row("/admin/services/{service}",
-                                                      admins_only(200)),
+    # A service only the far county offers.
+    ("/admin/services/<int:service_id>", "GET"): Row("/admin/services/{far_service}",
+                                                     own_county(200)),
+    ("/admin/services/<int:service_id>", "POST"): Row("/admin/services/{far_service}",
+                                                      own_county(200)),
     ("/admin/sessions/new", "GET"): Row("/admin/sessions/new", admins_only(200)),
     ("/admin/sessions/new", "POST"): Row("/admin/sessions/new", admins_only(200)),
     ("/admin/closures", "GET"): Row("/admin/closures", admins_only(200)),
@@ -309,26 +340,31 @@ TABLE: dict[tuple[str, str], Row] = {
     ("/admin/events/new", "POST"): Row("/admin/events/new", admins_only(200)),
     # -- events: public pages; registering is a worker's; the check-in list is its leader's ---
     ("/events", "GET"): Row("/events", every(200)),
-    ("/events/mine", "GET"): Row("/events/mine", only(LEADERS, 200)),
+    ("/events/mine", "GET"): Row("/events/mine", only((*LEADERS, *COUNTY_ADMINS), 200)),
     ("/events/<uid>", "GET"): Row("/events/{event}", every(200)),
     # Staff are told they cannot take places, A that she is registered already: back to the page.
     ("/events/<uid>/register", "POST"): Row("/events/{event}/register", signed_in(303)),
     ("/events/<uid>/cancel", "POST"): Row("/events/{event}/cancel", signed_in(404, owner=303)),
     # Only the event's own leader sees the names on its list; an admin sees pseudonyms.
     ("/events/<uid>/lead", "GET"): Row("/events/{event}/lead", only(
-        LEADERS, 200, counsellor=404, far_counsellor=404), may_see=("facilitator",)),
+        (*LEADERS, *COUNTY_ADMINS), 200, counsellor=404, far_counsellor=404,
+        county_admin=404, other_admin=404), may_see=("facilitator",)),
     # Too early to record attendance: a message, back to the list.
     ("/events/<uid>/attendance/<booking_uid>", "POST"): Row(
         "/events/{event}/attendance/{event_booking}",
-        only(LEADERS, 303, counsellor=404, far_counsellor=404)),
+        only((*LEADERS, *COUNTY_ADMINS), 303, counsellor=404, far_counsellor=404,
+             county_admin=404, other_admin=404)),
     ("/events/check-in/<token>", "GET"): Row("/events/check-in/{check_in_token}",
                                              signed_in(200)),
     ("/events/check-in/<token>", "POST"): Row("/events/check-in/{check_in_token}",
                                               signed_in(303)),
     # -- reports: de-identified counts for social workers and admins -------------------------
-    ("/reports/", "GET"): Row("/reports/", only(("social_worker", "admin"), 200)),
-    ("/reports/export.csv", "GET"): Row("/reports/export.csv",
-                                        only(("social_worker", "admin"), 200)),
+    # The far county's report: its own readers and the hub's see it; the other county's
+    # readers are refused it as an unknown place (their place is forced to their own).
+    ("/reports/", "GET"): Row("/reports/?place=far", only(
+        REPORTERS, 200, other_admin=400, other_social=400)),
+    ("/reports/export.csv", "GET"): Row("/reports/export.csv?place=far", only(
+        REPORTERS, 200, other_admin=400, other_social=400)),
     # -- JSON API: callers present a bearer token of their own, never the cookie ---------------
     ("/api/v1/openapi.json", "GET"): Row("/api/v1/openapi.json", every(200)),
     ("/api/v1/docs", "GET"): Row("/api/v1/docs", every(200)),

@@ -160,10 +160,16 @@ FORMS = {
         "leave-first_day": "2030-02-01", "leave-last_day": "2030-02-03"}),
     "staff": Form("admin", "/admin/staff/new", {
         "email": "new.staff@example.com", "phone": "", "name": "新同事",
-        "roles": "counsellor", "password": "steady hands on the wheel"}),
+        "assignments": "counsellor:{centre}", "password": "steady hands on the wheel"}),
     "staff edit": Form("admin", "/admin/staff/{staff}/edit", {
         "name": "林老师", "email": "counsellor@example.com", "phone": "13900139000",
-        "roles": "counsellor", "centres": "{centre}"}),
+        "assignments": "counsellor:{centre}"}),
+    "staff edit by a county admin": Form("county_admin", "/admin/staff/{far_staff}/edit", {
+        "name": "远老师", "email": "far_counsellor@example.com", "phone": "",
+        "assignments": "counsellor:{far_centre}"}),
+    "staff import": Form("admin", "/admin/staff/import", {
+        "csv_text": "name,phone,email,roles,centres\n新同事,13900139001,imp@example.com,"
+                    "counsellor;social_worker,far", "confirm": "y"}),
     "centre": Form("admin", "/admin/centres/new", {
         "code": "newc", "parent": "{centre}", "name_zh": "新中心", "name_en": "New centre",
         "region_zh": "区", "region_en": "Region", "address_zh": "地址", "address_en": "Addr",

@@ -63,7 +63,10 @@ def build_world() -> World:
     staff = {}
     for key, roles in (("counsellor", (Role.COUNSELLOR,)), ("far_counsellor", (Role.COUNSELLOR,)),
                        ("social_worker", (Role.SOCIAL_WORKER,)), ("admin", (Role.ADMIN,)),
-                       ("facilitator", (Role.FACILITATOR,))):
+                       ("facilitator", (Role.FACILITATOR,)),
+                       ("county_admin", (Role.ADMIN,)), ("other_admin", (Role.ADMIN,)),
+                       ("county_social", (Role.SOCIAL_WORKER,)),
+                       ("other_social", (Role.SOCIAL_WORKER,))):
         user = accounts.create_staff(email=f"{key}@example.com", password=PASSWORD, roles=roles,
                                      name=f"Staff {key}")
         import pyotp
@@ -77,7 +80,20 @@ def build_world() -> World:
     centre = make_centre("hub", services=[one_to_one, group],
                          staff=[staff["counsellor"], staff["social_worker"],
                                 staff["facilitator"]])
-    far = make_centre("far", services=[one_to_one, group], staff=[staff["far_counsellor"]])
+    far_only = make_service("far-relax", kind="relaxation")
+    far = make_centre("far", services=[one_to_one, group, far_only],
+                      staff=[staff["far_counsellor"], staff["county_social"]])
+    near = make_centre("near", services=[one_to_one], staff=[staff["other_social"]])
+    # "1+N": A's centre is the city hub; far and near are county centres under it, and each
+    # staff member holds their roles at one of them.
+    for county in (far, near):
+        county.kind, county.parent_id = "county", centre.id
+    for key, where in (("counsellor", centre), ("social_worker", centre), ("admin", centre),
+                       ("facilitator", centre),
+                       ("far_counsellor", far), ("county_admin", far), ("county_social", far),
+                       ("other_admin", near), ("other_social", near)):
+        for link in staff[key].role_links:
+            link.centre_id = where.id
     owner.home_centre_id = centre.id
     db.session.commit()
 
@@ -137,7 +153,8 @@ def build_world() -> World:
         "reminder": reminder.uid, "risk": risk.uid, "note": note.id, "handover": handover.uid,
         "rule": rule.id, "consent": consent.id, "plan": plan.uid,
         "crisis_result": crisis.result.uid, "crisis_result_id": crisis.result.id,
-        "staff": staff["counsellor"].uid,
+        "staff": staff["counsellor"].uid, "far_staff": staff["far_counsellor"].uid,
+        "far_service": far_only.id, "near_centre": near.id,
         "event": event.uid, "event_booking": event_booking.uid,
         "check_in_token": events.check_in_token(event),
         # the JSON API addresses the same records by their integer ids

@@ -47,6 +47,7 @@ LAST_ANON = "screening_last"   # uid of the anonymous result just shown (for a c
 # Per address: the limit just keeps spam noisy and slow (codes: see limits.py).
 CONTACT_LIMIT = "10 per hour"
 NEW_CODE = "screening_code"   # the retrieval code, kept only until it is shown once
+CONTACT_SENT = "screening_contact_sent"  # centre id of the request just sent (PRG)
 
 
 VALIDATION_LABELS = {
@@ -348,7 +349,7 @@ def cancel_reminder(uid: str) -> Response:
 @bp.route("/screening/contact", methods=["GET", "POST"])
 @public
 @limiter.limit(CONTACT_LIMIT, methods=["POST"])
-def contact() -> str:
+def contact() -> str | Response:
     """Ask a counsellor of a chosen centre to get in touch; works without an account."""
     form = _contact_form()
     if form.validate_on_submit():
@@ -369,9 +370,20 @@ def contact() -> str:
             db.session.rollback()
             form.centre.errors.append(exc.message)
         else:
-            centre = next(c for c in _centres() if c.id == item.centre_id)
-            return render_template("screening/contact_done.html", centre=centre)
+            session[CONTACT_SENT] = item.centre_id
+            return redirect(url_for("screening.contact_sent"))
     return render_template("screening/contact.html", form=form, centres=_centres())
+
+
+@bp.route("/screening/contact/sent")
+@public
+def contact_sent() -> str | Response:
+    """What happens next, after a request for contact (reached by a redirect, so Back and
+    Refresh never send the request again)."""
+    centre = next((c for c in _centres() if c.id == session.get(CONTACT_SENT)), None)
+    if centre is None:
+        return redirect(url_for("screening.contact"))
+    return render_template("screening/contact_done.html", centre=centre)
 
 
 # -- counsellors ----------------------------------------------------------------------------

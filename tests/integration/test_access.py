@@ -35,9 +35,9 @@ def test_a_view_without_a_rule_is_closed(make_app, databases):
 
 def test_anonymous_visitor_is_sent_to_sign_in_and_back(client):
     response = client.get("/admin/staff")
-    assert response.status_code == 302
+    assert response.status_code == 303
     assert response.headers["Location"].startswith("/account/login?next=")
-    assert client.get("/account/").status_code == 302
+    assert client.get("/account/").status_code == 303
 
 
 @pytest.mark.parametrize("role", [Role.WORKER, Role.COUNSELLOR, Role.SOCIAL_WORKER])
@@ -73,7 +73,7 @@ def test_admin_creates_a_staff_account_on_the_page(admin, signed_in):
         "name": "周老师", "email": "Zhou@Example.com", "phone": "", "roles": ["counsellor"],
         "password": "steady hands on the wheel",
     })
-    assert response.status_code == 302
+    assert response.status_code == 303
     created = db.session.scalar(select(User).where(User.id != admin.id))
     assert created.roles == {Role.COUNSELLOR}
     assert created.email == "zhou@example.com"

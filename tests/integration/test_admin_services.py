@@ -38,7 +38,7 @@ def test_admin_edits_name_roles_centres_and_contact(signed_in, admin, counsellor
     assert counsellor.email in page  # the current values are shown to change
     response = submit(client, edit_url(counsellor), form_data(
         roles=["counsellor", "social_worker"], centres=[centre.id], phone="139 0013 9000"))
-    assert response.status_code == 302
+    assert response.status_code == 303
     assert response.headers["Location"] == "/admin/staff"
     db.session.expire_all()
     assert counsellor.name == "林老师"
@@ -102,7 +102,7 @@ def test_editing_asks_for_fresh_proof_of_identity(signed_in, admin, counsellor):
     with client.session_transaction() as session:
         session["auth_at"] = time.time() - 600
     response = client.get(edit_url(counsellor))
-    assert response.status_code == 302
+    assert response.status_code == 303
     assert response.headers["Location"].startswith("/account/confirm")
 
 
@@ -148,7 +148,7 @@ def test_admin_scheduling_refuses_an_overlap_with_the_admin_error(app, admin, co
 def test_refusing_to_lock_oneself_is_shown_as_a_notice(signed_in, admin):
     client = signed_in(admin)
     response = submit(client, f"/admin/staff/{admin.uid}/lock", {}, form_url="/admin/staff")
-    assert response.status_code == 302
+    assert response.status_code == 303
     assert "不能锁定自己的账号。" in text(client.get("/admin/staff"))
     db.session.expire_all()
     assert admin.is_active

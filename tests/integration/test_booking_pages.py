@@ -54,7 +54,7 @@ def test_book_from_the_session_page_then_see_and_cancel(signed_in, worker, netwo
     client = signed_in(worker)
     url = f"/booking/sessions/{network['group'].id}"
     response = submit(client, url + "/book", {}, form_url=url)
-    assert response.status_code == 302
+    assert response.status_code == 303
     booking = db.session.scalar(select(Booking))
     assert response.headers["Location"].endswith(f"/bookings/{booking.uid}")
     assert "/bookings/" in text(client.get("/bookings"))
@@ -62,7 +62,7 @@ def test_book_from_the_session_page_then_see_and_cancel(signed_in, worker, netwo
     assert "Confirmed" in detail
     response = submit(client, f"/bookings/{booking.uid}/cancel", {},
                       form_url=f"/bookings/{booking.uid}")
-    assert response.status_code == 302
+    assert response.status_code == 303
     assert "Cancelled." in text(client.get(f"/bookings/{booking.uid}"))
     db.session.expire_all()
     assert db.session.get(Session, network["group"].id).booked == 0
@@ -122,7 +122,7 @@ def test_full_session_offers_waiting_list_and_offer_page(signed_in, worker, make
     offer = f"/bookings/waitlist/{entry.uid}"
     assert "/accept" in text(client.get(offer))
     response = submit(client, offer + "/accept", {}, form_url=offer)
-    assert response.status_code == 302
+    assert response.status_code == 303
     assert db.session.scalar(select(func.count(Booking.id)).where(
         Booking.user_id == worker.id, Booking.status == "confirmed")) == 1
 
@@ -134,7 +134,7 @@ def test_reschedule_from_the_detail_page(signed_in, worker, counsellor, network)
     client = signed_in(worker)
     url = f"/bookings/{booking.uid}"
     response = submit(client, url + "/reschedule", {"session": later.id}, form_url=url)
-    assert response.status_code == 302
+    assert response.status_code == 303
     db.session.expire_all()
     assert db.session.get(Booking, booking.id).session_id == later.id
     # a session that is not offered as a choice is refused without change
@@ -147,7 +147,7 @@ def test_booking_needs_sign_in(client, network):
     url = f"/booking/sessions/{network['group'].id}"
     assert "/account/login" in text(client.get(url))
     response = client.post(url + "/book")
-    assert response.status_code in (302, 400)
+    assert response.status_code in (303, 400)
     assert db.session.scalar(select(func.count(Booking.id))) == 0
 
 
@@ -166,7 +166,7 @@ def test_unbookable_times_get_a_translated_message(signed_in, worker, counsellor
 
     token = csrf_token(text(client.get("/booking")))
     response = client.post(f"/booking/sessions/{session.id}/book", data={"csrf_token": token})
-    assert response.status_code == 302
+    assert response.status_code == 303
     assert message in text(client.get("/bookings"))
     assert db.session.scalar(select(func.count(Booking.id))) == 0
     db.session.expire_all()

@@ -24,9 +24,9 @@ def test_changing_password_needs_the_current_one(app, client, make_user):
     assert "That is not your current password." in text(wrong)
     ok = submit(client, "/account/password", {"current": PASSWORD, "password": NEW,
                                               "confirm": NEW})
-    assert ok.status_code == 302
+    assert ok.status_code == 303
     assert client.get("/account/").status_code == 200  # this device stays signed in
-    assert sign_in(app.test_client(), "mei@example.com", NEW).status_code == 302
+    assert sign_in(app.test_client(), "mei@example.com", NEW).status_code == 303
     db.session.refresh(user)
     assert user.session_version == 2
 
@@ -38,7 +38,7 @@ def test_changing_password_signs_out_other_devices(app, make_user):
     sign_in(laptop, "mei@example.com")
     submit(laptop, "/account/password", {"current": PASSWORD, "password": NEW, "confirm": NEW})
     assert laptop.get("/account/").status_code == 200
-    assert phone.get("/account/").status_code == 302
+    assert phone.get("/account/").status_code == 303
 
 
 def reset_link(smtp_server) -> str:
@@ -58,7 +58,7 @@ def test_forgotten_password_is_reset_through_a_one_time_link(app, client, smtp_s
     assert landing.headers["Location"] == "/account/reset"  # the token leaves the address bar
     done = submit(client, "/account/reset", {"password": NEW, "confirm": NEW})
     assert done.headers["Location"] == "/account/login"
-    assert sign_in(app.test_client(), "mei@example.com", NEW).status_code == 302
+    assert sign_in(app.test_client(), "mei@example.com", NEW).status_code == 303
     # The link works once.
     again = app.test_client()
     again.get(path)
@@ -94,5 +94,5 @@ def test_weak_new_password_is_refused_and_the_link_still_works(app, client, smtp
     assert "too common" in text(weak)
     assert db.session.scalar(select(func.count()).select_from(PasswordReset).where(
         PasswordReset.used_at.is_(None))) == 1
-    assert submit(client, "/account/reset", {"password": NEW, "confirm": NEW}).status_code == 302
+    assert submit(client, "/account/reset", {"password": NEW, "confirm": NEW}).status_code == 303
     assert db.session.scalar(select(User)).password_hash.startswith("$argon2id$")

@@ -28,7 +28,7 @@ def agree(client, code: str = "phq9"):
 def test_consent_is_asked_before_the_first_saved_result(app, signed_in, worker):
     client = signed_in(worker)
     response = client.get("/screening/phq9")
-    assert response.status_code == 302
+    assert response.status_code == 303
     assert "/screening/consent?next=phq9" in response.headers["Location"]
     page = text(client.get("/screening/consent?next=phq9", headers=EN))
     assert "May we keep your results?" in page
@@ -75,7 +75,7 @@ def test_saved_result_is_encrypted_and_stat_row_is_deidentified(app, signed_in, 
     submit(client, "/screening/profile", {"age_band": "35_44", "sector": "transport",
                                           "centre": str(centre.id)})
     response = answer(client, "phq9", PHQ9_MODERATE, {"difficulty": 2})
-    assert response.status_code == 302
+    assert response.status_code == 303
     assert re.fullmatch(r"/screening/results/[0-9a-f]{32}", response.headers["Location"])
     row = db.session.scalar(select(ScreeningResult))
     assert row.user_id == worker.id
@@ -169,7 +169,7 @@ def test_sharing_toggle_and_counsellor_access(app, client, signed_in, worker, ma
     assert client.get(f"/counsellor/shared/{uid}").status_code == 404  # not shared yet
     as_user(worker)
     response = submit(client, f"{uid_path}/share", {"shared": "1"}, form_url=uid_path)
-    assert response.status_code == 302
+    assert response.status_code == 303
     assert db.session.scalar(select(ScreeningResult)).shared is True
 
     as_user(mine)
@@ -231,7 +231,7 @@ def test_reminder_enqueued_sent_and_cancellable(app, client, signed_in, make_use
     assert len(pending) == 1
     response = submit(client, f"/screening/reminders/{pending[0].uid}/cancel", {},
                       form_url="/screening/history")
-    assert response.status_code == 302
+    assert response.status_code == 303
     assert db.session.scalar(select(func.count()).select_from(OutboxMessage).where(
         OutboxMessage.sent_at.is_(None))) == 0
 
@@ -243,7 +243,7 @@ def test_declined_worker_can_change_their_mind(app, client, signed_in, worker):
     assert "/screening/consent?next=gad7" in page
     agree(client, "gad7")
     response = answer(client, "gad7", [1] * 7, {"difficulty": 0})
-    assert response.status_code == 302
+    assert response.status_code == 303
     assert db.session.scalar(select(ScreeningResult)).user_id == worker.id
 
 

@@ -102,7 +102,7 @@ def test_editing_asks_for_fresh_proof_of_identity(signed_in, admin, counsellor):
     with client.session_transaction() as session:
         session["auth_at"] = time.time() - 600
     response = client.get(edit_url(counsellor))
-    assert response.status_code == 303
+    assert response.status_code == 302
     assert response.headers["Location"].startswith("/account/confirm")
 
 

@@ -29,7 +29,7 @@ def test_first_staff_sign_in_enrols_and_shows_recovery_codes(client, make_user):
     counsellor = make_user(Role.COUNSELLOR, mfa=False)
     assert password_step(client, counsellor.email) == "/account/mfa/setup"
     # Not signed in yet: staff pages are still closed.
-    assert client.get("/account/").status_code == 303
+    assert client.get("/account/").status_code == 302
     page = text(client.get("/account/mfa/setup"))
     assert 'src="data:image/svg+xml' in page  # the QR code is made here, not by a service
     secret = re.search(r'id="totp-secret">([A-Z2-7]+)<', page).group(1)
@@ -57,7 +57,7 @@ def test_enrolled_staff_need_a_fresh_code_each_time(app, client, counsellor):
     replay = post_code(other, "/account/mfa?lang=en", code)
     assert replay.status_code == 200
     assert "That code did not work" in text(replay)
-    assert other.get("/account/").status_code == 303
+    assert other.get("/account/").status_code == 302
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "mfa.failed"))
 
 
@@ -83,7 +83,7 @@ def test_workers_sign_in_without_a_second_factor(client, worker):
 def test_second_step_without_the_password_step_goes_back_to_sign_in(client):
     for url in ("/account/mfa", "/account/mfa/setup"):
         response = client.get(url)
-        assert response.status_code == 303
+        assert response.status_code == 302
         assert response.headers["Location"] == "/account/login"
 
 
@@ -93,4 +93,4 @@ def test_malformed_codes_are_refused_with_a_message(client, counsellor, code):
     response = post_code(client, "/account/mfa?lang=en", code)
     assert response.status_code == 200
     assert "That code did not work" in text(response) or "This field is required" in text(response)
-    assert client.get("/account/").status_code == 303
+    assert client.get("/account/").status_code == 302

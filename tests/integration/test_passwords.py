@@ -38,7 +38,7 @@ def test_changing_password_signs_out_other_devices(app, make_user):
     sign_in(laptop, "mei@example.com")
     submit(laptop, "/account/password", {"current": PASSWORD, "password": NEW, "confirm": NEW})
     assert laptop.get("/account/").status_code == 200
-    assert phone.get("/account/").status_code == 303
+    assert phone.get("/account/").status_code == 302
 
 
 def reset_link(smtp_server) -> str:

@@ -35,7 +35,7 @@ def test_phone_only_newcomer_signs_up_with_a_code(client):
 
 def test_verify_page_without_a_requested_code_sends_back(client):
     response = client.get("/account/register/phone/verify")
-    assert response.status_code == 303
+    assert response.status_code == 302
     assert response.headers["Location"].endswith("/account/register/phone")
 
 

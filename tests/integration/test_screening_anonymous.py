@@ -90,7 +90,7 @@ def test_anonymous_result_code_and_retrieval(app, client):
     assert db.session.scalar(select(func.count()).select_from(ScreeningResult)) == 1
 
     client.delete_cookie("session")  # another day, another browser
-    assert client.get("/screening/result").status_code == 303
+    assert client.get("/screening/result").status_code == 302
     found = submit(client, "/screening/retrieve", {"code": code.lower()})
     assert found.headers["Location"] == "/screening/result"
     again = client.get("/screening/result", headers={"Accept-Language": "en"})

@@ -28,7 +28,7 @@ def agree(client, code: str = "phq9"):
 def test_consent_is_asked_before_the_first_saved_result(app, signed_in, worker):
     client = signed_in(worker)
     response = client.get("/screening/phq9")
-    assert response.status_code == 303
+    assert response.status_code == 302
     assert "/screening/consent?next=phq9" in response.headers["Location"]
     page = text(client.get("/screening/consent?next=phq9", headers=EN))
     assert "May we keep your results?" in page

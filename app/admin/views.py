@@ -76,6 +76,7 @@ def edit_staff(uid: str) -> str | Response:
         except services.AdminError as exc:
             show_on_form(form, exc)
         else:
-            flash(_("Saved.") if changed else _("Nothing was changed."), "success")
+            flash(_("Saved the account of %(name)s.", name=person.name or "")
+                  if changed else _("Nothing was changed."), "success")
             return redirect(url_for("admin.staff"))
     return render_template("admin/edit_staff.html", form=form, person=person)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask_babel import format_date, format_time
+from babel.dates import format_skeleton
+from flask_babel import format_date, format_time, get_locale, get_timezone, to_user_timezone
 from flask_babel import lazy_gettext as _l
 
 STATUS_LABELS = {
@@ -30,3 +31,19 @@ def when(moment: datetime, date_format: str = "full") -> str:
     ("10:00:00 中国标准时间"), which nobody needs to find a session.
     """
     return f"{format_date(moment, date_format)} {format_time(moment, 'short')}"
+
+
+def session_summary(starts_at: datetime, service: object) -> str:
+    """What a success message names: "12月4日 10:00 一对一心理咨询" / "Dec 4 10:00 One-to-one
+    counselling", in the reader's language and Asia/Shanghai time."""
+    locale = get_locale()
+    day = format_skeleton("MMMd", to_user_timezone(starts_at), locale=locale,
+                          tzinfo=get_timezone())
+    name = service.localised("name", str(locale))  # type: ignore[attr-defined]
+    return f"{day} {format_time(starts_at, 'short')} {name}"
+
+
+def booking_summary(booking: object) -> str:
+    """``session_summary`` of a booking's session."""
+    session = booking.session  # type: ignore[attr-defined]
+    return session_summary(session.starts_at, session.service)

@@ -328,7 +328,8 @@ def remind(uid: str) -> Response:
             flash(_("Reminders go by email. Add an email address to your account first."),
                   "error")
         else:
-            flash(_("Done. We will send you a reminder."), "success")
+            flash(_("We will email you a reminder in %(weeks)s weeks.",
+                    weeks=int(form.weeks.data)), "success")
     else:
         flash(_("Please choose 2 or 4 weeks."), "error")
     return redirect(url_for("screening.result", uid=uid))
@@ -424,7 +425,8 @@ def risk_item(uid: str) -> str | Response:
             db.session.rollback()
             getattr(form, exc.field, form.kind).errors.append(exc.message)
         else:
-            flash(_("Recorded."), "success")
+            chosen = next((c.label for c in form.kind.choices if c.value == step.kind), "")
+            flash(_("Step recorded: %(step)s.", step=chosen), "success")
             if step.kind == "closed":
                 return redirect(url_for("screening.risk_queue"))
             return redirect(url_for("screening.risk_item", uid=uid))

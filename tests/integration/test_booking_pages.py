@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -63,7 +64,7 @@ def test_book_from_the_session_page_then_see_and_cancel(signed_in, worker, netwo
     response = submit(client, f"/bookings/{booking.uid}/cancel", {},
                       form_url=f"/bookings/{booking.uid}")
     assert response.status_code == 303
-    assert "Cancelled." in text(client.get(f"/bookings/{booking.uid}"))
+    assert "Cancelled: " in text(client.get(f"/bookings/{booking.uid}"))
     db.session.expire_all()
     assert db.session.get(Session, network["group"].id).booked == 0
 
@@ -190,3 +191,25 @@ def test_late_cancellation_is_shown_and_counted(signed_in, worker, counsellor):
 def test_browse_opens_on_the_first_day_with_sessions(client, network):
     page = text(client.get("/booking?service=group-stress&centre=dehua"))
     assert f"/booking/sessions/{network['county'].id}" in page
+
+
+def test_success_messages_say_what_was_booked(worker, signed_in, network):
+    """Not a generic "Saved.": the day, time and service, as the person will look for them."""
+    from zoneinfo import ZoneInfo
+
+    client = signed_in(worker)
+    session = network["one"]
+    starts = session.starts_at.replace(tzinfo=session.starts_at.tzinfo or ZoneInfo("UTC"))
+    local = starts.astimezone(ZoneInfo("Asia/Shanghai"))
+    url = f"/booking/sessions/{session.id}"
+    response = submit(client, url + "/book", {}, form_url=url)
+    page = text(client.get(response.headers["Location"]))
+    said = (f"已申请预约 {local.month}月{local.day}日 {local:%H:%M} 服务 counselling，"
+            "咨询师会尽快确认。")
+    assert said in page
+    booking = db.session.scalar(select(Booking))
+    response = submit(client, f"/bookings/{booking.uid}/cancel?lang=en", {},
+                      form_url=f"/bookings/{booking.uid}?lang=en")
+    page = text(client.get(response.headers["Location"]))
+    # English says the time its own way ("11:53 AM").
+    assert re.search(rf"Cancelled: {local:%b} {local.day} [^<]+ Service counselling\.", page)

@@ -9,3 +9,10 @@ MOVED = (r"^已改约到 .+。新的详情已发送给您。$",
          r"^Moved to .+\. We have sent you the new details\.$")
 NOTE_SAVED = (r"^已保存 .+ 的记录。$", r"^Note saved for .+\.$")
 STEP_RECORDED = (r"^已记录这一步：", r"^Step recorded: ")
+
+
+def success(page, t, pattern: tuple[str, str]):
+    """The page's success notice matching ``pattern`` in the visit's language."""
+    import re
+
+    return page.locator(".notice-success", has_text=re.compile(t(*pattern)))

@@ -45,6 +45,17 @@ def test_404_page_is_translated(client, lang, title):
     assert title in text(response)
 
 
+def test_error_pages_lead_with_words_and_a_way_back(client):
+    """The headline is what happened in words, never a bare "404"; home and the crisis line
+    are on the page."""
+    page = text(client.get("/no/such/page?lang=en"))
+    assert re.search(r"<h1>\s*Page not found\s*</h1>", page)
+    assert "<h1>404" not in page
+    assert "Error code: 404" in page  # small, for a support call
+    assert 'href="/">Back to the home page</a>' in page
+    assert 'href="tel:12356"' in page
+
+
 def test_403_page_is_translated(worker, signed_in):
     response = signed_in(worker).get("/admin/staff")
     assert response.status_code == 403
@@ -122,12 +133,20 @@ def test_every_asset_is_served_by_the_app():
 # The API's docs page is Swagger UI, a tool for developers; without JavaScript it links
 # to the OpenAPI document itself instead.
 NEEDS_SCRIPT = {"api/templates/api/docs.html"}
+# Pages a small local script only enhances (a note's live counter; copy and print buttons,
+# hidden until the script shows them): without it they work the same.
+ENHANCED = {"counselling/templates/counselling/notes.html",
+            "screening/templates/screening/result.html"}
 
 
 def test_pages_work_without_javascript():
     scripts = [str(p.relative_to(APP_DIR)) for p in APP_DIR.rglob("*.html")
                if "<script" in p.read_text("utf-8")]
-    assert sorted(set(scripts) - NEEDS_SCRIPT) == [], \
+    for enhanced in ENHANCED:
+        found = re.findall(r"<script[^>]*>", (APP_DIR / enhanced).read_text("utf-8"))
+        assert found == ['<script src="{{ url_for(\'static\', filename=\'js/polish.js\') }}" '
+                         'defer>'], enhanced
+    assert sorted(set(scripts) - NEEDS_SCRIPT - ENHANCED) == [], \
         "the foundation pages must not need JavaScript"
 
 

@@ -177,10 +177,14 @@ def test_sharing_toggle_and_counsellor_access(app, client, signed_in, worker, ma
     assert f"/counsellor/shared/{uid}" in listing
     page = text(client.get(f"/counsellor/shared/{uid}", headers=EN))
     assert "Score: 10 out of 27" in page
+    # The counsellor reads someone else's result: never titled "Your result".
+    assert "<title>PHQ-9 result shared with you" in page
+    assert "Your result" not in page
     reads = db.session.scalars(select(AuditEvent).where(
         AuditEvent.action == "screening.shared_read")).all()
     assert len(reads) == 1
     assert reads[0].actor == mine.uid
+    assert "与您共享的 PHQ-9 结果" in text(client.get(f"/counsellor/shared/{uid}"))
 
     as_user(other)
     assert client.get(f"/counsellor/shared/{uid}").status_code == 404

@@ -161,3 +161,17 @@ def test_templates_never_shadow_the_translation_function():
     shadowing = [str(p.relative_to(APP_DIR)) for p in APP_DIR.rglob("*.html")
                  if re.search(r"{%-?\s*set\s+_\s*=", p.read_text("utf-8"))]
     assert shadowing == []
+
+
+def test_printing_keeps_the_crisis_line_and_drops_navigation_and_buttons():
+    """A printed result, safety plan, booking or monthly report: our print rules come last,
+    so they win over earlier ones."""
+    css = (APP_DIR / "static/css/app.css").read_text("utf-8")
+    ours = css.split("/* == polish == */", 1)[1]
+    printing = ours.split("@media print {", 1)[1]
+    assert "footer.site-footer { display: block !important;" in printing
+    assert ".site-footer .crisis-line, .crisis-line-strip { display: block !important; }" \
+        in printing
+    hidden = printing.split("{ display: none !important; }", 1)[0]
+    for part in (".site-footer .footer-links", "button", ".button", ".site-nav"):
+        assert part in hidden

@@ -12,7 +12,9 @@
       line.className = "hint char-counter";
       line.id = area.id + "-counter";
       line.setAttribute("aria-live", "polite");
-      area.insertAdjacentElement("afterend", line);
+      // Under the field's hint ("Up to 10,000 characters."), which says the same without JS.
+      var hint = document.getElementById(area.id + "-hint");
+      (hint || area).insertAdjacentElement("afterend", line);
       var described = area.getAttribute("aria-describedby");
       area.setAttribute("aria-describedby", (described ? described + " " : "") + line.id);
       function update() {

@@ -12,13 +12,15 @@ MO_FILES := $(PO_FILES:.po=.mo)
 
 .PHONY: bench bench-faults bench-reports run serve-prod test test-sqlite test-postgres lint audit translations e2e-deps i18n-update install install-dev clean
 
-run: install translations instance/keys.json ## serve http://127.0.0.1:5000 with demo data
+PORT ?= 5000
+
+run: install translations instance/keys.json ## serve http://127.0.0.1:$(PORT) with demo data (make run PORT=8000)
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo --history 30000
 	@echo "SMS (codes, notices) are written to $${SMS_FILE:-instance/sms.jsonl}: tail -f it to read sign-up codes"
 	SMS_PROVIDER=file $(FLASK) outbox send --watch & watcher=$$!; \
 	  trap 'kill $$watcher' EXIT INT TERM; \
-	  SMS_PROVIDER=file $(FLASK) run --host 127.0.0.1 --port 5000
+	  SMS_PROVIDER=file $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 PROD_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/xinqing
 PROD_REDIS_URL ?= redis://127.0.0.1:6379/0

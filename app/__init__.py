@@ -112,8 +112,8 @@ def register_security(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    """One blueprint per domain package."""
-    from app import api
+    """One blueprint per domain package; every redirect after a form's POST is a 303."""
+    from app import api, prg
     from app.accounts import bp as accounts_bp
     from app.admin import bp as admin_bp
     from app.booking import bp as booking_bp
@@ -132,6 +132,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_bp)
     app.register_blueprint(events_bp)
     api.init_app(app)  # JSON API v1 under /api/v1 (its own blueprints and docs)
+    prg.init_app(app)  # Post/Redirect/Get: 302 after a POST becomes 303 (see app/prg.py)
 
 
 def register_registries() -> None:

@@ -166,6 +166,19 @@ def _seed_lead(counsellor: User, hub: Centre) -> None:
         set_lead(counsellor, hub)
 
 
+STAFF_FIRST_SIGN_IN = """
+Staff (counsellor, social worker, admin) need an authenticator app on their first sign-in:
+  1. install any TOTP app on a phone (Google Authenticator, Microsoft Authenticator,
+     FreeOTP, 1Password ...);
+  2. sign in with the password above: the page shows a QR code; scan it (or type the key
+     printed under it) in the app;
+  3. type the 6-digit code the app shows, and keep the recovery codes the next page shows.
+  After that each staff sign-in asks for the app's current code. Workers sign in with the
+  password (or an SMS code) only. A lost phone: sign in with a recovery code, or an admin
+  resets the app under Administration > Staff accounts.
+"""
+
+
 @click.command("seed-demo")
 @click.option("--history", type=click.IntRange(min=0), default=0,
               help="Top the de-identified report statistics up to this many screenings "
@@ -185,3 +198,4 @@ def seed_demo(history: int) -> None:
         click.echo(f"\nDemo sign-ins (password for all: {DEMO_PASSWORD})")
         for demo in DEMO_USERS:
             click.echo(f"  {', '.join(r.value for r in demo.roles):<14} {demo.login}")
+        click.echo(STAFF_FIRST_SIGN_IN)

@@ -271,7 +271,7 @@ def signed_in(client: FlaskClient) -> Callable[[User | str], FlaskClient]:
     def do(user: User | str, password: str = PASSWORD) -> FlaskClient:
         login = user if isinstance(user, str) else (user.email or user.phone)
         response = sign_in(client, login, password)
-        assert response.status_code == 302, "sign-in failed in a fixture"
+        assert response.status_code == 303, "sign-in failed in a fixture"
         return client
 
     return do

@@ -36,7 +36,7 @@ def sign_in(client: FlaskClient, login: str, password: str = PASSWORD,
     url = "/account/login" + (f"?next={next_url}" if next_url else "")
     response = submit(client, url, {"login": login, "password": password})
     location = response.headers.get("Location", "")
-    if response.status_code == 302 and location.startswith("/account/mfa"):
+    if response.status_code == 303 and location.startswith("/account/mfa"):
         response = pass_second_factor(client, login, location)
     return response
 
@@ -71,12 +71,11 @@ def pass_second_factor(client: FlaskClient, login: str, location: str) -> TestRe
             db.session.commit()
     response = client.post(location, data={"code": totp_code(secret, last),
                                            "csrf_token": csrf_token(html)})
-    if response.status_code == 200 and "recovery-codes" in response.get_data(as_text=True):
-        # Enrolled: the recovery codes page links on; treat it like the redirect it replaces.
-        response.status_code = 302
+    if response.status_code == 303 and response.headers["Location"] == "/account/recovery-codes":
+        # Enrolled: the recovery codes page links on; follow it to where sign-in leads.
+        codes_page = client.get(response.headers["Location"]).get_data(as_text=True)
         response.headers["Location"] = re.search(
-            r'href="([^"]+)">[^<]*</a></p>\s*</section>', response.get_data(as_text=True)
-        ).group(1)
+            r'href="([^"]+)">[^<]*</a></p>\s*</section>', codes_page).group(1)
     return response
 
 

@@ -24,6 +24,28 @@ from app.security.access import login_required
 from app.security.sessions import AUTH_AT
 
 PENDING_SECRET = "mfa_new_secret"  # noqa: S105 (a session key name, not a secret)
+CODES_SHOWN = "recovery_codes_shown"  # new recovery codes, kept until they are shown once
+
+
+def show_recovery_codes(codes: list[str], next_url: str) -> Response:
+    """Redirect (303 after the POST) to the page that shows new recovery codes once.
+
+    The codes wait in the server-side session, as a staff recovery code does, so Back or
+    Refresh on the page never sends the form that made them again.
+    """
+    session[CODES_SHOWN] = {"codes": list(codes), "next": next_url}
+    return redirect(url_for("accounts.recovery_codes_shown"))
+
+
+@bp.route("/recovery-codes")
+@login_required
+def recovery_codes_shown() -> str | Response:
+    """New recovery codes, shown once; afterwards the page leads on to where they go next."""
+    shown = session.pop(CODES_SHOWN, None)
+    if not isinstance(shown, dict):
+        return redirect(url_for("accounts.account"))
+    return render_template("accounts/recovery_codes.html", codes=shown["codes"],
+                           next_url=safe_next(shown.get("next")) or url_for("accounts.account"))
 
 
 def _me() -> User:
@@ -102,8 +124,7 @@ def renew_recovery_codes() -> str | Response:
     if not user.mfa_enabled or not EmptyForm().validate_on_submit():
         return redirect(url_for("accounts.security"))
     codes = credentials.new_recovery_codes(user)
-    return render_template("accounts/recovery_codes.html", codes=codes,
-                           next_url=url_for("accounts.security"))
+    return show_recovery_codes(codes, url_for("accounts.security"))
 
 
 @bp.route("/security/authenticator", methods=["GET", "POST"])
@@ -121,8 +142,7 @@ def replace_authenticator() -> ResponseReturnValue:
         if codes is not None:
             session.pop(PENDING_SECRET, None)
             _renew(user)
-            return render_template("accounts/recovery_codes.html", codes=codes,
-                                   next_url=url_for("accounts.security"))
+            return show_recovery_codes(codes, url_for("accounts.security"))
         form.code.errors.append(_("That code did not work. Check the phone's clock and try the "
                                   "newest code."))
     return render_template("accounts/authenticator.html", form=form, secret=secret,

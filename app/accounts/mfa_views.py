@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from app.accounts import bp, mfa, services
+from app.accounts.credential_views import show_recovery_codes
 from app.accounts.forms import CodeForm
 from app.accounts.models import User
 from app.accounts.views import start_session
@@ -77,8 +78,7 @@ def mfa_setup() -> str | Response:
         codes = mfa.confirm_setup(user, form.code.data)
         if codes is not None:
             response = _finish(user)
-            return render_template("accounts/recovery_codes.html", codes=codes,
-                                   next_url=response.location)
+            return show_recovery_codes(codes, response.location)
         form.code.errors.append(_("That code did not work. Check the phone's clock and try the "
                                   "newest code."))
     return render_template("accounts/mfa_setup.html", form=form, secret=secret,

@@ -39,16 +39,23 @@ def change_password() -> str | Response:
     return render_template("accounts/change_password.html", form=form)
 
 
+RESET_ASKED = "reset_link_asked"
+
+
 @bp.route("/forgot", methods=["GET", "POST"])
 @public
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
-def forgot_password() -> str:
-    """Ask for a reset link; the answer never says whether the address has an account."""
+def forgot_password() -> str | Response:
+    """Ask for a reset link; the answer never says whether the address has an account.
+
+    "Sent" is shown on the page the POST redirects to (once), so Refresh sends nothing again.
+    """
     form = ForgotPasswordForm()
-    sent = False
     if form.validate_on_submit():
         password_reset.request_reset(form.login.data, current_app.config["PUBLIC_BASE_URL"])
-        sent = True
+        session[RESET_ASKED] = True
+        return redirect(url_for("accounts.forgot_password"))
+    sent = bool(session.pop(RESET_ASKED, False)) if not form.errors else False
     return render_template("accounts/forgot_password.html", form=form, sent=sent)
 
 

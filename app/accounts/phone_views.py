@@ -75,7 +75,7 @@ def register_phone() -> str | Response:
 @bp.route("/register/phone/verify", methods=["GET", "POST"])
 @public
 @limiter.limit(lambda: current_app.config["REGISTER_RATE_LIMIT"], methods=["POST"],
-               deduct_when=lambda response: response.status_code == 302)
+               deduct_when=lambda response: response.status_code in (302, 303))
 def register_phone_verify() -> str | Response:
     """Sign-up step 2: the code, a password and the privacy notice; then signed in."""
     phone = _pending("register")

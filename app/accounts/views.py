@@ -86,7 +86,7 @@ def login() -> str | Response:
 @bp.route("/register", methods=["GET", "POST"])
 @public
 @limiter.limit(lambda: current_app.config["REGISTER_RATE_LIMIT"], methods=["POST"],
-               deduct_when=lambda response: response.status_code == 302)
+               deduct_when=lambda response: response.status_code in (302, 303))
 def register() -> str | Response:
     """A worker creates their own account.
 

@@ -82,7 +82,8 @@ def centre(centre_id: int | None) -> str | Response:
             show_on_form(form, exc)
         else:
             db.session.commit()
-            flash(_("Saved."), "success")
+            flash(_("Centre saved: %(name)s.", name=changes.fields.get(
+                "name_en" if current_locale() == "en" else "name_zh") or ""), "success")
             return redirect(url_for("admin.centres"))
     return render_template("admin/centre_form.html", form=form, centre=existing)
 
@@ -107,7 +108,9 @@ def service(service_id: int | None) -> str | Response:
             show_on_form(form, exc)
         else:
             db.session.commit()
-            flash(_("Saved."), "success")
+            flash(_("Service saved: %(name)s.", name=(
+                form.name_en.data if current_locale() == "en" else form.name_zh.data) or ""),
+                "success")
             return redirect(url_for("admin.centres"))
     return render_template("admin/service_form.html", form=form, service=existing)
 

@@ -13,6 +13,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_babel import gettext as _
@@ -26,7 +27,7 @@ from app.admin import audit_viewer, bp, services
 from app.admin.audit_labels import audit_labels
 from app.admin.forms import AuditFilterForm, RevealForm
 from app.audit.models import AuditEvent
-from app.audit.services import Page
+from app.audit.services import Page, Verdict
 from app.extensions import db
 from app.refusals_shown import show_refusal
 from app.security import rotation
@@ -135,16 +136,32 @@ def audit_person(seq: int) -> Response | str:
     return response
 
 
+VERDICT = "audit_verdict"  # the last check's outcome, shown on the page after the POST
+
+
 @bp.route("/audit/verify", methods=["POST"])
 @roles_required(Role.ADMIN)
-def audit_verify() -> str:
-    """Check the whole chain now and say whether it is intact."""
+def audit_verify() -> Response:
+    """Check the whole chain now; the verdict page is reached by a redirect (PRG)."""
     _network_only()
     verdict = audit.verify()
     audit.record(current_user, "audit.verified", None,
                  {"ok": verdict.ok, "events": verdict.events})
     db.session.commit()
-    return render_template("admin/audit_verdict.html", verdict=verdict)
+    session[VERDICT] = {"events": verdict.events, "problem": verdict.problem,
+                        "seq": verdict.seq}
+    return redirect(url_for("admin.audit_verdict"))
+
+
+@bp.route("/audit/verify")
+@roles_required(Role.ADMIN)
+def audit_verdict() -> str | Response:
+    """Whether the chain was intact when last checked in this session."""
+    _network_only()
+    shown = session.get(VERDICT)
+    if not isinstance(shown, dict):
+        return redirect(url_for("admin.audit_log"))
+    return render_template("admin/audit_verdict.html", verdict=Verdict(**shown))
 
 
 @bp.route("/keys")

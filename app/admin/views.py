@@ -108,7 +108,8 @@ def edit_staff(uid: str) -> str | Response:
         except services.AdminError as exc:
             show_on_form(form, exc)
         else:
-            flash(_("Saved.") if changed else _("Nothing was changed."), "success")
+            flash(_("Saved the account of %(name)s.", name=person.name or "")
+                  if changed else _("Nothing was changed."), "success")
             return redirect(url_for("admin.staff"), 303)
     return render_template("admin/staff_form.html", form=form,
                            grid=_assignment_grid(form, centres), person=person)

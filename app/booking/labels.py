@@ -43,3 +43,16 @@ def short_date(day: date | datetime) -> str:
     if isinstance(day, datetime):
         day = to_user_timezone(day).date()
     return format_skeleton("MMMd", datetime.combine(day, time(12)), locale=get_locale())
+
+
+def session_summary(starts_at: datetime, service: object) -> str:
+    """What a success message names: "12月4日 10:00 一对一心理咨询" / "Dec 4 10:00 One-to-one
+    counselling", in the reader's language and Asia/Shanghai time."""
+    name = service.localised("name", str(get_locale()))  # type: ignore[attr-defined]
+    return f"{short_date(starts_at)} {format_time(starts_at, 'short')} {name}"
+
+
+def booking_summary(booking: object) -> str:
+    """``session_summary`` of a booking's session."""
+    session = booking.session  # type: ignore[attr-defined]
+    return session_summary(session.starts_at, session.service)

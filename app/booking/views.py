@@ -22,7 +22,7 @@ from app.booking import bookable, bookings, bp
 from app.booking.bookings import BookingError, NotFoundError
 from app.booking.catalogue import active_centres, active_services
 from app.booking.forms import ActionForm, RescheduleForm
-from app.booking.labels import short_date, status_label, week_range, when
+from app.booking.labels import booking_summary, short_date, status_label, week_range, when
 from app.booking.models import Service, Session, SessionStatus
 from app.booking.scheduling import local_zone
 from app.extensions import db
@@ -145,8 +145,11 @@ def book(session_id: int) -> Response:
     except BookingError as exc:
         show_refusal(exc)
         return redirect(url_for("booking.session_page", session_id=session_id))
-    flash(_("Booked. We have sent you the details.") if booking.status == "confirmed"
-          else _("Requested. The counsellor will confirm it soon."), "success")
+    what = booking_summary(booking)
+    flash(_("Booked: %(what)s. We have sent you the details.", what=what)
+          if booking.status == "confirmed"
+          else _("Requested: %(what)s. The counsellor will confirm it soon.", what=what),
+          "success")
     return redirect(url_for("booking.detail", uid=booking.uid))
 
 
@@ -243,8 +246,10 @@ def cancel(uid: str) -> Response:
     except BookingError as exc:
         show_refusal(exc)
     else:
-        flash(_("Cancelled (late cancellation).") if booking.status == "late_cancelled"
-              else _("Cancelled."), "success")
+        what = booking_summary(booking)
+        flash(_("Cancelled: %(what)s (a late cancellation).", what=what)
+              if booking.status == "late_cancelled"
+              else _("Cancelled: %(what)s.", what=what), "success")
     return redirect(url_for("booking.detail", uid=uid))
 
 
@@ -259,11 +264,12 @@ def reschedule(uid: str) -> Response | str:
         flash(_("Choose another session of the same service."), "error")
         return redirect(url_for("booking.detail", uid=uid))
     try:
-        bookings.reschedule(current_user, uid, form.session.data)
+        moved = bookings.reschedule(current_user, uid, form.session.data)
     except BookingError as exc:
         show_refusal(exc)
     else:
-        flash(_("Changed. We have sent you the new details."), "success")
+        flash(_("Moved to %(what)s. We have sent you the new details.",
+                what=booking_summary(moved)), "success")
     return redirect(url_for("booking.detail", uid=uid))
 
 
@@ -296,7 +302,8 @@ def accept(uid: str) -> Response:
     except BookingError as exc:
         show_refusal(exc)
         return redirect(url_for("booking.offer", uid=uid))
-    flash(_("Booked. We have sent you the details."), "success")
+    flash(_("Booked: %(what)s. We have sent you the details.",
+            what=booking_summary(booking)), "success")
     return redirect(url_for("booking.detail", uid=booking.uid))
 
 

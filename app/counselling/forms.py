@@ -13,7 +13,10 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+
+from app.counselling.models import NOTE_MAX_CHARS
+from app.counselling.services import note_too_long
 
 WEEKDAYS = [(0, _l("Monday")), (1, _l("Tuesday")), (2, _l("Wednesday")), (3, _l("Thursday")),
             (4, _l("Friday")), (5, _l("Saturday")), (6, _l("Sunday"))]
@@ -45,7 +48,17 @@ class LeaveForm(FlaskForm):
 class NoteForm(FlaskForm):
     """A private note on a session with one person."""
 
-    body = TextAreaField(_l("Note"), validators=[DataRequired(), Length(max=10000)])
+    body = TextAreaField(
+        _l("Note"), validators=[DataRequired()],
+        description=_l("Up to %(max)s characters.", max=f"{NOTE_MAX_CHARS:,}"),
+        # maxlength stops typing at the limit without any script; the page's script
+        # (static/js/polish.js) counts down, {left} being its number.
+        render_kw={"maxlength": NOTE_MAX_CHARS, "data-counter": _l("{left} characters left")})
+
+    def validate_body(self, field: TextAreaField) -> None:
+        """Over the limit: say by how much, in the reader's language."""
+        if field.data and len(field.data) > NOTE_MAX_CHARS:
+            raise ValidationError(note_too_long(len(field.data)))
 
 
 class ActionForm(FlaskForm):

@@ -14,6 +14,10 @@ from app.security.crypto import Encrypted, EncryptedRow
 from app.security.models import DataKey
 from app.types import UTCDateTime, new_uid, utcnow
 
+# The longest note a counsellor may save (characters): the form, the page's counter and the
+# service all read it from here.
+NOTE_MAX_CHARS = 10_000
+
 
 class SessionNote(EncryptedRow, Model):
     """A counsellor's note on one booking.

@@ -36,7 +36,7 @@ from app.booking.scheduling import (
     withdraw_for_leave,
 )
 from app.booking.transitions import MOVES
-from app.counselling.models import NoteHandover, SessionNote
+from app.counselling.models import NOTE_MAX_CHARS, NoteHandover, SessionNote
 from app.domain import DomainError
 from app.extensions import db
 from app.types import rowcount, utcnow
@@ -270,12 +270,20 @@ def add_extra_hours(actor: User, *, centre: Centre, service: Service, starts_at:
     return extra
 
 
+def note_too_long(length: int) -> str:
+    """The refusal of a note over the limit, with both numbers (nothing is saved)."""
+    return _l("A note can be at most %(max)s characters; this one has %(num)s. Please shorten "
+              "it or save it as two notes.", max=f"{NOTE_MAX_CHARS:,}", num=f"{length:,}")
+
+
 def add_note(author: User, uid: str, body: str) -> SessionNote:
     """Write a note on a booking in the author's session, sealed under the worker's key."""
     booking = own_booking(author, uid)
     body = (body or "").strip()
     if not body:
         raise CounsellingError(_l("Write something first."))
+    if len(body) > NOTE_MAX_CHARS:
+        raise CounsellingError(note_too_long(len(body)))
     note = SessionNote(booking_id=booking.id, worker_id=booking.user_id, author_id=author.id)
     note.worker = booking.user
     note.body = body

@@ -12,6 +12,7 @@ from wtforms import SelectChoice
 
 from app.accounts.models import Role
 from app.booking.bookings import NotFoundError, recording_opens, staff_moves_now
+from app.booking.labels import booking_summary, status_label
 from app.booking.models import Availability
 from app.booking.scheduling import SchedulingError, local_zone
 from app.counselling import bp, risk_queue
@@ -160,7 +161,8 @@ def booking_action(uid: str, action: str) -> Response:
         show_refusal(exc)
         booking = counselling.own_booking(current_user, uid)
     else:
-        flash(_("Saved."), "success")
+        flash(_("%(what)s: %(status)s.", what=booking_summary(booking),
+                status=status_label(booking.status)), "success")
     return redirect(url_for("counselling.session_page", session_id=booking.session_id))
 
 
@@ -173,7 +175,7 @@ def notes(uid: str) -> str | Response:
         booking = counselling.own_booking(current_user, uid)
         if form.validate_on_submit():
             counselling.add_note(current_user, uid, form.body.data)
-            flash(_("Note saved."), "success")
+            flash(_("Note saved for %(what)s.", what=booking_summary(booking)), "success")
             return redirect(url_for("counselling.notes", uid=uid))
         found = counselling.read_notes(current_user, uid)
     except NotFoundError:

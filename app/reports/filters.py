@@ -170,6 +170,8 @@ def choices(lang: str, today: date | None = None,
     quarters = [f"{y}-Q{q}" for y in range(today.year, today.year - 3, -1)
                 for q in range(4, 0, -1) if (y, 3 * q - 2) <= (today.year, today.month)]
     years = [str(y) for y in range(today.year, today.year - 3, -1)]
+    quarter_choices = [c for c in (period_choice(q, 3) for q in quarters) if c]
+    year_choices = [c for c in (period_choice(y, 12) for y in years) if c]
     places = [("network", _("The whole network")), ("hub", _("The city hub"))]
     places += [(c.code, c.localised("name", lang)) for c in _centres()
                if c.kind == CentreKind.COUNTY.value]
@@ -177,8 +179,8 @@ def choices(lang: str, today: date | None = None,
         places = [(c.code, c.localised("name", lang)) for c in _centres()
                   if scope.covers(c.id)]
     return {
-        "years": [(y, y) for y in years],
-        "quarters": [(q, q) for q in quarters],
+        "years": year_choices,
+        "quarters": quarter_choices,
         "months": [(m, m) for m in months],
         "places": places,
         "instruments": [("", _("All questionnaires"))] + [
@@ -187,6 +189,23 @@ def choices(lang: str, today: date | None = None,
         "age_bands": [("", _("All ages"))] + [(c, str(label)) for c, label in AGE_BANDS],
     }
 
+
+
+def period_choice(code: str, length: int, now: datetime | None = None
+                  ) -> tuple[str, str] | None:
+    """A quarter or year as the list offers it: labelled honestly when only some of its months
+    are finished ("2026-Q4" must not silently mean October only); None when none is."""
+    try:
+        period = parse_period(code, now)
+    except ReportError:
+        return None
+    months = period.months
+    if len(months) == length:
+        return code, code
+    if len(months) == 1:
+        return code, _("%(period)s: so far %(month)s only", period=code, month=months[0])
+    return code, _("%(period)s: so far %(first)s to %(last)s", period=code, first=months[0],
+                   last=months[-1])
 
 
 def first_open_month(now: datetime | None = None) -> str:

@@ -47,6 +47,7 @@ LAST_ANON = "screening_last"   # uid of the anonymous result just shown (for a c
 # Per address: the limit just keeps spam noisy and slow (codes: see limits.py).
 CONTACT_LIMIT = "10 per hour"
 NEW_CODE = "screening_code"   # the retrieval code, kept only until it is shown once
+CONTACT_SENT = "screening_contact_sent"  # centre id of the request just sent (PRG)
 
 
 VALIDATION_LABELS = {
@@ -330,7 +331,8 @@ def remind(uid: str) -> Response:
             flash(_("Reminders go by email. Add an email address to your account first."),
                   "error")
         else:
-            flash(_("Done. We will send you a reminder."), "success")
+            flash(_("We will email you a reminder in %(weeks)s weeks.",
+                    weeks=int(form.weeks.data)), "success")
     else:
         flash(_("Please choose 2 or 4 weeks."), "error")
     return redirect(url_for("screening.result", uid=uid))
@@ -351,7 +353,7 @@ def cancel_reminder(uid: str) -> Response:
 @bp.route("/screening/contact", methods=["GET", "POST"])
 @public
 @limiter.limit(CONTACT_LIMIT, methods=["POST"])
-def contact() -> str:
+def contact() -> str | Response:
     """Ask a counsellor of a chosen centre to get in touch; works without an account."""
     form = _contact_form()
     if form.validate_on_submit():
@@ -372,9 +374,20 @@ def contact() -> str:
             db.session.rollback()
             form.centre.errors.append(exc.message)
         else:
-            centre = next(c for c in _centres() if c.id == item.centre_id)
-            return render_template("screening/contact_done.html", centre=centre)
+            session[CONTACT_SENT] = item.centre_id
+            return redirect(url_for("screening.contact_sent"))
     return render_template("screening/contact.html", form=form, centres=_centres())
+
+
+@bp.route("/screening/contact/sent")
+@public
+def contact_sent() -> str | Response:
+    """What happens next, after a request for contact (reached by a redirect, so Back and
+    Refresh never send the request again)."""
+    centre = next((c for c in _centres() if c.id == session.get(CONTACT_SENT)), None)
+    if centre is None:
+        return redirect(url_for("screening.contact"))
+    return render_template("screening/contact_done.html", centre=centre)
 
 
 # -- counsellors ----------------------------------------------------------------------------
@@ -415,7 +428,8 @@ def risk_item(uid: str) -> str | Response:
             db.session.rollback()
             getattr(form, exc.field, form.kind).errors.append(exc.message)
         else:
-            flash(_("Recorded."), "success")
+            chosen = next((c.label for c in form.kind.choices if c.value == step.kind), "")
+            flash(_("Step recorded: %(step)s.", step=chosen), "success")
             if step.kind == "closed":
                 return redirect(url_for("screening.risk_queue"))
             return redirect(url_for("screening.risk_item", uid=uid))

@@ -23,6 +23,7 @@ from app.accounts import services as accounts
 from app.accounts.models import Role
 from app.extensions import db
 from app.types import utcnow
+from tests.e2e import flashes
 from tests.e2e.conftest import Visit
 from tests.e2e.steps import (
     local_day,
@@ -265,7 +266,7 @@ def test_phone_only_worker_takes_a_seat_offered_by_sms(visit: Visit, live_app: F
     # The other cancels: the seat is held for the phone-only worker, who is told by SMS.
     other.go(f"/bookings/{uid}")
     other.page.get_by_role("button", name=t("取消这个预约", "Cancel this booking")).click()
-    expect(other.page.get_by_text(t("已取消。", "Cancelled."))).to_be_visible()
+    expect(flashes.success(other.page, t, flashes.CANCELLED)).to_be_visible()
     [offer] = sms.to(phone)
     assert offer["template"] == "offer"
     until, link = offer["params"]
@@ -292,8 +293,7 @@ def test_phone_only_worker_takes_a_seat_offered_by_sms(visit: Visit, live_app: F
     visit.check_accessibility()
     visit.shot("offer")
     page.get_by_role("button", name=t("确认这个名额", "Accept the seat")).click()
-    expect(page.get_by_text(t("预约成功，详情已发送给您。",
-                              "Booked. We have sent you the details."))).to_be_visible()
+    expect(flashes.success(page, t, flashes.BOOKED)).to_be_visible()
     visit.check_accessibility()
     visit.shot("accepted")
     booked = sms.to(phone)[-1]

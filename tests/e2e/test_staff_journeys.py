@@ -13,6 +13,7 @@ from app.accounts.models import Role
 from app.booking.models import Centre, Service
 from app.extensions import db
 from app.types import utcnow
+from tests.e2e import flashes
 from tests.e2e.conftest import Visit
 from tests.e2e.steps import (
     SHANGHAI,
@@ -140,7 +141,7 @@ def test_counsellor_runs_the_week_and_follows_up_a_request_for_contact(visit: Vi
              "Talked about sleep and shift work; meeting again in two weeks.")
     page.get_by_label(t("记录", "Note")).fill(note)
     page.get_by_role("button", name=t("保存记录", "Save note")).click()
-    expect(page.get_by_text(t("记录已保存。", "Note saved."))).to_be_visible()
+    expect(flashes.success(page, t, flashes.NOTE_SAVED)).to_be_visible()
     expect(page.locator(".note-body")).to_have_text(note)
     visit.check_accessibility()
     visit.shot("note")
@@ -196,7 +197,7 @@ def test_counsellor_runs_the_week_and_follows_up_a_request_for_contact(visit: Vi
                         "Note (only counsellors of this centre can read it)")).fill(
         t("晚上 7 点打过，无人接听。", "Rang at 7 pm, no answer."))
     page.get_by_role("button", name=t("记录此步骤", "Record step")).click()
-    expect(page.get_by_text(t("已记录。", "Recorded."))).to_be_visible()
+    expect(flashes.success(page, t, flashes.STEP_RECORDED)).to_be_visible()
     steps = page.locator("ol.risk-steps > li")
     expect(steps).to_have_count(1)
     expect(steps.first).to_contain_text(t("无人接听", "No answer"))

@@ -7,6 +7,7 @@ import re
 from playwright.sync_api import expect
 
 from app.accounts.models import Role
+from tests.e2e import flashes
 from tests.e2e.conftest import Visit
 from tests.e2e.steps import (
     PASSWORD,
@@ -123,11 +124,9 @@ def test_worker_screens_with_consent_shares_a_result_books_moves_and_cancels(
     # Books an individual session (a counsellor confirms it) and a group session.
     day = first.date().isoformat()
     uid = _book(visit, individual, day, "counselling")
-    expect(page.get_by_text(t("已提交申请，咨询师会尽快确认。",
-                              "Requested. The counsellor will confirm it soon."))).to_be_visible()
+    expect(flashes.success(page, t, flashes.REQUESTED)).to_be_visible()
     _book(visit, group, day, "group-stress")
-    expect(page.get_by_text(t("预约成功，详情已发送给您。",
-                              "Booked. We have sent you the details."))).to_be_visible()
+    expect(flashes.success(page, t, flashes.BOOKED)).to_be_visible()
 
     sent = mail.deliver(email)
     subject = t("您在心晴的预约", "Your booking at Xinqing")
@@ -149,8 +148,7 @@ def test_worker_screens_with_consent_shares_a_result_books_moves_and_cancels(
     visit.shot("booking")
     page.get_by_label(t("新的时间", "New time")).select_option(str(later))
     page.get_by_role("button", name=t("改到这个时间", "Move my booking")).click()
-    expect(page.get_by_text(t("已改期，新的详情已发送给您。",
-                              "Changed. We have sent you the new details."))).to_be_visible()
+    expect(flashes.success(page, t, flashes.MOVED)).to_be_visible()
     visit.check_accessibility()
     visit.shot("moved")
     [changed] = [m for m in mail.deliver(email) if m not in sent]
@@ -162,7 +160,7 @@ def test_worker_screens_with_consent_shares_a_result_books_moves_and_cancels(
 
     # Cancels it: the calendar app is told to remove that same event.
     page.get_by_role("button", name=t("取消这个预约", "Cancel this booking")).click()
-    expect(page.get_by_text(t("已取消。", "Cancelled."))).to_be_visible()
+    expect(flashes.success(page, t, flashes.CANCELLED)).to_be_visible()
     visit.check_accessibility()
     visit.shot("cancelled")
     [cancelled] = [m for m in mail.deliver(email) if m not in sent and m is not changed]
@@ -203,7 +201,7 @@ def test_a_freed_seat_in_a_full_group_goes_to_the_first_on_the_waiting_list(
     # The first cancels; the seat is held for the second, who is told by email.
     visit.go(f"/bookings/{uid}")
     visit.page.get_by_role("button", name=t("取消这个预约", "Cancel this booking")).click()
-    expect(visit.page.get_by_text(t("已取消。", "Cancelled."))).to_be_visible()
+    expect(flashes.success(visit.page, t, flashes.CANCELLED)).to_be_visible()
     [offer] = mail.deliver(second)
     assert offer["Subject"] == t("心晴：有一个名额为您空出来了",
                                  "A seat is free for you at Xinqing")
@@ -215,8 +213,7 @@ def test_a_freed_seat_in_a_full_group_goes_to_the_first_on_the_waiting_list(
     other.check_accessibility()
     other.shot("offer")
     other.page.get_by_role("button", name=t("确认这个名额", "Accept the seat")).click()
-    expect(other.page.get_by_text(t("预约成功，详情已发送给您。",
-                                    "Booked. We have sent you the details."))).to_be_visible()
+    expect(flashes.success(other.page, t, flashes.BOOKED)).to_be_visible()
     other.check_accessibility()
     other.shot("accepted")
     subjects = [m["Subject"] for m in mail.deliver(second)]

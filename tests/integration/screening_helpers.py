@@ -31,16 +31,16 @@ def answer(client, code: str, answers: list[int], extra: dict[str, int] | None =
     data = {f"q{i}": str(v) for i, v in enumerate(answers, start=1)}
     data.update({f"x_{k}": str(v) for k, v in (extra or {}).items()})
     response = submit(client, f"/screening/{code}", data, **kwargs)
-    if (skip_followup and response.status_code == 302
+    if (skip_followup and response.status_code == 303
             and response.headers["Location"] == "/screening/followup"):
         response = submit(client, "/screening/followup", {"skip": "1"}, **kwargs)
-    if response.status_code == 302 and response.headers["Location"] == "/screening/result":
+    if response.status_code == 303 and response.headers["Location"] == "/screening/result":
         return client.get("/screening/result", **kwargs)  # anonymous: the browser follows
     return response
 
 
 def retrieval_code(response) -> str:
     """The code shown once on an anonymous result page."""
-    match = re.search(r'class="retrieval-code"><strong>([A-Z0-9-]+)<', text(response))
+    match = re.search(r'id="retrieval-code" data-value="([A-Z0-9-]+)"', text(response))
     assert match, "no retrieval code on the page"
     return match.group(1)

@@ -28,7 +28,7 @@ def register(client, login="ming@example.com", password=PASSWORD, confirm=None, 
 
 def test_worker_registers_with_email_and_accepts_the_privacy_notice(client):
     response = register(client, login="ming@example.com")
-    assert response.status_code == 302
+    assert response.status_code == 303
     user = db.session.scalar(select(User))
     assert user.email == "ming@example.com"
     assert user.roles == {Role.WORKER}
@@ -49,13 +49,13 @@ def test_a_mobile_number_on_the_email_form_is_sent_to_the_sms_sign_up(client):
 
 
 def test_worker_registers_with_email_and_signs_in_with_other_case(client):
-    assert register(client, login="Mei.Lin@Example.COM").status_code == 302
+    assert register(client, login="Mei.Lin@Example.COM").status_code == 303
     client.post("/account/logout", data={})  # without CSRF: refused, still signed in
     assert client.get("/account/").status_code == 200
     page = client.get("/account/")
     submit(client, "/account/logout", {}, form_url="/account/")
     assert client.get("/account/").status_code == 302
-    assert sign_in(client, "mei.lin@example.com").status_code == 302
+    assert sign_in(client, "mei.lin@example.com").status_code == 303
     assert "mei.lin@example.com" in text(client.get("/account/"))
     assert page.status_code == 200
 
@@ -97,7 +97,7 @@ def test_bad_registration_message_is_in_chinese_by_default(client):
 
 
 def test_duplicate_registration_is_refused_whatever_the_spelling(client):
-    assert register(client, login="ming@example.com").status_code == 302
+    assert register(client, login="ming@example.com").status_code == 303
     client.delete_cookie("session")
     other = client.application.test_client()
     response = register(other, login="Ming@Example.com", headers={"Accept-Language": "en"})
@@ -154,7 +154,7 @@ def test_session_is_renewed_at_sign_in(client, worker):
 )
 def test_next_redirects_only_to_our_own_paths(client, worker, next_url, expected):
     response = sign_in(client, "13800138000", next_url=next_url)
-    assert response.status_code == 302
+    assert response.status_code == 303
     assert response.headers["Location"] == expected
 
 
@@ -162,7 +162,7 @@ def test_logout_ends_the_session(client, worker):
     sign_in(client, "13800138000")
     old_cookie = client.get_cookie("session").value
     response = submit(client, "/account/logout", {}, form_url="/account/")
-    assert response.status_code == 302
+    assert response.status_code == 303
     assert client.get("/account/").status_code == 302
     # Logout is POST-only: a link elsewhere cannot sign anyone out.
     assert client.get("/account/logout").status_code == 405

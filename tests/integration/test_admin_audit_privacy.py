@@ -80,7 +80,7 @@ def test_revealing_needs_a_reason_is_audited_and_shows_on_the_persons_history(
 
     done = submit(client, url, {"reason": "Worker called the hotline asking for follow-up"},
                   form_url="/admin/audit?action=screening")
-    assert done.status_code == 302
+    assert done.status_code == 303
     assert done.headers["Location"].endswith(f"/admin/audit/{seq}/person")
     shown = text(client.get(f"/admin/audit/{seq}/person?lang=en"))
     assert "小张" in shown

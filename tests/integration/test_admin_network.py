@@ -31,7 +31,7 @@ def test_add_county_centre_with_services_and_staff(signed_in, admin, counsellor)
     response = submit(client, "/admin/centres/new", {
         **CENTRE, "code": "nanan", "parent": hub.id, "services": [service.id],
         "staff": [counsellor.id]})
-    assert response.status_code == 302
+    assert response.status_code == 303
     centre = db.session.scalar(select(Centre).where(Centre.code == "nanan"))
     assert centre.kind == "county"
     assert centre.parent_id == hub.id
@@ -67,7 +67,7 @@ def test_edit_service_rules(signed_in, admin):
         "code": service.code, "kind": "group", "name_zh": "团体", "name_en": "Group",
         "duration_minutes": 90, "capacity": 15, "cancellation_window_hours": 12,
         "min_notice_hours": 3, "horizon_days": 20, "buffer_minutes": 5, "active": "y"})
-    assert response.status_code == 302
+    assert response.status_code == 303
     db.session.expire_all()
     edited = db.session.get(Service, service.id)
     assert (edited.capacity, edited.cancellation_window_hours) == (15, 12)
@@ -83,7 +83,7 @@ def test_schedule_group_session_and_refuse_overlap(signed_in, admin, counsellor)
     day = (date.today() + timedelta(days=5)).isoformat()
     data = {"centre": centre.id, "service": service.id, "counsellor": counsellor.id,
             "day": day, "start": "14:30", "room": "活动室", "capacity": 10}
-    assert submit(client, "/admin/sessions/new", data).status_code == 302
+    assert submit(client, "/admin/sessions/new", data).status_code == 303
     clash = submit(client, "/admin/sessions/new", {**data, "start": "15:00"})
     assert clash.status_code == 200
     assert "该咨询师在这个时间已有安排。" in text(clash)

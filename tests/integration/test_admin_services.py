@@ -156,7 +156,7 @@ def test_admin_scheduling_refuses_an_overlap_with_the_admin_error(app, admin, co
 def test_refusing_to_lock_oneself_is_shown_as_a_notice(signed_in, admin):
     client = signed_in(admin)
     response = submit(client, f"/admin/staff/{admin.uid}/lock", {}, form_url="/admin/staff")
-    assert response.status_code == 302
+    assert response.status_code == 303
     assert "不能锁定自己的账号。" in text(client.get("/admin/staff"))
     db.session.expire_all()
     assert admin.is_active

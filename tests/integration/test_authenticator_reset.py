@@ -40,7 +40,7 @@ def test_admin_reset_is_held_and_the_staff_member_is_told_by_email_and_sms(
         client, admin, staff):
     sign_in(client, admin.email)
     response = _reset(client, staff.uid)
-    assert response.status_code == 302
+    assert response.status_code == 303
     db.session.refresh(staff)
     assert staff.mfa_reset_due_at is not None
     assert staff.mfa_reset_due_at - utcnow() > timedelta(hours=23)
@@ -56,7 +56,7 @@ def test_admin_reset_is_held_and_the_staff_member_is_told_by_email_and_sms(
     assert event.actor == admin.uid
     assert "等待" in text(client.get("/admin/staff"))
     again = _reset(client, staff.uid)
-    assert again.status_code == 302
+    assert again.status_code == 303
     assert "已在等待" in text(client.get("/admin/staff"))
     assert len(_actions()) == 1
 
@@ -65,7 +65,7 @@ def test_signing_in_with_the_authenticator_cancels_the_reset(app, admin, staff):
     services.request_authenticator_reset(admin, staff)
     client = app.test_client()
     response = sign_in(client, staff.email)
-    assert response.status_code == 302
+    assert response.status_code == 303
     db.session.refresh(staff)
     assert staff.mfa_reset_due_at is None
     assert staff.mfa_enabled
@@ -79,7 +79,7 @@ def test_once_due_the_password_sign_in_sets_up_a_new_authenticator(app, admin, s
     client = app.test_client()
     response = submit(client, "/account/login", {"login": staff.email,
                                                   "password": "calm river at dawn"})
-    assert response.status_code == 302
+    assert response.status_code == 303
     assert response.headers["Location"].endswith("/account/mfa/setup")
     db.session.refresh(staff)
     assert not staff.mfa_enabled

@@ -207,7 +207,7 @@ def test_staff_see_why_they_cannot_book(signed_in, network, make_user):
     assert "只有职工可以预约场次" in page
     answer = submit(client, f"/booking/sessions/{session.id}/book", {},
                     form_url=f"/booking/sessions/{session.id}")
-    assert answer.status_code == 302
+    assert answer.status_code == 303
     assert "只有职工可以预约场次" in page_text(client.get(answer.headers["Location"]))
     db.session.expire_all()
     assert db.session.get(Session, session.id).booked == 0

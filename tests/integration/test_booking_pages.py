@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -55,7 +56,7 @@ def test_book_from_the_session_page_then_see_and_cancel(signed_in, worker, netwo
     client = signed_in(worker)
     url = f"/booking/sessions/{network['group'].id}"
     response = submit(client, url + "/book", {}, form_url=url)
-    assert response.status_code == 302
+    assert response.status_code == 303
     booking = db.session.scalar(select(Booking))
     assert response.headers["Location"].endswith(f"/bookings/{booking.uid}")
     assert "/bookings/" in text(client.get("/bookings"))
@@ -63,8 +64,8 @@ def test_book_from_the_session_page_then_see_and_cancel(signed_in, worker, netwo
     assert "Confirmed" in detail
     response = submit(client, f"/bookings/{booking.uid}/cancel", {},
                       form_url=f"/bookings/{booking.uid}")
-    assert response.status_code == 302
-    assert "Cancelled." in text(client.get(f"/bookings/{booking.uid}"))
+    assert response.status_code == 303
+    assert "Cancelled: " in text(client.get(f"/bookings/{booking.uid}"))
     db.session.expire_all()
     assert db.session.get(Session, network["group"].id).booked == 0
 
@@ -123,7 +124,7 @@ def test_full_session_offers_waiting_list_and_offer_page(signed_in, worker, make
     offer = f"/bookings/waitlist/{entry.uid}"
     assert "/accept" in text(client.get(offer))
     response = submit(client, offer + "/accept", {}, form_url=offer)
-    assert response.status_code == 302
+    assert response.status_code == 303
     assert db.session.scalar(select(func.count(Booking.id)).where(
         Booking.user_id == worker.id, Booking.status == "confirmed")) == 1
 
@@ -135,7 +136,7 @@ def test_reschedule_from_the_detail_page(signed_in, worker, counsellor, network)
     client = signed_in(worker)
     url = f"/bookings/{booking.uid}"
     response = submit(client, url + "/reschedule", {"session": later.id}, form_url=url)
-    assert response.status_code == 302
+    assert response.status_code == 303
     db.session.expire_all()
     assert db.session.get(Booking, booking.id).session_id == later.id
     # a session that is not offered as a choice is refused without change
@@ -148,7 +149,7 @@ def test_booking_needs_sign_in(client, network):
     url = f"/booking/sessions/{network['group'].id}"
     assert "/account/login" in text(client.get(url))
     response = client.post(url + "/book")
-    assert response.status_code in (302, 400)
+    assert response.status_code in (303, 400)
     assert db.session.scalar(select(func.count(Booking.id))) == 0
 
 
@@ -167,7 +168,7 @@ def test_unbookable_times_get_a_translated_message(signed_in, worker, counsellor
 
     token = csrf_token(text(client.get("/me")))
     response = client.post(f"/booking/sessions/{session.id}/book", data={"csrf_token": token})
-    assert response.status_code == 302
+    assert response.status_code == 303
     assert message in text(client.get("/bookings"))
     assert db.session.scalar(select(func.count(Booking.id))) == 0
     db.session.expire_all()
@@ -191,3 +192,25 @@ def test_late_cancellation_is_shown_and_counted(signed_in, worker, counsellor):
 def test_browse_opens_on_the_first_day_with_sessions(client, network):
     page = text(client.get("/booking?service=group-stress&centre=dehua"))
     assert f"/booking/sessions/{network['county'].id}" in page
+
+
+def test_success_messages_say_what_was_booked(worker, signed_in, network):
+    """Not a generic "Saved.": the day, time and service, as the person will look for them."""
+    from zoneinfo import ZoneInfo
+
+    client = signed_in(worker)
+    session = network["one"]
+    starts = session.starts_at.replace(tzinfo=session.starts_at.tzinfo or ZoneInfo("UTC"))
+    local = starts.astimezone(ZoneInfo("Asia/Shanghai"))
+    url = f"/booking/sessions/{session.id}"
+    response = submit(client, url + "/book", {}, form_url=url)
+    page = text(client.get(response.headers["Location"]))
+    said = (f"已申请预约 {local.month}月{local.day}日 {local:%H:%M} 服务 counselling，"
+            "咨询师会尽快确认。")
+    assert said in page
+    booking = db.session.scalar(select(Booking))
+    response = submit(client, f"/bookings/{booking.uid}/cancel?lang=en", {},
+                      form_url=f"/bookings/{booking.uid}?lang=en")
+    page = text(client.get(response.headers["Location"]))
+    # English says the time its own way ("11:53 AM").
+    assert re.search(rf"Cancelled: {local:%b} {local.day} [^<]+ Service counselling\.", page)

@@ -135,7 +135,7 @@ def test_reminder_sms_link_confirms_attendance_without_signing_in(app, client, w
                                                "https://xq.example.cn")])) <= 70
     page = client.get(path).get_data(as_text=True)
     assert "我会参加" in page
-    assert submit(client, path + "/confirm", {}, form_url=path).status_code == 302
+    assert submit(client, path + "/confirm", {}, form_url=path).status_code == 303
     assert "您已告诉我们您会参加" in client.get(path).get_data(as_text=True)
     assert client.get("/account/").status_code == 302  # the link signs no one in
 
@@ -146,7 +146,7 @@ def test_reminder_sms_link_cancels_that_booking_once(app, client, worker, sessio
 
     booking = bookings.book(worker, session.id)
     path = "/s/" + _reminder_link(worker).rsplit("/s/", 1)[1]
-    assert submit(client, path + "/cancel", {}, form_url=path).status_code == 302
+    assert submit(client, path + "/cancel", {}, form_url=path).status_code == 303
     db.session.expire_all()
     assert db.session.get(Booking, booking.id).status == "cancelled"
     assert client.get(path).status_code == 404  # used: dead, nothing else reachable

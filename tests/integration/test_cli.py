@@ -64,6 +64,8 @@ def test_seed_demo_is_idempotent_and_prints_logins_in_development(app, monkeypat
     assert "created 4 centres, 5 services, 9 users" in first.output
     assert "created 0 centres, 0 services, 0 users" in second.output
     assert DEMO_PASSWORD in first.output
+    assert "authenticator app on their first sign-in" in first.output  # staff must pair one
+    assert "scan it" in first.output
     centres = db.session.scalars(select(Centre).order_by(Centre.id)).all()
     assert centres[0].name_zh == "泉州市工人文化宫 职工心理服务中心"
     assert [c.parent_id for c in centres[1:]] == [centres[0].id] * 3

@@ -86,7 +86,7 @@ def test_notes_are_encrypted_private_and_every_read_logged(signed_in, counsellor
     client = signed_in(counsellor)
     url = f"/counselling/bookings/{setup['booking'].uid}/notes"
     response = submit(client, url, {"body": "睡眠不好,压力来自加班"})
-    assert response.status_code == 302
+    assert response.status_code == 303
     stored = db.session.execute(text("SELECT body_ct FROM session_notes")).scalar_one()
     assert "加班".encode() not in bytes(stored)
     assert "睡眠不好" in page_text(client.get(url))
@@ -116,7 +116,7 @@ def test_weekly_hours_make_sessions(signed_in, counsellor, setup):
     response = submit(client, "/counselling/availability", {
         "centre": setup["centre"].id, "service": setup["service"].id, "weekday": 0,
         "start": "09:00", "end": "11:00", "valid_from": monday.isoformat(), "room": "3"})
-    assert response.status_code == 302
+    assert response.status_code == 303
     made = db.session.scalar(select(func.count(Session.id)).where(Session.generated.is_(True)))
     assert made >= 4  # two slots on each of the coming Mondays
     # bad input: end before start
@@ -151,7 +151,7 @@ def test_notes_pass_to_a_colleague_only_after_the_worker_agrees(signed_in, couns
     assert handover.uid in page
     response = submit(client, f"/bookings/handovers/{handover.uid}/agree", {},
                       form_url="/bookings")
-    assert response.status_code == 302
+    assert response.status_code == 303
     notes = counselling.read_notes(colleague, second.uid)
     assert [n.body for n in notes] == ["第一次谈话:工作压力"]
 
@@ -184,7 +184,7 @@ def test_extra_hours_and_leave_from_the_availability_page(signed_in, counsellor,
         "extra-centre": setup["centre"].id, "extra-service": setup["service"].id,
         "extra-day": day, "extra-start": "19:00", "extra-end": "21:30"},
         form_url="/counselling/availability")
-    assert response.status_code == 302
+    assert response.status_code == 303
     extra = db.session.scalars(select(Session).where(Session.generated.is_(True))).all()
     assert len(extra) == 2  # 60 minutes + 10 minutes break, twice
     submit(client, "/counselling/availability/leave", {"leave-first_day": day,
@@ -227,7 +227,7 @@ def test_counsellor_cancels_one_booking_after_confirming(signed_in, counsellor, 
     assert db.session.get(Booking, booking.id).status == "requested"  # asking changed nothing
     sequence = booking.sequence
     response = submit(client, url, {}, form_url=url)
-    assert response.status_code == 302
+    assert response.status_code == 303
     db.session.expire_all()
     cancelled = db.session.get(Booking, booking.id)
     assert (cancelled.status, cancelled.sequence) == ("cancelled", sequence + 1)
@@ -252,3 +252,32 @@ def test_other_counsellors_cannot_cancel_a_booking(signed_in, make_user, setup):
     assert client.get(url).status_code == 404
     db.session.expire_all()
     assert db.session.get(Booking, setup["booking"].id).status == "requested"
+
+
+def test_a_note_over_ten_thousand_characters_is_refused_and_nothing_saved(
+        signed_in, counsellor, setup):
+    client = signed_in(counsellor)
+    url = f"/counselling/bookings/{setup['booking'].uid}/notes"
+    response = submit(client, url + "?lang=en", {"body": "长" * 18_000})
+    assert response.status_code == 200
+    assert "A note can be at most 10,000 characters; this one has 18,000." in page_text(response)
+    assert db.session.scalar(select(func.count(SessionNote.id))) == 0
+    assert submit(client, url, {"body": "长" * 10_000}).status_code == 303
+    assert db.session.scalar(select(func.count(SessionNote.id))) == 1
+
+
+def test_the_service_refuses_an_overlong_note_too(counsellor, setup):
+    from app.counselling import services as counselling
+
+    with pytest.raises(counselling.CounsellingError):
+        counselling.add_note(counsellor, setup["booking"].uid, "x" * 10_001)
+    assert db.session.scalar(select(func.count(SessionNote.id))) == 0
+
+
+def test_the_note_field_counts_down_without_and_with_script(signed_in, counsellor, setup):
+    page = page_text(signed_in(counsellor).get(
+        f"/counselling/bookings/{setup['booking'].uid}/notes?lang=en"))
+    assert 'maxlength="10000"' in page  # the browser stops at the limit, script or not
+    assert "Up to 10,000 characters." in page
+    assert 'data-counter="{left} characters left"' in page
+    assert '<script src="/static/js/polish.js" defer></script>' in page

@@ -66,5 +66,5 @@ def test_registering_keeps_the_language_the_page_was_read_in(app, client, header
     response = submit(client, "/account/register",
                       {"login": "reader@example.com", "password": PASSWORD,
                        "confirm": PASSWORD, "accept_privacy": "y"}, headers=headers)
-    assert response.status_code == 302
+    assert response.status_code == 303
     assert find_by_login("reader@example.com").locale == saved

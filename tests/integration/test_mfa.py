@@ -16,7 +16,7 @@ from tests.helpers import PASSWORD, csrf_token, submit, text, totp_code
 
 def password_step(client, login):
     response = submit(client, "/account/login", {"login": login, "password": PASSWORD})
-    assert response.status_code == 302
+    assert response.status_code == 303
     return response.headers["Location"]
 
 
@@ -36,7 +36,9 @@ def test_first_staff_sign_in_enrols_and_shows_recovery_codes(client, make_user):
     wrong = post_code(client, "/account/mfa/setup?lang=en", "000000")
     assert "That code did not work" in text(wrong)
     done = post_code(client, "/account/mfa/setup", pyotp.TOTP(secret).now())
-    codes = re.findall(r"<code>([a-z2-9]{5}-[a-z2-9]{5})</code>", text(done))
+    assert done.status_code == 303  # Back and Refresh never send the code again
+    codes = re.findall(r"<code>([a-z2-9]{5}-[a-z2-9]{5})</code>",
+                       text(client.get(done.headers["Location"])))
     assert len(codes) == 10
     assert client.get("/account/").status_code == 200
     db.session.refresh(counsellor)
@@ -48,7 +50,7 @@ def test_first_staff_sign_in_enrols_and_shows_recovery_codes(client, make_user):
 def test_enrolled_staff_need_a_fresh_code_each_time(app, client, counsellor):
     assert password_step(client, counsellor.email) == "/account/mfa"
     code = totp_code(counsellor.totp_secret)
-    assert post_code(client, "/account/mfa", code).status_code == 302
+    assert post_code(client, "/account/mfa", code).status_code == 303
     assert client.get("/account/").status_code == 200
     other = app.test_client()
     password_step(other, counsellor.email)
@@ -65,9 +67,10 @@ def test_recovery_code_works_once(app, make_user):
     password_step(client, user.email)
     secret = re.search(r'id="totp-secret">([A-Z2-7]+)<',
                        text(client.get("/account/mfa/setup"))).group(1)
+    done = post_code(client, "/account/mfa/setup", pyotp.TOTP(secret).now())
     codes = re.findall(r"<code>([a-z2-9-]{11})</code>",
-                       text(post_code(client, "/account/mfa/setup", pyotp.TOTP(secret).now())))
-    for attempt, expected in ((1, 302), (2, 200)):
+                       text(client.get(done.headers["Location"])))
+    for attempt, expected in ((1, 303), (2, 200)):
         fresh = app.test_client()
         password_step(fresh, user.email)
         response = post_code(fresh, "/account/mfa", codes[0].upper())

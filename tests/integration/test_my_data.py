@@ -45,10 +45,10 @@ def test_account_consent_cannot_be_withdrawn_alone_but_others_can(app, client, w
     consents = {c.purpose: c.id for c in db.session.scalars(select(Consent))}
     refused = submit(client, f"/account/data/consents/{consents['privacy_notice']}/withdraw",
                      {}, form_url="/account/data")
-    assert refused.status_code == 302
+    assert refused.status_code == 303
     ok = submit(client, f"/account/data/consents/{consents['health_data']}/withdraw", {},
                 form_url="/account/data")
-    assert ok.status_code == 302
+    assert ok.status_code == 303
     withdrawn = {c.purpose: c.withdrawn_at for c in db.session.scalars(select(Consent))}
     assert withdrawn["privacy_notice"] is None
     assert withdrawn["health_data"] is not None
@@ -92,7 +92,7 @@ def test_deleting_the_account_shreds_it(app, client, make_user):
 
     done = submit(client, "/account/data/delete", {"password": PASSWORD, "confirm": "y"},
                   form_url="/account/data")
-    assert done.status_code == 302
+    assert done.status_code == 303
     assert client.get("/account/").status_code == 302
     assert db.session.get(DataKey, key_id) is None
     for model in (User, Consent, OutboxMessage):

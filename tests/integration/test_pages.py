@@ -45,6 +45,17 @@ def test_404_page_is_translated(client, lang, title):
     assert title in text(response)
 
 
+def test_error_pages_lead_with_words_and_a_way_back(client):
+    """The headline is what happened in words, never a bare "404"; home and the crisis line
+    are on the page."""
+    page = text(client.get("/no/such/page?lang=en"))
+    assert re.search(r"<h1>\s*Page not found\s*</h1>", page)
+    assert "<h1>404" not in page
+    assert "Error code: 404" in page  # small, for a support call
+    assert 'href="/">Back to the home page</a>' in page
+    assert 'href="tel:12356"' in page
+
+
 def test_403_page_is_translated(worker, signed_in):
     response = signed_in(worker).get("/admin/staff")
     assert response.status_code == 403
@@ -122,12 +133,20 @@ def test_every_asset_is_served_by_the_app():
 # The API's docs page is Swagger UI, a tool for developers; without JavaScript it links
 # to the OpenAPI document itself instead.
 NEEDS_SCRIPT = {"api/templates/api/docs.html"}
+# Pages a small local script only enhances (a note's live counter; copy and print buttons,
+# hidden until the script shows them): without it they work the same.
+ENHANCED = {"counselling/templates/counselling/notes.html",
+            "screening/templates/screening/result.html"}
 
 
 def test_pages_work_without_javascript():
     scripts = [str(p.relative_to(APP_DIR)) for p in APP_DIR.rglob("*.html")
                if "<script" in p.read_text("utf-8")]
-    assert sorted(set(scripts) - NEEDS_SCRIPT) == [], \
+    for enhanced in ENHANCED:
+        found = re.findall(r"<script[^>]*>", (APP_DIR / enhanced).read_text("utf-8"))
+        assert found == ['<script src="{{ url_for(\'static\', filename=\'js/polish.js\') }}" '
+                         'defer>'], enhanced
+    assert sorted(set(scripts) - NEEDS_SCRIPT - ENHANCED) == [], \
         "the foundation pages must not need JavaScript"
 
 
@@ -142,3 +161,17 @@ def test_templates_never_shadow_the_translation_function():
     shadowing = [str(p.relative_to(APP_DIR)) for p in APP_DIR.rglob("*.html")
                  if re.search(r"{%-?\s*set\s+_\s*=", p.read_text("utf-8"))]
     assert shadowing == []
+
+
+def test_printing_keeps_the_crisis_line_and_drops_navigation_and_buttons():
+    """A printed result, safety plan, booking or monthly report: our print rules come last,
+    so they win over earlier ones."""
+    css = (APP_DIR / "static/css/app.css").read_text("utf-8")
+    ours = css.split("/* == polish == */", 1)[1]
+    printing = ours.split("@media print {", 1)[1]
+    assert "footer.site-footer { display: block !important;" in printing
+    assert ".site-footer .crisis-line, .crisis-line-strip { display: block !important; }" \
+        in printing
+    hidden = printing.split("{ display: none !important; }", 1)[0]
+    for part in (".site-footer .footer-links", "button", ".button", ".site-nav"):
+        assert part in hidden

@@ -24,9 +24,9 @@ def test_changing_password_needs_the_current_one(app, client, make_user):
     assert "That is not your current password." in text(wrong)
     ok = submit(client, "/account/password", {"current": PASSWORD, "password": NEW,
                                               "confirm": NEW})
-    assert ok.status_code == 302
+    assert ok.status_code == 303
     assert client.get("/account/").status_code == 200  # this device stays signed in
-    assert sign_in(app.test_client(), "mei@example.com", NEW).status_code == 302
+    assert sign_in(app.test_client(), "mei@example.com", NEW).status_code == 303
     db.session.refresh(user)
     assert user.session_version == 2
 
@@ -50,15 +50,19 @@ def reset_link(smtp_server) -> str:
 def test_forgotten_password_is_reset_through_a_one_time_link(app, client, smtp_server,
                                                              make_user):
     make_user(login="mei@example.com")
-    page = submit(client, "/account/forgot?lang=en", {"login": "Mei@Example.com"})
+    asked = submit(client, "/account/forgot?lang=en", {"login": "Mei@Example.com"})
+    assert asked.status_code == 303  # Refresh never asks for a second link
+    page = client.get(asked.headers["Location"], query_string={"lang": "en"})
     assert "a link to set a new password is on its way" in text(page)
+    again = client.get(asked.headers["Location"], query_string={"lang": "en"})
+    assert "a link to set a new password is on its way" not in text(again)
     link = reset_link(smtp_server)
     path = link.split("127.0.0.1:5000", 1)[1]
     landing = client.get(path)
     assert landing.headers["Location"] == "/account/reset"  # the token leaves the address bar
     done = submit(client, "/account/reset", {"password": NEW, "confirm": NEW})
     assert done.headers["Location"] == "/account/login"
-    assert sign_in(app.test_client(), "mei@example.com", NEW).status_code == 302
+    assert sign_in(app.test_client(), "mei@example.com", NEW).status_code == 303
     # The link works once.
     again = app.test_client()
     again.get(path)
@@ -66,7 +70,8 @@ def test_forgotten_password_is_reset_through_a_one_time_link(app, client, smtp_s
 
 
 def test_unknown_address_gets_the_same_answer_and_no_email(client, smtp_server):
-    page = submit(client, "/account/forgot?lang=en", {"login": "nobody@example.com"})
+    asked = submit(client, "/account/forgot?lang=en", {"login": "nobody@example.com"})
+    page = client.get(asked.headers["Location"], query_string={"lang": "en"})
     assert "a link to set a new password is on its way" in text(page)
     send_due()
     assert smtp_server.messages == []
@@ -94,5 +99,5 @@ def test_weak_new_password_is_refused_and_the_link_still_works(app, client, smtp
     assert "too common" in text(weak)
     assert db.session.scalar(select(func.count()).select_from(PasswordReset).where(
         PasswordReset.used_at.is_(None))) == 1
-    assert submit(client, "/account/reset", {"password": NEW, "confirm": NEW}).status_code == 302
+    assert submit(client, "/account/reset", {"password": NEW, "confirm": NEW}).status_code == 303
     assert db.session.scalar(select(User)).password_hash.startswith("$argon2id$")

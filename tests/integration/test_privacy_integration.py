@@ -44,7 +44,7 @@ def test_copy_holds_results_and_bookings_and_deletion_frees_the_seat(app, client
 
     done = submit(client, "/account/data/delete", {"password": PASSWORD, "confirm": "y"},
                   form_url="/account/data")
-    assert done.status_code == 302
+    assert done.status_code == 303
     assert db.session.scalar(select(func.count()).select_from(ScreeningResult)) == 0
     assert db.session.scalar(select(func.count()).select_from(ScreeningStat)) == 1
     db.session.expire_all()

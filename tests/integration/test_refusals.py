@@ -85,7 +85,7 @@ def test_many_refusals_at_once_keep_one_chain(app, make_user):
     clients = []
     for user in users:
         signed = IsolatedClient(app, app.response_class, use_cookies=True)
-        assert sign_in(signed, user.email).status_code == 302
+        assert sign_in(signed, user.email).status_code == 303
         # A plain client: in a thread, each request brings its own app context and session.
         client = FlaskClient(app, app.response_class, use_cookies=True)
         client.set_cookie("session", signed.get_cookie("session").value)

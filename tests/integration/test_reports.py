@@ -455,3 +455,24 @@ def test_old_cbi_rows_with_the_retired_severe_band_count_as_high(app, network):
                                  "--period", month, "--format", "json"])
     assert result.exit_code == 0, result.output
     assert "severe" not in {row["column"] for row in json.loads(result.output)}
+
+
+def test_a_running_quarter_is_labelled_with_the_months_it_covers(app):
+    """ "2026-Q4" must not silently mean October only."""
+    from datetime import UTC, datetime
+
+    from app.reports.filters import period_choice
+
+    mid_november = datetime(2026, 11, 20, tzinfo=UTC)
+    assert period_choice("2026-Q4", 3, mid_november) == ("2026-Q4", "2026-Q4: so far 2026-10 only")
+    assert period_choice("2026", 12, mid_november) == (
+        "2026", "2026: so far 2026-01 to 2026-10")
+    assert period_choice("2026-Q3", 3, mid_november) == ("2026-Q3", "2026-Q3")
+    assert period_choice("2027-Q1", 3, mid_november) is None  # nothing finished: not offered
+
+
+def test_the_period_field_states_the_finished_months_rule(network, social_worker, signed_in):
+    page = text(signed_in(social_worker).get("/reports/?lang=en"))
+    assert 'aria-describedby="period-rule"' in page
+    assert "Finished months only: a quarter or year still running" in page
+    assert '<div class="table-scroll" tabindex="0" role="region"' in page

@@ -81,7 +81,7 @@ def test_attempt_reached_closed_are_sealed_audited_and_shown_to_a_colleague(
     signed_in(first)
     attempt = submit(client, url, {"kind": "attempted", "result": "no_answer",
                                    "next_try": later(2), "note": "Rang twice at 10:05."})
-    assert attempt.status_code == 302
+    assert attempt.status_code == 303
     client.delete_cookie("session")
 
     signed_in(second)
@@ -90,7 +90,7 @@ def test_attempt_reached_closed_are_sealed_audited_and_shown_to_a_colleague(
     assert "Rang twice at 10:05." in page
     assert "Try again at" in page
     assert submit(client, url, {"kind": "reached", "note": "Spoke for 20 minutes."}
-                  ).status_code == 302
+                  ).status_code == 303
     closed = submit(client, url, {"kind": "closed", "outcome": "session_booked",
                                   "note": "Session on Friday."})
     assert closed.headers["Location"].endswith("/counsellor/risks")
@@ -140,7 +140,7 @@ def test_a_step_that_does_not_fit_is_refused_and_nothing_changes(app, client, si
         assert message in text(response), data
     assert db.session.scalar(select(func.count(RiskStep.id))) == 0
     assert submit(client, url, {"kind": "attempted", "result": "wrong_number"}
-                  ).status_code == 302  # no next try for a wrong number
+                  ).status_code == 303  # no next try for a wrong number
     submit(client, url, {"kind": "closed", "outcome": "unreachable"})
     again = submit(client, url, {"kind": "reached"}, headers=EN)
     assert again.status_code == 200
@@ -240,7 +240,7 @@ def test_a_deleted_workers_open_request_is_kept_for_duty_of_care_then_shredded(
     assert "30 days" in page
     response = submit(client, "/account/data/delete", {"password": PASSWORD, "confirm": "y"},
                       form_url="/account/data")
-    assert response.status_code == 302
+    assert response.status_code == 303
     client.delete_cookie("session")
 
     db.session.expire_all()

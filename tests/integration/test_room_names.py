@@ -78,7 +78,7 @@ def test_the_admin_schedule_form_takes_an_english_room_name(signed_in, admin, co
     response = submit(signed_in(admin), "/admin/sessions/new", {
         "centre": centre.id, "service": service.id, "counsellor": counsellor.id, "day": day,
         "start": "14:30", "room": "活动室", "room_en": "Activity room", "capacity": 10})
-    assert response.status_code == 302
+    assert response.status_code == 303
     assert db.session.scalar(select(Session.room_en)) == "Activity room"
 
 
@@ -89,7 +89,7 @@ def test_weekly_hours_take_an_english_room_name(signed_in, counsellor):
     response = submit(signed_in(counsellor), "/counselling/availability", {
         "centre": centre.id, "service": service.id, "weekday": 0, "start": "09:00",
         "end": "11:00", "valid_from": monday.isoformat(), "room": "三楼", "room_en": "Floor 3"})
-    assert response.status_code == 302
+    assert response.status_code == 303
     assert db.session.scalar(select(Availability.room_en)) == "Floor 3"
     made = db.session.scalars(select(Session.room_en).where(Session.generated.is_(True))).all()
     assert made

@@ -86,7 +86,7 @@ def test_with_consent_a_risk_answer_opens_an_item_without_another_click(app, sig
     # Answering twice changes nothing.
     again = submit(client, f"/screening/results/{row.uid}/followup", THOUGHTS_ONLY,
                    form_url=f"/screening/results/{row.uid}")
-    assert again.status_code == 302
+    assert again.status_code == 303
     db.session.refresh(item)
     assert item.triage == "urgent"
     assert len(_items()) == 1
@@ -153,7 +153,7 @@ def test_crisis_page_is_about_the_person_not_the_score(app, client, make_user):
     make_centre("dehua", phone="0595-2222 3333")
     response = answer(client, "phq9", PHQ9_CRISIS, {"difficulty": 0}, headers=EN,
                       skip_followup=False)
-    assert response.status_code == 302
+    assert response.status_code == 303
     assert response.headers["Location"] == "/screening/followup"
     submit(client, "/screening/followup", {"skip": "1"}, headers=EN)
     page = text(client.get("/screening/result", headers=EN))
@@ -190,7 +190,7 @@ def test_safety_plan_is_sealed_editable_and_shared_only_on_request(app, signed_i
     client = signed_in(worker)
     response = submit(client, "/screening/safety-plan",
                       {"warning_signs": "Not sleeping, drinking alone", "people": "姐姐 139"})
-    assert response.status_code == 302
+    assert response.status_code == 303
     plan = db.session.scalar(select(SafetyPlan))
     assert plan.steps["warning_signs"] == "Not sleeping, drinking alone"
     assert b"drinking alone" not in bytes(plan.steps_ct)
@@ -296,7 +296,7 @@ def test_a_centre_id_out_of_range_on_the_crisis_result_is_refused_not_a_500(app,
     row = db.session.scalar(select(ScreeningResult))
     sent = submit(client, f"/screening/results/{row.uid}/safety-contact",
                   {"centre": "9" * 30}, form_url=f"/screening/results/{row.uid}", headers=EN)
-    assert sent.status_code == 302
+    assert sent.status_code == 303
     assert _items() == []
     page = text(client.get(f"/screening/results/{row.uid}", headers=EN))
     assert "Please choose a centre." in page

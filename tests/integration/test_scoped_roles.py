@@ -184,7 +184,7 @@ def test_a_county_admins_new_service_is_their_centres_and_shared_ones_are_not_th
         "code": "anxi-tea", "kind": "group", "name_zh": "茶艺减压", "name_en": "Tea",
         "duration_minutes": "60", "capacity": "8", "cancellation_window_hours": "24",
         "min_notice_hours": "2", "horizon_days": "30", "buffer_minutes": "10", "active": "y"})
-    assert response.status_code == 302
+    assert response.status_code == 303
     created = db.session.scalar(select(Service).where(Service.code == "anxi-tea"))
     assert [c.code for c in created.centres] == ["anxi"]
     assert client.get(f"/admin/services/{created.id}").status_code == 200

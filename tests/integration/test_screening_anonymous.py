@@ -77,6 +77,13 @@ def test_anonymous_result_code_and_retrieval(app, client):
     assert "crisis-panel" not in page
     code = retrieval_code(response)
     assert len(code.replace("-", "")) == 16
+    # Groups of four that never break inside, a copy and a print button (shown by the
+    # local script; hidden without it).
+    groups = "".join(f'<span class="code-group">{g}</span>' for g in code.split("-"))
+    assert groups.replace('</span><span', '</span><span aria-hidden="true">-</span><span') \
+        in page
+    assert 'data-copy="retrieval-code"' in page
+    assert "Print or save as PDF" in page
     row = db.session.scalar(select(ScreeningResult))
     assert row.user_id is None
     assert row.data_key_id is not None

@@ -24,6 +24,7 @@ def test_anonymous_contact_request_reaches_only_that_centres_queue(app, client, 
     response = submit(client, "/screening/contact",
                       {"centre": str(centre.id), "phone": "139 1234 5678",
                        "best_time": "evening"}, headers=EN)
+    response = client.get(response.headers["Location"], headers=EN)
     assert "A counsellor will contact you" in text(response)
     item = db.session.scalar(select(RiskItem))
     assert item.centre_id == centre.id
@@ -57,7 +58,7 @@ def test_anonymous_contact_request_reaches_only_that_centres_queue(app, client, 
     done = submit(client, f"/counsellor/risks/{item.uid}",
                   {"kind": "closed", "outcome": "session_booked",
                    "note": "Called back, booked a session for Friday."})
-    assert done.status_code == 302
+    assert done.status_code == 303
     db.session.refresh(item)
     assert item.resolved_at is not None
     assert item.outcome == "Called back, booked a session for Friday."

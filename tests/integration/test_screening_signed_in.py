@@ -75,7 +75,7 @@ def test_saved_result_is_encrypted_and_stat_row_is_deidentified(app, signed_in, 
     submit(client, "/screening/profile", {"age_band": "35_44", "sector": "transport",
                                           "centre": str(centre.id)})
     response = answer(client, "phq9", PHQ9_MODERATE, {"difficulty": 2})
-    assert response.status_code == 302
+    assert response.status_code == 303
     assert re.fullmatch(r"/screening/results/[0-9a-f]{32}", response.headers["Location"])
     row = db.session.scalar(select(ScreeningResult))
     assert row.user_id == worker.id
@@ -170,7 +170,7 @@ def test_sharing_toggle_and_counsellor_access(app, client, signed_in, worker, ma
     assert client.get(f"/counsellor/shared/{uid}").status_code == 404  # not shared yet
     as_user(worker)
     response = submit(client, f"{uid_path}/share", {"shared": "1"}, form_url=uid_path)
-    assert response.status_code == 302
+    assert response.status_code == 303
     assert db.session.scalar(select(ScreeningResult)).shared is True
 
     as_user(mine)
@@ -178,10 +178,14 @@ def test_sharing_toggle_and_counsellor_access(app, client, signed_in, worker, ma
     assert f"/counsellor/shared/{uid}" in listing
     page = text(client.get(f"/counsellor/shared/{uid}", headers=EN))
     assert "Score: 10 out of 27" in page
+    # The counsellor reads someone else's result: never titled "Your result".
+    assert "<title>PHQ-9 result shared with you" in page
+    assert "Your result" not in page
     reads = db.session.scalars(select(AuditEvent).where(
         AuditEvent.action == "screening.shared_read")).all()
     assert len(reads) == 1
     assert reads[0].actor == mine.uid
+    assert "与您共享的 PHQ-9 结果" in text(client.get(f"/counsellor/shared/{uid}"))
 
     as_user(other)
     assert client.get(f"/counsellor/shared/{uid}").status_code == 404
@@ -232,7 +236,7 @@ def test_reminder_enqueued_sent_and_cancellable(app, client, signed_in, make_use
     assert len(pending) == 1
     response = submit(client, f"/screening/reminders/{pending[0].uid}/cancel", {},
                       form_url="/screening/history")
-    assert response.status_code == 302
+    assert response.status_code == 303
     assert db.session.scalar(select(func.count()).select_from(OutboxMessage).where(
         OutboxMessage.sent_at.is_(None))) == 0
 
@@ -244,7 +248,7 @@ def test_declined_worker_can_change_their_mind(app, client, signed_in, worker):
     assert "/screening/consent?next=gad7" in page
     agree(client, "gad7")
     response = answer(client, "gad7", [1] * 7, {"difficulty": 0})
-    assert response.status_code == 302
+    assert response.status_code == 303
     assert db.session.scalar(select(ScreeningResult)).user_id == worker.id
 
 

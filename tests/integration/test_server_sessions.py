@@ -75,7 +75,7 @@ def stored(web: Flask, sid: str) -> bytes | None:
 
 def test_cookie_is_a_random_id_and_the_store_holds_sealed_data(web, worker):
     client = browser(web)
-    assert sign_in(client, "13800138000").status_code == 302
+    assert sign_in(client, "13800138000").status_code == 303
     sid = cookie(client)
     assert len(sid) >= 43
     assert "." not in sid
@@ -130,7 +130,7 @@ def test_admin_ending_sessions_signs_out_another_browser(web, admin, counsellor)
     sign_in(mine, admin.email)
     response = submit(mine, f"/admin/staff/{counsellor.uid}/sessions/end", {},
                       form_url="/admin/staff")
-    assert response.status_code == 302
+    assert response.status_code == 303
     assert stored(web, cookie(theirs)) is None
     assert theirs.get("/account/").status_code == 302
     assert mine.get("/account/").status_code == 200  # the admin's own session goes on
@@ -170,7 +170,7 @@ def test_password_change_ends_other_sessions_in_the_store(web, worker):
     response = submit(laptop, "/account/password", {
         "current": "calm river at dawn", "password": "a brand new sentence", "confirm":
         "a brand new sentence"})
-    assert response.status_code == 302
+    assert response.status_code == 303
     assert stored(web, cookie(phone)) is None
     assert phone.get("/account/").status_code == 302
     assert laptop.get("/account/").status_code == 200

@@ -34,7 +34,7 @@ def test_after_200_wrong_guesses_from_many_addresses_the_owner_signs_in(client, 
     assert set(statuses) == {401}  # every stranger is told no, none is locked out either
     owner = _from(client, "192.0.2.7")
     response = sign_in(owner, LOGIN)
-    assert response.status_code == 302
+    assert response.status_code == 303
     assert owner.get("/account/").status_code == 200
 
 
@@ -57,7 +57,7 @@ def test_an_address_that_keeps_failing_on_an_account_is_refused_there(client, wo
     assert "Too many attempts" in text(refused)
     token = guesser.post("/api/v1/auth/token", json={"login": LOGIN, "password": PASSWORD})
     assert token.status_code == 429
-    assert sign_in(_from(client, "198.51.100.10"), LOGIN).status_code == 302
+    assert sign_in(_from(client, "198.51.100.10"), LOGIN).status_code == 303
 
 
 def test_correct_passwords_do_not_use_up_the_account_budget(client, worker):
@@ -75,7 +75,7 @@ def test_staff_under_attack_still_need_their_second_factor(client, make_user, ro
     _storm(client, staff.email, guesses=40)
     _from(client, "192.0.2.20")
     response = submit(client, "/account/login", {"login": staff.email, "password": PASSWORD})
-    assert response.status_code == 302
+    assert response.status_code == 303
     assert response.headers["Location"].startswith("/account/mfa")
     assert client.get("/account/").status_code in (302, 403)  # not signed in yet
     no_code = client.post("/api/v1/auth/token", json={"login": staff.email,

@@ -171,7 +171,7 @@ def test_the_invitation_link_sets_the_password_then_the_authenticator(app, signe
     assert newcomer.get(link).headers["Location"] == "/account/reset"
     new = "a quiet river in spring"
     done = submit(newcomer, "/account/reset", {"password": new, "confirm": new})
-    assert done.status_code == 302
+    assert done.status_code == 303
     signed = submit(newcomer, "/account/login", {"login": "new.person@example.com",
                                                  "password": new})
     assert signed.headers["Location"] == "/account/mfa/setup"  # then pairs the authenticator

@@ -47,7 +47,7 @@ def test_counsellor_of_home_centre_issues_code_and_worker_sets_new_password(
     sign_in(client, counsellor.email)
     assert "/account/staff/recovery" in text(client.get("/counselling/"))  # found from work
     response = _issue(client)
-    assert response.status_code == 302
+    assert response.status_code == 303
     code = _shown_code(client)
     assert not re.search(r"\d{5} \d{5}", text(client.get("/account/staff/recovery")))  # once
     row = db.session.scalars(select(PhoneCode).where(PhoneCode.purpose == "recovery")).one()
@@ -60,12 +60,12 @@ def test_counsellor_of_home_centre_issues_code_and_worker_sets_new_password(
 
     anon = app.test_client()
     response = submit(anon, "/account/recover", {"login": "13800138000", "code": code})
-    assert response.status_code == 302
+    assert response.status_code == 303
     assert response.headers["Location"].endswith("/account/reset")
     response = submit(anon, "/account/reset", {"password": NEW_PASSWORD,
                                                 "confirm": NEW_PASSWORD})
-    assert response.status_code == 302
-    assert sign_in(app.test_client(), "13800138000", NEW_PASSWORD).status_code == 302
+    assert response.status_code == 303
+    assert sign_in(app.test_client(), "13800138000", NEW_PASSWORD).status_code == 303
 
     # Used once: the same code again is refused with a clear message.
     again = submit(app.test_client(), "/account/recover", {"login": "13800138000", "code": code})
@@ -96,7 +96,7 @@ def test_counsellor_of_another_centre_cannot_and_nothing_is_issued(
 
 def test_admin_may_issue_for_any_worker_but_not_for_staff(client, worker, admin, counsellor):
     sign_in(client, admin.email)
-    assert _issue(client).status_code == 302
+    assert _issue(client).status_code == 303
     assert _shown_code(client)
     refused = _issue(client, counsellor.email)
     assert refused.status_code == 200

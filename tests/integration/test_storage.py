@@ -25,16 +25,16 @@ def register_two(client) -> None:
     from tests.integration.test_phone_codes import last_code
 
     assert submit(client, "/account/register/phone", {"phone": "139 1234 5678"}
-                  ).status_code == 302
+                  ).status_code == 303
     response = submit(client, "/account/register/phone/verify", {
         "code": last_code("+8613912345678"), "name": "林小梅", "password": PASSWORD,
         "confirm": PASSWORD, "accept_privacy": "y"})
-    assert response.status_code == 302
+    assert response.status_code == 303
     client.delete_cookie("session")
     response = submit(client, "/account/register", {
         "login": "Mei.Lin@example.com", "name": "林小梅", "password": PASSWORD,
         "confirm": PASSWORD, "accept_privacy": "y"})
-    assert response.status_code == 302
+    assert response.status_code == 303
     client.delete_cookie("session")
 
 
@@ -108,23 +108,23 @@ def _journey(client) -> dict[str, str]:
     response = submit(client, "/account/register", {
         "login": JOURNEY["email"], "name": JOURNEY["name"], "password": PASSWORD,
         "confirm": PASSWORD, "accept_privacy": "y"})
-    assert response.status_code == 302
-    assert submit(client, "/screening/consent", {"choice": "agree"}).status_code == 302
+    assert response.status_code == 303
+    assert submit(client, "/screening/consent", {"choice": "agree"}).status_code == 303
     assert submit(client, "/screening/profile", {"age_band": "35_44", "sector": "manufacturing",
-                                                  "centre": str(hub.id)}).status_code == 302
+                                                  "centre": str(hub.id)}).status_code == 303
     results = {}
     for code, answers in (("phq9", PHQ9), ("gad7", GAD7)):
         data = {f"q{n}": str(v) for n, v in enumerate(answers, start=1)}
         data["x_difficulty"] = "2"
         response = submit(client, f"/screening/{code}", data)
-        assert response.status_code == 302, code
+        assert response.status_code == 303, code
         results[code] = response.headers["Location"]
     page = results["phq9"]
     if page.endswith("/followup"):  # a risk answer: the C-SSRS questions come first
         follow = submit(client, page, {"c_wish_dead": "1", "c_thoughts": "0",
                                        "c_behaviour": "0", "c_safe_now": "0"})
         page = follow.headers["Location"]
-    assert submit(client, f"{page}/share", {"shared": "1"}, form_url=page).status_code == 302
+    assert submit(client, f"{page}/share", {"shared": "1"}, form_url=page).status_code == 303
     service = db.session.scalar(select(Service).where(Service.code == "counselling"))
     session = db.session.scalars(select(Session).where(
         Session.centre_id == hub.id, Session.service_id == service.id,
@@ -132,19 +132,19 @@ def _journey(client) -> dict[str, str]:
         Session.starts_at > utcnow() + timedelta(days=1)).order_by(Session.starts_at)).first()
     assert session is not None, "the demo has no counselling session to book"
     url = f"/booking/sessions/{session.id}"
-    assert submit(client, f"{url}/book", {}, form_url=url).status_code == 302
+    assert submit(client, f"{url}/book", {}, form_url=url).status_code == 303
     response = submit(client, "/screening/contact", {
         "centre": str(hub.id), "phone": JOURNEY["phone"], "best_time": "evening",
         "result": page.rsplit("/", 1)[1]}, form_url=page)
-    assert response.status_code == 200
-    assert "心理咨询师会联系您" in text(response)
+    assert response.status_code == 303
+    assert "心理咨询师会联系您" in text(client.get(response.headers["Location"]))
     client.post("/account/logout", data={"csrf_token": re.search(
         r'name="csrf_token"[^>]*value="([^"]+)"', text(client.get("/me"))).group(1)})
     booking = db.session.scalar(select(Booking).where(Booking.session_id == session.id))
     counsellor = session.counsellor
-    assert sign_in(client, counsellor.email, DEMO_PASSWORD).status_code == 302
+    assert sign_in(client, counsellor.email, DEMO_PASSWORD).status_code == 303
     notes = f"/counselling/bookings/{booking.uid}/notes"
-    assert submit(client, notes, {"body": JOURNEY["note"]}).status_code == 302
+    assert submit(client, notes, {"body": JOURNEY["note"]}).status_code == 303
     assert JOURNEY["note"] in text(client.get(notes))  # it was saved, and opens again
     return results
 

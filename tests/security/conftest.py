@@ -27,7 +27,7 @@ def caller_client(app, world: World) -> Callable[[str], tuple[FlaskClient, str]]
         client = app.test_client()
         if caller != "anon":
             response = sign_in(client, world.login(caller))
-            assert response.status_code == 302, f"{caller} could not sign in"
+            assert response.status_code == 303, f"{caller} could not sign in"
         token = csrf_token(client.get("/screening/contact").get_data(as_text=True))
         return client, token
 

@@ -19,7 +19,7 @@ another centre's objects answer them 404, network-wide pages 403.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 CALLERS = ("anon", "owner", "other_worker", "counsellor", "far_counsellor", "social_worker",
            "admin", "facilitator", "county_admin", "other_admin", "county_social",
@@ -157,9 +157,10 @@ TABLE: dict[tuple[str, str], Row] = {
     ("/account/contact", "GET"): Row("/account/contact", signed_in(200)),
     ("/account/contact", "POST"): Row("/account/contact", signed_in(400)),
     ("/account/security", "GET"): Row("/account/security", signed_in(200)),
+    ("/account/recovery-codes", "GET"): Row("/account/recovery-codes", signed_in(302)),
+    # Staff get new codes, shown on the page the POST redirects to; workers have no app.
     ("/account/security/recovery-codes", "POST"): Row("/account/security/recovery-codes",
-                                                       signed_in(200, owner=302,
-                                                                 other_worker=302)),
+                                                       signed_in(302)),
     ("/account/security/authenticator", "GET"): Row("/account/security/authenticator",
                                                      signed_in(200)),
     ("/account/security/authenticator", "POST"): Row("/account/security/authenticator",
@@ -199,6 +200,7 @@ TABLE: dict[tuple[str, str], Row] = {
         "/screening/reminders/{reminder}/cancel", workers_only(404, owner=302)),
     ("/screening/contact", "GET"): Row("/screening/contact", every(200)),
     ("/screening/contact", "POST"): Row("/screening/contact", every(200)),
+    ("/screening/contact/sent", "GET"): Row("/screening/contact/sent", every(302)),
     # The safety loop, worker side (A's private result has no risk answer: nothing to follow).
     ("/screening/safety-contact", "GET"): Row("/screening/safety-contact", workers_only(200)),
     ("/screening/safety-contact", "POST"): Row("/screening/safety-contact", workers_only(302)),
@@ -291,7 +293,9 @@ TABLE: dict[tuple[str, str], Row] = {
     # -- administration ----------------------------------------------------------------------
     ("/admin/", "GET"): Row("/admin/", admins_only(200)),
     ("/admin/audit", "GET"): Row("/admin/audit", network_admins(200)),
-    ("/admin/audit/verify", "POST"): Row("/admin/audit/verify", network_admins(200)),
+    ("/admin/audit/verify", "POST"): Row("/admin/audit/verify", network_admins(302)),
+    # No check run yet in this session: back to the audit log.
+    ("/admin/audit/verify", "GET"): Row("/admin/audit/verify", network_admins(302)),
     # A's request for contact; without a reason the admin gets the form again.
     ("/admin/audit/<int:seq>/reveal", "POST"): Row("/admin/audit/{audit_seq}/reveal",
                                                    network_admins(400)),
@@ -431,6 +435,18 @@ TABLE: dict[tuple[str, str], Row] = {
 API_PREFIX = "/api/v1/"
 
 STATE_CHANGING = ("POST", "PUT", "PATCH", "DELETE")
+
+
+def _see_other_after_post(rows: dict[tuple[str, str], Row]) -> dict[tuple[str, str], Row]:
+    """Rows write any redirect as 302; one answering a POST must be a 303 (app/prg.py), so
+    that Back and Refresh never offer to send the form again."""
+    return {(rule, method): replace(row, expect={c: 303 if s == 302 else s
+                                                 for c, s in row.expect.items()})
+            if method in STATE_CHANGING else row
+            for (rule, method), row in rows.items()}
+
+
+TABLE = _see_other_after_post(TABLE)
 
 
 def routes(app) -> set[tuple[str, str]]:

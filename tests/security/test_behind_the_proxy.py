@@ -114,7 +114,7 @@ def test_forwarded_addresses_get_their_own_budgets(make_user, production):
     # 12 workers signing in with their own passwords, each from their own phone.
     statuses = [Nginx(production, f"{net}.{n + 1}").sign_in(w.phone, PASSWORD)
                 for n, w in enumerate(workers)]
-    assert statuses == [302] * 12  # before: 302 ×10, 429, 429 (one budget for everyone)
+    assert statuses == [303] * 12  # before: 303 ×10, 429, 429 (one budget for everyone)
 
     # One client uses up its budget (10 per minute) on accounts that do not exist...
     a = Nginx(production, f"{net}.100")
@@ -136,7 +136,7 @@ def test_two_hundred_wrong_guesses_do_not_lock_the_owner_out(make_user, producti
         login, f"wrong-guess-{n}") for n in range(200)]
     assert 201 not in guesses
     owner = Nginx(production, f"{net.replace('10.', '172.', 1)}.7")
-    assert owner.sign_in(login, PASSWORD) == 302
+    assert owner.sign_in(login, PASSWORD) == 303
     status, _, _ = owner.request("GET", "/account/")
     assert status == 200
     assert Nginx(production, f"{net.replace('10.', '172.', 1)}.8").token(login, PASSWORD) == 201

@@ -59,7 +59,7 @@ def test_a_wrong_token_is_refused_too(world, caller_client, production_csrf):
     assert client.post(url, data={"csrf_token": forged}).status_code == 400
     assert changed(before, snapshot(READ_BOOKKEEPING)) == []
     assert new_audit_actions(seq) == {"access.denied"}  # the refusal itself is on record
-    assert client.post(url, data={"csrf_token": token}).status_code == 302
+    assert client.post(url, data={"csrf_token": token}).status_code == 303
     # the same request with its token does cancel
     assert changed(before, snapshot(READ_BOOKKEEPING)) != []
 

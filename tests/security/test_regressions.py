@@ -52,6 +52,6 @@ def test_handover_to_a_number_past_the_range_is_refused_not_a_500(world, caller_
     url = "/counselling/bookings/{booking}/handover".format(**world.ids)
     before = db.session.scalar(select(func.count()).select_from(NoteHandover))
     response = client.post(url, data={"to": to, "csrf_token": token})
-    assert response.status_code == 302
+    assert response.status_code == 303
     assert "请选择另一位" in text(client.get(response.headers["Location"]))
     assert db.session.scalar(select(func.count()).select_from(NoteHandover)) == before

@@ -74,11 +74,11 @@ class Browser:
 def _sign_in(browser: Browser, login: str, secret: str | None = None) -> None:
     status, _, location = browser.submit("/account/login", {"login": login,
                                                              "password": PASSWORD})
-    assert status == 302, status
+    assert status == 303, status
     if secret is not None:
         status, _, location = browser.submit(urllib.parse.urlparse(location).path,
                                              {"code": pyotp.TOTP(secret).now()})
-        assert status == 302, status
+        assert status == 303, status
 
 
 def _worker_load(browser: Browser, ids: dict, stop: threading.Event) -> None:

@@ -120,6 +120,10 @@ class Config:
                                                       "3 per hour")
     # No form or JSON body of ours comes near 1 MB (nginx's client_max_body_size is the same).
     MAX_CONTENT_LENGTH = 1024 * 1024
+    # Except a counsellor's recording for the self-help library (app/library/views.py).
+    LIBRARY_AUDIO_MAX_BYTES = int(os.environ.get("LIBRARY_AUDIO_MAX_MB", "40")) * 1024 * 1024
+    # Where library recordings are kept (default: instance/library).
+    LIBRARY_DIR = os.environ.get("LIBRARY_DIR", str(INSTANCE_DIR / "library"))
     # How many proxies stand in front (nginx: 1). Per-address limits read the client address
     # from that many X-Forwarded-For entries, counted from the right (app/security/edge.py).
     TRUSTED_PROXY_HOPS = int(os.environ.get("TRUSTED_PROXY_HOPS", "0"))

@@ -124,6 +124,8 @@ class Config:
     LIBRARY_AUDIO_MAX_BYTES = int(os.environ.get("LIBRARY_AUDIO_MAX_MB", "40")) * 1024 * 1024
     # Where library recordings are kept (default: instance/library).
     LIBRARY_DIR = os.environ.get("LIBRARY_DIR", str(INSTANCE_DIR / "library"))
+    # seed-demo reads the starter exercises with espeak-ng when it and ffmpeg are installed
+    LIBRARY_SEED_AUDIO = os.environ.get("LIBRARY_SEED_AUDIO", "1") == "1"
     # How many proxies stand in front (nginx: 1). Per-address limits read the client address
     # from that many X-Forwarded-For entries, counted from the right (app/security/edge.py).
     TRUSTED_PROXY_HOPS = int(os.environ.get("TRUSTED_PROXY_HOPS", "0"))
@@ -215,6 +217,7 @@ class TestingConfig(Config):
 
     ENV_NAME = "testing"
     TESTING = True
+    LIBRARY_SEED_AUDIO = False  # fast seeds; the browser journey turns it on
     SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     KEY_FILE = None

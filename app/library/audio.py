@@ -68,8 +68,12 @@ def probe_seconds(path: Path) -> float:
         raise AudioError("not_audio") from exc
 
 
-def transcode(source: Path, folder: Path, name: str) -> Encoded:
-    """Re-encode ``source`` into ``folder/name.m4a``: loudness-normalised mono AAC."""
+def transcode(source: Path, folder: Path, name: str, normalise: bool = True) -> Encoded:
+    """Re-encode ``source`` into ``folder/name.m4a``: loudness-normalised mono AAC.
+
+    ``normalise=False`` (a synthesised voice, already at one level) skips ``loudnorm``, which
+    works at 192 kHz internally and is by far the slowest step.
+    """
     found = tools()
     if not found:
         raise AudioError("no_ffmpeg")
@@ -82,9 +86,10 @@ def transcode(source: Path, folder: Path, name: str) -> Encoded:
     try:
         subprocess.run(  # noqa: S603 # nosec B603 - argument list, no shell
             [found[0], "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-i",
-             str(source), "-vn", "-sn", "-dn", "-map_metadata", "-1", "-ac", "1", "-ar",
-             "44100", "-af", "loudnorm=I=-16:TP=-1.5:LRA=11", "-c:a", "aac", "-b:a", "64k",
-             "-movflags", "+faststart", "-t", str(MAX_SECONDS), str(partial)],
+             str(source), "-vn", "-sn", "-dn", "-map_metadata", "-1", "-ac", "1",
+             *(["-af", "loudnorm=I=-16:TP=-1.5:LRA=11", "-ar", "44100", "-b:a", "64k"]
+               if normalise else ["-ar", "22050", "-b:a", "32k"]),
+             "-c:a", "aac", "-movflags", "+faststart", "-t", str(MAX_SECONDS), str(partial)],
             capture_output=True, timeout=TRANSCODE_TIMEOUT, check=True)
     except subprocess.SubprocessError as exc:
         partial.unlink(missing_ok=True)

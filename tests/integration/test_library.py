@@ -187,3 +187,28 @@ def test_workers_cannot_reach_the_writing_desk(app, client, worker):
     sign_in(client, "13800138000")
     assert client.get("/library/staff").status_code == 403
     assert client.get("/library/staff/new").status_code == 403
+
+
+def test_starter_set_covers_every_result_in_both_languages(app, client, two_counsellors):
+    import assessments
+    from app.library.models import ARTICLE, AUDIO
+    from app.library.starter import seed_library
+
+    author, reviewer = two_counsellors
+    assert seed_library(author, reviewer) == 30
+    assert seed_library(author, reviewer) == 0  # idempotent
+    for lang in ("zh", "en"):
+        assert len(library.find(lang, kind=ARTICLE)) >= 12
+        exercises = library.find(lang, kind=AUDIO)
+        assert len(exercises) == 3
+        assert all(v.transcript and v.audio_file is None for v in exercises)  # tests: no voice
+        for instrument in assessments.instruments():
+            crisis_bands = {r.band for r in instrument.safety if r.crisis and r.band}
+            for band in instrument.bands:
+                shown = library.for_result(instrument.code, band.code, [], lang, crisis=False)
+                if band.code not in crisis_bands:
+                    assert 2 <= len(shown) <= 4, (lang, instrument.code, band.code)
+                    assert all(f" {instrument.code}.{band.code} " in v.tags for v in shown[:2])
+    page = text(client.get(f"/library/{exercises[0].item.uid}?lang=en"))
+    assert "The recording is not available on this installation" in page
+    assert exercises[0].transcript.splitlines()[0] in page

@@ -21,7 +21,7 @@ from app.library import audio
 from app.library import services as library
 from app.library.models import LibraryItem
 from app.reports.models import LibraryUse
-from tests.helpers import sign_in, submit, text
+from tests.helpers import sign_in, text
 
 
 def _need_ffmpeg() -> None:
@@ -43,7 +43,7 @@ def tone(tmp_path) -> bytes:
     """Three seconds of a quiet tone as WAV, made by ffmpeg itself."""
     _need_ffmpeg()
     out = tmp_path / "tone.wav"
-    subprocess.run([shutil.which("ffmpeg") or "ffmpeg", "-nostdin", "-loglevel", "error",  # noqa: S603
+    subprocess.run([shutil.which("ffmpeg") or "ffmpeg", "-nostdin", "-loglevel", "error",
                     "-f", "lavfi", "-i", "sine=frequency=440:duration=3", "-af", "volume=0.05",
                     str(out)], check=True, timeout=60)
     return out.read_bytes()

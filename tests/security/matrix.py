@@ -72,6 +72,31 @@ class Row:
 TABLE: dict[tuple[str, str], Row] = {
     # -- public pages ---------------------------------------------------------------------
     ("/", "GET"): Row("/", every(200)),
+    # -- self-help library (public reading; counsellors write and review) -------------------
+    ("/library", "GET"): Row("/library", every(200)),
+    ("/library/<uid>", "GET"): Row("/library/{library_item}", every(200)),
+    ("/library/audio/<name>", "GET"): Row("/library/audio/no-such-file.m4a", every(404)),
+    ("/library/staff", "GET"): Row("/library/staff", counsellors_only(200)),
+    ("/library/staff/new", "GET"): Row("/library/staff/new", counsellors_only(200)),
+    ("/library/staff/new", "POST"): Row("/library/staff/new", counsellors_only(200)),
+    ("/library/staff/versions/<int:version_id>", "GET"): Row(
+        "/library/staff/versions/{library_draft}", counsellors_only(200)),
+    ("/library/staff/versions/<int:version_id>/audio", "GET"): Row(
+        "/library/staff/versions/{library_draft}/audio", counsellors_only(404)),
+    # only the author changes a draft; for anyone else it is not there
+    ("/library/staff/versions/<int:version_id>/edit", "GET"): Row(
+        "/library/staff/versions/{library_draft}/edit", counsellors_only(404, counsellor=200)),
+    ("/library/staff/versions/<int:version_id>/edit", "POST"): Row(
+        "/library/staff/versions/{library_draft}/edit", counsellors_only(404, counsellor=200)),
+    # refused moves (approving one's own, sending back a draft) also answer with a redirect
+    ("/library/staff/versions/<int:version_id>/submit", "POST"): Row(
+        "/library/staff/versions/{library_draft}/submit", counsellors_only(302)),
+    ("/library/staff/versions/<int:version_id>/approve", "POST"): Row(
+        "/library/staff/versions/{library_draft}/approve", counsellors_only(302)),
+    ("/library/staff/versions/<int:version_id>/send-back", "POST"): Row(
+        "/library/staff/versions/{library_draft}/send-back", counsellors_only(302)),
+    ("/library/staff/items/<uid>/revise", "POST"): Row(
+        "/library/staff/items/{library_item}/revise", counsellors_only(302)),
     ("/healthz", "GET"): Row("/healthz", every(200)),
     ("/static/<path:filename>", "GET"): Row("/static/css/app.css", every(200)),
     ("/account/privacy", "GET"): Row("/account/privacy", every(200)),

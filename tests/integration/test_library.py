@@ -212,3 +212,16 @@ def test_starter_set_covers_every_result_in_both_languages(app, client, two_coun
     page = text(client.get(f"/library/{exercises[0].item.uid}?lang=en"))
     assert "The recording is not available on this installation" in page
     assert exercises[0].transcript.splitlines()[0] in page
+
+
+def test_reports_show_use_per_item_and_month(app, client, two_counsellors, social_worker):
+    author, reviewer = two_counsellors
+    item = publish(author, reviewer, title="睡不好觉的时候")
+    for _ in range(3):
+        client.get(f"/library/{item.uid}")
+    sign_in(client, social_worker.email)
+    page = text(client.get("/reports/library?lang=en"))
+    row = page.split("睡不好觉的时候", 1)[1].split("</tr>", 1)[0]
+    assert "<td>3</td><td>0</td>" in row
+    assert db.session.scalar(select(AuditEvent.action).where(
+        AuditEvent.action == "reports.library_viewed")) is not None

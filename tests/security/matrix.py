@@ -318,6 +318,7 @@ TABLE: dict[tuple[str, str], Row] = {
     ("/admin/sessions/new", "POST"): Row("/admin/sessions/new", admins_only(200)),
     # -- reports: de-identified counts for social workers and admins -------------------------
     ("/reports/", "GET"): Row("/reports/", only(("social_worker", "admin"), 200)),
+    ("/reports/library", "GET"): Row("/reports/library", only(("social_worker", "admin"), 200)),
     ("/reports/export.csv", "GET"): Row("/reports/export.csv",
                                         only(("social_worker", "admin"), 200)),
     # -- JSON API: callers present a bearer token of their own, never the cookie ---------------

@@ -7,6 +7,7 @@ also accepts a class or an instance directly.
 from __future__ import annotations
 
 import os
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 from typing import ClassVar
@@ -217,7 +218,9 @@ class TestingConfig(Config):
 
     ENV_NAME = "testing"
     TESTING = True
-    LIBRARY_SEED_AUDIO = False  # fast seeds; the browser journey turns it on
+    LIBRARY_SEED_AUDIO = False  # fast seeds: the exercises are seeded text-only
+    LIBRARY_DIR = os.environ.get("TEST_LIBRARY_DIR",
+                                 str(Path(tempfile.gettempdir()) / "xinqing-test-library"))
     SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     KEY_FILE = None

@@ -16,7 +16,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, or_, select, update
 
 from app import audit
 from app.accounts.models import Role, User
@@ -36,7 +36,7 @@ from app.library.models import (
     LibraryVersion,
 )
 from app.reports import stats
-from app.types import new_uid, utcnow
+from app.types import new_uid, rowcount, utcnow
 
 RESULT_MIN, RESULT_MAX = 2, 4
 
@@ -211,7 +211,17 @@ def _move(actor: User, version: LibraryVersion, to: str) -> None:
         version.reviewer_id = actor.id
     else:  # pragma: no cover - programming error
         raise ValueError(to)
-    before, version.status = version.status, to
+    before = version.status
+    # The status changes only if it is still what was read: of two reviewers approving at
+    # once, the second finds the version published already and is refused.
+    claimed = rowcount(db.session.execute(
+        update(LibraryVersion.__table__)
+        .where(LibraryVersion.__table__.c.id == version.id,
+               LibraryVersion.__table__.c.status == before)
+        .values(status=to)))
+    if not claimed:
+        raise LibraryError(_l("Someone else changed this version just now. Please look again."))
+    version.status = to
     action = {REVIEW: "submitted", PUBLISHED: "published", DRAFT: "sent_back"}[to]
     audit.record(actor, f"library.{action}", item,
                  {"version": version.number, "from": before, "to": to})

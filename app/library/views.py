@@ -71,8 +71,9 @@ def item(uid: str) -> str:
     if found is None or found.published is None:
         abort(404)
     version = found.published
-    library.count_use(found, "read")
-    db.session.commit()
+    if request.method == "GET":  # not a HEAD request or a link preview's probe
+        library.count_use(found, "read")
+        db.session.commit()
     lang = found.lang
     return render_template("library/item.html", item=found, version=version,
                            audio_url=_public_audio_url(version),

@@ -225,3 +225,22 @@ def test_reports_show_use_per_item_and_month(app, client, two_counsellors, socia
     assert "<td>3</td><td>0</td>" in row
     assert db.session.scalar(select(AuditEvent.action).where(
         AuditEvent.action == "reports.library_viewed")) is not None
+
+
+def test_a_version_approved_meanwhile_is_not_approved_twice(app, two_counsellors, make_user):
+    from app.accounts.models import Role
+    from app.library.models import LibraryVersion
+
+    author, _ = two_counsellors
+    third = make_user(Role.COUNSELLOR)
+    version = library.create_item(author, "article", "zh", library.Draft(
+        title="同时审核", body_md="正文"))
+    library.submit(author, version)
+    db.session.commit()
+    # another reviewer approved it in another request a moment ago
+    db.session.execute(LibraryVersion.__table__.update().where(
+        LibraryVersion.__table__.c.id == version.id).values(status=PUBLISHED))
+    with pytest.raises(library.LibraryError):
+        library.approve(third, version)  # this request still holds the version "in review"
+    db.session.rollback()
+    assert db.session.get(LibraryVersion, version.id).reviewer_id is None

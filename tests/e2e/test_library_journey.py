@@ -26,7 +26,7 @@ def _second_counsellor(app, visit: Visit) -> tuple[str, str]:
     import pyotp
 
     from app.types import utcnow
-    from tests.helpers import PASSWORD
+    from tests.e2e.steps import PASSWORD
 
     email, secret = f"{tag(visit, 'reviewer')}@example.com", pyotp.random_base32()
     with app.app_context():

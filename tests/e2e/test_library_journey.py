@@ -89,7 +89,7 @@ def test_counsellors_publish_an_article_and_a_worker_reads_and_listens(visit: Vi
     sign_in_staff(reviewer_visit, live_app, reviewer_login, reviewer_secret)
     reviewer_visit.go("/library/staff")
     reviewer_visit.page.locator(".session-item", has_text=marker).get_by_role(
-        "link", name=t("审核", "Review")).click()
+        "link", name=t("审核", "Review"), exact=True).first.click()
     reviewer_visit.check_accessibility()
     reviewer_visit.page.get_by_role("button", name=t("批准并发布", "Approve and publish")).click()
     expect(reviewer_visit.page.get_by_text(t("已发布", "Published")).first).to_be_visible()

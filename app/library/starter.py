@@ -13,8 +13,8 @@ import hashlib
 import shutil
 import subprocess  # nosec B404 - fixed argument lists, no shell
 import tempfile
+from html import escape
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 from flask import current_app
 from sqlalchemy import select
@@ -46,7 +46,7 @@ def synthesise(key: str, lang: str, script: Script) -> audio.Encoded | None:
     target = folder / f"{name}{audio.SUFFIX}"
     if target.is_file():
         return audio.Encoded(name=target.name, seconds=round(audio.probe_seconds(target)))
-    ssml = "<speak>" + "".join(f'{escape(line)}<break time="{pause}s"/>'
+    ssml = "<speak>" + "".join(f'{escape(line, quote=False)}<break time="{pause}s"/>'
                                for line, pause in script) + "</speak>"
     with tempfile.TemporaryDirectory() as tmp:
         wav = Path(tmp) / "voice.wav"

@@ -7,6 +7,7 @@ also accepts a class or an instance directly.
 from __future__ import annotations
 
 import os
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 from typing import ClassVar
@@ -120,6 +121,12 @@ class Config:
                                                       "3 per hour")
     # No form or JSON body of ours comes near 1 MB (nginx's client_max_body_size is the same).
     MAX_CONTENT_LENGTH = 1024 * 1024
+    # Except a counsellor's recording for the self-help library (app/library/views.py).
+    LIBRARY_AUDIO_MAX_BYTES = int(os.environ.get("LIBRARY_AUDIO_MAX_MB", "40")) * 1024 * 1024
+    # Where library recordings are kept (default: instance/library).
+    LIBRARY_DIR = os.environ.get("LIBRARY_DIR", str(INSTANCE_DIR / "library"))
+    # seed-demo reads the starter exercises with espeak-ng when it and ffmpeg are installed
+    LIBRARY_SEED_AUDIO = os.environ.get("LIBRARY_SEED_AUDIO", "1") == "1"
     # How many proxies stand in front (nginx: 1). Per-address limits read the client address
     # from that many X-Forwarded-For entries, counted from the right (app/security/edge.py).
     TRUSTED_PROXY_HOPS = int(os.environ.get("TRUSTED_PROXY_HOPS", "0"))
@@ -211,6 +218,9 @@ class TestingConfig(Config):
 
     ENV_NAME = "testing"
     TESTING = True
+    LIBRARY_SEED_AUDIO = False  # fast seeds: the exercises are seeded text-only
+    LIBRARY_DIR = os.environ.get("TEST_LIBRARY_DIR",
+                                 str(Path(tempfile.gettempdir()) / "xinqing-test-library"))
     SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     KEY_FILE = None

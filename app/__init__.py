@@ -89,6 +89,7 @@ def _import_models() -> None:
     import app.booking.models
     import app.booking.sms_links
     import app.counselling.models
+    import app.library.models
     import app.notifications.models
     import app.reports.models
     import app.screening.models
@@ -119,6 +120,7 @@ def register_blueprints(app: Flask) -> None:
     from app.booking import bp as booking_bp
     from app.counselling import bp as counselling_bp
     from app.events import bp as events_bp
+    from app.library import bp as library_bp
     from app.main import bp as main_bp
     from app.reports import bp as reports_bp
     from app.screening import bp as screening_bp
@@ -131,6 +133,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(screening_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(events_bp)
+    app.register_blueprint(library_bp)
     api.init_app(app)  # JSON API v1 under /api/v1 (its own blueprints and docs)
     prg.init_app(app)  # Post/Redirect/Get: 302 after a POST becomes 303 (see app/prg.py)
 

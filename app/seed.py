@@ -14,6 +14,7 @@ from app.accounts.models import Role, User
 from app.booking.demo import seed_schedules
 from app.booking.models import Centre, CentreKind, Service, ServiceKind
 from app.extensions import db
+from app.library.starter import seed_library
 from app.screening.seed import seed_screening
 
 DEMO_PASSWORD = "Xinqing-demo-2026"  # noqa: S105  (development only; printed by make run)
@@ -153,6 +154,8 @@ def seed() -> dict[str, int]:
     _seed_lead(people["counsellor1@example.com"], centres["qz-hub"])
     created.update(seed_schedules(people, centres))
     created["screening results"] = seed_screening(centres["qz-hub"])
+    created["library items"] = seed_library(people["counsellor1@example.com"],
+                                            people["counsellor2@example.com"])
     return created
 
 

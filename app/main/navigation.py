@@ -49,7 +49,8 @@ WORKER, COUNSELLOR, SOCIAL, ADMIN, LEADER = (
 ENTRIES: tuple[Entry, ...] = (
     # -- the bottom tab bar: visitors and workers ------------------------------------------
     Entry("screening.index", _l("Self-check"), _for(ANON, WORKER), "tab", "check",
-          also=("screening.take", "screening.result", "screening.retrieve", "screening.contact")),
+          also=("screening.take", "screening.result", "screening.retrieve", "screening.contact",
+                "library.index", "library.item")),
     Entry("booking.browse", _l("Book"), _for(ANON, WORKER), "tab", "calendar",
           also=("booking.detail", "booking.mine", "booking.offer", "events.index",
                 "events.detail", "events.check_in")),
@@ -68,9 +69,12 @@ ENTRIES: tuple[Entry, ...] = (
           also=("screening.risk_item",)),
     Entry("screening.shared_list", _l("Shared results"), _for(COUNSELLOR), "menu"),
     Entry("counselling.availability", _l("My hours"), _for(COUNSELLOR), "menu"),
+    Entry("library.staff", _l("Library: writing and review"), _for(COUNSELLOR), "menu",
+          also=("library.new_item", "library.version", "library.edit")),
     Entry("events.mine", _l("Events I lead"), _for(LEADER, COUNSELLOR), "menu",
           also=("events.lead",)),
     Entry("reports.dashboard", _l("Reports"), _for(SOCIAL, ADMIN), "menu"),
+    Entry("reports.library_use", _l("Self-help library use"), _for(SOCIAL, ADMIN), "menu"),
     Entry("admin.index", _l("Administration"), _for(ADMIN), "menu"),
     Entry("events.index", _l("Events"), _for(LEADER, ADMIN), "menu"),
     Entry("accounts.account", _l("My account"), _for(COUNSELLOR, SOCIAL, ADMIN, LEADER), "menu"),

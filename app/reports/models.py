@@ -90,3 +90,18 @@ class PublishedMonth(Model):
     k: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(10), primary_key=True)
     month: Mapped[str] = mapped_column(String(7), primary_key=True)
+
+
+class LibraryUse(Model):
+    """Self-help library use counted per item, month and kind of use ("read" or "listen").
+
+    No person, centre, day or time: the library tracks no reader, only how much each item
+    is used, so the centres know what helps (issue 19).
+    """
+
+    __tablename__ = "report_library_use"
+
+    item_uid: Mapped[str] = mapped_column(String(32), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    event: Mapped[str] = mapped_column(String(10), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)

@@ -92,3 +92,17 @@ def record_booking(event: str, session: Any, when: datetime) -> None:
 def hours_between(start: datetime, end: datetime) -> int:
     """Whole hours from ``start`` to ``end`` (never negative)."""
     return max(0, int((end - start).total_seconds() // 3600))
+
+
+LIBRARY_EVENTS = ("read", "listen")
+LIBRARY_KEYS = ("item_uid", "month", "event")
+
+
+def record_library_use(item_uid: str, event: str, when: datetime) -> None:
+    """Count one read of an article or one listen of an audio exercise (item and month only)."""
+    from app.reports.models import LibraryUse
+
+    if event not in LIBRARY_EVENTS:
+        raise ValueError(event)
+    upsert_counts(LibraryUse.__table__, LIBRARY_KEYS,
+                  [dict(item_uid=item_uid, month=month_of(when), event=event, n=1)])

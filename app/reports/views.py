@@ -71,3 +71,14 @@ def export_csv() -> Response:
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.get("/library")
+@roles_required(*REPORT_ROLES)
+def library_use() -> Response:
+    """How often each self-help item was read or played, per month (no reader is recorded)."""
+    from app.reports import library_use as use
+
+    html = render_template("reports/library.html",
+                           rows=use.rows(current_user._get_current_object()))
+    return Response(html, mimetype="text/html")

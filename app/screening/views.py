@@ -20,6 +20,7 @@ from app.booking import catalogue as booking
 from app.domain import DomainError
 from app.extensions import db, limiter
 from app.i18n import current_locale
+from app.library import services as library
 from app.refusals_shown import show_on_form
 from app.screening import bp, chart, risk, services
 from app.screening.answers import AnswerError, check_answers
@@ -135,8 +136,13 @@ def _render_result(row: ScreeningResult, *, code: str | None = None,
             consent_given=risk.has_safety_consent(current_user),
             worker=current_user.is_authenticated and current_user.has_role(Role.WORKER),
             consent_form=consent_form)
+    # 2-4 self-help items matching the band (none on a crisis page: the safety loop decides)
+    reading = [] if counsellor_view else library.for_result(
+        row.instrument, data["band"], data.get("flags") or [], "en" if lang == "en" else "zh",
+        crisis=bool(data.get("crisis")))
     return render_template(
-        "screening/result.html", row=row, data=data, instrument=instrument, band=band,
+        "screening/result.html", row=row, reading=reading, data=data, instrument=instrument,
+        band=band,
         safety=safety, source=instrument_source(instrument, lang),
         text=instrument.text(lang), lang=lang, subscales=subscales, links=links,
         self_help="self_help" in suggest or not links, code=code, owner=owner,

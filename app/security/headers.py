@@ -9,6 +9,10 @@ from flask import Flask, Response, current_app, request
 CSP_CORE = "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 CSP = CSP_CORE + "; img-src 'self' data:; form-action 'self'"
 HSTS = "max-age=63072000; includeSubDomains"
+# Endpoints whose answers are the same for everyone and hold nothing personal: they set
+# their own caching headers (static files; published self-help audio, so phones can keep it
+# for the night shift without a network).
+CACHEABLE = frozenset({"static", "library.audio"})
 
 
 def set_headers(response: Response) -> Response:
@@ -23,7 +27,7 @@ def set_headers(response: Response) -> Response:
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     if current_app.config.get("SESSION_COOKIE_SECURE"):
         headers.setdefault("Strict-Transport-Security", HSTS)
-    if request.endpoint != "static":
+    if request.endpoint not in CACHEABLE:
         headers["Cache-Control"] = "no-store"
         headers["Pragma"] = "no-cache"
     return response

@@ -99,6 +99,31 @@ class Row:
 TABLE: dict[tuple[str, str], Row] = {
     # -- public pages ---------------------------------------------------------------------
     ("/", "GET"): Row("/", every(200)),
+    # -- self-help library (public reading; counsellors write and review) -------------------
+    ("/library", "GET"): Row("/library", every(200)),
+    ("/library/<uid>", "GET"): Row("/library/{library_item}", every(200)),
+    ("/library/audio/<name>", "GET"): Row("/library/audio/no-such-file.m4a", every(404)),
+    ("/library/staff", "GET"): Row("/library/staff", counsellors_only(200)),
+    ("/library/staff/new", "GET"): Row("/library/staff/new", counsellors_only(200)),
+    ("/library/staff/new", "POST"): Row("/library/staff/new", counsellors_only(200)),
+    ("/library/staff/versions/<int:version_id>", "GET"): Row(
+        "/library/staff/versions/{library_draft}", counsellors_only(200)),
+    ("/library/staff/versions/<int:version_id>/audio", "GET"): Row(
+        "/library/staff/versions/{library_draft}/audio", counsellors_only(404)),
+    # only the author changes a draft; for anyone else it is not there
+    ("/library/staff/versions/<int:version_id>/edit", "GET"): Row(
+        "/library/staff/versions/{library_draft}/edit", counsellors_only(404, counsellor=200)),
+    ("/library/staff/versions/<int:version_id>/edit", "POST"): Row(
+        "/library/staff/versions/{library_draft}/edit", counsellors_only(404, counsellor=200)),
+    # refused moves (approving one's own, sending back a draft) also answer with a redirect
+    ("/library/staff/versions/<int:version_id>/submit", "POST"): Row(
+        "/library/staff/versions/{library_draft}/submit", counsellors_only(302)),
+    ("/library/staff/versions/<int:version_id>/approve", "POST"): Row(
+        "/library/staff/versions/{library_draft}/approve", counsellors_only(302)),
+    ("/library/staff/versions/<int:version_id>/send-back", "POST"): Row(
+        "/library/staff/versions/{library_draft}/send-back", counsellors_only(302)),
+    ("/library/staff/items/<uid>/revise", "POST"): Row(
+        "/library/staff/items/{library_item}/revise", counsellors_only(302)),
     ("/healthz", "GET"): Row("/healthz", every(200)),
     # The style guide exists only in development; the test config is not development.
     ("/styleguide", "GET"): Row("/styleguide", every(404)),
@@ -369,6 +394,8 @@ TABLE: dict[tuple[str, str], Row] = {
         REPORTERS, 200, other_admin=400, other_social=400)),
     ("/reports/export.csv", "GET"): Row("/reports/export.csv?place=far", only(
         REPORTERS, 200, other_admin=400, other_social=400)),
+    # Library use is counted per item, not per centre: every report reader sees it.
+    ("/reports/library", "GET"): Row("/reports/library", only(REPORTERS, 200)),
     # -- JSON API: callers present a bearer token of their own, never the cookie ---------------
     ("/api/v1/openapi.json", "GET"): Row("/api/v1/openapi.json", every(200)),
     ("/api/v1/docs", "GET"): Row("/api/v1/docs", every(200)),

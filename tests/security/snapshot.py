@@ -12,6 +12,8 @@ READ_BOOKKEEPING = frozenset({
     "report_published", "report_published_months",
     # Every SMS code request and every wrong code is counted (limits, five tries), by design.
     "phone_codes",
+    # Reading a library item counts it (item and month, no reader).
+    "report_library_use",
 })
 
 

@@ -79,6 +79,14 @@ class Form:
 
 
 FORMS = {
+    "library search": Form("anon", "/library", {"q": "睡眠", "kind": "article", "tag": "sleep"},
+                           method="GET"),
+    "library new item": Form("counsellor", "/library/staff/new", {
+        "kind": "article", "lang": "zh", "title": "新文章", "summary": "一句话", "body": "正文",
+        "transcript": "", "tags": "sleep"}, token_from="/library/staff/new"),
+    "library edit draft": Form("counsellor", "/library/staff/versions/{library_draft}/edit", {
+        "title": "改过的标题", "summary": "", "body": "## 小标题\n\n正文", "transcript": "",
+        "tags": "family"}, token_from="/library/staff/new"),
     "login": Form("anon", "/account/login", {"login": "a@example.com", "password": PASSWORD}),
     "register": Form("anon", "/account/register", {
         "login": "new.person@example.com", "name": "新人", "password": PASSWORD,
@@ -248,6 +256,9 @@ FORMS = {
 
 # POST routes that take nothing but their CSRF token (a button): nothing to fuzz.
 FIELDLESS = {
+    "/library/staff/versions/<int:version_id>/submit",
+    "/library/staff/versions/<int:version_id>/approve",
+    "/library/staff/versions/<int:version_id>/send-back", "/library/staff/items/<uid>/revise",
     "/account/logout", "/account/data/download", "/s/<code>/confirm", "/s/<code>/cancel",
     "/account/data/consents/<int:consent_id>/withdraw",
     "/booking/sessions/<int:session_id>/book", "/booking/sessions/<int:session_id>/waitlist",

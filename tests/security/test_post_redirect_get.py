@@ -201,6 +201,18 @@ CASES: dict[str, Case] = {
     "/events/<uid>/attendance/<booking_uid>": Case(
         "admin", "/events/{event}/attendance/{event_booking}"),
     "/events/check-in/<token>": Case("owner", "/events/check-in/{check_in_token}"),
+    # -- the self-help library ------------------------------------------------------------
+    "/library/staff/new": fuzz("library new item"),
+    "/library/staff/versions/<int:version_id>/edit": fuzz("library edit draft"),
+    "/library/staff/versions/<int:version_id>/submit": Case(
+        "counsellor", "/library/staff/versions/{library_draft}/submit"),
+    # Not in review yet: refused with a message, still a redirect.
+    "/library/staff/versions/<int:version_id>/approve": Case(
+        "far_counsellor", "/library/staff/versions/{library_draft}/approve"),
+    "/library/staff/versions/<int:version_id>/send-back": Case(
+        "far_counsellor", "/library/staff/versions/{library_draft}/send-back"),
+    "/library/staff/items/<uid>/revise": Case(
+        "counsellor", "/library/staff/items/{library_item}/revise"),
 }
 
 # A POST that answers with a file, not a page: the browser stays where it was, so there is

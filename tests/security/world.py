@@ -157,12 +157,27 @@ def build_world() -> World:
         "far_service": far_only.id, "near_centre": near.id,
         "event": event.uid, "event_booking": event_booking.uid,
         "check_in_token": events.check_in_token(event),
+        **_library(staff["counsellor"], staff["far_counsellor"]),
         # the JSON API addresses the same records by their integer ids
         "booking_id": booking.id, "entry_id": entry.id, "result_id": private.result.id,
         # the audit event of A's request for contact (the admin viewer's reveal)
         "audit_seq": _audit_seq_of(f"risk_items:{risk.uid}"),
     }
     return world
+
+
+def _library(counsellor: User, far: User) -> dict[str, object]:
+    """A draft written by A's counsellor, and an item written far away that they published."""
+    from app.library import services as library
+
+    draft = library.create_item(counsellor, "article", "zh", library.Draft(
+        title="世界的草稿", body_md="草稿正文", tags=["sleep"]))
+    published = library.create_item(far, "article", "zh", library.Draft(
+        title="世界的文章", body_md="文章正文", tags=["sleep"]))
+    library.submit(far, published)
+    library.approve(counsellor, published)
+    db.session.commit()
+    return {"library_draft": draft.id, "library_item": published.item.uid}
 
 
 def _audit_seq_of(target: str) -> int:

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, update
 
+from app.booking import catalogue
 from app.booking.models import AvailabilityException, Centre, Service, Session, SessionStatus
 from app.extensions import db
 from app.types import rowcount
@@ -26,9 +27,8 @@ def _service_windows(now: datetime, service: Service | None) -> ColumnElement[bo
             (service.id, service.min_notice_hours, service.horizon_days)]
         active = Session.service_id.in_(select(Service.id).where(Service.active.is_(True)))
     else:
-        rows = [(sid, notice, horizon) for sid, notice, horizon in db.session.execute(
-            select(Service.id, Service.min_notice_hours, Service.horizon_days)
-            .where(Service.active.is_(True)))]
+        rows = [(s.id, s.min_notice_hours, s.horizon_days)
+                for s in catalogue.current().active_services]
         active = None
     if not rows:
         return false()

@@ -83,7 +83,8 @@ def browse() -> str:
     days = [today + timedelta(days=n) for n in range(BROWSE_DAYS)]
     return render_template("booking/browse.html", sessions=sessions, days=days, day=day,
                            centres=centres, services=services, centre=centre, service=service,
-                           form=ActionForm())
+                           by_centre={c.id: c for c in centres},
+                           by_service={s.id: s for s in services}, form=ActionForm())
 
 
 def _session_or_404(session_id: int) -> Session:

@@ -32,12 +32,12 @@ from tests.helpers import csrf_token, sign_in
 # Statements of one warm request. The budgets are the counts measured when they were
 # recorded; see bench/README.md ("Queries per page") for what each page reads.
 BUDGET = {
-    "home": 3,
+    "home": 1,
     "questionnaire": 2,
     "result_history": 4,
-    "session_list": 8,
+    "session_list": 4,
     "counsellor_home": 7,
-    "dashboard": 23,
+    "dashboard": 10,
     "booking_post": 26,
 }
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 
 from app.audit.models import CHAINS, GENESIS, AuditAnchor, AuditEvent, AuditHead
 from app.extensions import db
@@ -104,8 +104,11 @@ def anchor() -> AuditAnchor:
     """Write a keyed anchor of every chain's tip (``flask audit anchor``, from cron).
 
     Reads the heads without locking them: each head row and its newest event commit
-    together, so every tip read is a committed event.
+    together, so every tip read is a committed event. Anchors chain to each other, so two
+    writers take turns (an advisory lock on PostgreSQL, the write lock on SQLite).
     """
+    if db.session.get_bind().dialect.name == "postgresql":  # two crons at once: one waits
+        db.session.execute(text("SELECT pg_advisory_xact_lock(hashtext('xq-audit-anchor'))"))
     heads = {h.id: [h.seq, h.last_mac] for h in db.session.scalars(select(AuditHead))}
     last = db.session.scalar(select(AuditAnchor).order_by(AuditAnchor.id.desc()).limit(1))
     row = AuditAnchor(at=utcnow(), heads=[heads.get(c, [0, GENESIS]) for c in range(CHAINS)],

@@ -199,6 +199,8 @@ class Gunicorn:
             except OSError:
                 continue
             fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+            if "VmRSS" not in fields:  # a worker exiting (a zombie has no memory lines)
+                continue
             rss.append(int(fields["VmRSS"].split()[0]) / 1024)
             hwm.append(int(fields["VmHWM"].split()[0]) / 1024)
         return {"workers": len(rss), "rss_mb_max": round(max(rss, default=0), 1),

@@ -7,15 +7,16 @@ mac. ``record`` is the one way in; nothing updates or deletes events.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 
-from app.audit.models import GENESIS, AuditEvent, AuditHead
+from app.audit.models import CHAINS, GENESIS, AuditAnchor, AuditEvent, AuditHead
 from app.extensions import db
 from app.security.crypto import get_crypto
 from app.types import utcnow
@@ -36,48 +37,99 @@ def _actor(actor: Any) -> str | None:
     return getattr(actor, "uid", None) or _describe(actor)
 
 
+def chain_of(actor: str | None) -> int:
+    """The chain an actor's events go to: a stable hash, so one person's events stay in
+    order in one chain; events without an actor share one chain."""
+    digest = hashlib.sha256((actor or "").encode()).digest()
+    return int.from_bytes(digest[:4], "big") % CHAINS
+
+
 def _mac(event: AuditEvent) -> str:
-    body = json.dumps(
-        [event.seq, event.at.isoformat(timespec="microseconds"), event.actor, event.action,
-         event.target, event.detail, event.prev_mac],
-        sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-    )
+    # Chain 0 keeps the body events had before the chains were split (its link is the old
+    # seq), so events written before the migration still verify.
+    fields = [event.link, event.at.isoformat(timespec="microseconds"), event.actor,
+              event.action, event.target, event.detail, event.prev_mac]
+    if event.chain:
+        fields.append(event.chain)
+    body = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return get_crypto().keyed_hash("audit-chain", body).hex()
+
+
+def _next_seq() -> int | None:
+    """SQLite has no sequences; its writers hold the database lock, so counting is safe."""
+    if db.session.get_bind().dialect.name != "sqlite":
+        return None  # the column's sequence
+    return int(db.session.scalar(select(func.coalesce(func.max(AuditEvent.seq), 0))) or 0) + 1
 
 
 def record(actor: Any, action: str, target: Any = None,
            detail: Mapping[str, Any] | None = None) -> AuditEvent:
     """Append an event in the caller's transaction; it commits or rolls back with the action.
 
+    Only the actor's chain's head row is locked, from here to the commit.
     ``detail`` must never hold health data or contact data: ids, codes and counts only.
     """
+    who = _actor(actor)
+    chain = chain_of(who)
+    head_table = AuditHead.__table__
     head = db.session.execute(
-        update(AuditHead.__table__)
-        .where(AuditHead.__table__.c.id == 1)
-        .values(seq=AuditHead.__table__.c.seq + 1)
-        .returning(AuditHead.__table__.c.seq, AuditHead.__table__.c.last_mac)
+        update(head_table)
+        .where(head_table.c.id == chain)
+        .values(seq=head_table.c.seq + 1)
+        .returning(head_table.c.seq, head_table.c.last_mac)
     ).one()
     event = AuditEvent(
-        seq=head.seq, at=utcnow(), actor=_actor(actor), action=action,
+        chain=chain, link=head.seq, at=utcnow(), actor=who, action=action,
         target=_describe(target), detail=dict(detail or {}), prev_mac=head.last_mac,
     )
+    seq = _next_seq()
+    if seq is not None:
+        event.seq = seq
     event.mac = _mac(event)
     db.session.execute(
-        update(AuditHead.__table__)
-        .where(AuditHead.__table__.c.id == 1)
+        update(head_table)
+        .where(head_table.c.id == chain)
         .values(last_mac=event.mac)
     )
     db.session.add(event)
     return event
 
 
+def _anchor_body(anchor: AuditAnchor) -> str:
+    return json.dumps([anchor.at.isoformat(timespec="microseconds"), anchor.heads,
+                       anchor.prev_mac], separators=(",", ":"))
+
+
+def anchor() -> AuditAnchor:
+    """Write a keyed anchor of every chain's tip (``flask audit anchor``, from cron).
+
+    Reads the heads without locking them: each head row and its newest event commit
+    together, so every tip read is a committed event. Anchors chain to each other, so two
+    writers take turns (an advisory lock on PostgreSQL, the write lock on SQLite).
+    """
+    if db.session.get_bind().dialect.name == "postgresql":  # two crons at once: one waits
+        db.session.execute(text("SELECT pg_advisory_xact_lock(hashtext('xq-audit-anchor'))"))
+    heads = {h.id: [h.seq, h.last_mac] for h in db.session.scalars(select(AuditHead))}
+    last = db.session.scalar(select(AuditAnchor).order_by(AuditAnchor.id.desc()).limit(1))
+    row = AuditAnchor(at=utcnow(), heads=[heads.get(c, [0, GENESIS]) for c in range(CHAINS)],
+                      prev_mac=last.mac if last is not None else GENESIS)
+    row.mac = get_crypto().keyed_hash("audit-anchor", _anchor_body(row)).hex()
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
 @dataclass(frozen=True)
 class Verdict:
-    """Outcome of ``verify``: ``problem`` is None when the chain is intact."""
+    """Outcome of ``verify``: ``problem`` is None when every chain is intact.
+
+    ``seq`` is the position (link) of the first bad event in ``chain``.
+    """
 
     events: int
     problem: str | None = None
     seq: int | None = None
+    chain: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -85,34 +137,77 @@ class Verdict:
 
 
 def verify(batch: int = 1000) -> Verdict:
-    """Walk the chain and report the first edited, inserted or deleted event.
+    """Walk every chain and report the first edited, inserted or deleted event, then check
+    the newest anchor against the chains' tips.
 
-    After retention removed the oldest events, the walk starts at the anchor they left
-    (``AuditHead.anchor_seq/anchor_mac``), which a chained ``audit.pruned`` event must
-    vouch for; otherwise the front of the log was cut by hand.
+    After retention removed the oldest events of a chain, its walk starts at the anchor
+    they left (``AuditHead.anchor_seq/anchor_mac``), which an ``audit.pruned`` event must
+    vouch for; otherwise the front of the chain was cut by hand.
     """
-    head = db.session.get(AuditHead, 1)
-    anchor_seq = head.anchor_seq if head is not None else 0
-    anchor_mac = head.anchor_mac if head is not None else GENESIS
-    stmt = (select(AuditEvent).where(AuditEvent.seq > anchor_seq)
-            .order_by(AuditEvent.seq, AuditEvent.id).execution_options(yield_per=batch))
+    heads = {h.id: h for h in db.session.scalars(select(AuditHead))}
+    total = 0
+    for chain in range(CHAINS):
+        head = heads.get(chain)
+        if head is None:
+            return Verdict(total, "deleted", 0, chain)
+        verdict = _verify_chain(chain, head, batch)
+        total += verdict.events
+        if not verdict.ok:
+            return Verdict(total, verdict.problem, verdict.seq, chain)
+    problem = _check_anchors(heads)
+    if problem is not None:
+        return Verdict(total, problem[0], problem[1], problem[2])
+    return Verdict(total)
+
+
+def _verify_chain(chain: int, head: AuditHead, batch: int) -> Verdict:
+    anchor_seq, anchor_mac = head.anchor_seq, head.anchor_mac
+    if anchor_seq > head.seq:  # an anchor past the tip: the tip was rewound
+        return Verdict(0, "deleted", head.seq + 1)
+    stmt = (select(AuditEvent).where(AuditEvent.chain == chain, AuditEvent.link > anchor_seq)
+            .order_by(AuditEvent.link, AuditEvent.id).execution_options(yield_per=batch))
     result = db.session.scalars(stmt)
     try:
         verdict = _walk(iter(result), head, anchor_seq + 1, anchor_mac)
     finally:
         result.close()  # a server-side cursor on PostgreSQL: release it even on early return
-    if verdict.ok and anchor_seq and not _anchor_vouched(anchor_seq, anchor_mac):
+    if verdict.ok and anchor_seq and not _anchor_vouched(chain, anchor_seq, anchor_mac):
         return Verdict(verdict.events, "deleted", anchor_seq)
     return verdict
 
 
-def _anchor_vouched(anchor_seq: int, anchor_mac: str) -> bool:
-    """True when the newest ``audit.pruned`` event in the (verified) chain names the anchor."""
-    pruned = db.session.scalar(select(AuditEvent).where(
-        AuditEvent.action == "audit.pruned", AuditEvent.seq > anchor_seq)
-        .order_by(AuditEvent.seq.desc()).limit(1))
-    return pruned is not None and pruned.detail.get("through_seq") == anchor_seq \
-        and pruned.detail.get("through_mac") == anchor_mac
+def _check_anchors(heads: dict[int, AuditHead]) -> tuple[str, int, int] | None:
+    """Anchors chain to each other; the newest one's tips must still be in their chains."""
+    prev, newest = GENESIS, None
+    for row in db.session.scalars(select(AuditAnchor).order_by(AuditAnchor.id)):
+        if row.prev_mac != prev or get_crypto().keyed_hash(
+                "audit-anchor", _anchor_body(row)).hex() != row.mac:
+            return ("edited", 0, -1)
+        prev, newest = row.mac, row
+    if newest is None:
+        return None
+    for chain, (link, mac) in enumerate(newest.heads):
+        head = heads[chain]
+        if link > head.seq:
+            return ("deleted", head.seq + 1, chain)
+        if link > head.anchor_seq:
+            found = db.session.scalar(select(AuditEvent.mac).where(
+                AuditEvent.chain == chain, AuditEvent.link == link))
+            if found != mac:
+                return ("deleted" if found is None else "edited", link, chain)
+    return None
+
+
+def _anchor_vouched(chain: int, anchor_seq: int, anchor_mac: str) -> bool:
+    """True when the newest ``audit.pruned`` event for this chain names the anchor (events
+    from before the chains were split name no chain: chain 0)."""
+    pruned = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "audit.pruned")
+                                .order_by(AuditEvent.seq.desc()))
+    for event in pruned:
+        if event.detail.get("chain", 0) == chain:
+            return event.detail.get("through_seq") == anchor_seq \
+                and event.detail.get("through_mac") == anchor_mac
+    return False
 
 
 def _walk(events: Iterator[AuditEvent], head: AuditHead | None, first_seq: int = 1,
@@ -120,18 +215,18 @@ def _walk(events: Iterator[AuditEvent], head: AuditHead | None, first_seq: int =
     expected_seq, prev_mac, count = first_seq, first_prev, 0
     for event in events:
         count += 1
-        if event.seq > expected_seq:
+        if event.link > expected_seq:
             return Verdict(count, "deleted", expected_seq)
-        if _mac(event) != event.mac or event.seq < expected_seq:
+        if _mac(event) != event.mac or event.link < expected_seq:
             # A row written after its successor (higher id) or past the tip was slipped in.
             following = next(events, None)
-            slipped_in = (head is not None and event.seq > head.seq) or (
+            slipped_in = (head is not None and event.link > head.seq) or (
                 following is not None and following.id < event.id
             )
-            return Verdict(count, "inserted" if slipped_in else "edited", event.seq)
+            return Verdict(count, "inserted" if slipped_in else "edited", event.link)
         if event.prev_mac != prev_mac:
-            return Verdict(count, "deleted", event.seq - 1)
-        expected_seq, prev_mac = event.seq + 1, event.mac
+            return Verdict(count, "deleted", event.link - 1)
+        expected_seq, prev_mac = event.link + 1, event.mac
     tip = head.seq if head is not None else 0
     if expected_seq - 1 < tip:
         return Verdict(count, "deleted", expected_seq)

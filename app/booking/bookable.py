@@ -17,6 +17,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 
 from sqlalchemy import ColumnElement, and_, case, exists, false, func, or_, select, update
 
+from app.booking import catalogue
 from app.booking.models import (
     AvailabilityException,
     Centre,
@@ -29,17 +30,19 @@ from app.booking.models import (
 from app.extensions import db
 from app.types import rowcount
 
+# A service as the rules read it: the row, or the catalogue's read-only copy of it.
+AnyService = Service | catalogue.ServiceEntry
 
-def _service_windows(now: datetime, service: Service | None) -> ColumnElement[bool]:
+
+def _service_windows(now: datetime, service: AnyService | None) -> ColumnElement[bool]:
     """Notice and horizon, per active service (a handful of services: one OR of ranges)."""
     if service is not None:
         rows: list[tuple[int, int, int]] = [
             (service.id, service.min_notice_hours, service.horizon_days)]
         active = Session.service_id.in_(select(Service.id).where(Service.active.is_(True)))
     else:
-        rows = [(sid, notice, horizon) for sid, notice, horizon in db.session.execute(
-            select(Service.id, Service.min_notice_hours, Service.horizon_days)
-            .where(Service.active.is_(True)))]
+        rows = [(s.id, s.min_notice_hours, s.horizon_days)
+                for s in catalogue.current().active_services]
         active = None
     if not rows:
         return false()
@@ -77,7 +80,7 @@ def _registration_open(now: datetime) -> ColumnElement[bool]:
         Event.registration_closes_at > now))
 
 
-def open_clause(now: datetime, service: Service | None = None) -> ColumnElement[bool]:
+def open_clause(now: datetime, service: AnyService | None = None) -> ColumnElement[bool]:
     """Sessions people may book or queue for now (full ones included)."""
     return and_(Session.status == SessionStatus.SCHEDULED.value,
                 Session.starts_at > now,
@@ -88,13 +91,13 @@ def open_clause(now: datetime, service: Service | None = None) -> ColumnElement[
                 ~_centre_closed())
 
 
-def bookable_clause(now: datetime, service: Service | None = None) -> ColumnElement[bool]:
+def bookable_clause(now: datetime, service: AnyService | None = None) -> ColumnElement[bool]:
     """Open sessions with a free seat."""
     return and_(open_clause(now, service), Session.booked < Session.capacity)
 
 
 def free_by_day(now: datetime, days: Sequence[date], zone: tzinfo, *,
-                service: Service | None = None,
+                service: AnyService | None = None,
                 centre_id: int | None = None) -> dict[date, int]:
     """How many bookable sessions each of ``days`` (consecutive local dates) holds.
 
@@ -121,7 +124,7 @@ def free_by_day(now: datetime, days: Sequence[date], zone: tzinfo, *,
     return counts
 
 
-def earliest(now: datetime, *, service: Service | None = None, centre_id: int | None = None,
+def earliest(now: datetime, *, service: AnyService | None = None, centre_id: int | None = None,
              before: datetime | None = None) -> Session | None:
     """The first bookable session (of a service, at a centre, if given), else None."""
     query = select(Session).where(bookable_clause(now, service))

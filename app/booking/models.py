@@ -137,6 +137,16 @@ class Service(Model):
         return getattr(self, f"{field}_{'en' if locale.startswith('en') else 'zh'}")
 
 
+class CatalogueChange(Model):
+    """One flush that wrote centres or services; the newest row versions the catalogue."""
+
+    __tablename__ = "catalogue_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class SessionStatus(enum.StrEnum):
     """A session runs as scheduled or was called off by staff."""
 

@@ -10,7 +10,8 @@ workers, counselling/ for counsellors, privacy.py for erasure) decide who may as
 table decides what a move does.
 
 Rows that many bookings share are written last, just before the commit (see bookings.py):
-the seat count, the report roll-up cell and the audit-chain head.
+the seat count and the report roll-up cell. The audit event goes before them: its chain
+is the actor's (app/audit), which other people's bookings do not share.
 """
 
 from __future__ import annotations
@@ -311,6 +312,9 @@ def apply(name: str, actor: User | None, *, now: datetime, booking: Booking | No
             mail.queue_reminder(row)
     elif move.notice == "offer":
         mail.offer_made(row)
+    if move.audit:  # system moves (offer, lapse) are recorded without an actor
+        target: Any = row if isinstance(row, Booking) else f"sessions:{where.id}"
+        audit.record(actor, move.audit, target, detail)  # the actor's chain: not shared
     # The seat and the other shared rows last (see the module docstring).
     if move.seat in (Seat.TAKE, Seat.MOVE) and not bookable.take_seat(where, now):
         raise _full()
@@ -322,7 +326,4 @@ def apply(name: str, actor: User | None, *, now: datetime, booking: Booking | No
         _free_seat(where)
     if move.stat:
         stats.record_booking(move.stat, where, now)
-    if move.audit:  # system moves (offer, lapse) are recorded without an actor
-        target: Any = row if isinstance(row, Booking) else f"sessions:{where.id}"
-        audit.record(actor, move.audit, target, detail)
     return row

@@ -23,7 +23,7 @@ from app.booking.bookings import BookingError, NotFoundError
 from app.booking.catalogue import active_centres, active_services
 from app.booking.forms import ActionForm, RescheduleForm
 from app.booking.labels import booking_summary, short_date, status_label, week_range, when
-from app.booking.models import Service, Session, SessionStatus
+from app.booking.models import Session, SessionStatus
 from app.booking.scheduling import local_zone
 from app.extensions import db
 from app.refusals_shown import show_refusal
@@ -37,7 +37,8 @@ bp.add_app_template_global(week_range, "week_range")
 bp.add_app_template_global(short_date, "short_date")
 
 
-def _last_day(today: date, services: Sequence[Service], service: Service | None) -> date:
+def _last_day(today: date, services: Sequence[bookable.AnyService],
+              service: bookable.AnyService | None) -> date:
     """The last day anything may be booked: the chosen service's horizon, else the widest."""
     horizon = service.horizon_days if service else max(
         (s.horizon_days for s in services), default=BROWSE_DAYS)
@@ -53,7 +54,7 @@ def _parse_day(value: str | None, today: date, last: date) -> date:
 
 
 def _first_day(now: datetime, today: date, centre_id: int | None,
-               service: Service | None) -> date:
+               service: bookable.AnyService | None) -> date:
     """The local date of the next bookable session matching the filters, else today."""
     first = bookable.earliest(now, service=service, centre_id=centre_id,
                               before=now + timedelta(days=BROWSE_DAYS - 1))
@@ -109,7 +110,8 @@ def browse() -> str:
                            today=today, previous=previous, following=following,
                            earliest=bookable.earliest(now, service=service),
                            centres=centres, services=services, centre=centre, service=service,
-                           form=ActionForm())
+                           by_centre={c.id: c for c in centres},
+                           by_service={s.id: s for s in services}, form=ActionForm())
 
 
 def _session_or_404(session_id: int) -> Session:

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 import assessments
 from app import audit
-from app.booking.models import Centre, Service
+from app.booking import catalogue
+from app.booking.catalogue import CentreEntry
 from app.extensions import db
 from app.reports import disclosure, stats
 from app.reports.cubes import (
@@ -26,7 +28,7 @@ from app.reports.cubes import (
 )
 from app.reports.disclosure import ProtectedTable
 from app.reports.filters import Filters, _centres, k_threshold, place_centres
-from app.reports.models import NO_CENTRE
+from app.reports.models import NO_CENTRE, ActivityRollup, PublishedCell, PublishedMonth
 
 if TYPE_CHECKING:  # reports read no encrypted model; the actor is only passed on
     from app.accounts.models import User
@@ -94,10 +96,53 @@ def _centre_label(centre_id: int, names: dict[int, str]) -> str:
 
 
 def build_report(actor: User, filters: Filters, lang: str) -> Report:
-    """The whole dashboard; the view is recorded in the audit log."""
-    report = _build(filters, lang)
+    """The whole dashboard; the view is recorded in the audit log (cached or not)."""
+    report = cached_build(filters, lang)
     audit.record(actor, "reports.viewed", None, filters.as_dict())
     db.session.commit()
+    return report
+
+
+# Built reports of this process, newest last: (filters, language, k, inputs) -> Report.
+_reports: OrderedDict[tuple, Report] = OrderedDict()
+_reports_lock = threading.Lock()
+REPORT_CACHE_SIZE = 64
+
+
+def _inputs(months: list[str], k: int) -> tuple:
+    """A fingerprint of everything a report reads, in one statement of a few index scans.
+
+    Reports cover finished months only. Their screening cells are pooled once and kept
+    (``report_published``, marked in ``report_published_months``); their activity cells can
+    still grow (an attendance or a risk contact recorded late). Every write only adds to a
+    count ``n``, so (rows, sum of n) of both tables over the period changes with any new
+    statistic, and a rebuild (``flask reports rebuild``) removes the kept months first. The
+    catalogue's version covers centre and service names.
+    """
+    p, a, m = PublishedCell, ActivityRollup, PublishedMonth
+    row = db.session.execute(select(
+        select(func.count()).where(m.k == k, m.month.in_(months)).scalar_subquery(),
+        select(func.count()).where(p.k == k, p.month.in_(months)).scalar_subquery(),
+        select(func.coalesce(func.sum(p.n), 0)).where(p.k == k, p.month.in_(months))
+        .scalar_subquery(),
+        select(func.count()).where(a.month.in_(months)).scalar_subquery(),
+        select(func.coalesce(func.sum(a.n), 0)).where(a.month.in_(months)).scalar_subquery(),
+    )).one()
+    return (*row, catalogue.current().key)
+
+
+def cached_build(filters: Filters, lang: str) -> Report:
+    """``_build``, reused while the statistics it reads are unchanged (see ``_inputs``)."""
+    months, k = list(filters.period.months), k_threshold()
+    head = (tuple(sorted(filters.as_dict().items())), lang, k)
+    found = _reports.get((*head, _inputs(months, k)))
+    if found is not None:
+        return found
+    report = _build(filters, lang)
+    with _reports_lock:
+        _reports[(*head, _inputs(months, k))] = report  # after publishing: the kept state
+        while len(_reports) > REPORT_CACHE_SIZE:
+            _reports.popitem(last=False)
     return report
 
 
@@ -197,7 +242,7 @@ def _grid(cells: dict[tuple, int], columns: tuple[str, ...], row_of: Any,
 def _service_section(acts: dict[tuple, int], truth: dict[tuple, int],
                      histograms: dict[tuple, dict[int, int]],
                      ids: set[int] | None, lang: str, k: int) -> Section:
-    services = list(db.session.scalars(select(Service).order_by(Service.id)))
+    services = list(catalogue.current().services)
     codes = [s.code for s in services]
     grid = _grid(acts, SERVICE_COLUMNS, lambda service, _c: service, ids)
     true_grid = _grid(truth, SERVICE_COLUMNS, lambda service, _c: service, ids)
@@ -224,7 +269,7 @@ def _service_section(acts: dict[tuple, int], truth: dict[tuple, int],
 
 
 def _place_rows(acts: dict[tuple, int], ids: set[int] | None,
-                centres: list[Centre] | None) -> list[int]:
+                centres: list[CentreEntry] | None) -> list[int]:
     if centres is not None:
         return [c.id for c in centres]
     present = {key[2] for key in acts}
@@ -235,7 +280,7 @@ def _place_rows(acts: dict[tuple, int], ids: set[int] | None,
 def _centre_section(acts: dict[tuple, int], truth: dict[tuple, int],
                     histograms: dict[tuple, dict[int, int]],
                     ids: set[int] | None, names: dict[int, str],
-                    centres: list[Centre] | None, k: int) -> Section:
+                    centres: list[CentreEntry] | None, k: int) -> Section:
     rows = _place_rows(acts, ids, centres)
     grid = _grid(acts, SERVICE_COLUMNS, lambda _s, centre: centre)
     true_grid = _grid(truth, SERVICE_COLUMNS, lambda _s, centre: centre)
@@ -255,7 +300,7 @@ def _centre_section(acts: dict[tuple, int], truth: dict[tuple, int],
 
 def _risk_section(acts: dict[tuple, int], truth: dict[tuple, int],
                   histograms: dict[tuple, dict[int, int]],
-                  ids: set[int] | None, names: dict[int, str], centres: list[Centre] | None,
+                  ids: set[int] | None, names: dict[int, str], centres: list[CentreEntry] | None,
                   k: int) -> Section:
     rows = _place_rows(acts, ids, centres)
     grid = _grid(acts, RISK_COLUMNS, lambda _s, centre: centre)

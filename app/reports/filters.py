@@ -14,12 +14,12 @@ from datetime import date, datetime, timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
 import assessments
-from app.booking.models import Centre, CentreKind
+from app.booking import catalogue
+from app.booking.catalogue import CentreEntry
+from app.booking.models import CentreKind
 from app.domain import DomainError
-from app.extensions import db
 from app.reports import disclosure, stats
 from app.screening.profile import AGE_BAND_CODES, AGE_BANDS, SECTOR_CODES, SECTORS
 from app.security.roles import Role
@@ -139,12 +139,12 @@ def parse_filters(args: Mapping[str, str], today: date | None = None,
     return Filters(period, place, instrument, sector, age_band)
 
 
-def _centres() -> list[Centre]:
-    return list(db.session.scalars(select(Centre).order_by(Centre.parent_id.is_not(None),
-                                                           Centre.id)))
+def _centres() -> list[CentreEntry]:
+    """Every centre, open or closed (reports cover the past), the hub first; cached."""
+    return list(catalogue.current().centres)
 
 
-def place_centres(place: str) -> list[Centre] | None:
+def place_centres(place: str) -> list[CentreEntry] | None:
     """The centres a place covers; None for the whole network (including "not known")."""
     if place == "network":
         return None

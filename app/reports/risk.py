@@ -16,7 +16,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from app.booking.models import Centre
+from app.booking import catalogue
 from app.extensions import db
 from app.reports import disclosure
 from app.reports.models import NO_CENTRE, ActivityRollup
@@ -90,8 +90,7 @@ def sections_for(filters: Any, lang: str) -> list:
     from app.reports import services
 
     centres = services.place_centres(filters.place)
-    everyone = db.session.scalars(select(Centre).order_by(Centre.parent_id.is_not(None),
-                                                          Centre.id)).all()
+    everyone = catalogue.current().centres
     names = {c.id: c.localised("name", lang) for c in everyone}
     return sections(filters.period.months, centres, names, services.k_threshold())
 

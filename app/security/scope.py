@@ -60,7 +60,10 @@ def centres_in_scope(user: Any, *roles: Role | str) -> Scope:
         return NOWHERE
     if None in held:
         return Scope(True, frozenset())
-    ids = {i for i in held if i is not None}
-    if _hub_ids(ids):
-        return Scope(True, frozenset())
-    return Scope(False, frozenset(ids))
+    ids = frozenset(i for i in held if i is not None)
+    # A page asks several times per request; the person object lives for one request, so
+    # the answer is kept on it, keyed by the roles' centres (a role change shows at once).
+    memo: dict[frozenset[int], Scope] = user.__dict__.setdefault("_scope_memo", {})
+    if ids not in memo:
+        memo[ids] = Scope(True, frozenset()) if _hub_ids(set(ids)) else Scope(False, ids)
+    return memo[ids]

@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import delete, insert, select, update
 
 from app import audit
-from app.audit.models import GENESIS, AuditEvent
+from app.audit.models import CHAINS, GENESIS, AuditAnchor, AuditEvent, AuditHead
+from app.audit.services import chain_of
 from app.extensions import db
 
 
@@ -36,38 +37,45 @@ def test_events_name_people_by_random_id_only(five_events, worker):
     assert "13800138000" not in repr(event.detail)
 
 
-def _edit(seq: int) -> None:
-    db.session.execute(update(AuditEvent).where(AuditEvent.seq == seq).values(action="nothing"))
+def _in(chain: int | None):
+    return AuditEvent.chain == chain if chain is not None else AuditEvent.chain.is_not(None)
 
 
-def _edit_detail(seq: int) -> None:
-    db.session.execute(update(AuditEvent).where(AuditEvent.seq == seq)
+def _edit(seq: int, chain: int | None = None) -> None:
+    db.session.execute(update(AuditEvent).where(_in(chain), AuditEvent.link == seq)
+                       .values(action="nothing"))
+
+
+def _edit_detail(seq: int, chain: int | None = None) -> None:
+    db.session.execute(update(AuditEvent).where(_in(chain), AuditEvent.link == seq)
                        .values(detail={"n": 99}, target="x:1"))
 
 
-def _delete(seq: int) -> None:
-    db.session.execute(delete(AuditEvent).where(AuditEvent.seq == seq))
+def _delete(seq: int, chain: int | None = None) -> None:
+    db.session.execute(delete(AuditEvent).where(_in(chain), AuditEvent.link == seq))
 
 
-def _insert(seq: int) -> None:
+def _insert(seq: int, chain: int | None = None) -> None:
     """Slip a forged event in at ``seq``: later events move up one, as a forger would do."""
-    events = db.session.scalars(select(AuditEvent).where(AuditEvent.seq >= seq)
-                                .order_by(AuditEvent.seq.desc())).all()
-    for event in events:  # one by one from the top, so ``seq`` stays unique throughout
-        event.seq += 1
+    events = db.session.scalars(select(AuditEvent).where(_in(chain), AuditEvent.link >= seq)
+                                .order_by(AuditEvent.link.desc())).all()
+    chain = events[0].chain
+    for event in events:  # one by one from the top, so the link stays unique throughout
+        event.link += 1
         db.session.flush()
-    previous = db.session.scalar(select(AuditEvent.mac).where(AuditEvent.seq == seq - 1))
+    previous = db.session.scalar(select(AuditEvent.mac).where(
+        AuditEvent.chain == chain, AuditEvent.link == seq - 1))
     last = db.session.scalar(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1))
     db.session.execute(insert(AuditEvent).values(
-        seq=seq, at=last.at, actor=None, action="forged", target=None, detail={},
-        prev_mac=previous or GENESIS, mac="f" * 64))
+        seq=last.seq + 1, chain=chain, link=seq, at=last.at, actor=None, action="forged",
+        target=None, detail={}, prev_mac=previous or GENESIS, mac="f" * 64))
 
 
 def _append(_seq: int) -> None:
     last = db.session.scalar(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1))
     db.session.execute(insert(AuditEvent).values(
-        seq=last.seq + 1, at=last.at, actor=None, action="forged", target=None, detail={},
-        prev_mac=last.mac, mac="f" * 64))
+        seq=last.seq + 1, chain=last.chain, link=last.link + 1, at=last.at, actor=None,
+        action="forged", target=None, detail={}, prev_mac=last.mac, mac="f" * 64))
 
 
 TAMPERING = {"edited": _edit, "edited detail": _edit_detail, "deleted": _delete,
@@ -86,7 +94,9 @@ def test_verify_command_reports_any_tampered_event(app, five_events, how, where)
     db.session.commit()
     broken = runner.invoke(args=["audit", "verify"])
     assert broken.exit_code == 1
-    assert f"audit log BROKEN: event {seq} was {how.split()[0]}" in broken.output
+    chain = five_events[0].chain
+    assert (f"audit log BROKEN: event {seq} was {how.split()[0]} in chain {chain}"
+            in broken.output)
 
 
 def test_event_appended_past_the_tip_is_reported(app, five_events):
@@ -101,7 +111,8 @@ def test_event_swapped_in_for_a_deleted_one_is_reported(five_events):
     victim = five_events[2]
     db.session.execute(delete(AuditEvent).where(AuditEvent.seq == 3))
     db.session.execute(insert(AuditEvent).values(
-        seq=3, at=victim.at, actor=None, action="forged", target=None, detail={},
+        seq=3, chain=victim.chain, link=victim.link, at=victim.at, actor=None,
+        action="forged", target=None, detail={},
         prev_mac=victim.prev_mac, mac=victim.mac))
     db.session.commit()
     verdict = audit.verify()
@@ -116,3 +127,66 @@ def test_event_rolls_back_with_the_action_it_records(app, worker):
     audit.record(worker, "test.kept")
     db.session.commit()
     assert audit.verify().ok
+
+
+def _actor_in(chain: int) -> str:
+    """An actor id whose events go to ``chain``."""
+    return next(f"actor-{n}" for n in itertools.count() if chain_of(f"actor-{n}") == chain)
+
+
+@pytest.fixture
+def every_chain(app):
+    """Three events in every chain, written interleaved as busy writers would."""
+    for n in range(3):
+        for chain in range(CHAINS):
+            audit.record(_actor_in(chain), "test.event", f"thing:{n}", {"n": n})
+    db.session.commit()
+
+
+def test_writers_spread_over_every_chain_and_each_verifies(every_chain):
+    verdict = audit.verify()
+    assert (verdict.ok, verdict.events) == (True, 3 * CHAINS)
+    for chain in range(CHAINS):
+        links = db.session.scalars(select(AuditEvent.link).where(AuditEvent.chain == chain)
+                                   .order_by(AuditEvent.seq)).all()
+        assert links == [1, 2, 3]
+    seqs = db.session.scalars(select(AuditEvent.seq).order_by(AuditEvent.id)).all()
+    assert seqs == sorted(seqs)
+    assert len(set(seqs)) == 3 * CHAINS  # one order over all chains, for pages and exports
+
+
+@pytest.mark.parametrize("chain", range(CHAINS))
+@pytest.mark.parametrize("how", ["edited", "inserted", "deleted"])
+def test_tampering_is_caught_in_every_chain(app, every_chain, chain, how):
+    runner = app.test_cli_runner()
+    TAMPERING[how](2, chain)
+    db.session.commit()
+    broken = runner.invoke(args=["audit", "verify"])
+    assert broken.exit_code == 1
+    assert f"audit log BROKEN: event 2 was {how} in chain {chain}" in broken.output
+
+
+def test_an_anchor_catches_a_chain_cut_back_with_its_head(app, every_chain):
+    """Deleting a chain's newest events and rewinding its head row leaves no gap in the
+    chain itself; the keyed anchor of the tips still notices."""
+    runner = app.test_cli_runner()
+    assert "audit anchor 1" in runner.invoke(args=["audit", "anchor"]).output
+    assert audit.verify().ok
+    victim = db.session.scalar(select(AuditEvent).where(AuditEvent.chain == 5,
+                                                        AuditEvent.link == 2))
+    db.session.execute(delete(AuditEvent).where(AuditEvent.chain == 5, AuditEvent.link >= 3))
+    db.session.execute(update(AuditHead).where(AuditHead.id == 5)
+                       .values(seq=2, last_mac=victim.mac))
+    db.session.commit()
+    verdict = audit.verify()
+    assert (verdict.problem, verdict.seq, verdict.chain) == ("deleted", 3, 5)
+
+
+def test_an_edited_anchor_is_caught(app, every_chain):
+    audit.anchor()
+    audit.record("someone", "later.event")
+    db.session.commit()
+    audit.anchor()
+    db.session.execute(update(AuditAnchor).where(AuditAnchor.id == 1).values(heads=[]))
+    db.session.commit()
+    assert audit.verify().problem == "edited"

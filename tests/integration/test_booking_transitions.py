@@ -144,7 +144,8 @@ def test_booking_move(world, name, status):
     assert emails == ([notice] if notice else [])
     assert stats == sorted(before[2] + ([stat] if stat else []))
     offered = ["waitlist.offered"] if seat == "release" else []  # the seat passed on
-    assert audits[len(before[3]):] == offered + ([action] if action else [])
+    # The move is recorded before the seat it frees is offered on (the seat goes last).
+    assert audits[len(before[3]):] == ([action] if action else []) + offered
     assert seat_mismatches() == []
 
 
@@ -184,7 +185,7 @@ def test_waitlist_move(world, name, status):
     assert offers == (1 if notice or seat == "release" else 0)
     claimed = ["waitlist.accepted"] if name == "accept" else []
     offered = ["waitlist.offered"] if seat == "release" else []  # the seat passed on
-    assert audits[len(before[3]):] == offered + ([action] if action else claimed)
+    assert audits[len(before[3]):] == ([action] if action else claimed) + offered
 
 
 def test_new_rows_and_reschedule(world, counsellor):

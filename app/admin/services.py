@@ -23,7 +23,7 @@ from app import audit
 from app.accounts import credentials
 from app.accounts import services as accounts
 from app.accounts.models import STAFF_ROLES, Role, User, UserRole
-from app.booking import scheduling
+from app.booking import meetings, profiles, scheduling
 from app.booking.models import Centre, CentreKind, Service, Session
 from app.domain import DomainError
 from app.extensions import db
@@ -34,10 +34,12 @@ from app.types import utcnow
 CODE_TAKEN = _l("This code is already used.")
 NOT_OFFERED = _l("Choose one of the options offered.")
 NOT_ALLOWED = _l("Only an administrator may do this.")
+VIDEO_ONLY = _l("Only a video service has a meeting address.")
 CENTRE_FIELDS = ("code", "name_zh", "name_en", "region_zh", "region_en", "address_zh",
                  "address_en", "phone", "hours_zh", "hours_en", "directions_zh",
                  "directions_en", "active")
-SERVICE_FIELDS = ("code", "kind", "name_zh", "name_en", "description_zh", "description_en",
+SERVICE_FIELDS = ("code", "kind", "mode", "meeting_url_template", "name_zh", "name_en",
+                  "description_zh", "description_en",
                   "duration_minutes", "capacity", "requires_confirmation",
                   "cancellation_window_hours", "min_notice_hours", "horizon_days",
                   "buffer_minutes", "active")
@@ -177,6 +179,16 @@ def save_service(actor: User, service: Service | None, fields: Mapping[str, Any]
     """Create (``service`` None) or update a service and its booking rules; the caller commits."""
     _require_admin(actor)
     _code_free(Service, fields["code"], service)
+    template = (fields.get("meeting_url_template") or "").strip()
+    if template:
+        if fields.get("mode") != "video":
+            raise AdminError(VIDEO_ONLY, field="meeting_url_template")
+        try:
+            template = meetings.check_link(template, template=True)
+        except meetings.MeetingError as exc:
+            raise AdminError(exc.message, field="meeting_url_template") from exc
+    fields = {**fields, "meeting_url_template": template,
+              "mode": fields.get("mode") or "in_person"}
     target = service or Service()
     db.session.add(target)
     for name in SERVICE_FIELDS:
@@ -328,3 +340,35 @@ def request_authenticator_reset(actor: User, staff: User,
                           link=f"{base}/account/login"))
     db.session.commit()
     return due
+
+
+# -- counsellor profiles -------------------------------------------------------------------
+PROFILE_NOTE = _l("Say in 5 to 300 characters what should change.")
+
+
+def pending_profile(uid: str) -> profiles.CounsellorProfile | None:
+    """A profile with changes awaiting approval, by uid."""
+    return next((p for p in profiles.pending_profiles() if p.uid == uid), None)
+
+
+def approve_profile(actor: User, profile: profiles.CounsellorProfile) -> None:
+    """Make a counsellor's submitted profile public (audited); the caller commits."""
+    _require_admin(actor)
+    try:
+        profiles.publish(profile, actor)
+    except profiles.ProfileError as exc:
+        raise AdminError(exc.message) from exc
+    audit.record(actor, "profile.approved", profile, {"counsellor": profile.user.uid})
+
+
+def send_back_profile(actor: User, profile: profiles.CounsellorProfile, note: str) -> None:
+    """Decline a submitted profile with a note for the counsellor (audited); caller commits."""
+    _require_admin(actor)
+    note = (note or "").strip()
+    if not 5 <= len(note) <= 300:
+        raise AdminError(PROFILE_NOTE, field="note")
+    try:
+        profiles.send_back(profile, note)
+    except profiles.ProfileError as exc:
+        raise AdminError(exc.message) from exc
+    audit.record(actor, "profile.sent_back", profile, {"counsellor": profile.user.uid})

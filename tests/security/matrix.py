@@ -72,6 +72,19 @@ class Row:
 TABLE: dict[tuple[str, str], Row] = {
     # -- public pages ---------------------------------------------------------------------
     ("/", "GET"): Row("/", every(200)),
+    # Choosing a counsellor (issue 17): public profiles; a made-up photo name is 404 for all;
+    # counsellors edit their own (a post without a name is shown again); admins approve.
+    ("/counsellors", "GET"): Row("/counsellors?specialty=sleep&language=minnan", every(200)),
+    ("/counsellors/<uid>", "GET"): Row("/counsellors/{profile}", every(200)),
+    ("/counsellors/photos/<name>", "GET"): Row(
+        "/counsellors/photos/0123456789abcdef0123456789abcdef.jpg", every(404)),
+    ("/counsellors/my-profile", "GET"): Row("/counsellors/my-profile", counsellors_only(200)),
+    ("/counsellors/my-profile", "POST"): Row("/counsellors/my-profile", counsellors_only(200)),
+    ("/admin/profiles", "GET"): Row("/admin/profiles", admins_only(200)),
+    ("/admin/profiles/<uid>/approve", "POST"): Row(
+        "/admin/profiles/0123456789abcdef0123456789abcdef/approve", admins_only(404)),
+    ("/admin/profiles/<uid>/send-back", "POST"): Row(
+        "/admin/profiles/{pending_profile}/send-back", admins_only(302)),
     ("/healthz", "GET"): Row("/healthz", every(200)),
     ("/static/<path:filename>", "GET"): Row("/static/css/app.css", every(200)),
     ("/account/privacy", "GET"): Row("/account/privacy", every(200)),
@@ -230,6 +243,8 @@ TABLE: dict[tuple[str, str], Row] = {
     ("/counselling/sessions/<int:session_id>", "GET"): Row(
         "/counselling/sessions/{session}", counsellors_only(200, far_counsellor=404),
         may_see=("counsellor",)),
+    ("/counselling/sessions/<int:session_id>/meeting-link", "POST"): Row(
+        "/counselling/sessions/{session}/meeting-link", counsellors_only(302, far_counsellor=404)),
     ("/counselling/sessions/<int:session_id>/cancel", "POST"): Row(
         "/counselling/sessions/{session}/cancel", counsellors_only(302, far_counsellor=404)),
     ("/counselling/bookings/<uid>/cancel", "GET"): Row(
@@ -332,6 +347,7 @@ TABLE: dict[tuple[str, str], Row] = {
     ("/api/v1/safety-plan", "GET"): Row("/api/v1/safety-plan", api_workers(200)),
     ("/api/v1/safety-plan", "PUT"): Row("/api/v1/safety-plan", api_workers(200)),
     ("/api/v1/centres", "GET"): Row("/api/v1/centres", every(200)),
+    ("/api/v1/counsellors", "GET"): Row("/api/v1/counsellors?language=minnan", every(200)),
     ("/api/v1/services", "GET"): Row("/api/v1/services", every(200)),
     ("/api/v1/sessions", "GET"): Row("/api/v1/sessions", every(200)),
     ("/api/v1/bookings", "POST"): Row("/api/v1/bookings", api(422)),

@@ -85,3 +85,32 @@ class SessionMeeting(EncryptedRow, Model):
         if self.own_key is None and create:
             self.own_key = get_crypto().new_data_key()
         return self.own_key
+
+
+class FeedbackGiven(Model):
+    """That a booking's feedback was given (so it is asked once), never what was answered."""
+
+    __tablename__ = "feedback_given"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"),
+                                            unique=True)
+
+
+class FeedbackStat(Model):
+    """One session's feedback as a de-identified statistics row: no person, no booking, no
+    counsellor, no exact time, a random key; so a counsellor can never tell whose it is."""
+
+    __tablename__ = "feedback_stats"
+    __table_args__ = (
+        CheckConstraint("rating BETWEEN 1 AND 5", name="rating_range"),
+        CheckConstraint("recommend IN ('yes', 'no', 'unsure')", name="recommend_known"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_uid)
+    month: Mapped[str] = mapped_column(String(7), index=True)  # "YYYY-MM"
+    centre_id: Mapped[int | None] = mapped_column(ForeignKey("centres.id", ondelete="SET NULL"),
+                                                  index=True)
+    mode: Mapped[str] = mapped_column(String(10))
+    rating: Mapped[int] = mapped_column(Integer)
+    recommend: Mapped[str] = mapped_column(String(6))

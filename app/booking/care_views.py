@@ -10,14 +10,16 @@ from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from app.accounts.models import Role
-from app.booking import bp, profiles
+from app.booking import bookings, bp, profiles
+from app.booking import feedback as feedback_rules
+from app.booking.bookings import NotFoundError
 from app.booking.catalogue import active_centres
-from app.booking.forms import ProfileForm
+from app.booking.forms import FeedbackForm, ProfileForm
 from app.booking.models import Mode
 from app.extensions import db
 from app.i18n import current_locale
-from app.refusals_shown import show_on_form
-from app.security.access import public, roles_required
+from app.refusals_shown import show_on_form, show_refusal
+from app.security.access import login_required, public, roles_required
 from app.security.inputs import upload_limit
 
 # The upload may be up to 5 MB; a little more for the form around it.
@@ -127,3 +129,26 @@ def my_profile() -> str | Response:
             return redirect(url_for("booking.my_profile"))
     return render_template("booking/my_profile.html", form=form, profile=profile,
                            draft=draft, tables=profiles)
+
+
+@bp.route("/bookings/<uid>/feedback", methods=["GET", "POST"])
+@login_required
+def feedback(uid: str) -> str | Response:
+    """Two optional questions after an attended session; the counsellor never sees who."""
+    try:
+        booking = bookings.find_booking(current_user, uid)
+    except NotFoundError:
+        abort(404)
+    form = FeedbackForm()
+    if form.validate_on_submit():
+        try:
+            rating = int(form.rating.data) if str(form.rating.data or "").isdigit() else None
+            feedback_rules.give(current_user, booking, rating, form.recommend.data)
+        except feedback_rules.FeedbackError as exc:
+            show_refusal(exc)
+        else:
+            db.session.commit()
+            flash(_("Thank you. Your answers are counted without your name."), "success")
+        return redirect(url_for("booking.detail", uid=uid))
+    return render_template("booking/feedback.html", booking=booking, form=form,
+                           open=feedback_rules.may_give(booking))

@@ -5,7 +5,15 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import InputRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -55,3 +63,16 @@ class MeetingLinkForm(FlaskForm):
     """The counsellor types a video session's meeting link (checked by meetings.py)."""
 
     link = StringField(_l("Meeting link (https://…)"), validators=[Length(max=300)])
+
+
+class FeedbackForm(FlaskForm):
+    """Two optional questions after a session (checked by app/booking/feedback.py)."""
+
+    rating = RadioField(_l("How helpful was this session for you?"), choices=[
+        SelectChoice("5", _l("Very helpful")), SelectChoice("4", _l("Helpful")),
+        SelectChoice("3", _l("Somewhat")), SelectChoice("2", _l("A little")),
+        SelectChoice("1", _l("Not helpful"))], validate_choice=False)
+    recommend = RadioField(_l("Would you recommend this service to a colleague or friend?"),
+                           choices=[SelectChoice("yes", _l("Yes")),
+                                    SelectChoice("unsure", _l("Not sure")),
+                                    SelectChoice("no", _l("No"))], validate_choice=False)

@@ -10,6 +10,7 @@ into it; every showing to staff is audited.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
@@ -107,6 +108,17 @@ def link_for(viewer: User | None, session: Session) -> str | None:
     return str(row.link)
 
 
-def phone_direction(session: Session) -> bool:
-    """Phone sessions: the counsellor calls the worker (the number on their account)."""
-    return session.meeting_mode == Mode.PHONE.value
+def numbers_to_call(viewer: User, session: Session,
+                    bookings: Iterable[Booking]) -> dict[int, str]:
+    """Phone sessions: the counsellor calls each booked worker on their account's number.
+
+    Only the session's own counsellor gets the numbers, and each one shown is audited.
+    """
+    if session.meeting_mode != Mode.PHONE.value or session.counsellor_id != viewer.id:
+        return {}
+    numbers = {}
+    for booking in bookings:
+        if booking.active and booking.user.phone:
+            numbers[booking.id] = str(booking.user.phone)
+            audit.record(viewer, "meeting.phone_shown", booking)
+    return numbers

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
-from app.booking import bookable, bookings, bp, meetings
+from app.booking import bookable, bookings, bp, feedback, meetings
 from app.booking.bookings import BookingError, NotFoundError
 from app.booking.catalogue import active_centres, active_services
 from app.booking.forms import ActionForm, RescheduleForm
@@ -204,7 +204,7 @@ def detail(uid: str) -> str:
     form.session.choices = _reschedule_choices(booking)
     link = meetings.link_for(current_user, booking.session) if booking.active else None
     return render_template("booking/detail.html", booking=booking, form=form,
-                           meeting_link=link,
+                           meeting_link=link, feedback_open=feedback.may_give(booking),
                            cancel_form=ActionForm(), can_cancel=bookings.can_cancel(booking, now),
                            late=bookings.is_late(booking, now))
 

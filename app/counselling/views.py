@@ -88,10 +88,12 @@ def session_page(session_id: int) -> str:
     except NotFoundError:
         abort(404)
     link = meetings.link_for(current_user, session)
-    if link is not None:
-        db.session.commit()  # the look at the link is on record
+    people = counselling.attendees(session)
+    numbers = meetings.numbers_to_call(current_user, session, people)
+    if link is not None or numbers:
+        db.session.commit()  # each look at a link or a number is on record
     return render_template("counselling/session.html", session=session,
-                           attendees=counselling.attendees(session), form=ActionForm(),
+                           attendees=people, form=ActionForm(), numbers=numbers,
                            now=utcnow(), transitions=counselling.TRANSITIONS,
                            meeting_link=link, link_form=MeetingLinkForm(),
                            own=session.counsellor_id == current_user.id)

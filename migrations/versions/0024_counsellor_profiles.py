@@ -1,5 +1,6 @@
 """counsellor profiles workers choose from (approved by an admin); in-person, phone or video
-services and sessions; the sealed meeting link of a video session (issue 17)
+services and sessions; the sealed meeting link of a video session; session feedback as
+de-identified statistics (issue 17)
 
 Revision ID: 0024_counsellor_profiles
 Revises: 0020_phone2_mfa_reset
@@ -62,6 +63,29 @@ def upgrade():
     sa.UniqueConstraint('session_id', name=op.f('uq_session_meetings_session_id')),
     sa.UniqueConstraint('uid', name=op.f('uq_session_meetings_uid'))
     )
+    op.create_table('feedback_given',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('booking_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['booking_id'], ['bookings.id'], name=op.f('fk_feedback_given_booking_id_bookings'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_feedback_given')),
+    sa.UniqueConstraint('booking_id', name=op.f('uq_feedback_given_booking_id'))
+    )
+    op.create_table('feedback_stats',
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.Column('month', sa.String(length=7), nullable=False),
+    sa.Column('centre_id', sa.Integer(), nullable=True),
+    sa.Column('mode', sa.String(length=10), nullable=False),
+    sa.Column('rating', sa.Integer(), nullable=False),
+    sa.Column('recommend', sa.String(length=6), nullable=False),
+    sa.CheckConstraint('rating BETWEEN 1 AND 5', name=op.f('ck_feedback_stats_rating_range')),
+    sa.CheckConstraint("recommend IN ('yes', 'no', 'unsure')", name=op.f('ck_feedback_stats_recommend_known')),
+    sa.ForeignKeyConstraint(['centre_id'], ['centres.id'], name=op.f('fk_feedback_stats_centre_id_centres'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_feedback_stats'))
+    )
+    with op.batch_alter_table('feedback_stats', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_feedback_stats_centre_id'), ['centre_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_feedback_stats_month'), ['month'], unique=False)
+
     with op.batch_alter_table('services', schema=None) as batch_op:
         batch_op.add_column(sa.Column('mode', sa.String(length=10), server_default='in_person', nullable=False))
         batch_op.add_column(sa.Column('meeting_url_template', sa.String(length=300), server_default='', nullable=False))
@@ -82,5 +106,7 @@ def downgrade():
         batch_op.drop_column('meeting_url_template')
         batch_op.drop_column('mode')
 
+    op.drop_table('feedback_stats')
+    op.drop_table('feedback_given')
     op.drop_table('session_meetings')
     op.drop_table('counsellor_profiles')

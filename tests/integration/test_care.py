@@ -353,3 +353,51 @@ def test_api_lists_counsellors_with_filters_and_sessions_carry_their_mode(app, c
     assert client.get("/api/v1/counsellors?specialty=nonsense").status_code == 422
     assert client.get(f"/api/v1/counsellors?centre={network['centre'].id}&mode=in_person"
                       ).get_json()[0]["display_name"] == "陈老师"
+
+
+def test_the_counsellor_gets_the_number_to_call_for_a_phone_session(app, make_user, worker):
+    lin = make_user(Role.COUNSELLOR, name="Lin")
+    service = make_service("talk-phone", kind="individual", capacity=1)
+    service.mode = "phone"
+    session = make_session(make_centre(services=[service], staff=[lin]), service, lin)
+    bookings.book(worker, session.id)
+    db.session.commit()
+    page = staff_client(app, lin).get(f"/counselling/sessions/{session.id}")
+    assert 'href="tel:+8613800138000"' in page.get_data(as_text=True)
+    assert db.session.scalar(select(AuditEvent.id).where(
+        AuditEvent.action == "meeting.phone_shown")) is not None
+
+
+# -- feedback after a session ------------------------------------------------------------
+def test_feedback_is_asked_once_and_kept_only_as_anonymous_statistics(app, client, signed_in,
+                                                                      worker, counsellor):
+    from app.booking.care_models import FeedbackGiven, FeedbackStat
+
+    service = make_service("talk", kind="individual", capacity=1)
+    session = make_session(make_centre(services=[service]), service, counsellor)
+    booking = bookings.book(worker, session.id)
+    db.session.commit()
+    signed_in(worker)
+    url = f"/bookings/{booking.uid}/feedback"
+    token = csrf_token(client.get(f"/bookings/{booking.uid}").get_data(as_text=True))
+    too_early = client.post(url, data={"csrf_token": token, "rating": "5", "recommend": "yes"})
+    assert too_early.status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(FeedbackStat)) == 0
+
+    booking.status = "attended"
+    db.session.commit()
+    assert "/feedback" in client.get(f"/bookings/{booking.uid}").get_data(as_text=True)
+    bad = client.post(url, data={"csrf_token": token, "rating": "9", "recommend": "yes"})
+    assert bad.status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(FeedbackStat)) == 0
+    assert client.post(url, data={"csrf_token": token, "rating": "4",
+                                  "recommend": "unsure"}).status_code == 302
+    twice = client.post(url, data={"csrf_token": token, "rating": "1", "recommend": "no"})
+    assert "已经对这次咨询提交过反馈" in client.get(twice.headers["Location"]).get_data(
+        as_text=True)
+    stats = db.session.scalars(select(FeedbackStat)).all()
+    assert [(s.rating, s.recommend, s.mode) for s in stats] == [(4, "unsure", "in_person")]
+    # nothing in the row names the person, the booking or the counsellor
+    assert not {"user_id", "booking_id", "counsellor_id", "created_at"} & set(
+        FeedbackStat.__table__.columns.keys())
+    assert db.session.scalar(select(func.count()).select_from(FeedbackGiven)) == 1

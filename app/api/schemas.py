@@ -465,6 +465,8 @@ class ServiceSchema(Schema):
 
 
 MODES = ("in_person", "phone", "video")
+# The codes' shape, also stated in the document (so no NUL can pass as a query string).
+CODE_WORD = validate.Regexp(r"^[a-z_]{1,20}$")
 
 
 class CounsellorQuery(Schema):
@@ -474,10 +476,10 @@ class CounsellorQuery(Schema):
         unknown = EXCLUDE
 
     centre = fields.Integer(strict=False, validate=validate.Range(min=1, max=2**31 - 1))
-    specialty = fields.String(validate=validate.OneOf(list(SPECIALTY_CODES)))
-    language = fields.String(validate=validate.OneOf(list(LANGUAGE_CODES)))
-    gender = fields.String(validate=validate.OneOf(["female", "male"]))
-    mode = fields.String(validate=validate.OneOf(MODES))
+    specialty = fields.String(validate=[validate.OneOf(list(SPECIALTY_CODES)), CODE_WORD])
+    language = fields.String(validate=[validate.OneOf(list(LANGUAGE_CODES)), CODE_WORD])
+    gender = fields.String(validate=[validate.OneOf(["female", "male"]), CODE_WORD])
+    mode = fields.String(validate=[validate.OneOf(MODES), CODE_WORD])
 
 
 class CodeAndName(Schema):

@@ -86,6 +86,7 @@ def _import_models() -> None:
     import app.accounts.phone_models
     import app.api.models
     import app.audit.models
+    import app.booking.care_models
     import app.booking.models
     import app.booking.sms_links
     import app.counselling.models

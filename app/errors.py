@@ -21,6 +21,9 @@ MESSAGES = {
           _l("The page may have moved, or the link is incomplete.")),
     405: (_l("That action is not available here"),
           _l("Please go back and use the buttons on the page.")),
+    413: (_l("This is too large to send"),
+          _l("A photo may be at most 5 MB, and other forms take much less. Nothing was "
+             "saved: please go back and choose a smaller file.")),
     429: (_l("Too many attempts"),
           _l("For your safety we paused this for a moment. Please wait a few minutes and try "
              "again.")),

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app.accounts import services as accounts
 from app.accounts.models import Role, User
-from app.booking.demo import seed_schedules
+from app.booking.demo import seed_profiles, seed_schedules
 from app.booking.models import Centre, CentreKind, Service, ServiceKind
 from app.extensions import db
 from app.library.starter import seed_library
@@ -80,6 +80,17 @@ SERVICES: list[dict[str, Any]] = [
          cancellation_window_hours=2,
          description_zh="面向职工的心理健康知识讲座。",
          description_en="Talks on mental health for workers."),
+    # Remote sessions (issue 17). Video runs on an existing platform: the demo template
+    # stands for the union's own Jitsi Meet; each session gets its own room.
+    dict(code="counselling-video", kind=ServiceKind.INDIVIDUAL, mode="video",
+         meeting_url_template="https://meet.example.org/{room}",
+         name_zh="视频心理咨询", name_en="Counselling by video", duration_minutes=50,
+         capacity=1, description_zh="在家或宿舍用手机视频与咨询师交谈，内容保密。",
+         description_en="Talk with a counsellor by video from home or your dormitory."),
+    dict(code="counselling-phone", kind=ServiceKind.INDIVIDUAL, mode="phone",
+         name_zh="电话心理咨询", name_en="Counselling by phone", duration_minutes=50,
+         capacity=1, description_zh="咨询师按预约时间给您打电话。",
+         description_en="The counsellor calls you at the booked time."),
 ]
 
 
@@ -130,6 +141,7 @@ def seed() -> dict[str, int]:
             centre.services = list(services.values())
             db.session.add(centre)
             created["centres"] += 1
+        centre.services.extend(s for s in services.values() if s not in centre.services)
         centres[spec["code"]] = centre
         if spec["kind"] == CentreKind.HUB:
             hub = centre
@@ -153,6 +165,7 @@ def seed() -> dict[str, int]:
     db.session.commit()
     _seed_lead(people["counsellor1@example.com"], centres["qz-hub"])
     created.update(seed_schedules(people, centres))
+    created["counsellor profiles"] = seed_profiles(people)
     created["screening results"] = seed_screening(centres["qz-hub"])
     created["library items"] = seed_library(people["counsellor1@example.com"],
                                             people["counsellor2@example.com"])

@@ -29,6 +29,12 @@ SERVICE_KINDS = [
     SelectChoice("lecture", _l("Public lecture")),
 ]
 
+MODES = [
+    SelectChoice("in_person", _l("In person at the centre")),
+    SelectChoice("phone", _l("By phone")),
+    SelectChoice("video", _l("By video")),
+]
+
 
 def _checkboxes(label: object) -> SelectMultipleField:
     return SelectMultipleField(label, coerce=int, choices=[], validate_choice=True,
@@ -71,6 +77,12 @@ class ServiceForm(FlaskForm):
     code = StringField(_l("Code (used in web addresses)"),
                        validators=[DataRequired(REQUIRED), CODE])
     kind = SelectField(_l("Kind"), choices=SERVICE_KINDS, validators=[InputRequired()])
+    mode = SelectField(_l("How people meet"), choices=MODES, default="in_person")
+    meeting_url_template = StringField(
+        _l("Video meeting address (optional)"), validators=[Optional(), Length(max=300)],
+        description=_l("For a self-hosted Jitsi Meet: https://meet.example.org/{room} "
+                       "({room} becomes a new room for each session). Leave empty when "
+                       "counsellors type each session's Tencent Meeting link."))
     name_zh = StringField(_l("Name (Chinese)"), validators=[DataRequired(REQUIRED),
                                                            Length(max=120)])
     name_en = StringField(_l("Name (English)"), validators=[DataRequired(REQUIRED),

@@ -23,7 +23,7 @@ from app import audit
 from app.accounts import credentials
 from app.accounts import services as accounts
 from app.accounts.models import STAFF_ROLES, Role, User, UserRole
-from app.booking import closures, scheduling
+from app.booking import closures, meetings, profiles, scheduling
 from app.booking.models import (
     Centre,
     CentreClosure,
@@ -46,10 +46,12 @@ from app.types import utcnow
 CODE_TAKEN = _l("This code is already used.")
 NOT_OFFERED = _l("Choose one of the options offered.")
 NOT_ALLOWED = _l("Only an administrator may do this.")
+VIDEO_ONLY = _l("Only a video service has a meeting address.")
 CENTRE_FIELDS = ("code", "name_zh", "name_en", "region_zh", "region_en", "address_zh",
                  "address_en", "phone", "hours_zh", "hours_en", "directions_zh",
                  "directions_en", "active")
-SERVICE_FIELDS = ("code", "kind", "name_zh", "name_en", "description_zh", "description_en",
+SERVICE_FIELDS = ("code", "kind", "mode", "meeting_url_template", "name_zh", "name_en",
+                  "description_zh", "description_en",
                   "duration_minutes", "capacity", "requires_confirmation",
                   "cancellation_window_hours", "min_notice_hours", "horizon_days",
                   "buffer_minutes", "active")
@@ -308,6 +310,16 @@ def save_service(actor: User, service: Service | None, fields: Mapping[str, Any]
         raise OutOfScopeError()
     _code_free(Service, fields["code"], service)
     own = [c for c in all_centres() if scope.covers(c.id)]
+    template = (fields.get("meeting_url_template") or "").strip()
+    if template:
+        if fields.get("mode") != "video":
+            raise AdminError(VIDEO_ONLY, field="meeting_url_template")
+        try:
+            template = meetings.check_link(template, template=True)
+        except meetings.MeetingError as exc:
+            raise AdminError(exc.message, field="meeting_url_template") from exc
+    fields = {**fields, "meeting_url_template": template,
+              "mode": fields.get("mode") or "in_person"}
     target = service or Service()
     db.session.add(target)
     for name in SERVICE_FIELDS:
@@ -684,3 +696,45 @@ def request_authenticator_reset(actor: User, staff: User,
                           link=f"{base}/account/login"))
     db.session.commit()
     return due
+
+
+# -- counsellor profiles -------------------------------------------------------------------
+PROFILE_NOTE = _l("Say in 5 to 300 characters what should change.")
+
+
+def pending_profiles(actor: User) -> list[profiles.CounsellorProfile]:
+    """Profiles awaiting approval of the counsellors ``actor`` manages (a county admin:
+    their own centre's)."""
+    return [p for p in profiles.pending_profiles() if manages(actor, p.user)]
+
+
+def pending_profile(actor: User, uid: str) -> profiles.CounsellorProfile | None:
+    """A profile with changes awaiting ``actor``'s approval, by uid."""
+    return next((p for p in pending_profiles(actor) if p.uid == uid), None)
+
+
+def approve_profile(actor: User, profile: profiles.CounsellorProfile) -> None:
+    """Make a counsellor's submitted profile public (audited); the caller commits."""
+    _require_admin(actor)
+    if not manages(actor, profile.user):
+        raise OutOfScopeError()
+    try:
+        profiles.publish(profile, actor)
+    except profiles.ProfileError as exc:
+        raise AdminError(exc.message) from exc
+    audit.record(actor, "profile.approved", profile, {"counsellor": profile.user.uid})
+
+
+def send_back_profile(actor: User, profile: profiles.CounsellorProfile, note: str) -> None:
+    """Decline a submitted profile with a note for the counsellor (audited); caller commits."""
+    _require_admin(actor)
+    if not manages(actor, profile.user):
+        raise OutOfScopeError()
+    note = (note or "").strip()
+    if not 5 <= len(note) <= 300:
+        raise AdminError(PROFILE_NOTE, field="note")
+    try:
+        profiles.send_back(profile, note)
+    except profiles.ProfileError as exc:
+        raise AdminError(exc.message) from exc
+    audit.record(actor, "profile.sent_back", profile, {"counsellor": profile.user.uid})

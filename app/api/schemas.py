@@ -6,6 +6,8 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from app.accounts.contact import MOBILE_PATTERN, NOT_A_MOBILE
+from app.booking.profiles import LANGUAGES as LANGUAGE_CODES
+from app.booking.profiles import SPECIALTIES as SPECIALTY_CODES
 
 
 class Score(fields.Number):
@@ -462,6 +464,34 @@ class ServiceSchema(Schema):
     horizon_days = fields.Integer(required=True)
 
 
+MODES = ("in_person", "phone", "video")
+# The codes' shape, also stated in the document (so no NUL can pass as a query string).
+CODE_WORD = validate.Regexp(r"^[a-z_]{1,20}$")
+
+
+class CounsellorQuery(Schema):
+    """Filters, all optional; other query parameters are ignored, as on the pages."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    centre = fields.Integer(strict=False, validate=validate.Range(min=1, max=2**31 - 1))
+    specialty = fields.String(validate=[validate.OneOf(list(SPECIALTY_CODES)), CODE_WORD])
+    language = fields.String(validate=[validate.OneOf(list(LANGUAGE_CODES)), CODE_WORD])
+    gender = fields.String(validate=[validate.OneOf(["female", "male"]), CODE_WORD])
+    mode = fields.String(validate=[validate.OneOf(MODES), CODE_WORD])
+
+
+class CodeAndName(Schema):
+    code = fields.String(required=True)
+    name = fields.Nested(BothLanguages, required=True)
+
+
+class QualificationSchema(CodeAndName):
+    register_number = fields.String(required=True, metadata={
+        "description": "the register's number (registered psychologists), else empty"})
+
+
 class SessionQuery(Schema):
     """Filters: centre and service ids, and a time range (at most 31 days).
 
@@ -488,6 +518,23 @@ class SessionSchema(Schema):
     capacity = fields.Integer(required=True)
     seats_left = fields.Integer(required=True)
     room = fields.String(required=True)
+    mode = fields.String(required=True, validate=validate.OneOf(MODES), metadata={
+        "description": "in_person, phone (the counsellor calls the worker) or video"})
+
+
+class CounsellorSchema(Schema):
+    uid = fields.String(required=True)
+    display_name = fields.String(required=True)
+    photo_url = fields.String(required=True, allow_none=True, metadata={
+        "description": "a JPEG served by the service itself, or null"})
+    gender = fields.String(required=True, metadata={"description": "female, male or unsaid"})
+    qualifications = fields.List(fields.Nested(QualificationSchema), required=True)
+    specialties = fields.List(fields.Nested(CodeAndName), required=True)
+    languages = fields.List(fields.Nested(CodeAndName), required=True)
+    introduction = fields.Nested(BothLanguages, required=True)
+    centre_ids = fields.List(fields.Integer(), required=True)
+    next_free = fields.List(fields.Nested(SessionSchema), required=True, metadata={
+        "description": "up to three sessions with a free seat, soonest first"})
 
 
 class FreeDaysQuery(Schema):
@@ -536,6 +583,9 @@ class BookingSchema(Schema):
     created_at = fields.AwareDateTime(required=True)
     cancelled_at = fields.AwareDateTime(allow_none=True)
     session = fields.Nested(SessionSchema, required=True)
+    meeting_link = fields.String(required=True, allow_none=True, metadata={
+        "description": "a video session's https link on the meeting platform (only in the "
+                       "booked person's own booking while it holds a seat); null otherwise"})
 
 
 class WaitlistSchema(Schema):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from flask import current_app
+from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
 from flask_smorest import Blueprint
@@ -24,11 +24,11 @@ from app.accounts.models import Role, User
 from app.accounts.phone_limits import CodeLimitError
 from app.api import auth, schemas, tokens
 from app.api.problems import Problem
-from app.booking import bookable, bookings
+from app.booking import bookable, bookings, meetings, profiles
 from app.booking.bookings import BookingError, NotFoundError
 from app.booking.catalogue import active_centres, active_services
 from app.booking.labels import status_label
-from app.booking.models import Booking, Service, Session, WaitlistEntry
+from app.booking.models import Booking, Centre, Service, Session, WaitlistEntry
 from app.booking.scheduling import local_zone
 from app.extensions import db, limiter
 from app.i18n import current_locale
@@ -463,7 +463,51 @@ def services() -> list[dict[str, Any]]:
 def _session(s: Session) -> dict[str, Any]:
     return {"id": s.id, "centre_id": s.centre_id, "service_id": s.service_id,
             "start": s.starts_at, "end": s.ends_at, "capacity": s.capacity,
-            "seats_left": s.free, "room": s.room or ""}
+            "seats_left": s.free, "room": s.room or "", "mode": s.meeting_mode}
+
+
+def _both_label(table: dict[str, tuple[Any, ...]], code: str) -> dict[str, str]:
+    zh, en = table.get(code, (code, code))[:2]
+    return {"zh": str(zh), "en": str(en)}
+
+
+@bp.route("/counsellors", methods=["GET"])
+@public
+@bp.arguments(schemas.CounsellorQuery, location="query")
+@bp.response(200, schemas.CounsellorSchema(many=True))
+@_problems(422, 429)
+def counsellors(query: dict[str, Any]) -> list[dict[str, Any]]:
+    """Counsellors workers may choose, with specialties, languages and next free times.
+
+    Filters as on the page: ``centre`` (id), ``specialty``, ``language``, ``gender``
+    (female, male) and ``mode`` (counsellors with a free session of that mode).
+    """
+    centre_code = ""
+    if query.get("centre"):
+        centre = db.session.get(Centre, query["centre"])
+        centre_code = centre.code if centre is not None else "-"
+    filters = profiles.Filters(centre=centre_code, specialty=query.get("specialty", ""),
+                               language=query.get("language", ""),
+                               gender=query.get("gender", ""), mode=query.get("mode", ""))
+    found = profiles.browse(filters)
+    if centre_code == "-":
+        found = []
+    return [{
+        "uid": p.uid, "display_name": p.display_name,
+        "photo_url": url_for("booking.photo", name=p.photo) if p.photo else None,
+        "gender": p.gender,
+        "qualifications": [{"code": q["code"],
+                            "name": _both_label(profiles.QUALIFICATIONS, q["code"]),
+                            "register_number": q.get("number", "")}
+                           for q in p.qualifications or []],
+        "specialties": [{"code": c, "name": _both_label(profiles.SPECIALTIES, c)}
+                        for c in p.specialties or []],
+        "languages": [{"code": c, "name": _both_label(profiles.LANGUAGES, c)}
+                      for c in p.languages or []],
+        "introduction": {"zh": p.intro_zh or "", "en": p.intro_en or ""},
+        "centre_ids": [c.id for c in profiles.centres_of(p)],
+        "next_free": [_session(s) for s in profiles.next_free(p, 3, filters.mode)],
+    } for p in found]
 
 
 @bp.route("/sessions", methods=["GET"])
@@ -523,7 +567,8 @@ def free_days(query: dict[str, Any]) -> dict[str, Any]:
 def _booking(b: Booking) -> dict[str, Any]:
     return {"id": b.id, "uid": b.uid, "session_id": b.session_id, "status": b.status,
             "status_label": status_label(b.status), "created_at": b.created_at,
-            "cancelled_at": b.cancelled_at, "session": _session(b.session)}
+            "cancelled_at": b.cancelled_at, "session": _session(b.session),
+            "meeting_link": meetings.link_for(b.user, b.session) if b.active else None}
 
 
 def _refused(exc: BookingError) -> Problem:

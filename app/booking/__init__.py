@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("booking", __name__, template_folder="templates")
 
-from app.booking import sms_link_views, views  # noqa: E402,F401  (routes register on import)
+from app.booking import care_views, sms_link_views, views  # noqa: E402,F401  (routes register on import)

@@ -52,6 +52,7 @@ class ServiceEntry:
     horizon_days: int
     buffer_minutes: int
     active: bool
+    mode: str = "in_person"  # in_person, phone or video
 
     def localised(self, field: str, locale: str) -> str:
         """``name`` or ``description`` in the reader's language."""

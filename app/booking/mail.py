@@ -20,9 +20,9 @@ from flask_babel import force_locale, format_datetime
 from flask_babel import gettext as _
 from icalendar import Calendar, Event
 
-from app.booking import sms_links
+from app.booking import meetings, sms_links
 from app.booking.labels import when
-from app.booking.models import Booking, BookingStatus, Session, WaitlistEntry
+from app.booking.models import Booking, BookingStatus, Mode, Session, WaitlistEntry
 from app.i18n import BABEL_CODES
 from app.notifications.notices import Notice, deliver
 from app.notifications.services import Attachment
@@ -75,9 +75,7 @@ def ics(booking: Booking, *, cancel: bool = False) -> bytes:
     event.add("dtend", session.ends_at)
     event.add("sequence", booking.sequence or 0)
     event.add("summary", session.service.localised("name", lang))
-    room = session.room_name(lang)
-    address = session.centre.localised("address", lang)
-    event.add("location", f"{address} · {room}" if room else address)
+    event.add("location", _where(session, lang))
     event.add("url", link(f"/bookings/{booking.uid}"))
     event.add("status", "CANCELLED" if cancel else
               "TENTATIVE" if booking.status == BookingStatus.REQUESTED.value else "CONFIRMED")
@@ -85,15 +83,41 @@ def ics(booking: Booking, *, cancel: bool = False) -> bytes:
     return cal.to_ical()
 
 
+def _where(session: Session, lang: str) -> str:
+    """The calendar's LOCATION: the room, the video link, or who calls whom."""
+    if session.meeting_mode == Mode.VIDEO.value:
+        return meetings.ensure_link(session) or _("Video: the link will be on your booking page")
+    if session.meeting_mode == Mode.PHONE.value:
+        return _("By phone: the counsellor calls you")
+    room = session.room_name(lang)
+    address = session.centre.localised("address", lang)
+    return f"{address} · {room}" if room else address
+
+
 def _describe(booking: Booking) -> str:
     session = booking.session
     lang = _lang(booking.user)
+    if session.meeting_mode == Mode.IN_PERSON.value:
+        return "\n".join([
+            session.service.localised("name", lang),
+            when(session.starts_at),
+            session.centre.localised("name", lang),
+            session.centre.localised("address", lang),
+            session.room_name(lang),
+        ])
+    if session.meeting_mode == Mode.VIDEO.value:
+        link = meetings.ensure_link(session)
+        how = (_("By video. Join here at the time above: %(url)s", url=link) if link else
+               _("By video. The meeting link will be on your booking page."))
+    else:
+        how = _("By phone. The counsellor calls you at the time above, on the mobile "
+                "number of your account.")
     return "\n".join([
         session.service.localised("name", lang),
         when(session.starts_at),
-        session.centre.localised("name", lang),
-        session.centre.localised("address", lang),
-        session.room_name(lang),
+        how,
+        _("Please find a quiet room where nobody can overhear you, and do not record the "
+          "session."),
     ])
 
 

@@ -44,6 +44,17 @@ class ServiceKind(enum.StrEnum):
     LECTURE = "lecture"
 
 
+class Mode(enum.StrEnum):
+    """How people meet: at the centre, by phone, or by video on an existing meeting platform."""
+
+    IN_PERSON = "in_person"
+    PHONE = "phone"
+    VIDEO = "video"
+
+
+_MODES_SQL = "mode IN ('in_person', 'phone', 'video')"
+
+
 centre_services = Table(
     "centre_services",
     db.metadata,
@@ -109,11 +120,19 @@ class Service(Model):
         ),
         CheckConstraint("duration_minutes > 0", name="duration_positive"),
         CheckConstraint("capacity > 0", name="capacity_positive"),
+        CheckConstraint(_MODES_SQL, name="mode_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
     kind: Mapped[str] = mapped_column(String(20))
+    mode: Mapped[str] = mapped_column(String(10), default=Mode.IN_PERSON.value,
+                                      server_default=Mode.IN_PERSON.value)
+    # Video services: an https address on an existing meeting platform, where ``{room}``
+    # becomes a random room name per session (self-hosted Jitsi Meet); empty when the
+    # counsellor types each session's link (Tencent Meeting / VooV).
+    meeting_url_template: Mapped[str] = mapped_column(String(300), default="",
+                                                      server_default="")
     name_zh: Mapped[str] = mapped_column(String(120))
     name_en: Mapped[str] = mapped_column(String(160))
     description_zh: Mapped[str] = mapped_column(Text, default="")
@@ -246,6 +265,7 @@ class Session(Model):
         CheckConstraint("capacity > 0", name="capacity_positive"),
         CheckConstraint("starts_at < ends_at", name="times_ordered"),
         CheckConstraint("status IN ('scheduled', 'cancelled')", name="status_known"),
+        CheckConstraint(f"mode IS NULL OR {_MODES_SQL}", name="mode_known"),
         Index("ix_sessions_centre_start", "centre_id", "starts_at"),
         Index("ix_sessions_counsellor_start", "counsellor_id", "starts_at"),
     )
@@ -264,12 +284,19 @@ class Session(Model):
     booked: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[str] = mapped_column(String(12), default=SessionStatus.SCHEDULED.value)
     generated: Mapped[bool] = mapped_column(Boolean, default=False)  # from availability
+    # None: the service's mode (see ``meeting_mode``); set only where one session differs.
+    mode: Mapped[str | None] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     centre: Mapped[Centre] = relationship()
     service: Mapped[Service] = relationship()
     counsellor: Mapped[User] = relationship()
     room_row: Mapped[Room | None] = relationship()
+
+    @property
+    def meeting_mode(self) -> str:
+        """``in_person``, ``phone`` or ``video``: the session's own, else its service's."""
+        return self.mode or self.service.mode or Mode.IN_PERSON.value
 
     @property
     def free(self) -> int:

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
-from app.booking import bookable, bookings, bp
+from app.booking import bookable, bookings, bp, feedback, meetings
 from app.booking.bookings import BookingError, NotFoundError
 from app.booking.catalogue import active_centres, active_services
 from app.booking.forms import ActionForm, RescheduleForm
@@ -129,7 +129,9 @@ def session_page(session_id: int) -> str:
     mine = None
     if current_user.is_authenticated:
         mine = bookings.active_booking(current_user, session.id)
+    link = meetings.link_for(current_user, session) if mine else None
     return render_template("booking/session.html", session=session, mine=mine,
+                           meeting_link=link,
                            form=ActionForm(), open=bookable.is_open(session, utcnow()),
                            staff=current_user.is_authenticated
                            and not bookings.may_book(current_user))
@@ -231,7 +233,9 @@ def detail(uid: str) -> str:
     now = utcnow()
     form = RescheduleForm()
     form.session.choices = _reschedule_choices(booking)
+    link = meetings.link_for(current_user, booking.session) if booking.active else None
     return render_template("booking/detail.html", booking=booking, form=form,
+                           meeting_link=link, feedback_open=feedback.may_give(booking),
                            cancel_form=ActionForm(), can_cancel=bookings.can_cancel(booking, now),
                            late=bookings.is_late(booking, now))
 

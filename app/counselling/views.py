@@ -11,7 +11,9 @@ from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from app.accounts.models import Role
+from app.booking import meetings
 from app.booking.bookings import NotFoundError, recording_opens, staff_moves_now
+from app.booking.forms import MeetingLinkForm
 from app.booking.labels import booking_summary, status_label
 from app.booking.models import Availability
 from app.booking.scheduling import SchedulingError, local_zone
@@ -100,11 +102,42 @@ def session_page(session_id: int) -> str:
     except NotFoundError:
         abort(404)
     now = utcnow()
-    found = counselling.attendees(session)
-    return render_template("counselling/session.html", session=session, attendees=found,
-                           form=ActionForm(), now=now,
-                           moves={b.uid: staff_moves_now(b.status, session, now) for b in found},
-                           opens=recording_opens(session))
+    link = meetings.link_for(current_user, session)
+    people = counselling.attendees(session)
+    numbers = meetings.numbers_to_call(current_user, session, people)
+    if link is not None or numbers:
+        db.session.commit()  # each look at a link or a number is on record
+    return render_template("counselling/session.html", session=session,
+                           attendees=people, form=ActionForm(), numbers=numbers, now=now,
+                           moves={b.uid: staff_moves_now(b.status, session, now) for b in people},
+                           opens=recording_opens(session),
+                           meeting_link=link, link_form=MeetingLinkForm(),
+                           own=session.counsellor_id == current_user.id)
+
+
+@bp.route("/sessions/<int:session_id>/meeting-link", methods=["POST"])
+@counsellor_only
+def meeting_link(session_id: int) -> Response:
+    """Type this video session's link (Tencent Meeting / VooV, Jitsi): https only."""
+    try:
+        session = counselling.own_session(current_user, session_id)
+    except NotFoundError:
+        abort(404)
+    form = MeetingLinkForm()
+    if not form.validate_on_submit():
+        flash(str(meetings.NOT_HTTPS), "error")
+        return redirect(url_for("counselling.session_page", session_id=session_id))
+    try:
+        meetings.set_link(current_user, session, form.link.data or "")
+    except LookupError:
+        abort(404)
+    except meetings.MeetingError as exc:
+        show_refusal(exc)
+    else:
+        db.session.commit()
+        flash(_("The meeting link is saved. Booked people see it on their booking."),
+              "success")
+    return redirect(url_for("counselling.session_page", session_id=session_id))
 
 
 @bp.route("/sessions/<int:session_id>/cancel", methods=["POST"])

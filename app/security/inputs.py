@@ -11,9 +11,10 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from flask import Flask, abort, request
+from flask import Flask, abort, current_app, request
 from werkzeug.routing import IntegerConverter, Map
 
 MAX_JSON_DEPTH = 32  # our documents nest 3 levels; nobody needs 32
@@ -59,9 +60,36 @@ def refuse_nul() -> None:
         abort(400)
 
 
+UPLOAD_ATTR = "__xinqing_upload_limit__"
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def upload_limit(max_bytes: int) -> Callable[[F], F]:
+    """A view that takes a file may read up to ``max_bytes`` (instead of
+    ``MAX_CONTENT_LENGTH``); set before any hook reads the form."""
+
+    def decorate(view: F) -> F:
+        setattr(view, UPLOAD_ATTR, max_bytes)
+        return view
+
+    return decorate
+
+
+def _apply_upload_limit(endpoint: str | None, _values: dict[str, Any] | None) -> None:
+    view = current_app.view_functions.get(endpoint) if endpoint else None
+    limit = getattr(view, UPLOAD_ATTR, None)
+    if limit is not None:
+        request.max_content_length = limit
+
+
 def init_app(app: Flask) -> None:
-    """Register the check, and the bounded ``int`` converter (before any route is added)."""
+    """Register the check, and the bounded ``int`` converter (before any route is added).
+
+    Per-view upload limits are applied as a URL value preprocessor, which runs before
+    every ``before_request`` hook (the CSRF check reads the form there).
+    """
     app.url_map.converters["int"] = BoundedInt
+    app.url_value_preprocessor(_apply_upload_limit)
     app.before_request(refuse_nul)
 
 

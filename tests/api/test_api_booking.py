@@ -35,7 +35,7 @@ def test_centres_services_and_sessions_with_free_seats(client, counsellor):
     assert listed == [{
         "id": session.id, "centre_id": centre.id, "service_id": service.id,
         "start": session.starts_at.isoformat(), "end": session.ends_at.isoformat(),
-        "capacity": 2, "seats_left": 2, "room": "201"}]
+        "capacity": 2, "seats_left": 2, "room": "201", "mode": "in_person"}]
     assert len(client.get("/api/v1/sessions").get_json()) == 2
     soon = (utcnow() + timedelta(days=4)).isoformat()
     assert [s["service_id"] for s in client.get(

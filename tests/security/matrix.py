@@ -124,6 +124,21 @@ TABLE: dict[tuple[str, str], Row] = {
         "/library/staff/versions/{library_draft}/send-back", counsellors_only(302)),
     ("/library/staff/items/<uid>/revise", "POST"): Row(
         "/library/staff/items/{library_item}/revise", counsellors_only(302)),
+
+    # Choosing a counsellor (issue 17): public profiles; a made-up photo name is 404 for all;
+    # counsellors edit their own (a post without a name is shown again); admins approve.
+    ("/counsellors", "GET"): Row("/counsellors?specialty=sleep&language=minnan", every(200)),
+    ("/counsellors/<uid>", "GET"): Row("/counsellors/{profile}", every(200)),
+    ("/counsellors/photos/<name>", "GET"): Row(
+        "/counsellors/photos/0123456789abcdef0123456789abcdef.jpg", every(404)),
+    ("/counsellors/my-profile", "GET"): Row("/counsellors/my-profile", counsellors_only(200)),
+    ("/counsellors/my-profile", "POST"): Row("/counsellors/my-profile", counsellors_only(200)),
+    ("/admin/profiles", "GET"): Row("/admin/profiles", admins_only(200)),
+    ("/admin/profiles/<uid>/approve", "POST"): Row(
+        "/admin/profiles/0123456789abcdef0123456789abcdef/approve", admins_only(404)),
+    ("/admin/profiles/<uid>/send-back", "POST"): Row(
+        "/admin/profiles/{pending_profile}/send-back",
+        admins_only(302, other_admin=404)),  # the waiting counsellor works in far
     ("/healthz", "GET"): Row("/healthz", every(200)),
     # The style guide exists only in development; the test config is not development.
     ("/styleguide", "GET"): Row("/styleguide", every(404)),
@@ -268,6 +283,10 @@ TABLE: dict[tuple[str, str], Row] = {
         "/booking/sessions/{far_session}/waitlist", signed_in(302)),
     ("/bookings", "GET"): Row("/bookings", signed_in(200)),
     ("/bookings/<uid>", "GET"): Row("/bookings/{booking}", signed_in(404, owner=200)),
+    ("/bookings/<uid>/feedback", "GET"): Row("/bookings/{booking}/feedback",
+                                             signed_in(404, owner=200)),
+    ("/bookings/<uid>/feedback", "POST"): Row("/bookings/{booking}/feedback",
+                                              signed_in(404, owner=302)),
     ("/bookings/<uid>/cancel", "POST"): Row("/bookings/{booking}/cancel",
                                             signed_in(404, owner=302)),
     ("/bookings/<uid>/reschedule", "POST"): Row("/bookings/{booking}/reschedule",
@@ -288,6 +307,8 @@ TABLE: dict[tuple[str, str], Row] = {
     ("/counselling/sessions/<int:session_id>", "GET"): Row(
         "/counselling/sessions/{session}", counsellors_only(200, far_counsellor=404),
         may_see=("counsellor",)),
+    ("/counselling/sessions/<int:session_id>/meeting-link", "POST"): Row(
+        "/counselling/sessions/{session}/meeting-link", counsellors_only(302, far_counsellor=404)),
     ("/counselling/sessions/<int:session_id>/cancel", "POST"): Row(
         "/counselling/sessions/{session}/cancel", counsellors_only(302, far_counsellor=404)),
     ("/counselling/bookings/<uid>/cancel", "GET"): Row(
@@ -433,6 +454,7 @@ TABLE: dict[tuple[str, str], Row] = {
     ("/api/v1/safety-plan", "GET"): Row("/api/v1/safety-plan", api_workers(200)),
     ("/api/v1/safety-plan", "PUT"): Row("/api/v1/safety-plan", api_workers(200)),
     ("/api/v1/centres", "GET"): Row("/api/v1/centres", every(200)),
+    ("/api/v1/counsellors", "GET"): Row("/api/v1/counsellors?language=minnan", every(200)),
     ("/api/v1/services", "GET"): Row("/api/v1/services", every(200)),
     ("/api/v1/sessions", "GET"): Row("/api/v1/sessions", every(200)),
     ("/api/v1/sessions/free-days", "GET"): Row("/api/v1/sessions/free-days", every(200)),

@@ -155,6 +155,8 @@ FORMS = {
         "kind": "attempted", "result": "no_answer", "next_try": "2030-01-07T10:00",
         "referred_to": "hospital", "outcome": "supported", "note": "Called back."}),
     "reschedule": Form("owner", "/bookings/{booking}/reschedule", {"session": "{session}"}),
+    "feedback": Form("owner", "/bookings/{booking}/feedback", {"rating": "5",
+                                                               "recommend": "yes"}),
     "handover answer": Form("owner", "/bookings/handovers/{handover}/agree", {}),
     "note": Form("counsellor", "/counselling/bookings/{booking}/notes", {"body": "Went well."}),
     "handover": Form("counsellor", "/counselling/bookings/{booking}/handover", {"to": "1"}),
@@ -195,6 +197,20 @@ FORMS = {
         "code": "counselling", "kind": "individual", "name_zh": "咨询", "name_en": "Talk",
         "duration_minutes": "50", "capacity": "1", "cancellation_window_hours": "24",
         "min_notice_hours": "2", "horizon_days": "30", "buffer_minutes": "10", "active": "y"}),
+    "counsellor profile": Form("counsellor", "/counsellors/my-profile", {
+        "display_name": "林老师", "gender": "female", "specialties": "sleep",
+        "languages": "minnan", "qualifications": "registered", "register_number": "X-1",
+        "intro_zh": "擅长睡眠问题。", "intro_en": "Sleep."}),
+    "meeting link": Form("counsellor", "/counselling/sessions/{session}/meeting-link", {
+        "link": "https://meeting.tencent.com/dm/AbC"}),
+    "profile send back": Form("admin", "/admin/profiles/{pending_profile}/send-back", {
+        "note": "请补充英文简介。"}),
+    "counsellor filters": Form("anon", "/counsellors", {
+        "centre": "hub", "specialty": "sleep", "language": "minnan", "gender": "female",
+        "mode": "video"}, method="GET"),
+    "api counsellors": Form("anon", "/api/v1/counsellors", {
+        "centre": "{centre}", "specialty": "sleep", "language": "minnan", "gender": "female",
+        "mode": "video"}, method="GET"),
     "schedule": Form("admin", "/admin/sessions/new", {
         "centre": "{centre}", "service": "{service}", "counsellor": "{counsellor_id}",
         "day": "2030-01-09", "start": "10:00", "room": "1", "capacity": "1"}),
@@ -266,7 +282,8 @@ FIELDLESS = {
     "/bookings/waitlist/<uid>/leave", "/counselling/sessions/<int:session_id>/cancel",
     "/counselling/bookings/<uid>/<action>", "/counselling/bookings/<uid>/cancel",
     "/counselling/availability/<int:rule_id>/remove",
-    "/admin/audit/verify", "/admin/staff/<uid>/lock", "/admin/staff/<uid>/sessions/end",
+    "/admin/audit/verify", "/admin/profiles/<uid>/approve", "/admin/staff/<uid>/lock",
+    "/admin/staff/<uid>/sessions/end",
     "/admin/staff/<uid>/authenticator/reset",
     "/screening/reminders/<uid>/cancel", "/account/security/recovery-codes",
     "/api/v1/bookings/<int:booking_id>", "/api/v1/waitlist/<int:entry_id>/accept",

@@ -201,6 +201,12 @@ CASES: dict[str, Case] = {
     "/events/<uid>/attendance/<booking_uid>": Case(
         "admin", "/events/{event}/attendance/{event_booking}"),
     "/events/check-in/<token>": Case("owner", "/events/check-in/{check_in_token}"),
+    # -- choosing a counsellor, remote sessions, feedback --------------------------------
+    "/counsellors/my-profile": fuzz("counsellor profile"),
+    "/counselling/sessions/<int:session_id>/meeting-link": fuzz("meeting link"),
+    "/bookings/<uid>/feedback": fuzz("feedback"),
+    "/admin/profiles/<uid>/approve": Case("admin", "/admin/profiles/{pending_profile}/approve"),
+    "/admin/profiles/<uid>/send-back": fuzz("profile send back"),
     # -- the self-help library ------------------------------------------------------------
     "/library/staff/new": fuzz("library new item"),
     "/library/staff/versions/<int:version_id>/edit": fuzz("library edit draft"),

@@ -141,6 +141,15 @@ def build_world() -> World:
                         service_id=one_to_one.id, weekday=2, start_time=time(9),
                         end_time=time(10), valid_from=utcnow().date() + timedelta(days=60))
     db.session.add(rule)
+    from app.booking import profiles
+
+    public = profiles.submit(staff["counsellor"], profiles.Draft(
+        display_name="林老师", gender="female", specialties=["sleep"], languages=["minnan"],
+        qualifications=[], register_number="", intro_zh="", intro_en=""))
+    profiles.publish(public, staff["admin"])
+    waiting = profiles.submit(staff["far_counsellor"], profiles.Draft(
+        display_name="陈老师", gender="male", specialties=["career"], languages=["english"],
+        qualifications=[], register_number="", intro_zh="", intro_en=""))
     db.session.commit()
     consent = next(c for c in owner.consents if c.withdrawn_at is None)
 
@@ -158,6 +167,7 @@ def build_world() -> World:
         "event": event.uid, "event_booking": event_booking.uid,
         "check_in_token": events.check_in_token(event),
         **_library(staff["counsellor"], staff["far_counsellor"]),
+        "profile": public.uid, "pending_profile": waiting.uid,
         # the JSON API addresses the same records by their integer ids
         "booking_id": booking.id, "entry_id": entry.id, "result_id": private.result.id,
         # the audit event of A's request for contact (the admin viewer's reveal)

@@ -79,7 +79,8 @@ def test_event_created_listed_registered_and_checked_in_by_qr(visit: Visit, live
     # A worker finds it on /events and registers.
     person = visit.another()
     sign_in(person, worker)
-    expect(person.page.get_by_role("button", name=t("退出登录", "Sign out"))).to_be_visible()
+    expect(person.page.get_by_role("navigation").get_by_role(
+        "link", name=t("我的", "Me"), exact=True)).to_be_visible()  # signed in: the 我的 tab
     person.go("/events?tag=睡眠")
     person.check_accessibility()
     person.shot("events-list")

@@ -119,7 +119,7 @@ def test_closed_centre_or_service_takes_no_booking(signed_in, worker, network, c
     page = page_text(client.get(f"/booking/sessions/{session.id}"))
     assert "预约这个场次" not in page
     submit(client, f"/booking/sessions/{session.id}/book", {},
-           form_url="/booking")
+           form_url="/me")
     db.session.expire_all()
     assert db.session.scalar(select(Booking.id)) is None
     assert db.session.get(Session, session.id).booked == 0

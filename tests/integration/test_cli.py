@@ -61,7 +61,7 @@ def test_seed_demo_is_idempotent_and_prints_logins_in_development(app, monkeypat
     second = runner.invoke(args=["seed-demo"])
     assert first.exit_code == 0
     assert second.exit_code == 0
-    assert "created 4 centres, 5 services, 9 users" in first.output
+    assert "created 4 centres, 7 services, 9 users" in first.output
     assert "created 0 centres, 0 services, 0 users" in second.output
     assert DEMO_PASSWORD in first.output
     assert "authenticator app on their first sign-in" in first.output  # staff must pair one
@@ -69,7 +69,7 @@ def test_seed_demo_is_idempotent_and_prints_logins_in_development(app, monkeypat
     centres = db.session.scalars(select(Centre).order_by(Centre.id)).all()
     assert centres[0].name_zh == "泉州市工人文化宫 职工心理服务中心"
     assert [c.parent_id for c in centres[1:]] == [centres[0].id] * 3
-    assert db.session.scalar(select(func.count()).select_from(Service)) == 5
+    assert db.session.scalar(select(func.count()).select_from(Service)) == 7
     roles = [u.roles for u in db.session.scalars(select(User))]
     assert roles.count({Role.COUNSELLOR}) == 3
     assert roles.count({Role.WORKER}) == 2

@@ -65,7 +65,8 @@ def make_staff(app: Flask, visit: Visit, role: Role, name: str) -> tuple[str, st
 def make_centre(app: Flask, visit: Visit, *, services: list[str], staff: list[str]) -> Centre:
     """A county centre of its own, offering ``services`` (codes) with ``staff`` (emails)."""
     code = tag(visit, "centre")[:40]
-    label = f"{visit.lang} {visit.viewport}"
+    # The journey too: two journeys of one run must not offer two centres of the same name.
+    label = f"{visit.journey[5:17]} {visit.lang} {visit.viewport}"
     with app.app_context():
         centre = Centre(code=code, kind="county",
                         parent_id=db.session.scalar(select(Centre.id).where(

@@ -263,7 +263,7 @@ def test_admin_adds_a_centre_and_a_service_and_finds_both_in_the_audit_log(
     visit.shot("centre-form")
     page.get_by_role("button", name=t("保存", "Save")).click()
     expect(page.get_by_text(fields[t("名称（中文）", "Name (Chinese)")] if visit.lang != "en"
-                            else fields["Name (English)"])).to_be_visible()
+                            else fields["Name (English)"], exact=True)).to_be_visible()
     visit.check_accessibility()
     visit.shot("centre-added")
 
@@ -281,7 +281,7 @@ def test_admin_adds_a_centre_and_a_service_and_finds_both_in_the_audit_log(
     visit.check_accessibility()
     visit.shot("service-form")
     page.get_by_role("button", name=t("保存", "Save")).click()
-    expect(page.get_by_text(t(f"正念散步 {run}", f"Mindful walk {run}"))
+    expect(page.get_by_text(t(f"正念散步 {run}", f"Mindful walk {run}"), exact=True)
            ).to_be_visible()
     visit.shot("service-added")
 

@@ -40,7 +40,7 @@ BUDGET = {
     "session_list": 6,  # the day, the week strip's counts, the first and the earliest free
     "counsellor_home": 8,  # with the calendar's to-do (bookings to confirm)
     "dashboard": 11,  # with the reader's scope (hub or county)
-    "booking_post": 29,  # with the closure and event checks of the booking rules
+    "booking_post": 30,  # closure and event checks; PostgreSQL needs one statement more
 }
 
 

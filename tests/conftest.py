@@ -154,10 +154,14 @@ def _wipe() -> None:
 @pytest.fixture
 def app(_session_app: Flask) -> Iterator[Flask]:
     """The app inside an app context, with empty tables and fresh rate limits."""
+    settings = dict(_session_app.config)
     with _session_app.app_context():
         limiter.reset()
         yield _session_app
         _wipe()
+    # A test that changes a setting must not change it for the tests after it in this process.
+    _session_app.config.clear()
+    _session_app.config.update(settings)
 
 
 class IsolatedClient(FlaskClient):

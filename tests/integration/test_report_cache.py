@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 from flask import Flask
 
 from app.extensions import db
 from app.reports import dashboard, services, stats
-from app.reports.filters import parse_filters
+from app.reports.filters import first_open_month, parse_filters
 
 
 def _last_month() -> str:
-    today = date.today()
-    year, month = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
+    """The latest month reports cover (on the 1st, the month before still has a day's grace)."""
+    year, month = (int(part) for part in first_open_month().split("-"))
+    year, month = (year, month - 1) if month > 1 else (year - 1, 12)
     return f"{year}-{month:02d}"
 
 

@@ -181,8 +181,11 @@ def _forget_photo(name: str, *still_named: str) -> None:
 def _delete_unwanted(session: OrmSession) -> None:
     for name in session.info.pop(_UNWANTED, ()):
         path = photo_path(name)
-        if path is not None:
-            path.unlink(missing_ok=True)
+        try:
+            if path is not None:
+                path.unlink(missing_ok=True)
+        except OSError:  # the change stands; the retention run sweeps the file later
+            current_app.logger.warning("could not delete the replaced photo %s", name)
 
 
 @event.listens_for(OrmSession, "after_rollback")
@@ -203,10 +206,14 @@ def stray_photos(now: datetime, batch: int) -> int:
     cutoff = (now - STRAY_PHOTO_AGE).timestamp()
     removed = 0
     for path in folder.iterdir():
-        if (path.name not in named and photo_path(path.name) == path
-                and path.stat().st_mtime < cutoff):
-            path.unlink(missing_ok=True)
-            removed += 1
+        if path.name in named or photo_path(path.name) != path:
+            continue
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:  # gone meanwhile (a replace committed)
+            continue
     return removed
 
 

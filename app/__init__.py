@@ -84,6 +84,7 @@ def _import_models() -> None:
     """Import every models module so the metadata (and migrations) see all tables."""
     import app.accounts.models
     import app.accounts.phone_models
+    import app.admin.models
     import app.api.models
     import app.audit.models
     import app.booking.care_models
@@ -144,6 +145,7 @@ def register_registries() -> None:
     "My data" (exports, erasure, access history) and in the retention policy. The lower
     layers (accounts.privacy, security.retention) never import the packages above them."""
     from app.accounts import retention as accounts_retention
+    from app.admin import import_stash
     from app.api import privacy as api_privacy
     from app.audit import retention as audit_retention
     from app.booking import privacy as booking_privacy
@@ -164,6 +166,7 @@ def register_registries() -> None:
     accounts_retention.register()
     notifications_retention.register()
     booking_retention.register()
+    import_stash.register()
     screening_retention.register_resolved_risk_items()
     audit_retention.register()  # runs last, and records each run
 

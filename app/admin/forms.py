@@ -8,6 +8,7 @@ from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
+    HiddenField,
     PasswordField,
     SelectChoice,
     SelectMultipleField,
@@ -62,6 +63,8 @@ class StaffImportForm(FlaskForm):
     csv_file = FileField(_l("CSV file (UTF-8): name, phone, email, roles, centres"))
     csv_text = TextAreaField(_l("Or paste the CSV here"), validators=[Optional()])
     confirm = BooleanField(_l("Import these staff and send their invitations"))
+    # The confirm step names the checked file kept server-side (import_stash), not the file.
+    stash = HiddenField(validators=[Optional(), Length(max=32)])
 
 
 class AuditFilterForm(FlaskForm):

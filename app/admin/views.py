@@ -11,7 +11,7 @@ from wtforms import SelectChoice
 from app import audit
 from app.accounts.fresh_auth import fresh_auth_required
 from app.accounts.models import Role, User
-from app.admin import bp, services, staff_import
+from app.admin import bp, import_stash, services, staff_import
 from app.admin.forms import ROLE_LABELS, STAFF_ROLE_CHOICES, StaffForm, StaffImportForm
 from app.booking.models import Centre
 from app.extensions import db
@@ -123,13 +123,16 @@ def import_staff() -> tuple[str, int] | Response:
     actor = _actor()
     form = StaffImportForm()
     check = None
-    text = ""
+    token = ""
     if form.validate_on_submit():
         upload = form.csv_file.data
         raw: bytes | str = upload.read(staff_import.MAX_BYTES + 1) if upload else (
             form.csv_text.data or "")
+        stashed = form.stash.data or ""
         if form.confirm.data:
             try:
+                if stashed:
+                    raw = import_stash.take(actor, stashed)
                 count = staff_import.import_csv(actor, raw)
             except services.AdminError as exc:
                 db.session.rollback()
@@ -137,10 +140,12 @@ def import_staff() -> tuple[str, int] | Response:
             else:
                 flash(_("%(n)d staff accounts were created and invited.", n=count), "success")
                 return redirect(url_for("admin.staff"), 303)
-        check = staff_import.check_csv(actor, raw)
-        if check.ok:
-            text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw
+        if not stashed:
+            check = staff_import.check_csv(actor, raw)
+            if check.ok:
+                token = import_stash.keep(actor, raw.decode("utf-8-sig")
+                                          if isinstance(raw, bytes) else raw)
         form.confirm.data = False
     status = 400 if form.is_submitted() and (check is None or not check.ok) else 200
-    return render_template("admin/staff_import.html", form=form, check=check, csv_text=text,
+    return render_template("admin/staff_import.html", form=form, check=check, stash=token,
                            role_labels=ROLE_LABELS), status

@@ -12,7 +12,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,8 @@ from typing import Any
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps, UnidentifiedImageError
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, event, or_, select
+from sqlalchemy.orm import Session as OrmSession
 
 from app import audit
 from app.accounts.models import Role, User
@@ -34,6 +35,9 @@ from app.types import utcnow
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 PHOTO_SIDE = 480
 PHOTO_FORMATS = ("JPEG", "PNG", "WEBP")
+# A photo file no profile names is swept once this old (younger: an upload may be under way).
+STRAY_PHOTO_AGE = timedelta(days=1)
+_UNWANTED = "xinqing.unwanted_photos"
 
 # Fixed lists, so filters match and both languages read well: code -> (Chinese, English).
 SPECIALTIES: dict[str, tuple[str, str]] = {
@@ -166,6 +170,53 @@ def photo_visible(viewer: User | None, name: str) -> bool:
     return own is not None and (own.pending or {}).get("photo") == name
 
 
+def _forget_photo(name: str, *still_named: str) -> None:
+    """Delete photo ``name`` once the transaction that stops naming it commits (a rollback
+    keeps it); nothing when one of ``still_named`` is that same photo."""
+    if name and name not in still_named:
+        db.session.info.setdefault(_UNWANTED, set()).add(name)
+
+
+@event.listens_for(OrmSession, "after_commit")
+def _delete_unwanted(session: OrmSession) -> None:
+    for name in session.info.pop(_UNWANTED, ()):
+        path = photo_path(name)
+        try:
+            if path is not None:
+                path.unlink(missing_ok=True)
+        except OSError:  # the change stands; the retention run sweeps the file later
+            current_app.logger.warning("could not delete the replaced photo %s", name)
+
+
+@event.listens_for(OrmSession, "after_rollback")
+def _keep_unwanted(session: OrmSession) -> None:
+    session.info.pop(_UNWANTED, None)
+
+
+def stray_photos(now: datetime, batch: int) -> int:
+    """Retention step: photo files no profile names, public or pending (left by a crash, or
+    by a profile deleted with its account), once ``STRAY_PHOTO_AGE`` old. Files we did not
+    make are left alone."""
+    folder = photo_dir()
+    if not folder.is_dir():
+        return 0
+    named = {p for p in db.session.scalars(select(CounsellorProfile.photo)) if p}
+    named |= {(p or {}).get("photo") or "" for p in db.session.scalars(
+        select(CounsellorProfile.pending).where(CounsellorProfile.pending.is_not(None)))}
+    cutoff = (now - STRAY_PHOTO_AGE).timestamp()
+    removed = 0
+    for path in folder.iterdir():
+        if path.name in named or photo_path(path.name) != path:
+            continue
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:  # gone meanwhile (a replace committed)
+            continue
+    return removed
+
+
 # -- a counsellor's own profile ------------------------------------------------------------
 def profile_of(user: User) -> CounsellorProfile | None:
     """The user's profile row, if any."""
@@ -244,6 +295,8 @@ def submit(actor: User, draft: Draft) -> CounsellorProfile:
     values["photo"] = "" if draft.remove_photo else current.get("photo", "")
     if clean is not None:
         values["photo"] = store_photo(clean)
+    if profile is not None and profile.pending:  # a pending photo this edit replaces
+        _forget_photo(profile.pending.get("photo", ""), values["photo"], profile.photo)
     if profile is None:
         profile = CounsellorProfile(user_id=actor.id)
         db.session.add(profile)
@@ -266,6 +319,7 @@ def publish(profile: CounsellorProfile, approver: User) -> None:
     if not profile.pending:
         raise ProfileError(NOTHING_PENDING)
     pending = dict(profile.pending)
+    _forget_photo(profile.photo, pending.get("photo", profile.photo))  # the public one replaced
     for name in FIELDS:
         setattr(profile, name, pending.get(name, getattr(profile, name)))
     profile.pending = None
@@ -279,6 +333,7 @@ def send_back(profile: CounsellorProfile, note: str) -> None:
     """Decline the pending changes with a note to the counsellor (admin services only)."""
     if not profile.pending:
         raise ProfileError(NOTHING_PENDING)
+    _forget_photo(profile.pending.get("photo", ""), profile.photo)
     profile.pending = None
     profile.review_note = note
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from app.booking import profiles
 from app.booking.models import Booking, BookingStatus, WaitlistEntry, WaitStatus
 from app.security.retention import days, delete_batched, register_step
 
@@ -27,3 +28,4 @@ def closed_waitlist(now: datetime, batch: int) -> int:
 def register() -> None:
     register_step("cancelled_bookings", cancelled_bookings)
     register_step("closed_waitlist", closed_waitlist)
+    register_step("stray_photos", profiles.stray_photos)

@@ -173,10 +173,16 @@ def check_in(user: User, event: Event, now: datetime | None = None) -> Booking:
     booking = registration(user, event)
     if booking is None:
         raise EventError(_l("You are not registered for this event."))
+    return _mark_attended(user, booking, _l("You are already checked in."), now)
+
+
+def _mark_attended(actor: User, booking: Booking, already: object, now: datetime | None) -> Booking:
+    """The one "attended" move for self check-in and the facilitator's tick alike, so both
+    refuse a second mark the same way and count once in the reports."""
     if booking.status == "attended":
-        raise EventError(_l("You are already checked in."))
+        raise EventError(already)
     try:
-        bookings.record(user, booking, "attended", now)
+        bookings.record(actor, booking, "attended", now)
     except bookings.BookingError as exc:
         raise EventError(exc.message) from exc
     return booking
@@ -199,10 +205,4 @@ def tick(actor: User, event: Event, booking_uid: str, now: datetime | None = Non
                                                       Booking.session_id == event.session_id))
     if booking is None:
         raise EventError(_l("This person is not registered for this event."))
-    if booking.status == "attended":
-        raise EventError(_l("Already marked as attended."))
-    try:
-        bookings.record(actor, booking, "attended", now)
-    except bookings.BookingError as exc:
-        raise EventError(exc.message) from exc
-    return booking
+    return _mark_attended(actor, booking, _l("Already marked as attended."), now)

@@ -177,6 +177,67 @@ def test_an_admin_sends_a_profile_back_with_a_note(app, counsellor, admin):
     assert not profile.published
 
 
+def _photos(folder) -> set[str]:
+    return {p.name for p in folder.iterdir()} if folder.exists() else set()
+
+
+def test_replaced_and_declined_photos_leave_the_disk(app, counsellor, admin, photo_dir):
+    first = profiles.submit(counsellor, draft(photo=jpeg_with_exif())).pending["photo"]
+    db.session.commit()
+    # A second photo before approval replaces the first: only the new file stays.
+    profile = profiles.submit(counsellor, draft(photo=jpeg_with_exif((800, 600))))
+    db.session.commit()
+    second = profile.pending["photo"]
+    assert _photos(photo_dir) == {second}
+    admin_services.approve_profile(admin, profile)
+    db.session.commit()
+    assert first not in _photos(photo_dir)
+    # A new photo that is sent back goes; the public one stays.
+    profile = profiles.submit(counsellor, draft(photo=jpeg_with_exif((640, 480))))
+    db.session.commit()
+    declined = profile.pending["photo"]
+    admin_services.send_back_profile(admin, profile, "请换一张正面照片。")
+    db.session.commit()
+    assert _photos(photo_dir) == {second}
+    assert declined != second
+    # An approved new photo replaces the public one on disk too.
+    profile = profiles.submit(counsellor, draft(photo=jpeg_with_exif((700, 500))))
+    db.session.commit()
+    third = profile.pending["photo"]
+    admin_services.approve_profile(admin, profile)
+    db.session.commit()
+    assert _photos(photo_dir) == {third}
+    assert client_sees_photo(app, third)
+
+
+def client_sees_photo(app, name: str) -> bool:
+    return fresh(app).get(f"/counsellors/photos/{name}").status_code == 200
+
+
+def test_a_photo_is_kept_when_its_change_is_rolled_back(app, counsellor, photo_dir):
+    profile = profiles.submit(counsellor, draft(photo=jpeg_with_exif()))
+    db.session.commit()
+    kept = profile.pending["photo"]
+    profiles.submit(counsellor, draft(photo=jpeg_with_exif((800, 600))))
+    db.session.rollback()  # the replacement never happened
+    assert kept in _photos(photo_dir)
+
+
+def test_the_retention_run_sweeps_photos_no_profile_names(app, counsellor, photo_dir):
+    from app.security import retention
+
+    profile = profiles.submit(counsellor, draft(photo=jpeg_with_exif()))
+    db.session.commit()
+    wanted = profile.pending["photo"]
+    stray = profiles.store_photo(profiles.clean_photo(jpeg_with_exif()))  # e.g. a crash
+    (photo_dir / "notes.txt").write_text("not ours")
+    assert retention.run()["stray_photos"] == 0  # too new: an upload may be under way
+    later = utcnow() + profiles.STRAY_PHOTO_AGE + timedelta(minutes=1)
+    assert retention.run(later)["stray_photos"] == 1
+    assert _photos(photo_dir) == {wanted, "notes.txt"}
+    assert stray not in _photos(photo_dir)
+
+
 def test_only_an_admin_approves(app, counsellor):
     profile = profiles.submit(counsellor, draft())
     with pytest.raises(admin_services.AdminError):

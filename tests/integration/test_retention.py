@@ -177,7 +177,7 @@ def test_every_package_has_its_steps_in_the_run_and_the_audit_pruning_comes_last
     assert list(retention.STEPS) == [
         "anonymous_results", "expired_sessions", "reset_tokens", "phone_codes",
         "used_recovery_codes", "outbox", "cancelled_bookings", "closed_waitlist",
-        "resolved_risk_items", "audit_events"]
+        "stray_photos", "staff_import_stashes", "resolved_risk_items", "audit_events"]
 
 
 def test_sms_code_rows_go_after_two_days(app):

@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 
 from app.accounts import services as accounts
 from app.accounts.models import Role, User
-from app.admin import staff_import
+from app.admin import import_stash, staff_import
+from app.admin.models import StaffImportStash
 from app.booking.models import centre_staff
 from app.extensions import db
 from app.notifications.models import OutboxMessage
@@ -175,3 +176,62 @@ def test_the_invitation_link_sets_the_password_then_the_authenticator(app, signe
     signed = submit(newcomer, "/account/login", {"login": "new.person@example.com",
                                                  "password": new})
     assert signed.headers["Location"] == "/account/mfa/setup"  # then pairs the authenticator
+
+
+def _confirm_form(page: str) -> str:
+    """The confirm step's form: the one whose button imports."""
+    return re.search(r'<form method="post" novalidate>(.*?)</form>', page, re.S)[1]
+
+
+def test_the_confirm_step_carries_a_token_not_the_file(app, signed_in, admin, make_user,
+                                                         network):
+    from tests.helpers import csrf_token, sign_in
+
+    client = signed_in(admin)
+    checked = text(dry_run(client, staff_csv(3)))
+    form = _confirm_form(checked)
+    assert "staff1@example.com" not in form
+    assert "员工1" not in form
+    token = re.search(r'name="stash" value="([^"]+)"', form)[1]
+    # The file waits sealed: neither an address nor a name is readable at rest.
+    stash = db.session.scalar(select(StaffImportStash))
+    assert b"staff1@example.com" not in bytes(stash.csv_ct)
+    assert "员工1".encode() not in bytes(stash.csv_ct)
+    # Another admin cannot use the token.
+    make_user(Role.ADMIN, login="other.admin@example.com")
+    stranger = app.test_client()
+    assert sign_in(stranger, "other.admin@example.com").status_code == 303
+    page = stranger.get(URL)
+    refused = stranger.post(f"{URL}?lang=en", data={
+        "csrf_token": csrf_token(text(page)), "stash": token, "confirm": "y"})
+    assert refused.status_code == 400
+    assert accounts.find_by_login("staff1@example.com") is None
+    page = client.get(URL)
+    done = client.post(f"{URL}?lang=en", data={
+        "csrf_token": csrf_token(text(page)), "stash": token, "confirm": "y"})
+    assert done.status_code == 303
+    assert accounts.find_by_login("staff1@example.com").name == "员工1"
+    # Used once, then gone with its key.
+    assert db.session.scalar(select(func.count()).select_from(StaffImportStash)) == 0
+    page = client.get(URL)
+    again = client.post(f"{URL}?lang=en", data={
+        "csrf_token": csrf_token(text(page)), "stash": token, "confirm": "y"})
+    assert again.status_code == 400
+    assert "check the file again" in text(again)
+
+
+def test_an_unconfirmed_file_is_shredded_by_the_retention_run(app, signed_in, admin, network):
+    from datetime import timedelta
+
+    from app.security import retention
+    from app.security.models import DataKey
+    from app.types import utcnow
+
+    dry_run(signed_in(admin), staff_csv(2))
+    stash = db.session.scalar(select(StaffImportStash))
+    key_id = stash.data_key_id
+    retention.run(utcnow() + timedelta(minutes=10))
+    assert db.session.scalar(select(func.count()).select_from(StaffImportStash)) == 1
+    retention.run(utcnow() + import_stash.STASH_LIFETIME + timedelta(minutes=1))
+    assert db.session.scalar(select(func.count()).select_from(StaffImportStash)) == 0
+    assert db.session.get(DataKey, key_id) is None

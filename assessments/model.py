@@ -6,7 +6,7 @@ file handling in loader.py, so the app can hold these objects for the life of th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -202,11 +202,11 @@ class Instrument:
         known = ", ".join(b.code for b in self.bands)
         raise UnknownBandError(f"{self.code} has no band {code!r} (known: {known})")
 
-    def ranked(self, result: Result, top: int = 3) -> list[Subscale]:
-        """The `top` highest-scoring subscales of a result (an exploration's interest areas),
-        ties kept in the published order."""
+    def ranked(self, scores: Mapping[str, Number], top: int = 3) -> list[Subscale]:
+        """The `top` highest-scoring subscales (an exploration's interest areas), given each
+        subscale's score by code; ties keep the published order (R-I-A-S-E-C)."""
         order = {s.code: n for n, s in enumerate(self.subscales)}
-        codes = sorted(result.subscales, key=lambda c: (-result.subscales[c].score, order[c]))
+        codes = sorted(order, key=lambda c: (-scores[c], order[c]))
         return [self.subscale(c) for c in codes[:top]]
 
     def subscale(self, code: str) -> Subscale:

@@ -1,0 +1,78 @@
+"""What a worker sees after the PHQ-4 quick check-in, the AUDIT-C, the PHQ-15 and the
+career-interest exploration."""
+
+from __future__ import annotations
+
+from tests.helpers import text
+from tests.integration.screening_helpers import answer
+
+EN = {"Accept-Language": "en"}
+
+
+def _interest_answers(top: dict[int, int]) -> list[int]:
+    """60 answers: 'Strongly like' (4) for items of the areas named by position in R-I-A-S-E-C,
+    'Unsure' (2) elsewhere. The form asks two items per area in turn."""
+    return [top.get((n // 2) % 6, 2) for n in range(60)]
+
+
+def test_a_positive_phq2_sends_the_worker_on_to_the_full_phq9(app, client):
+    page = text(answer(client, "phq4", [0, 0, 2, 1], headers=EN))
+    assert "Mild anxiety or depressive symptoms" in page
+    assert "Low mood (PHQ-2): 3 / 6" in page
+    assert "do not ask about thoughts of harming yourself" in page
+    assert 'href="/screening/phq9">Take it now</a>' in page
+    assert "crisis-panel" not in page  # the PHQ-4 cannot tell either way
+    assert "/screening/gad7" not in page
+
+
+def test_a_calm_phq4_still_says_what_it_cannot_tell(app, client):
+    page = text(answer(client, "phq4", [0, 0, 0, 1], headers=EN))
+    assert "No marked anxiety or depressive symptoms" in page
+    assert "cannot replace the full questionnaires" in page
+    assert "Take it now" not in page
+
+
+def test_auditc_page_explains_the_cut_offs_for_women_and_men(app, client):
+    page = text(answer(client, "auditc", [2, 0, 1], headers=EN))
+    assert "At the screening cut-off for women" in page
+    assert "3 is the screening cut-off for women (for men it is 4)" in page
+    assert "Chinese version: our own wording, not validated" in page
+    assert "standard drink" in text(client.get("/screening/auditc", headers=EN))
+
+
+def test_phq15_chest_pain_says_see_a_doctor_and_periods_item_can_be_not_applicable(app, client):
+    form = text(client.get("/screening/phq15", headers=EN))
+    assert "only for people who have periods" in form
+    assert "Not bothered at all, or does not apply to me" in form
+    answers = [0] * 15
+    answers[5] = 2  # chest pain, bothered a lot
+    page = text(answer(client, "phq15", answers, headers=EN))
+    assert "Few physical symptoms" in page
+    assert "call 120 now" in page
+    assert "crisis-panel" not in page
+
+
+def test_career_exploration_shows_top_areas_and_books_a_career_evaluation(app, client):
+    listing = text(client.get("/screening/", headers=EN))
+    assert "Exploration, not a screening: no health result." in listing
+    page = text(answer(client, "interests", _interest_answers({3: 4, 0: 4}), headers=EN))
+    areas = page.split("The areas you are most interested in", 1)[1].split("</ol>", 1)[0]
+    assert areas.index("Realistic (hands-on)") < areas.index("Social (helping people)")
+    assert "Investigative" in areas  # third: ties keep the R-I-A-S-E-C order
+    assert "Artistic" not in areas
+    assert "40 out of 40" in areas
+    assert "You like working with people" in areas
+    assert "not an assessment or a test of ability" in page
+    assert "has not been validated" in page
+    assert 'href="/booking?service=assessment"' in page
+    assert "not a diagnosis" not in page  # no screening talk about health
+    assert "What this means, and what it does not" not in page
+    assert "Things that help many people" not in page
+
+
+def test_career_exploration_in_chinese_marks_its_own_translation(app, client):
+    page = text(answer(client, "interests", _interest_answers({4: 4}),
+                       headers={"Accept-Language": "zh-CN"}))
+    assert "企业型（带头影响）" in page
+    assert "中文题目为本站自译，尚未经过验证" in page
+    assert "预约中心的职业评估" in page

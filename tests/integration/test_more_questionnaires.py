@@ -76,3 +76,19 @@ def test_career_exploration_in_chinese_marks_its_own_translation(app, client):
     assert "企业型（带头影响）" in page
     assert "中文题目为本站自译，尚未经过验证" in page
     assert "预约中心的职业评估" in page
+
+
+def test_saved_interests_show_no_trend_of_better_or_worse(app, client, signed_in, worker):
+    from tests.helpers import submit
+
+    signed_in(worker)
+    submit(client, "/screening/consent?next=interests", {"choice": "agree"})
+    for top in ({0: 4}, {5: 4}):
+        response = answer(client, "interests", _interest_answers(top))
+        assert response.status_code == 303
+    page = text(client.get(response.headers["Location"], headers=EN))
+    assert "Conventional (organising)" in page.split("</ol>", 1)[0]
+    history = text(client.get("/screening/history", headers=EN))
+    assert "Interests have no better or worse" in history
+    assert "a little better than last time" not in history
+    assert "a little harder than last time" not in history

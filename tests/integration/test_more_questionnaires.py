@@ -92,3 +92,16 @@ def test_saved_interests_show_no_trend_of_better_or_worse(app, client, signed_in
     assert "Interests have no better or worse" in history
     assert "a little better than last time" not in history
     assert "a little harder than last time" not in history
+
+
+def test_the_api_scores_the_new_questionnaires_like_the_pages(app, client):
+    phq4 = client.post("/api/v1/screenings", json={
+        "instrument": "phq4", "answers": [0, 0, 2, 1]}, headers=EN).get_json()
+    assert (phq4["total"], phq4["band"], phq4["flags"], phq4["crisis"]) == (
+        3, "mild", ["take_phq9"], False)
+    interests = client.post("/api/v1/screenings", json={
+        "instrument": "interests", "answers": _interest_answers({2: 4})}, headers=EN).get_json()
+    assert (interests["band"], interests["suggest"]) == ("profile", ["career"])
+    scores = {s["code"]: s["score"] for s in interests["subscales"]}
+    assert scores["artistic"] == 40
+    assert scores["realistic"] == 20

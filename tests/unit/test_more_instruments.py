@@ -189,3 +189,34 @@ def test_the_exploration_is_not_a_screening() -> None:
     assert "未经过验证" in interests.description.zh
     assert "USDOL/ETA" in interests.sources.original
     assert all(i.kind == "screening" for i in assessments.instruments() if i is not interests)
+
+
+# --- the new data-file features fail loudly when misused ---------------------------------------
+
+
+def test_a_subscale_band_named_like_a_total_band_is_refused(tmp_path) -> None:
+    from tests.unit.test_assessments import _copy, _edit, _set
+
+    path = _copy(tmp_path, "phq4")
+    _edit(path, _set(["subscales", 1, "bands", 0, "code"], "normal"))
+    with pytest.raises(assessments.InstrumentFileError, match=r"subscale bands \['normal'\]"):
+        assessments.load_dir(tmp_path)
+
+
+def test_a_rule_on_a_subscale_band_that_does_not_exist_is_refused(tmp_path) -> None:
+    from tests.unit.test_assessments import _copy, _edit, _set
+
+    path = _copy(tmp_path, "phq4")
+    _edit(path, _set(["safety", 0, "when"], {"band": "phq2_high"}))
+    with pytest.raises(assessments.InstrumentFileError, match="band 'phq2_high' does not exist"):
+        assessments.load_dir(tmp_path)
+
+
+def test_top_subscale_range_must_match_the_areas(tmp_path) -> None:
+    from tests.unit.test_assessments import _copy, _edit, _set
+
+    path = _copy(tmp_path, "interests")
+    _edit(path, _set(["scoring", "range"], [0, 240]))
+    with pytest.raises(assessments.InstrumentFileError,
+                       match=r"declared range \[0, 240\] but options give \[0, 40\]"):
+        assessments.load_dir(tmp_path)

@@ -109,8 +109,9 @@ def _render_result(row: ScreeningResult, *, code: str | None = None,
     data = services.view(row)
     lang = current_locale()
     band = instrument.band(data["band"])
-    subscales = [(instrument.subscale(k), v, instrument.band(v["band"]))
-                 for k, v in data.get("subscales", {}).items()]
+    stored = data.get("subscales", {})  # in the questionnaire's own order (R-I-A-S-E-C)
+    subscales = [(sub, stored[sub.code], instrument.band(stored[sub.code]["band"]))
+                 for sub in instrument.subscales if sub.code in stored]
     home = None
     if current_user.is_authenticated and current_user.home_centre_id:
         home = next((c for c in _centres() if c.id == current_user.home_centre_id), None)

@@ -62,6 +62,11 @@ def test_career_exploration_shows_top_areas_and_books_a_career_evaluation(app, c
     assert "Artistic" not in areas
     assert "40 out of 40" in areas
     assert "You like working with people" in areas
+    full = page.split("Your scores in all six areas", 1)[1].split("</ul>", 1)[0]
+    assert [full.index(a) for a in ("Realistic", "Investigative", "Artistic", "Social",
+                                    "Enterprising", "Conventional")] == sorted(
+        full.index(a) for a in ("Realistic", "Investigative", "Artistic", "Social",
+                                "Enterprising", "Conventional"))
     assert "not an assessment or a test of ability" in page
     assert "has not been validated" in page
     assert 'href="/booking?service=assessment"' in page

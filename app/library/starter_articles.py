@@ -11,8 +11,7 @@ from typing import Any
 
 ARTICLES: list[dict[str, Any]] = [
     dict(tags=["stress", "pss10.moderate", "pss10.high", "k10.moderate", "cbi.moderate",
-               "gad7.mild",
-               "phq15.medium", "auditc.women_cutoff"],
+               "gad7.mild", "phq15.medium", "auditc.women_cutoff"],
          zh=("压力大的时候，先做这三件小事", "压力不会一下子消失，但可以一点点减轻。", """
 压力本身不是坏事，它提醒我们有事情需要处理。可是压力一直不退，人就会累、会烦、睡不好。
 
@@ -42,8 +41,7 @@ Stress kept inside grows heavier. Talk to a colleague, friend or family member y
 
 If stress has been affecting your sleep, appetite or family life for more than two weeks, book a talk with one of the centre's counsellors.
 """.strip())),
-    dict(tags=["sleep", "phq9.mild", "phq9.moderate", "who5.reduced", "k10.moderate",
-               "phq15.low"],
+    dict(tags=["sleep", "phq9.mild", "phq9.moderate", "who5.reduced", "k10.moderate", "phq15.low"],
          zh=("睡不好觉怎么办", "几个简单的习惯，帮您慢慢睡得好一些。", """
 偶尔睡不好很常见。如果经常睡不着、半夜醒来或者醒得太早，可以先试试下面这些办法。
 
@@ -79,8 +77,7 @@ Ten minutes before bed, write down tomorrow's tasks and worries, and tell yourse
 If poor sleep lasts more than a month, or you can hardly get through the day, see a doctor at a sleep clinic or psychology department, or book a talk with a counsellor here.
 """.strip())),
     dict(tags=["mood", "phq9.mild", "phq9.moderate", "phq9.moderately_severe", "who5.low",
-               "who5.reduced", "k10.high",
-               "phq4.mild", "phq4.moderate", "phq4.severe"],
+               "who5.reduced", "k10.high", "phq4.mild", "phq4.moderate", "phq4.severe"],
          zh=("心情低落的时候", "什么都提不起劲时，可以从很小的一步开始。", """
 心情低落时，人常常什么都不想做，越不做，心情又越差。这是一个很常见的循环。
 
@@ -111,8 +108,8 @@ Low mood makes us withdraw. Try to talk with one person each day, even just smal
 ## When to get professional help
 If the low mood lasts more than two weeks and gets in the way of work and life, or you have thoughts that life is not worth living, book counselling soon or see a doctor at a hospital psychology or psychiatry department. If you need someone to talk to right now, call the psychological assistance hotline 12356.
 """.strip())),
-    dict(tags=["worry", "gad7.mild", "gad7.moderate", "gad7.severe", "k10.moderate",
-               "phq4.mild", "phq4.moderate"],
+    dict(tags=["worry", "gad7.mild", "gad7.moderate", "gad7.severe", "k10.moderate", "phq4.mild",
+               "phq4.moderate"],
          zh=("停不下来的担心", "给担心定一个时间，让它不再占满一整天。", """
 担心是大脑在为可能的麻烦做准备。可是当担心一直转个不停，人就会紧张、心慌、睡不好。
 
@@ -277,8 +274,7 @@ Carrying it alone is harder. Talk honestly with your family about the situation 
 
 If money worries keep you awake at night or make you feel there is no way out, book a counselling session or call the psychological assistance hotline 12356.
 """.strip())),
-    dict(tags=["family", "phq9.minimal", "who5.good", "pss10.low", "k10.low",
-               "phq4.normal"],
+    dict(tags=["family", "phq9.minimal", "who5.good", "pss10.low", "k10.low", "phq4.normal"],
          zh=("怎么和家人说说心里话", "把感受说出口，家人才知道怎么帮您。", """
 很多人觉得，心里难受说出来是“给家里添麻烦”，于是一个人闷着。其实家人往往看得出您不对劲，只是不知道怎么开口。
 
@@ -313,9 +309,9 @@ Your family has worries of their own. Take turns to speak and to listen, without
 
 If conflicts at home keep coming back, the centre can also offer counselling about family relationships.
 """.strip())),
-    dict(tags=["help", "phq9.moderately_severe", "gad7.moderate", "gad7.severe",
-               "k10.very_high", "who5.low", "cbi.high",
-               "phq4.moderate", "phq4.severe", "auditc.increased_risk", "auditc.high_risk", "phq15.medium", "phq15.high"],
+    dict(tags=["help", "phq9.moderately_severe", "gad7.moderate", "gad7.severe", "k10.very_high",
+               "who5.low", "cbi.high", "phq4.moderate", "phq4.severe", "auditc.increased_risk",
+               "auditc.high_risk", "phq15.medium", "phq15.high"],
          zh=("什么时候、到哪里寻求帮助", "不用等到撑不住，早一点求助更好。", """
 找人帮忙不是软弱。就像身体不舒服会去看医生，心里长期难受，也值得找专业的人聊一聊。
 
@@ -351,8 +347,7 @@ Asking for help is not weakness. Just as you see a doctor when your body is unwe
 If you or someone near you is in immediate danger, call **120** or **110** now.
 """.strip())),
     dict(tags=["stress", "phq9.minimal", "gad7.minimal", "pss10.low", "k10.low", "who5.good",
-               "cbi.low",
-               "phq4.normal", "auditc.lower_risk", "phq15.minimal"],
+               "cbi.low", "phq4.normal", "auditc.lower_risk", "phq15.minimal"],
          zh=("状态不错时，也给自己加加油", "好的习惯在状态好时养成，难的时候才用得上。", """
 您最近的状态还不错，这很好。心理健康和身体健康一样，平时的“保养”最重要。
 

@@ -63,6 +63,7 @@ def instrument_source(instrument: Instrument, lang: str) -> dict[str, Any]:
     """Where a questionnaire comes from and how far its Chinese wording is validated."""
     return {"original": instrument.sources.original,
             "chinese_version": instrument.sources.chinese_version,
+            "cutoffs": instrument.sources.cutoffs,
             "validation": instrument.validation,
             "status": VALIDATION_LABELS[instrument.validation]}
 

@@ -37,6 +37,7 @@ def test_auditc_page_explains_the_cut_offs_for_women_and_men(app, client):
     assert "At the screening cut-off for women" in page
     assert "3 is the screening cut-off for women (for men it is 4)" in page
     assert "Chinese version: our own wording, not validated" in page
+    assert "Cut-offs: Positive screen at 4 or more for men and 3 or more for women" in page
     assert "standard drink" in text(client.get("/screening/auditc", headers=EN))
 
 

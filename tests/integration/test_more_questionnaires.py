@@ -111,3 +111,13 @@ def test_the_api_scores_the_new_questionnaires_like_the_pages(app, client):
     scores = {s["code"]: s["score"] for s in interests["subscales"]}
     assert scores["artistic"] == 40
     assert scores["realistic"] == 20
+
+
+def test_every_questionnaire_in_the_api_matches_its_documented_shape(app, client):
+    import assessments
+    from app.api.schemas import InstrumentDetail
+
+    for instrument in assessments.instruments():
+        body = client.get(f"/api/v1/instruments/{instrument.code}").get_json()
+        assert InstrumentDetail().validate(body) == {}, instrument.code
+    assert body["en"]["kind"] == "exploration"

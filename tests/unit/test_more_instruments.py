@@ -76,6 +76,14 @@ def test_a_positive_phq2_points_to_the_phq9_and_names_the_missing_question() -> 
     assert next(r for r in phq4.safety if r.flag == "take_gad7").next == "gad7"
 
 
+@pytest.mark.parametrize("band", ["normal", "mild"])
+def test_low_phq4_bands_do_not_reassure_about_self_harm(band: str) -> None:
+    advice = assessments.get("phq4").band(band).advice
+    for words, text in ((("ask about thoughts of harming yourself", "PHQ-9", "12356"), advice.en),
+                        (("伤害自己的念头", "PHQ-9", "12356"), advice.zh)):
+        assert all(word in text for word in words), text
+
+
 def test_every_pointer_names_a_questionnaire_we_have() -> None:
     codes = {i.code for i in assessments.instruments()}
     for instrument in assessments.instruments():

@@ -67,7 +67,8 @@ def _registry() -> tuple[Instrument, ...]:
 
 
 def instruments() -> list[Instrument]:
-    """All bundled instruments in display order (phq9, gad7, who5, pss10, k10, cbi)."""
+    """All bundled instruments in display order (phq9, gad7, who5, pss10, k10, cbi, phq4,
+    auditc, phq15, interests)."""
     return list(_registry())
 
 

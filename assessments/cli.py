@@ -25,12 +25,14 @@ SUGGEST_LABELS = {
         "group": "团体减压",
         "relaxation": "放松训练",
         "counselling": "个体咨询",
+        "career": "职业评估",
     },
     "en": {
         "self_help": "self-help",
         "group": "group stress relief",
         "relaxation": "relaxation training",
         "counselling": "individual counselling",
+        "career": "career evaluation",
     },
 }
 

@@ -232,11 +232,11 @@ def _check_total(
     decimals = scoring.get("decimals", 0)
     lo: Any
     hi: Any
-    if scoring["method"] == "worst_subscale":
+    if scoring["method"] in ("worst_subscale", "top_subscale"):
         if not subscale_ranges:
-            problems.append("scoring: worst_subscale needs subscales")
+            problems.append(f"scoring: {scoring['method']} needs subscales")
             lo, hi = scoring["range"]
-        elif data["direction"] == "higher_is_worse":
+        elif data["direction"] == "higher_is_worse" or scoring["method"] == "top_subscale":
             lo = max(r[0] for r in subscale_ranges.values())
             hi = max(r[1] for r in subscale_ranges.values())
         else:
@@ -257,6 +257,7 @@ def _check_safety_rules(data: dict[str, Any], item_points: list[list[int]]) -> l
     problems: list[str] = []
     n = len(item_points)
     band_codes = {b["code"] for b in data["bands"]}
+    sub_codes = {b["code"] for s in data.get("subscales", []) for b in s.get("bands", [])}
     for old, new in data.get("retired_bands", {}).items():
         if old in band_codes or new not in band_codes:
             problems.append(f"retired_bands: {old!r} must be gone and {new!r} must exist")
@@ -272,8 +273,10 @@ def _check_safety_rules(data: dict[str, Any], item_points: list[list[int]]) -> l
                     f"safety/{k}: at_least {when['at_least']} can never or always fire "
                     f"for item {when['item']}"
                 )
-        elif when["band"] not in band_codes:
+        elif when["band"] not in band_codes | sub_codes:
             problems.append(f"safety/{k}: band {when['band']!r} does not exist")
+        if sub_codes & band_codes:
+            problems.append(f"subscale bands {sorted(sub_codes & band_codes)} repeat total bands")
     return problems
 
 
@@ -361,6 +364,7 @@ def _build(data: dict[str, Any]) -> Instrument:
                 min=s["range"][0],
                 max=s["range"][1],
                 bands=_bands(s["bands"]) if "bands" in s else bands,
+                description=_text(s["description"]) if "description" in s else None,
             )
             for s in data.get("subscales", [])
         ),
@@ -373,6 +377,7 @@ def _build(data: dict[str, Any]) -> Instrument:
                 item=r["when"].get("item"),
                 at_least=r["when"].get("at_least"),
                 band=r["when"].get("band"),
+                next=r.get("next"),
             )
             for r in data.get("safety", [])
         ),
@@ -387,6 +392,7 @@ def _build(data: dict[str, Any]) -> Instrument:
         unconfirmed=tuple(u.strip() for u in data["unconfirmed"]),
         validation=data["validation"],
         retired_bands=tuple(data.get("retired_bands", {}).items()),
+        kind=data.get("kind", "screening"),
     )
 
 

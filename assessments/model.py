@@ -6,7 +6,7 @@ file handling in loader.py, so the app can hold these objects for the life of th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -14,7 +14,7 @@ from assessments.errors import UnknownBandError, UnsupportedLanguageError
 from assessments.scoring import Result, score_answers
 
 LANGUAGES: tuple[str, ...] = ("zh", "en")
-Suggestion = Literal["self_help", "group", "relaxation", "counselling"]
+Suggestion = Literal["self_help", "group", "relaxation", "counselling", "career"]
 Number = int | float
 
 
@@ -112,11 +112,13 @@ class Subscale:
     min: Number
     max: Number
     bands: tuple[Band, ...]
+    description: Text | None = None  # a plain explanation (the interest areas have one)
 
 
 @dataclass(frozen=True)
 class SafetyRule:
-    """Raises `flag` when an item's points reach `at_least`, or when the total is in `band`.
+    """Raises `flag` when an item's points reach `at_least`, or when the total or a subscale
+    is in `band` (PHQ-4: a positive PHQ-2 points to the full PHQ-9, named in `next`).
 
     `crisis` rules make Result.crisis true, which the app uses to show the crisis-help panel.
     """
@@ -127,12 +129,14 @@ class SafetyRule:
     item: int | None = None
     at_least: int | None = None
     band: str | None = None
+    next: str | None = None
 
-    def fires(self, answers: Sequence[int], band_code: str) -> bool:
-        """Whether this rule applies to these (validated, as-printed) answers and total band."""
+    def fires(self, answers: Sequence[int], band_codes: Sequence[str]) -> bool:
+        """Whether this rule applies to these (validated, as-printed) answers and the bands of
+        the total and the subscales."""
         if self.item is not None and self.at_least is not None:
             return answers[self.item - 1] >= self.at_least
-        return band_code == self.band
+        return self.band in band_codes
 
 
 @dataclass(frozen=True)
@@ -164,7 +168,7 @@ class Instrument:
     subscales: tuple[Subscale, ...]
     bands: tuple[Band, ...]
     safety: tuple[SafetyRule, ...]
-    total_method: Literal["sum", "worst_subscale"]
+    total_method: Literal["sum", "worst_subscale", "top_subscale"]
     multiplier: Number
     decimals: int
     min: Number
@@ -175,6 +179,7 @@ class Instrument:
     unconfirmed: tuple[str, ...]
     validation: Literal["validated", "adapted", "unvalidated"] = "unvalidated"
     retired_bands: tuple[tuple[str, str], ...] = ()
+    kind: Literal["screening", "exploration"] = "screening"
 
     def score(self, answers: Sequence[int]) -> Result:
         """Score exactly one answer per scored item, in item order, as printed on the form.
@@ -196,6 +201,13 @@ class Instrument:
                 return band
         known = ", ".join(b.code for b in self.bands)
         raise UnknownBandError(f"{self.code} has no band {code!r} (known: {known})")
+
+    def ranked(self, scores: Mapping[str, Number], top: int = 3) -> list[Subscale]:
+        """The `top` highest-scoring subscales (an exploration's interest areas), given each
+        subscale's score by code; ties keep the published order (R-I-A-S-E-C)."""
+        order = {s.code: n for n, s in enumerate(self.subscales)}
+        codes = sorted(order, key=lambda c: (-scores[c], order[c]))
+        return [self.subscale(c) for c in codes[:top]]
 
     def subscale(self, code: str) -> Subscale:
         """The subscale with this code (KeyError if there is none)."""
@@ -265,6 +277,7 @@ class Instrument:
                     "min": s.min,
                     "max": s.max,
                     "bands": bands(s.bands),
+                    "description": s.description.get(lang) if s.description else None,
                 }
                 for s in self.subscales
             ],
@@ -278,4 +291,5 @@ class Instrument:
                         "cutoffs": self.sources.cutoffs, "wording": self.sources.wording},
             "validation": self.validation,
             "licence": self.licence_note,
+            "kind": self.kind,
         }

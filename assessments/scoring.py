@@ -145,12 +145,15 @@ def score_answers(instrument: Instrument, answers: Sequence[int]) -> Result:
     if instrument.total_method == "worst_subscale":
         scores = [s.score for s in subscales.values()]
         total = max(scores) if instrument.direction == "higher_is_worse" else min(scores)
+    elif instrument.total_method == "top_subscale":
+        total = max(s.score for s in subscales.values())  # the strongest interest area
     else:
         raw_total = Fraction(sum(points)) * as_fraction(instrument.multiplier)
         total = round_half_up(raw_total, instrument.decimals)
 
     band = band_for(instrument.bands, total).code
-    raised = [rule for rule in instrument.safety if rule.fires(values, band)]
+    band_codes = [band, *(s.band for s in subscales.values())]
+    raised = [rule for rule in instrument.safety if rule.fires(values, band_codes)]
     flags = tuple(dict.fromkeys(rule.flag for rule in raised))
     return Result(
         instrument=instrument.code,

@@ -175,6 +175,8 @@ class SubscaleTextSchema(Schema):
     min = Score(required=True)
     max = Score(required=True)
     bands = fields.List(fields.Nested(BandSchema), required=True)
+    description = fields.String(required=True, allow_none=True, metadata={
+        "description": "a plain explanation of the area (the career-interest areas have one)"})
 
 
 class SafetySchema(Schema):
@@ -211,6 +213,10 @@ class InstrumentText(Schema):
         "description": "validated: a validated Chinese form verbatim; adapted: our wording "
                        "based on a cited Chinese validation; unvalidated: our own wording"})
     licence = fields.String(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(["screening", "exploration"]),
+                         metadata={"description": "screening: bands of symptoms; exploration: "
+                                                  "career interests, the subscales ranked, no "
+                                                  "health result"})
 
 
 class InstrumentSummary(Schema):

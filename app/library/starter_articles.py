@@ -11,7 +11,7 @@ from typing import Any
 
 ARTICLES: list[dict[str, Any]] = [
     dict(tags=["stress", "pss10.moderate", "pss10.high", "k10.moderate", "cbi.moderate",
-               "gad7.mild"],
+               "gad7.mild", "phq15.medium", "auditc.women_cutoff"],
          zh=("压力大的时候，先做这三件小事", "压力不会一下子消失，但可以一点点减轻。", """
 压力本身不是坏事，它提醒我们有事情需要处理。可是压力一直不退，人就会累、会烦、睡不好。
 
@@ -41,7 +41,7 @@ Stress kept inside grows heavier. Talk to a colleague, friend or family member y
 
 If stress has been affecting your sleep, appetite or family life for more than two weeks, book a talk with one of the centre's counsellors.
 """.strip())),
-    dict(tags=["sleep", "phq9.mild", "phq9.moderate", "who5.reduced", "k10.moderate"],
+    dict(tags=["sleep", "phq9.mild", "phq9.moderate", "who5.reduced", "k10.moderate", "phq15.low"],
          zh=("睡不好觉怎么办", "几个简单的习惯，帮您慢慢睡得好一些。", """
 偶尔睡不好很常见。如果经常睡不着、半夜醒来或者醒得太早，可以先试试下面这些办法。
 
@@ -77,7 +77,7 @@ Ten minutes before bed, write down tomorrow's tasks and worries, and tell yourse
 If poor sleep lasts more than a month, or you can hardly get through the day, see a doctor at a sleep clinic or psychology department, or book a talk with a counsellor here.
 """.strip())),
     dict(tags=["mood", "phq9.mild", "phq9.moderate", "phq9.moderately_severe", "who5.low",
-               "who5.reduced", "k10.high"],
+               "who5.reduced", "k10.high", "phq4.mild", "phq4.moderate", "phq4.severe"],
          zh=("心情低落的时候", "什么都提不起劲时，可以从很小的一步开始。", """
 心情低落时，人常常什么都不想做，越不做，心情又越差。这是一个很常见的循环。
 
@@ -108,7 +108,8 @@ Low mood makes us withdraw. Try to talk with one person each day, even just smal
 ## When to get professional help
 If the low mood lasts more than two weeks and gets in the way of work and life, or you have thoughts that life is not worth living, book counselling soon or see a doctor at a hospital psychology or psychiatry department. If you need someone to talk to right now, call the psychological assistance hotline 12356.
 """.strip())),
-    dict(tags=["worry", "gad7.mild", "gad7.moderate", "gad7.severe", "k10.moderate"],
+    dict(tags=["worry", "gad7.mild", "gad7.moderate", "gad7.severe", "k10.moderate", "phq4.mild",
+               "phq4.moderate"],
          zh=("停不下来的担心", "给担心定一个时间，让它不再占满一整天。", """
 担心是大脑在为可能的麻烦做准备。可是当担心一直转个不停，人就会紧张、心慌、睡不好。
 
@@ -273,7 +274,7 @@ Carrying it alone is harder. Talk honestly with your family about the situation 
 
 If money worries keep you awake at night or make you feel there is no way out, book a counselling session or call the psychological assistance hotline 12356.
 """.strip())),
-    dict(tags=["family", "phq9.minimal", "who5.good", "pss10.low", "k10.low"],
+    dict(tags=["family", "phq9.minimal", "who5.good", "pss10.low", "k10.low", "phq4.normal"],
          zh=("怎么和家人说说心里话", "把感受说出口，家人才知道怎么帮您。", """
 很多人觉得，心里难受说出来是“给家里添麻烦”，于是一个人闷着。其实家人往往看得出您不对劲，只是不知道怎么开口。
 
@@ -308,8 +309,9 @@ Your family has worries of their own. Take turns to speak and to listen, without
 
 If conflicts at home keep coming back, the centre can also offer counselling about family relationships.
 """.strip())),
-    dict(tags=["help", "phq9.moderately_severe", "gad7.moderate", "gad7.severe",
-               "k10.very_high", "who5.low", "cbi.high"],
+    dict(tags=["help", "phq9.moderately_severe", "gad7.moderate", "gad7.severe", "k10.very_high",
+               "who5.low", "cbi.high", "phq4.moderate", "phq4.severe", "auditc.increased_risk",
+               "auditc.high_risk", "phq15.medium", "phq15.high"],
          zh=("什么时候、到哪里寻求帮助", "不用等到撑不住，早一点求助更好。", """
 找人帮忙不是软弱。就像身体不舒服会去看医生，心里长期难受，也值得找专业的人聊一聊。
 
@@ -345,7 +347,7 @@ Asking for help is not weakness. Just as you see a doctor when your body is unwe
 If you or someone near you is in immediate danger, call **120** or **110** now.
 """.strip())),
     dict(tags=["stress", "phq9.minimal", "gad7.minimal", "pss10.low", "k10.low", "who5.good",
-               "cbi.low"],
+               "cbi.low", "phq4.normal", "auditc.lower_risk", "phq15.minimal"],
          zh=("状态不错时，也给自己加加油", "好的习惯在状态好时养成，难的时候才用得上。", """
 您最近的状态还不错，这很好。心理健康和身体健康一样，平时的“保养”最重要。
 
@@ -412,5 +414,101 @@ Talk with your supervisor or colleagues about workload, shifts and tasks. One pe
 
 ## Get help in time
 If burnout has lasted for months, with poor sleep or low mood, book an individual counselling session or join one of the centre's group stress-relief sessions.
+""".strip())),
+    dict(tags=["alcohol", "auditc.lower_risk", "auditc.women_cutoff", "auditc.increased_risk",
+               "auditc.high_risk"],
+         zh=("喝酒这件事，可以少一点", "应酬、解乏、睡不着时喝两口？看看怎样喝得更少、更安全。", """
+很多人下班后喝点酒解乏，应酬时也常常推不掉。可是酒精会让睡眠变浅、心情更容易低落，也会伤肝、伤胃、升高血压。对健康来说，喝得越少越好。
+
+## 先弄清自己喝了多少
+一个“标准杯”大约含10克纯酒精：约一小杯（250毫升）啤酒、一杯（100毫升）葡萄酒，或半两（25毫升）52度白酒。一瓶500毫升的啤酒就差不多是两杯。
+
+## 几个减少的办法
+- 每周定几天完全不喝酒。
+- 喝之前先定好今天最多喝几杯，喝完就换成茶或水。
+- 不空腹喝，不拼酒；应酬时可以说“我在吃药”或“明天要早起上班”。
+- 不用酒来帮助睡觉或排解烦恼：它让人更快睡着，却让后半夜睡得更差。
+
+## 需要帮助的时候
+如果您发现很难少喝、喝了就停不下来，或者家人常为喝酒的事担心，可以预约中心的心理咨询师聊一聊，也可以到医院的精神科、心理科或戒酒门诊做评估。每天大量喝酒的人，请不要自己突然完全停酒，先问医生，因为突然停酒可能有危险。
+""".strip()),
+         en=("Drinking a little less", "A drink after work, at a business dinner, to help you sleep? How to drink less and more safely.", """
+Many people drink to unwind after work, and at business dinners it can be hard to say no. But alcohol makes sleep lighter and low mood more likely, and it harms the liver and stomach and raises blood pressure. For health, the less the better.
+
+## Know how much you drink
+A "standard drink" holds about 10 grams of pure alcohol: about a small glass (250 ml) of beer, a glass (100 ml) of wine, or 25 ml of 52% spirits such as baijiu. A 500 ml bottle of beer is about two drinks.
+
+## Ways to cut down
+- Keep a few days each week completely alcohol-free.
+- Decide before you start how many drinks you will have, then switch to tea or water.
+- Do not drink on an empty stomach or in drinking contests; at dinners you can say you are on medication or have an early shift.
+- Do not use alcohol to get to sleep or to drown worries; it helps you fall asleep but makes the second half of the night worse.
+
+## When to get help
+If cutting down is hard, if you cannot stop once you start, or if your family often worries about your drinking, book a talk with one of the centre's counsellors, or ask for an assessment at a hospital psychiatry or psychology department or an alcohol clinic. If you drink heavily every day, do not stop suddenly on your own; ask a doctor first, as stopping suddenly can be dangerous.
+""".strip())),
+    dict(tags=["career", "interests.profile"],
+         zh=("了解自己的职业兴趣", "兴趣不是唯一的答案，却是一个好的起点。", """
+做自己感兴趣的事，人往往更投入、也更不容易累。职业兴趣探索帮您看看：您更喜欢和东西打交道，还是和人、和想法、和数据打交道。
+
+## 六种兴趣类型
+- **现实型**：动手做事，和工具、机器、材料打交道。
+- **研究型**：想问题、找原因、做实验。
+- **艺术型**：创作、设计、表达。
+- **社会型**：帮助、教导、照顾别人。
+- **企业型**：带头、说服、做决定。
+- **常规型**：整理数据和记录，按规则把事做准确。
+
+大多数人不止一种兴趣，排在前两三位的组合最有参考价值。
+
+## 兴趣只是一部分
+适不适合一份工作，还要看能力、经验、身体条件、收入和家里的安排。兴趣也会随经历变化。探索的结果只是和自己对话的起点，不是结论。
+
+## 下一步
+可以预约中心的“专业测评与职业评估”，和专业人员一起看看您的兴趣、能力和下一步的打算。
+""".strip()),
+         en=("Getting to know your career interests", "Interests are not the only answer, but they are a good place to start.", """
+People tend to be more engaged, and tire less, when they do work that interests them. A career-interest exploration helps you see whether you prefer working with things, with people, with ideas or with data.
+
+## Six kinds of interest
+- **Realistic**: hands-on work with tools, machines and materials.
+- **Investigative**: thinking problems through, finding causes, experimenting.
+- **Artistic**: creating, designing, expressing.
+- **Social**: helping, teaching and caring for people.
+- **Enterprising**: leading, persuading, deciding.
+- **Conventional**: keeping data and records, doing things accurately by the rules.
+
+Most people have more than one interest; your top two or three together say the most.
+
+## Interests are only one part
+Whether a job suits you also depends on skills, experience, health, pay and family arrangements, and interests change with experience. An exploration is a starting point for thinking, not a verdict.
+
+## Next step
+Book the centre's "assessment and career evaluation" to go through your interests, skills and plans with a professional.
+""".strip())),
+    dict(tags=["career", "stress", "interests.profile"],
+         zh=("换工作、转岗之前，可以想清楚的几件事", "变动前多想一步，心里更有底。", """
+想换工作或者转岗，是很常见的念头：可能是太累、收入不够、和同事处不来，也可能是想学点新东西。变动前把几件事想清楚，心里会更踏实。
+
+## 想一想：我想离开的是什么，想得到的是什么
+把现在工作里让您难受的事和您看重的事分开写下来。有时候换一个班组或岗位就能解决，不一定要换行业。
+
+## 了解新方向的真实情况
+问问做这一行的人：一天都做什么？累在哪里？需要什么证书？工会和人社部门的技能培训，很多是免费或有补贴的。
+
+## 照顾好自己
+变动期压力大，睡眠和情绪容易受影响。如果一直焦虑、睡不好，可以预约心理咨询；想系统地了解自己的兴趣和能力，可以预约中心的职业评估。
+""".strip()),
+         en=("Before you change jobs or roles: a few things to think through", "Thinking one step ahead makes a change feel safer.", """
+Wanting to change jobs or roles is common: the work may be too tiring, the pay too low, colleagues difficult, or you may want to learn something new. Thinking a few things through before a change makes it feel steadier.
+
+## What do I want to leave, and what do I want to gain?
+Write down, separately, what makes your current job hard and what you value in it. Sometimes moving to another team or post solves it, without changing trade.
+
+## Find out what the new direction is really like
+Ask people who do that work: what does a day look like, what is hard, which certificates are needed? Many skills courses from the union and the human resources and social security bureau are free or subsidised.
+
+## Look after yourself
+A time of change is stressful, and sleep and mood can suffer. If worry or poor sleep goes on, book a counselling session; to look at your interests and skills properly, book the centre's career evaluation.
 """.strip())),
 ]

@@ -14,7 +14,7 @@ Script = list[tuple[str, int]]
 EXERCISES: list[dict[str, Any]] = [
     dict(key="breathing",
          tags=["relaxation", "gad7.minimal", "gad7.mild", "gad7.moderate", "pss10.low",
-               "pss10.moderate"],
+               "pss10.moderate", "phq4.mild"],
          zh=("三分钟呼吸放松", "跟着声音慢慢呼吸，让身体安定下来。随时随地都可以做。", [
              ("您好。接下来的几分钟，我们一起做一个简单的呼吸练习。", 2),
              ("请找一个舒服的姿势，坐着或者躺着都可以。如果愿意，可以轻轻闭上眼睛。", 4),
@@ -46,7 +46,8 @@ EXERCISES: list[dict[str, Any]] = [
              ("Notice how your body feels now. When you are ready, slowly open your eyes.", 3),
              ("When stress builds up, you can come back to this exercise at any time. Thank you.", 1)])),
     dict(key="pmr",
-         tags=["relaxation", "cbi.moderate", "pss10.high", "k10.low", "k10.moderate"],
+         tags=["relaxation", "cbi.moderate", "pss10.high", "k10.low", "k10.moderate", "phq15.low",
+               "phq15.high"],
          zh=("渐进式肌肉放松", "先绷紧、再放松身体的各个部位，体会紧张和放松的区别。", [
              ("您好。这是一个渐进式肌肉放松练习，大约需要五分钟。", 2),
              ("请坐好或者躺好，让身体有地方可以靠着。如果某个部位有伤或者疼，就跳过那个部位。", 4),
@@ -84,7 +85,8 @@ EXERCISES: list[dict[str, Any]] = [
              ("Now notice the ease in your whole body. With each out-breath, let go a little more.", 15),
              ("When you are ready, move your fingers and toes, and slowly come back to the room. Thank you.", 1)])),
     dict(key="body_scan",
-         tags=["relaxation", "sleep", "phq9.minimal", "who5.reduced", "k10.high", "cbi.low"],
+         tags=["relaxation", "sleep", "phq9.minimal", "who5.reduced", "k10.high", "cbi.low",
+               "phq15.minimal"],
          zh=("身体扫描", "从头到脚，把注意力慢慢放到身体的每个部位。适合睡前或下夜班后。", [
              ("您好。这是一个身体扫描练习，很适合在睡前或者下夜班以后做。", 2),
              ("请躺下或者靠坐，让自己舒服一些。轻轻闭上眼睛。", 5),

@@ -16,6 +16,7 @@ TOPICS = {
     "shift_work": _l("Shift work"), "money": _l("Money worries"),
     "family": _l("Family and relationships"), "help": _l("Getting help"),
     "relaxation": _l("Relaxation"), "burnout": _l("Burnout"),
+    "alcohol": _l("Alcohol"), "career": _l("Work and career"),
 }
 
 

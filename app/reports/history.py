@@ -30,7 +30,8 @@ from app.reports.models import (
 from app.screening.models import ScreeningStat
 from app.types import new_uid
 
-INSTRUMENT_WEIGHTS = {"phq9": 30, "gad7": 25, "who5": 15, "pss10": 12, "k10": 10, "cbi": 8}
+INSTRUMENT_WEIGHTS = {"phq9": 30, "gad7": 25, "who5": 15, "pss10": 12, "k10": 10, "cbi": 8,
+                      "phq4": 8, "auditc": 4, "phq15": 4, "interests": 4}
 BEST_FIRST = (46, 30, 14, 7, 3)  # share of results per band, from the best band down
 AGE_WEIGHTS = {None: 25, "under_25": 12, "25_34": 24, "35_44": 20, "45_54": 13, "55_plus": 6}
 SECTOR_WEIGHTS = {None: 25, "manufacturing": 24, "construction": 8, "transport": 10,

@@ -9,7 +9,7 @@ from werkzeug.routing import BuildError
 
 # What a band's ``suggest`` entry offers, as a booking service code.
 SUGGEST_SERVICES = {"group": "group-stress", "relaxation": "relaxation",
-                    "counselling": "counselling"}
+                    "counselling": "counselling", "career": "assessment"}
 
 
 def booking_url(service: str, centre: str | None = None) -> str:

@@ -63,6 +63,7 @@ def instrument_source(instrument: Instrument, lang: str) -> dict[str, Any]:
     """Where a questionnaire comes from and how far its Chinese wording is validated."""
     return {"original": instrument.sources.original,
             "chinese_version": instrument.sources.chinese_version,
+            "cutoffs": instrument.sources.cutoffs,
             "validation": instrument.validation,
             "status": VALIDATION_LABELS[instrument.validation]}
 
@@ -109,8 +110,9 @@ def _render_result(row: ScreeningResult, *, code: str | None = None,
     data = services.view(row)
     lang = current_locale()
     band = instrument.band(data["band"])
-    subscales = [(instrument.subscale(k), v, instrument.band(v["band"]))
-                 for k, v in data.get("subscales", {}).items()]
+    stored = data.get("subscales", {})  # in the questionnaire's own order (R-I-A-S-E-C)
+    subscales = [(sub, stored[sub.code], instrument.band(stored[sub.code]["band"]))
+                 for sub in instrument.subscales if sub.code in stored]
     home = None
     if current_user.is_authenticated and current_user.home_centre_id:
         home = next((c for c in _centres() if c.id == current_user.home_centre_id), None)
@@ -121,6 +123,13 @@ def _render_result(row: ScreeningResult, *, code: str | None = None,
     links = [(s, booking_url(SUGGEST_SERVICES[s], centre_code)) for s in suggest
              if s in SUGGEST_SERVICES]
     crisis = bool(data.get("crisis")) and not counsellor_view
+    # an exploration (career interests) shows its strongest areas instead of a band of symptoms
+    areas = [(sub, data["subscales"][sub.code]) for sub in instrument.ranked(
+        {k: v["score"] for k, v in data["subscales"].items()})] \
+        if instrument.kind == "exploration" else []
+    # a flag that points to a fuller questionnaire (a positive PHQ-2 to the PHQ-9) links to it
+    fuller = {r.flag: url_for("screening.take", code=r.next) for r in instrument.safety
+              if r.next and r.flag in (data.get("flags") or [])}
     followup = data.get("followup") or {}
     safety = {}
     if crisis:
@@ -142,7 +151,7 @@ def _render_result(row: ScreeningResult, *, code: str | None = None,
         crisis=bool(data.get("crisis")))
     return render_template(
         "screening/result.html", row=row, reading=reading, data=data, instrument=instrument,
-        band=band,
+        band=band, areas=areas, fuller=fuller,
         safety=safety, source=instrument_source(instrument, lang),
         text=instrument.text(lang), lang=lang, subscales=subscales, links=links,
         self_help="self_help" in suggest or not links, code=code, owner=owner,
@@ -150,6 +159,7 @@ def _render_result(row: ScreeningResult, *, code: str | None = None,
         contact_form=_contact_form(), home=home, centres=_centres(),
         share_form=ShareForm(), reminder_form=ReminderForm(),
         counselling_url=booking_url("counselling", centre_code),
+        career_url=booking_url(SUGGEST_SERVICES["career"], centre_code),
         crisis_lines=services.crisis_lines(),
     )
 

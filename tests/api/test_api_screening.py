@@ -17,7 +17,8 @@ def count(model) -> int:
 
 def test_instruments_in_both_languages(client):
     listed = client.get("/api/v1/instruments").get_json()
-    assert [i["code"] for i in listed] == ["phq9", "gad7", "who5", "pss10", "k10", "cbi"]
+    assert [i["code"] for i in listed] == ["phq9", "gad7", "who5", "pss10", "k10", "cbi", "phq4",
+                                           "auditc", "phq15", "interests"]
     assert listed[0]["name"]["zh"] == "患者健康问卷抑郁量表"
     assert listed[0]["items"] == 9
     phq9 = client.get("/api/v1/instruments/phq9").get_json()

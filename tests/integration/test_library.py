@@ -195,7 +195,7 @@ def test_starter_set_covers_every_result_in_both_languages(app, client, two_coun
     from app.library.starter import seed_library
 
     author, reviewer = two_counsellors
-    assert seed_library(author, reviewer) == 30
+    assert seed_library(author, reviewer) == 36
     assert seed_library(author, reviewer) == 0  # idempotent
     for lang in ("zh", "en"):
         assert len(library.find(lang, kind=ARTICLE)) >= 12

@@ -27,7 +27,8 @@ from tests.unit.test_report_disclosure import solvable_cells
 K = 5
 COUNT_CELL = re.compile(r'<td class="num">(\d+)</td>')
 SECTIONS = ("severity-phq9", "severity-gad7", "severity-who5", "severity-pss10",
-            "severity-k10", "severity-cbi", "volume", "services", "centres", "risk")
+            "severity-k10", "severity-cbi", "severity-phq4", "severity-auditc", "severity-phq15",
+            "severity-interests", "volume", "services", "centres", "risk")
 
 
 def _centre(code: str, kind: str, parent: Centre | None = None, name: str | None = None):

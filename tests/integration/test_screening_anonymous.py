@@ -24,7 +24,8 @@ from tests.integration.screening_helpers import (
 
 def test_list_shows_every_questionnaire_with_time(app, client):
     page = text(client.get("/screening/?lang=en"))
-    for code in ("phq9", "gad7", "who5", "pss10", "k10", "cbi"):
+    for code in ("phq9", "gad7", "who5", "pss10", "k10", "cbi", "phq4", "auditc", "phq15",
+                 "interests"):
         assert f'/screening/{code}"' in page
     assert "About 3 minutes" in page
 

@@ -31,7 +31,8 @@ def test_list_prints_every_instrument_in_order() -> None:
     proc = run("list")
     assert proc.returncode == 0, proc.stderr
     codes = [line.split()[0] for line in proc.stdout.splitlines()]
-    assert codes == ["phq9", "gad7", "who5", "pss10", "k10", "cbi"]
+    assert codes == ["phq9", "gad7", "who5", "pss10", "k10", "cbi", "phq4", "auditc",
+                     "phq15", "interests"]
     assert "患者健康问卷" in proc.stdout
 
 
@@ -39,7 +40,8 @@ def test_list_json() -> None:
     proc = run("list", "--json")
     assert proc.returncode == 0, proc.stderr
     rows = json.loads(proc.stdout)
-    assert [r["code"] for r in rows] == ["phq9", "gad7", "who5", "pss10", "k10", "cbi"]
+    assert [r["code"] for r in rows] == ["phq9", "gad7", "who5", "pss10", "k10", "cbi", "phq4",
+                                         "auditc", "phq15", "interests"]
     assert rows[0]["name"] == {"zh": "患者健康问卷抑郁量表", "en": "Patient Health Questionnaire"}
     assert (rows[4]["min"], rows[4]["max"]) == (10, 50)
 

@@ -13,15 +13,17 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from app import replica
 from app.accounts.models import Role
 from app.extensions import db
+from app.reports.models import PublishedCell
 from tests.conftest import TEST_DATABASE_URL, free_port, sqlalchemy_url
 from tests.helpers import text as page_text
 from tests.integration.test_library import publish
+from tests.integration.test_reports import counts_on, network  # noqa: F401  (a fixture)
 from tools import replica as replica_tool
 
 pytestmark = pytest.mark.postgres
@@ -123,3 +125,19 @@ def test_pages_still_answer_when_the_replica_is_killed_mid_run(
     warnings = [r for r in caplog.records if r.name == "xinqing.replica"]
     assert len(warnings) == 1
     assert "does not answer" in warnings[0].getMessage()
+
+
+def test_the_dashboard_and_its_csv_read_the_replica_and_its_first_view_writes_the_primary(
+        app, network, social_worker, signed_in, on_replica):  # noqa: F811  (the fixture)
+    """The first view of a month pools it and keeps the cells (a write inside the read):
+    from that write on, the view reads the primary, so it shows the cells it just kept."""
+    caught_up(on_replica.engine.url)
+    client = signed_in(social_worker)
+    month = network["month"]
+    page = page_text(client.get(f"/reports/?period={month}&lang=en"))
+    assert sum(counts_on(page)) > 6000
+    assert db.session.scalar(select(func.count()).select_from(PublishedCell)) > 0  # primary
+    response = client.get(f"/reports/export.csv?period={month}&lang=en")
+    assert response.status_code == 200
+    assert len(response.get_data(as_text=True).splitlines()) > 20
+    assert on_replica.usable

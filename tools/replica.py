@@ -127,7 +127,7 @@ def up(primary: str = DEFAULT_PRIMARY, port: int = 5433, directory: Path | None 
         if run_as:
             shutil.chown(directory, "postgres", "postgres")
         parts = urlsplit(primary)
-        subprocess.run([*run_as, str(programs / "pg_basebackup"), "-h",  # noqa: S603 # nosec B603
+        subprocess.run([*run_as, str(programs / "pg_basebackup"), "-h",  # noqa: S603 # nosec B603 B607
                         parts.hostname or "127.0.0.1", "-p", str(parts.port or 5432),
                         "-U", parts.username or "postgres", "-D", str(directory),
                         "-R", "-X", "stream", "-c", "fast", "--no-sync"],
@@ -143,7 +143,7 @@ def up(primary: str = DEFAULT_PRIMARY, port: int = 5433, directory: Path | None 
             (directory / name).write_text(text, encoding="utf-8")
             if run_as:
                 shutil.chown(directory / name, "postgres", "postgres")
-    subprocess.run([*run_as, str(programs / "pg_ctl"), "-D", str(directory), "-l",  # noqa: S603 # nosec B603
+    subprocess.run([*run_as, str(programs / "pg_ctl"), "-D", str(directory), "-l",  # noqa: S603 # nosec B603 B607
                     str(directory / "server.log"), "-w", "-t", "60", "start"],
                    check=True, capture_output=True)
     deadline = time.monotonic() + 30
@@ -160,7 +160,7 @@ def down(port: int = 5433, directory: Path | None = None, *, mode: str = "fast")
     directory = directory or default_dir(port)
     if not (directory / "postmaster.pid").exists():
         return
-    subprocess.run([*_as_server_user(), str(bindir(DEFAULT_PRIMARY) / "pg_ctl"), "-D",  # noqa: S603 # nosec B603
+    subprocess.run([*_as_server_user(), str(bindir(DEFAULT_PRIMARY) / "pg_ctl"), "-D",  # noqa: S603 # nosec B603 B607
                     str(directory), "-m", mode, "-w", "stop"], check=False,
                    capture_output=True)
 

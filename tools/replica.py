@@ -160,7 +160,10 @@ def down(port: int = 5433, directory: Path | None = None, *, mode: str = "fast")
     directory = directory or default_dir(port)
     if not (directory / "postmaster.pid").exists():
         return
-    subprocess.run([*_as_server_user(), str(bindir(DEFAULT_PRIMARY) / "pg_ctl"), "-D",  # noqa: S603 # nosec B603 B607
+    major = (directory / "PG_VERSION").read_text().strip()  # the cluster's own version
+    programs = Path(f"/usr/lib/postgresql/{major}/bin")
+    pg_ctl = programs / "pg_ctl" if programs.is_dir() else Path(shutil.which("pg_ctl") or "pg_ctl")
+    subprocess.run([*_as_server_user(), str(pg_ctl), "-D",  # noqa: S603 # nosec B603 B607
                     str(directory), "-m", mode, "-w", "stop"], check=False,
                    capture_output=True)
 

@@ -10,7 +10,7 @@ XDIST ?= -n auto
 PO_FILES := $(wildcard app/translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: bench bench-faults bench-reports run serve-prod test test-sqlite test-postgres lint audit translations e2e-deps i18n-update install install-dev clean
+.PHONY: bench bench-cluster bench-faults bench-reports replica replica-down run serve-prod test test-sqlite test-postgres lint audit translations e2e-deps i18n-update install install-dev clean
 
 PORT ?= 5000
 
@@ -78,6 +78,19 @@ bench: install translations ## load test vs a bare Flask app (wrk, PostgreSQL, R
 	@command -v wrk >/dev/null || { \
 	  echo "make bench needs wrk, the HTTP load tool: sudo apt-get install -y wrk"; exit 2; }
 	$(BIN)/python bench/run.py --url "$(PG_TEST_URL)" $(BENCH_ARGS)
+
+REPLICA_PORT ?= 5433
+
+replica: install ## a streaming replica of PG_TEST_URL's server on 127.0.0.1:$(REPLICA_PORT) (pg_basebackup -R)
+	$(BIN)/python tools/replica.py up --primary "$(PG_TEST_URL)" --port $(REPLICA_PORT)
+
+replica-down: install ## stop that replica (its directory stays; `make replica` starts it again)
+	$(BIN)/python tools/replica.py down --port $(REPLICA_PORT)
+
+bench-cluster: install translations ## two gunicorn servers behind nginx, one killed mid-run -> bench/results/
+	@command -v wrk >/dev/null && command -v nginx >/dev/null || { \
+	  echo "make bench-cluster needs wrk and nginx: sudo apt-get install -y wrk nginx-light"; exit 2; }
+	$(BIN)/python bench/cluster.py --url "$(PG_TEST_URL)" $(BENCH_ARGS)
 
 bench-faults: install translations ## kill a worker, restart PostgreSQL, stop Redis (private servers)
 	$(BIN)/python bench/faults.py $(BENCH_ARGS)

@@ -53,6 +53,12 @@ class Config:
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'xinqing.db'}"
     )
     SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {"pool_pre_ping": True}
+    # A PostgreSQL streaming replica for read-only pages (dashboard, report CSV, library and
+    # catalogue lists; app/replica.py). Unset: everything reads the primary. Past this replay
+    # lag, or while it does not answer, those pages read the primary too.
+    DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL")
+    REPLICA_MAX_LAG_SECONDS = float(os.environ.get("REPLICA_MAX_LAG_SECONDS", "5"))
+    REPLICA_CHECK_SECONDS = float(os.environ.get("REPLICA_CHECK_SECONDS", "1"))
     REDIS_URL = os.environ.get("REDIS_URL")
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "127.0.0.1")
@@ -223,6 +229,7 @@ class TestingConfig(Config):
                                  str(Path(tempfile.gettempdir()) / "xinqing-test-library"))
     SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    DATABASE_REPLICA_URL = None  # tests/integration/test_replica.py sets its own
     KEY_FILE = None
     KEYS_ENV = None
     RATELIMIT_STORAGE_URI = "memory://"

@@ -60,12 +60,14 @@ def configure(app: Flask, config: type[Config] | Config) -> None:
 
 def register_extensions(app: Flask) -> None:
     """Bind the extensions of app/extensions.py."""
+    from app import replica
     from app.accounts.services import load_user
     from app.extensions import babel, csrf, db, limiter, login_manager, migrate
     from app.i18n import select_locale
     from app.types import render_migration_item
 
     db.init_app(app)
+    replica.init_app(app)
     migrate.init_app(app, db, compare_type=True, render_as_batch=True,
                      render_item=render_migration_item)
     csrf.init_app(app)

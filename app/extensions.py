@@ -14,6 +14,8 @@ from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData, Table
 from sqlalchemy.orm import DeclarativeBase
 
+from app.replica import RoutingSession
+
 # Named constraints keep migrations identical on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -32,7 +34,8 @@ class Base(DeclarativeBase):
         __table__: ClassVar[Table]
 
 
-db = SQLAlchemy(model_class=Base)
+# db.session routes the reads of app.replica.read to the replica (when one is configured).
+db = SQLAlchemy(model_class=Base, session_options={"class_": RoutingSession})
 
 # The base class of our models. At run time it is Flask-SQLAlchemy's ``db.Model`` (a subclass
 # of Base that names tables and binds the session); a type checker cannot follow that dynamic

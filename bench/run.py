@@ -50,6 +50,7 @@ LUA = ROOT / "bench" / "lua" / "replay.lua"
 COOKIE = "__Host-session"  # the production session cookie
 PASSWORD = "Bench-password-2026"  # noqa: S105  (scratch accounts in a scratch database)
 CLIENTS, THREADS = 32, 2
+SEE_OTHER = 303  # what a successful form POST answers (app/prg.py)
 WORKERS = 32  # signed-in bench workers: one per client connection
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -118,7 +119,7 @@ class Client:
         status, location, _ = self.request("POST", "/account/login",
                                            {"login": login, "password": PASSWORD,
                                             "csrf_token": token})
-        if status != 302:
+        if status not in (302, 303):  # app/prg.py answers a form's POST with 303
             raise RuntimeError(f"sign-in of {login} answered {status}")
         if totp_secret:
             import pyotp
@@ -126,9 +127,10 @@ class Client:
             token = self.csrf("/account/mfa")
             status, location, _ = self.request("POST", "/account/mfa", {
                 "code": pyotp.TOTP(totp_secret).now(), "csrf_token": token})
-            if status != 302 or "mfa" in location:
+            if status not in (302, 303) or "mfa" in location:
                 raise RuntimeError(f"second factor of {login} answered {status} {location}")
-        return self.csrf("/booking")
+        # A worker's sign-out form is on the 我的 page; staff have it in the menu of every page.
+        return self.csrf("/booking" if totp_secret else "/me")
 
 
 # -- gunicorn ----------------------------------------------------------------------------------
@@ -505,7 +507,7 @@ def booking_rounds(bench: Bench, server: Gunicorn, engine, world: dict, signed: 
         if len(book_runs) == 1:
             bench.spy(f"booking-{label}")
         with LockWaits(engine, engine.url.database) as waits:
-            booked = wrk(server.url, book_lines, mode="once", ok_status=302,
+            booked = wrk(server.url, book_lines, mode="once", ok_status=SEE_OTHER,
                          ok_location="/bookings/", seconds=bench.args.seconds, work=bench.work)
         booked.update(waits.summary())
         print(f"    waiting for locks, by statement: {booked.get('mean_waiting_by_statement')}",
@@ -519,7 +521,7 @@ def booking_rounds(bench: Bench, server: Gunicorn, engine, world: dict, signed: 
                          f"csrf_token={owners[b.user_id][1]}") for b in made]
         if len(book_runs) == 1:
             bench.spy(f"cancel-{label}")
-        cancelled = wrk(server.url, cancel_lines, mode="once", ok_status=302,
+        cancelled = wrk(server.url, cancel_lines, mode="once", ok_status=SEE_OTHER,
                         ok_location="/bookings/", seconds=bench.args.seconds, work=bench.work)
         wait_idle(engine)
         checks.append(seat_check(engine, world))
@@ -696,7 +698,7 @@ def main() -> int:
             body = {c: screening_body(server.port, t) for c, t in signed["workers"]}
             bench.phase("screening_submission", url,
                         [("POST", "/screening/phq9", c, b) for c, b in body.items()],
-                        ok_status=302, ok_location="/screening/results/")
+                        ok_status=SEE_OTHER, ok_location="/screening/results/")
             results["memory_after_pages"] = server.worker_memory_mb()
             for size in [int(s) for s in args.sizes.split(",")]:
                 shape = add_history(engine, world, size)

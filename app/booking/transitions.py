@@ -9,9 +9,12 @@ the side effects the table names, in the caller's transaction. Callers (bookings
 workers, counselling/ for counsellors, privacy.py for erasure) decide who may ask; the
 table decides what a move does.
 
-Rows that many bookings share are written last, just before the commit (see bookings.py):
-the seat count and the report roll-up cell. The audit event goes before them: its chain
-is the actor's (app/audit), which other people's bookings do not share.
+The row that many bookings share, the session's seat count, is written last, just before
+the commit (see bookings.py), so its lock is held for the commit alone. Everything else goes
+before it: the emails and reminders (outbox rows), the audit event (its chain is the
+actor's, app/audit, which other people's bookings do not share) and the de-identified
+statistic; the statistic's roll-up cell, which bookings of one session share too, is
+counted right after the commit (app/reports/stats.py).
 """
 
 from __future__ import annotations
@@ -315,7 +318,9 @@ def apply(name: str, actor: User | None, *, now: datetime, booking: Booking | No
     if move.audit:  # system moves (offer, lapse) are recorded without an actor
         target: Any = row if isinstance(row, Booking) else f"sessions:{where.id}"
         audit.record(actor, move.audit, target, detail)  # the actor's chain: not shared
-    # The seat and the other shared rows last (see the module docstring).
+    if move.stat:  # its shared roll-up cell is counted after the commit (app/reports/stats)
+        stats.record_booking(move.stat, where, now)
+    # The seat last: its UPDATE is the last statement before the commit (bookings.py).
     if move.seat in (Seat.TAKE, Seat.MOVE) and not bookable.take_seat(where, now):
         raise _full()
     if move.seat == Seat.MOVE and old_session is not None:
@@ -324,6 +329,4 @@ def apply(name: str, actor: User | None, *, now: datetime, booking: Booking | No
         release_seat(where, now)
     elif move.seat == Seat.FREE:
         _free_seat(where)
-    if move.stat:
-        stats.record_booking(move.stat, where, now)
     return row

@@ -11,6 +11,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
+from app import replica
 from app.accounts.models import Role
 from app.extensions import db
 from app.i18n import current_locale
@@ -57,7 +58,7 @@ def index() -> str:
     tag = form.tag.data if valid else None
     if not valid:
         flash(_("That search could not be used; showing everything."), "error")
-    versions = library.find(lang, kind=kind or None, tag=tag or None, query=q)
+    versions = replica.read(library.find, lang, kind=kind or None, tag=tag or None, query=q)
     return render_template("library/index.html", form=form, versions=versions, q=q,
                            searched=bool(q or kind or tag), lang=lang,
                            tag_label=lambda t: tags.label(t, lang))

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 import assessments
-from app import audit
+from app import audit, replica
 from app.booking import catalogue
 from app.booking.catalogue import CentreEntry
 from app.extensions import db
@@ -96,8 +96,9 @@ def _centre_label(centre_id: int, names: dict[int, str]) -> str:
 
 
 def build_report(actor: User, filters: Filters, lang: str) -> Report:
-    """The whole dashboard; the view is recorded in the audit log (cached or not)."""
-    report = cached_build(filters, lang)
+    """The whole dashboard, read on the replica when there is one; the view is recorded in
+    the audit log (cached or not)."""
+    report = replica.read(cached_build, filters, lang)
     audit.record(actor, "reports.viewed", None, filters.as_dict())
     db.session.commit()
     return report

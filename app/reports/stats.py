@@ -1,8 +1,13 @@
 """Writing de-identified statistics: called by the services that own each event.
 
 Every function here runs inside the caller's transaction, so a statistic exists exactly
-when the event it counts was committed. Nothing here stores a person, an exact time or an
-id that reveals order: months, centres, services and coarse values only.
+when the event it counts was committed. The one exception is a booking event's roll-up cell
+(``rollup_after_commit``): many bookings of one session share that cell, so it is added in a
+short transaction of its own right after the booking commits, and the booking's transaction
+holds no lock on it (its seat UPDATE stays the last statement). Its ``activity_stats`` row is
+still written in the booking's transaction: should the process die between the two commits,
+``flask reports rebuild`` recounts the cell from those rows. Nothing here stores a person,
+an exact time or an id that reveals order: months, centres, services and coarse values only.
 """
 
 from __future__ import annotations
@@ -11,7 +16,8 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Connection, Table, event
+from sqlalchemy.orm import Session, SessionTransaction
 
 from app.extensions import db
 from app.reports.models import NO_CENTRE, ActivityRollup, ActivityStat, ScreeningRollup
@@ -35,9 +41,11 @@ def month_of(when: datetime) -> str:
     return when.strftime("%Y-%m")
 
 
-def upsert_counts(table: Table, keys: tuple[str, ...], rows: Iterable[Mapping[str, Any]]) -> None:
-    """Add ``n`` to each cell, creating missing cells: one statement per batch."""
-    dialect = db.session.get_bind().dialect.name
+def upsert_counts(table: Table, keys: tuple[str, ...], rows: Iterable[Mapping[str, Any]],
+                  conn: Connection | None = None) -> None:
+    """Add ``n`` to each cell, creating missing cells: one statement per batch (on ``conn``
+    when given, else in the session's transaction)."""
+    dialect = (conn or db.session.get_bind()).dialect.name
     insert: Any  # the dialect's own INSERT, which has ON CONFLICT
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
@@ -51,7 +59,10 @@ def upsert_counts(table: Table, keys: tuple[str, ...], rows: Iterable[Mapping[st
         stmt = insert(table).values(batch)
         stmt = stmt.on_conflict_do_update(index_elements=list(keys),
                                           set_={"n": table.c.n + stmt.excluded.n})
-        db.session.execute(stmt)
+        if conn is not None:
+            conn.execute(stmt)
+        else:
+            db.session.execute(stmt)
         batch.clear()
 
     for row in rows:
@@ -70,23 +81,50 @@ def record_screening(*, instrument: str, band: str, month: str, centre_id: int |
 
 
 def record_activity(event: str, when: datetime, centre_id: int | None, service: str = "",
-                    value: int = 0) -> None:
-    """One booking or risk event: a de-identified row and its roll-up cell, same transaction."""
+                    value: int = 0, *, rollup_after_commit: bool = False) -> None:
+    """One booking or risk event: a de-identified row and its roll-up cell, same transaction
+    (the cell right after the commit with ``rollup_after_commit``; see the module)."""
     value = max(0, min(int(value), MAX_VALUE))
     month = month_of(when)
     centre = centre_id or NO_CENTRE
-    db.session.add(ActivityStat(event=event, month=month, centre_id=centre, service=service,
-                                value=value))
-    upsert_counts(ActivityRollup.__table__, ACTIVITY_KEYS, [dict(
-        month=month, centre_id=centre, service=service, event=event, value=value, n=1)])
+    db.session.execute(ActivityStat.__table__.insert().values(
+        event=event, month=month, centre_id=centre, service=service, value=value))
+    cell = dict(month=month, centre_id=centre, service=service, event=event, value=value, n=1)
+    if rollup_after_commit:
+        db.session.info.setdefault(_PENDING, []).append(cell)
+    else:
+        upsert_counts(ActivityRollup.__table__, ACTIVITY_KEYS, [cell])
 
 
 def record_booking(event: str, session: Any, when: datetime) -> None:
-    """A booking event of a session (``booked`` carries whole days until the session)."""
+    """A booking event of a session (``booked`` carries whole days until the session); its
+    roll-up cell is counted after the commit."""
     value = 0
     if event == BOOKED:
         value = max(0, int((session.starts_at - when).total_seconds() // 86400))
-    record_activity(event, when, session.centre_id, session.service.code, value)
+    record_activity(event, when, session.centre_id, session.service.code, value,
+                    rollup_after_commit=True)
+
+
+_PENDING = "xq_rollups_after_commit"
+
+
+@event.listens_for(Session, "after_commit")
+def _count_after_commit(session: Session) -> None:
+    """The committed transaction's deferred roll-up cells, in one short transaction."""
+    if session.in_nested_transaction():  # a released SAVEPOINT: the outer one still runs
+        return
+    cells = session.info.pop(_PENDING, None)
+    if cells:
+        with session.get_bind().engine.begin() as conn:
+            upsert_counts(ActivityRollup.__table__, ACTIVITY_KEYS, cells, conn)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_after_rollback(session: Session, transaction: SessionTransaction) -> None:
+    """A rolled-back transaction's cells are never counted."""
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)
 
 
 def hours_between(start: datetime, end: datetime) -> int:

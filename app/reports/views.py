@@ -8,6 +8,7 @@ import io
 from flask import Response, render_template, request
 from flask_login import current_user
 
+from app import replica
 from app.i18n import current_locale
 from app.reports import bp, services
 from app.security.access import roles_required
@@ -27,7 +28,8 @@ def _page(report: services.Report | None, error: object = None, status: int = 20
         chosen["period"] = services.default_period()
     from app.reports import risk
 
-    followup = risk.sections_for(report.filters, lang) if report is not None else []
+    followup = (replica.read(risk.sections_for, report.filters, lang) if report is not None
+                else [])
     html = render_template("reports/dashboard.html", report=report, error=error,
                            risk_followup=followup,
                            options=services.choices(lang, scope=scope), chosen=chosen,

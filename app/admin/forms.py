@@ -20,6 +20,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.accounts.forms import REQUIRED
 from app.accounts.models import Role
+from app.security.dates import in_service_years
 
 ROLE_LABELS = {
     Role.WORKER: _l("Worker"),
@@ -76,8 +77,8 @@ class AuditFilterForm(FlaskForm):
     action = StringField(_l("Action starts with"), validators=[Optional(), Length(max=64)])
     target = StringField(_l("Record starts with"), validators=[Optional(), Length(max=80)])
     actor = StringField(_l("Person (id)"), validators=[Optional(), Length(max=32)])
-    since = DateField(_l("From"), validators=[Optional()])
-    until = DateField(_l("Until (inclusive)"), validators=[Optional()])
+    since = DateField(_l("From"), validators=[Optional(), in_service_years])
+    until = DateField(_l("Until (inclusive)"), validators=[Optional(), in_service_years])
 
 
 class RevealForm(FlaskForm):

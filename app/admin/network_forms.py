@@ -19,6 +19,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.accounts.forms import REQUIRED
+from app.security.dates import in_service_years
 
 CODE = Regexp(r"^[a-z0-9-]{2,40}$", message=_l("Lower-case letters, digits and hyphens."))
 SERVICE_KINDS = [
@@ -112,7 +113,7 @@ class ScheduleForm(FlaskForm):
     service = SelectField(_l("Service"), coerce=int, choices=[], validators=[InputRequired()])
     counsellor = SelectField(_l("Counsellor"), coerce=int, choices=[],
                              validators=[InputRequired()])
-    day = DateField(_l("Date"), validators=[DataRequired(REQUIRED)])
+    day = DateField(_l("Date"), validators=[DataRequired(REQUIRED), in_service_years])
     start = TimeField(_l("Start time"), validators=[DataRequired(REQUIRED)])
     room_id = SelectField(_l("Room"), coerce=int, choices=[], validators=[Optional()])
     room = StringField(_l("Other place (if not one of the rooms)"),
@@ -126,8 +127,10 @@ class ClosureForm(FlaskForm):
     """A centre shut for whole days (a public holiday, a typhoon day)."""
 
     centre = SelectField(_l("Centre"), coerce=int, choices=[], validators=[InputRequired()])
-    first_day = DateField(_l("First day closed"), validators=[DataRequired(REQUIRED)])
-    last_day = DateField(_l("Last day closed"), validators=[DataRequired(REQUIRED)])
+    first_day = DateField(_l("First day closed"),
+                          validators=[DataRequired(REQUIRED), in_service_years])
+    last_day = DateField(_l("Last day closed"),
+                         validators=[DataRequired(REQUIRED), in_service_years])
     reason_zh = StringField(_l("Reason (Chinese)"), validators=[DataRequired(REQUIRED),
                                                                Length(max=120)])
     reason_en = StringField(_l("Reason (English)"), validators=[Optional(), Length(max=160)])
@@ -185,10 +188,11 @@ class EventForm(FlaskForm):
     site_en = StringField(_l("Workplace address (English)"),
                           validators=[Optional(), Length(max=200)])
     online_url = StringField(_l("Link to join online"), validators=[Optional(), Length(max=300)])
-    day = DateField(_l("Date"), validators=[DataRequired(REQUIRED)])
+    day = DateField(_l("Date"), validators=[DataRequired(REQUIRED), in_service_years])
     start = TimeField(_l("Start time"), validators=[DataRequired(REQUIRED)])
     capacity = IntegerField(_l("Places"), validators=[Optional(), NumberRange(1, 500)])
-    opens_on = DateField(_l("Registration opens on"), validators=[DataRequired(REQUIRED)])
+    opens_on = DateField(_l("Registration opens on"),
+                         validators=[DataRequired(REQUIRED), in_service_years])
     closes_hours_before = IntegerField(_l("Registration closes (hours before the start)"),
                                        default=2, validators=[InputRequired(),
                                                               NumberRange(0, 336)])

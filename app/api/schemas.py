@@ -8,6 +8,7 @@ from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validat
 from app.accounts.contact import MOBILE_PATTERN, NOT_A_MOBILE
 from app.booking.profiles import LANGUAGES as LANGUAGE_CODES
 from app.booking.profiles import SPECIALTIES as SPECIALTY_CODES
+from app.security import dates
 
 
 class Score(fields.Number):
@@ -498,6 +499,9 @@ class QualificationSchema(CodeAndName):
         "description": "the register's number (registered psychologists), else empty"})
 
 
+_IN_SERVICE_YEARS = validate.Range(min=dates.FIRST_MOMENT, max=dates.LAST_MOMENT)
+
+
 class SessionQuery(Schema):
     """Filters: centre and service ids, and a time range (at most 31 days).
 
@@ -509,9 +513,9 @@ class SessionQuery(Schema):
 
     centre = fields.Integer(strict=False, validate=validate.Range(min=1, max=2**31 - 1))
     service = fields.Integer(strict=False, validate=validate.Range(min=1, max=2**31 - 1))
-    from_ = fields.AwareDateTime(data_key="from", metadata={
+    from_ = fields.AwareDateTime(data_key="from", validate=_IN_SERVICE_YEARS, metadata={
         "description": "ISO 8601 with offset; default now"})
-    to = fields.AwareDateTime(metadata={
+    to = fields.AwareDateTime(validate=_IN_SERVICE_YEARS, metadata={
         "description": "ISO 8601 with offset; default from + 14 days"})
 
 
@@ -551,7 +555,8 @@ class FreeDaysQuery(Schema):
 
     centre = fields.Integer(strict=False, validate=validate.Range(min=1, max=2**31 - 1))
     service = fields.Integer(strict=False, validate=validate.Range(min=1, max=2**31 - 1))
-    from_ = fields.Date(data_key="from", metadata={
+    from_ = fields.Date(data_key="from", validate=validate.Range(
+        min=dates.FIRST_DAY, max=dates.LAST_DAY), metadata={
         "description": "a local (Asia/Shanghai) date; default today"})
     days = fields.Integer(strict=False, load_default=7, validate=validate.Range(min=1, max=31))
 

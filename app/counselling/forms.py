@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 
 from app.counselling.models import NOTE_MAX_CHARS
 from app.counselling.services import note_too_long
+from app.security.dates import in_service_years
 
 WEEKDAYS = [(0, _l("Monday")), (1, _l("Tuesday")), (2, _l("Wednesday")), (3, _l("Thursday")),
             (4, _l("Friday")), (5, _l("Saturday")), (6, _l("Sunday"))]
@@ -32,7 +33,7 @@ class AvailabilityForm(FlaskForm):
                           validators=[InputRequired()])
     start = TimeField(_l("Start time"), validators=[DataRequired()])
     end = TimeField(_l("End time"), validators=[DataRequired()])
-    valid_from = DateField(_l("Starting on"), validators=[DataRequired()])
+    valid_from = DateField(_l("Starting on"), validators=[DataRequired(), in_service_years])
     room = StringField(_l("Room"), validators=[Optional(), Length(max=60)])
     room_en = StringField(_l("Room in English (optional)"),
                           validators=[Optional(), Length(max=60)])
@@ -41,8 +42,8 @@ class AvailabilityForm(FlaskForm):
 class LeaveForm(FlaskForm):
     """Leave or a holiday: no sessions from the first day to the last (inclusive)."""
 
-    first_day = DateField(_l("First day"), validators=[DataRequired()])
-    last_day = DateField(_l("Last day"), validators=[DataRequired()])
+    first_day = DateField(_l("First day"), validators=[DataRequired(), in_service_years])
+    last_day = DateField(_l("Last day"), validators=[DataRequired(), in_service_years])
 
 
 class NoteForm(FlaskForm):
@@ -70,7 +71,7 @@ class ExtraHoursForm(FlaskForm):
 
     centre = SelectField(_l("Centre"), coerce=int, validators=[InputRequired()])
     service = SelectField(_l("Service"), coerce=int, validators=[InputRequired()])
-    day = DateField(_l("Date"), validators=[DataRequired()])
+    day = DateField(_l("Date"), validators=[DataRequired(), in_service_years])
     start = TimeField(_l("Start time"), validators=[DataRequired()])
     end = TimeField(_l("End time"), validators=[DataRequired()])
 

@@ -41,6 +41,7 @@ OUTCOMES = ("supported", "session_booked", "referred", "declined", "unreachable"
 STEP_KINDS = ("attempted", "reached", "referred", "closed")
 MAX_NOTE = 4000
 MAX_NEXT_TRY = timedelta(days=14)
+OUTSIDE_NEXT_TRY_WINDOW = _l("Please give a time to try again within the next 14 days.")
 QUARTER_HOUR = 900  # seconds: time to first contact is recorded in quarter hours
 
 
@@ -246,8 +247,7 @@ def record_step(counsellor: User, item: RiskItem, step: StepInput,
             if step.next_try_at is None:
                 raise RiskStepError("next_try", _l("Please give a time to try again."))
             if not now < step.next_try_at <= now + MAX_NEXT_TRY:
-                raise RiskStepError("next_try", _l(
-                    "Please give a time to try again within the next 14 days."))
+                raise RiskStepError("next_try", OUTSIDE_NEXT_TRY_WINDOW)
             next_try = step.next_try_at
     elif step.kind == "reached":
         pass

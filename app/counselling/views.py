@@ -29,6 +29,7 @@ from app.counselling.forms import (
 )
 from app.extensions import db
 from app.refusals_shown import show_refusal
+from app.security import dates
 from app.security.access import roles_required
 from app.security.inputs import parse_id
 from app.types import utcnow
@@ -73,6 +74,8 @@ def calendar() -> str:
     try:
         selected = date.fromisoformat(request.args.get("date", ""))
     except ValueError:
+        selected = today
+    if not dates.sensible(selected):  # year 1 or 9999: show today instead
         selected = today
     first = selected - timedelta(days=selected.weekday()) if view == "week" else selected
     days = 1 if view == "day" else 7

@@ -470,7 +470,11 @@ def _parse_local(text: str | None) -> datetime | None:
             "next_try", _l("Please give the time as YYYY-MM-DD HH:MM.")) from None
     if value.tzinfo is not None:
         value = value.replace(tzinfo=None)
-    return value.replace(tzinfo=SHANGHAI).astimezone(UTC)  # naive: Beijing wall clock
+    try:
+        return value.replace(tzinfo=SHANGHAI).astimezone(UTC)  # naive: Beijing wall clock
+    except OverflowError:  # year 1 or 9999: no time to call back
+        raise risk_queue_service.RiskStepError(
+            "next_try", risk_queue_service.OUTSIDE_NEXT_TRY_WINDOW) from None
 
 
 @bp.route("/counsellor/shared")

@@ -40,7 +40,14 @@ def test_counts_per_day_and_the_earliest_free_session(client, counsellor):
 
 
 def test_bad_ranges_are_refused_with_a_reason(client):
-    for query in ("days=0", "days=32", "from=2026-13-01", "service=x"):
+    for query in ("days=0", "days=32", "from=2026-13-01", "service=x", "from=0001-01-01",
+                  "from=9999-12-31"):
         response = client.get(f"/api/v1/sessions/free-days?{query}")
         assert response.status_code == 422, query
         assert response.mimetype == "application/problem+json"
+
+
+def test_a_session_search_from_the_edge_of_the_calendar_is_refused_not_a_crash(client):
+    for query in ("from=0001-01-01T00:00:00%2B08:00", "to=9999-12-31T23:59:59-08:00"):
+        response = client.get(f"/api/v1/sessions?{query}")
+        assert response.status_code == 422, query

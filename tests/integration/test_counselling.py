@@ -47,6 +47,10 @@ def test_calendar_shows_my_sessions(signed_in, counsellor, setup):
         page = page_text(client.get(f"/counselling/calendar?view={view}&date={start}"))
         assert f"/counselling/sessions/{setup['session'].id}" in page
     assert client.get("/counselling/calendar?date=bad").status_code == 200
+    for edge in ("0001-01-01", "9999-12-31"):  # the calendar's edges answer, never a 500
+        for view in ("day", "week"):
+            assert client.get(f"/counselling/calendar?view={view}&date={edge}"
+                              ).status_code == 200, (edge, view)
 
 
 def test_confirm_then_check_in_and_attended(signed_in, counsellor, setup):

@@ -3,6 +3,7 @@ are never reflected unescaped, and a rejected submission stores nothing."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -28,7 +29,8 @@ HTML = ('"><img src=x onerror=alert(1)>', "<svg/onload=alert('x')>", SCRIPT,
 SQL = ("' OR 1=1--", "1; DROP TABLE users;--", "\" OR \"\"=\"", "admin'--", "1 UNION SELECT 1")
 ODD = ("", " ", "\x00", "a\x00b", "\u202eevil\u202c", "zero\u200bwidth", "😀🔥" * 10,
        "１３８００１３８０００", "-1", "0", "99999999999999999999", "1e309", "NaN", "3.5",
-       "2026-02-30", "25:61", "..%2f..%2fetc/passwd", "{{7*7}}", "%(x)s", "\r\n\tx")
+       "2026-02-30", "0001-01-01", "9999-12-31", "0001-01-01T00:00", "25:61",
+       "..%2f..%2fetc/passwd", "{{7*7}}", "%(x)s", "\r\n\tx")
 
 
 def values(good: str) -> st.SearchStrategy:
@@ -403,3 +405,41 @@ def test_fuzzed_form_never_breaks(name, world, caller_client, no_rate_limits, ap
 
     attack()
 
+
+
+DATE = re.compile(r"^\d{4}-\d\d-\d\d")
+DATED = sorted(name for name, form in FORMS.items()
+               if any(DATE.match(value) for value in form.fields.values()))
+
+
+def test_some_forms_take_dates():
+    assert len(DATED) >= 5, DATED  # the check below must not pass by finding none
+
+
+@pytest.mark.parametrize("name", DATED)
+def test_a_date_at_the_calendar_edge_is_refused_not_a_crash(name, world, caller_client,
+                                                            no_rate_limits, app):
+    """Year 1 and 9999 pass every format check, then overflowed time-zone arithmetic (a 500)."""
+    form = FORMS[name]
+    ids = {**world.ids, "counsellor_id": str(world.people["counsellor"].id)}
+    url = form.url.format(**ids)
+    good = {k: v.format(**ids) for k, v in form.fields.items()}
+    client, _token = caller_client(form.caller if form.caller in CALLERS else "anon")
+    _prepare(form.caller, client, world)
+    for field in [k for k, v in good.items() if DATE.match(v)]:
+        for edge in ("0001-01-01", "9999-12-31"):
+            value = edge + good[field][10:]  # keep a time part, if the field has one
+            submitted = {**good, field: value}
+            before = snapshot(READ_BOOKKEEPING)
+            if form.method == "GET":
+                response = client.get(url, query_string=submitted)
+            elif form.json:
+                response = client.open(url, method=form.method, json=submitted,
+                                       headers=dict(form.headers))
+            else:
+                token = csrf_token(client.get(form.token_from).get_data(as_text=True))
+                response = client.post(url, data={**submitted, "csrf_token": token})
+            assert response.status_code < 500, (field, value)
+            body = response.get_data(as_text=True)
+            assert form.accepted(response.status_code, body) \
+                or not changed(before, snapshot(READ_BOOKKEEPING)), (field, value)

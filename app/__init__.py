@@ -90,6 +90,7 @@ def _import_models() -> None:
     import app.booking.models
     import app.booking.sms_links
     import app.counselling.models
+    import app.events.models
     import app.library.models
     import app.notifications.models
     import app.reports.models

@@ -6,8 +6,9 @@ verified mobile number or email (registration checks one), so the centre can rea
 person and the outbox can tell them the answer on their own channels, and no admin step
 is needed before a union can ask. What the account does not prove is that the person
 speaks for the enterprise's union; the centre checks that when it calls back, before it
-accepts (the request page says so), on the union office's phone given with the request. A request never creates anything by itself: only a
-centre admin's acceptance schedules an event.
+accepts (the request page says so), on the union office's phone given with the request.
+A request never creates anything by itself: only a centre admin's acceptance schedules
+an event.
 """
 
 from __future__ import annotations

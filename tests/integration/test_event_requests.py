@@ -42,7 +42,8 @@ def network(make_user):
         for link in person.role_links:
             link.centre_id = where.id
     db.session.commit()
-    return {"group": group, "one": one, "lecture": lecture, "hub": hub, "county": county, "other": other,
+    return {"group": group, "one": one, "lecture": lecture, "hub": hub, "county": county,
+            "other": other,
             "facilitator": facilitator, "hub_admin": hub_admin,
             "county_admin": county_admin, "other_admin": other_admin}
 
@@ -83,7 +84,7 @@ def test_a_worker_orders_from_the_menu_and_sees_the_request(network, worker, sig
         AuditEvent.action == "event_request.sent")) == 1
 
 
-@pytest.mark.parametrize("changes, message", [
+@pytest.mark.parametrize(("changes", "message"), [
     ({"service": "one"}, "该中心不提供此项职工场所服务"),
     ({"first_choice": "today"}, "请提出至少7天后"),
     ({"audience_size": "0"}, "人数"),

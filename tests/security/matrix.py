@@ -388,7 +388,19 @@ TABLE: dict[tuple[str, str], Row] = {
     ("/admin/rooms", "POST"): Row("/admin/rooms", admins_only(200)),
     ("/admin/events/new", "GET"): Row("/admin/events/new", admins_only(200)),
     ("/admin/events/new", "POST"): Row("/admin/events/new", admins_only(200)),
+    # Enterprise event requests (点单式服务): A's request went to the far county centre.
+    ("/admin/event-requests", "GET"): Row("/admin/event-requests", admins_only(200)),
+    ("/admin/event-requests/<uid>", "GET"): Row("/admin/event-requests/{event_request}",
+                                                own_county(200)),
+    # Without a valid form the request's page is shown again with its errors.
+    ("/admin/event-requests/<uid>/accept", "POST"): Row(
+        "/admin/event-requests/{event_request}/accept", own_county(200)),
+    ("/admin/event-requests/<uid>/decline", "POST"): Row(
+        "/admin/event-requests/{event_request}/decline", own_county(200)),
     # -- events: public pages; registering is a worker's; the check-in list is its leader's ---
+    # A union contact's request form and their requests: workers' accounts (staff answer).
+    ("/events/request", "GET"): Row("/events/request", workers_only(200)),
+    ("/events/request", "POST"): Row("/events/request", workers_only(200)),
     ("/events", "GET"): Row("/events", every(200)),
     ("/events/mine", "GET"): Row("/events/mine", only((*LEADERS, *COUNTY_ADMINS), 200)),
     ("/events/<uid>", "GET"): Row("/events/{event}", every(200)),

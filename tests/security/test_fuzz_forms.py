@@ -214,6 +214,18 @@ FORMS = {
     "schedule": Form("admin", "/admin/sessions/new", {
         "centre": "{centre}", "service": "{service}", "counsellor": "{counsellor_id}",
         "day": "2030-01-09", "start": "10:00", "room": "1", "capacity": "1"}),
+    "event request": Form("other_worker", "/events/request", {
+        "centre": "{far_centre}", "service": "{group_service}", "enterprise": "某某机械厂工会",
+        "site": "工业路8号", "phone": "0595-88886666", "audience_size": "25",
+        "first_choice": "{in_three_weeks}", "second_choice": "", "note": "下午为宜"},
+        token_from="/events/request"),
+    "event request accept": Form("admin", "/admin/event-requests/{event_request}/accept", {
+        "kind": "group", "title_zh": "制衣厂午间减压", "title_en": "",
+        "leader": "{far_counsellor_id}",
+        "speaker": "", "day": "2030-01-10", "start": "14:00", "capacity": "30",
+        "closes_hours_before": "2"}),
+    "event request decline": Form("admin", "/admin/event-requests/{event_request}/decline", {
+        "reason": "这个月中心的团辅老师都已排满"}),
     "closure": Form("admin", "/admin/closures", {
         "centre": "{centre}", "first_day": "2030-01-09", "last_day": "2030-01-10",
         "reason_zh": "台风", "reason_en": "Typhoon"}),

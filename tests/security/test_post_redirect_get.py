@@ -195,6 +195,9 @@ CASES: dict[str, Case] = {
     "/admin/closures": fuzz("closure"),
     "/admin/rooms": fuzz("room"),
     "/admin/events/new": fuzz("event"),
+    "/admin/event-requests/<uid>/accept": fuzz("event request accept"),
+    "/admin/event-requests/<uid>/decline": fuzz("event request decline"),
+    "/events/request": fuzz("event request"),
     # -- events ---------------------------------------------------------------------------
     "/events/<uid>/register": Case("other_worker", "/events/{event}/register"),
     "/events/<uid>/cancel": Case("owner", "/events/{event}/cancel"),

@@ -152,6 +152,14 @@ def build_world() -> World:
         qualifications=[], register_number="", intro_zh="", intro_en=""))
     db.session.commit()
     consent = next(c for c in owner.consents if c.withdrawn_at is None)
+    # A's enterprise asks the far county centre for a group session at its site.
+    from app.events import requests as event_requests
+
+    event_request = event_requests.submit(owner, event_requests.Proposal(
+        centre_id=far.id, service_id=group.id, enterprise="某某制衣厂工会",
+        site="某某工业区3号 职工之家", phone="0595-22223333", audience_size=30,
+        first_choice=utcnow().date() + timedelta(days=20)))
+    db.session.commit()
 
     world.people = {"owner": owner, "other_worker": other, **staff}
     world.ids = {
@@ -168,6 +176,9 @@ def build_world() -> World:
         "check_in_token": events.check_in_token(event),
         **_library(staff["counsellor"], staff["far_counsellor"]),
         "profile": public.uid, "pending_profile": waiting.uid,
+        "event_request": event_request.uid, "group_service": group.id,
+        "far_counsellor_id": staff["far_counsellor"].id,
+        "in_three_weeks": (utcnow().date() + timedelta(days=21)).isoformat(),
         # the JSON API addresses the same records by their integer ids
         "booking_id": booking.id, "entry_id": entry.id, "result_id": private.result.id,
         # the audit event of A's request for contact (the admin viewer's reveal)

@@ -110,8 +110,10 @@ class ScheduleForm(FlaskForm):
 
     centre = SelectField(_l("Centre"), coerce=int, choices=[], validators=[InputRequired()])
     service = SelectField(_l("Service"), coerce=int, choices=[], validators=[InputRequired()])
-    counsellor = SelectField(_l("Counsellor"), coerce=int, choices=[],
-                             validators=[InputRequired()])
+    counsellor = SelectField(_l("Leader (counsellor or facilitator)"), coerce=int, choices=[],
+                             validators=[InputRequired()],
+                             description=_l("A facilitator leads group sessions, relaxation "
+                                            "training and lectures at their own centres."))
     day = DateField(_l("Date"), validators=[DataRequired(REQUIRED)])
     start = TimeField(_l("Start time"), validators=[DataRequired(REQUIRED)])
     room_id = SelectField(_l("Room"), coerce=int, choices=[], validators=[Optional()])

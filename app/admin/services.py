@@ -33,6 +33,7 @@ from app.booking.models import (
     EventPlace,
     Room,
     Service,
+    ServiceKind,
     Session,
     centre_staff,
 )
@@ -333,6 +334,7 @@ def save_service(actor: User, service: Service | None, fields: Mapping[str, Any]
 
 
 # -- scheduling ------------------------------------------------------------------------------
+GROUP_KINDS = (ServiceKind.GROUP.value, ServiceKind.RELAXATION.value, ServiceKind.LECTURE.value)
 # The one call into booking's scheduling rules (overlaps, buffers, leave): switch it here.
 _schedule_session = scheduling.schedule_session
 
@@ -340,7 +342,8 @@ _schedule_session = scheduling.schedule_session
 def schedule(actor: User, *, centre_id: int, service_id: int, counsellor_id: int,
              starts_at: datetime, room: str, capacity: int | None,
              room_en: str = "", room_id: int | None = None) -> Session:
-    """Schedule one session (e.g. a group) through booking's rules; the caller commits."""
+    """Schedule one session (e.g. a group) through booking's rules; the caller commits.
+    ``counsellor_id`` is the leader: a counsellor, or for a group a facilitator."""
     scope = _require_admin(actor)
     centre = db.session.get(Centre, centre_id)
     service = db.session.get(Service, service_id)
@@ -349,8 +352,19 @@ def schedule(actor: User, *, centre_id: int, service_id: int, counsellor_id: int
         raise AdminError(NOT_OFFERED, field="centre")
     if service is None:
         raise AdminError(NOT_OFFERED, field="service")
-    if counsellor is None or not counsellor.has_role(Role.COUNSELLOR):
+    if counsellor is None or not counsellor.has_role(Role.COUNSELLOR, Role.FACILITATOR):
         raise AdminError(NOT_OFFERED, field="counsellor")
+    if not counsellor.has_role(Role.COUNSELLOR):
+        # A facilitator (volunteer, group trainer) leads groups, relaxation training and
+        # lectures at the centres they belong to; one-to-one counselling and assessment
+        # are a counsellor's, as are their notes and results.
+        if service.kind not in GROUP_KINDS:
+            raise AdminError(_l("A facilitator leads group sessions, relaxation training "
+                                "and lectures only. Choose a counsellor for this service."),
+                             field="counsellor")
+        if counsellor not in centre.staff:
+            raise AdminError(_l("This facilitator does not work at this centre."),
+                             field="counsellor")
     room_row = db.session.get(Room, room_id) if room_id else None
     if room_id and (room_row is None or room_row.centre_id != centre.id):
         raise AdminError(_l("Choose a room of this centre."), field="room_id")

@@ -66,7 +66,8 @@ def index() -> str:
 @roles_required(*LEADERS)
 def mine() -> str:
     """The events the facilitator leads (an admin: all)."""
-    return render_template("events/mine.html", events=services.led_by(_actor()))
+    return render_template("events/mine.html", events=services.led_by(_actor()),
+                           sessions=services.led_sessions(_actor()))
 
 
 @bp.route("/<uid>")
@@ -221,3 +222,37 @@ def request_event() -> str | Response:
     menus = [(c, requests.menu(c)) for c in centres]
     return render_template("events/request.html", form=form, menus=menus,
                            mine=requests.mine(_actor()), lang=lang)
+
+
+# -- plain group sessions a facilitator leads -------------------------------------------------
+def _led_session_or_404(session_id: int):
+    session = services.led_session(_actor(), session_id)
+    if session is None:
+        abort(404)
+    return session
+
+
+@bp.route("/sessions/<int:session_id>/lead")
+@roles_required(Role.FACILITATOR)
+def lead_session(session_id: int) -> str:
+    """The facilitator's list for a group session they lead: who booked, tick who came."""
+    session = _led_session_or_404(session_id)
+    return render_template("events/lead_session.html", session=session,
+                           people=services.session_roster(_actor(), session),
+                           form=ActionForm())
+
+
+@bp.route("/sessions/<int:session_id>/attendance/<booking_uid>", methods=["POST"])
+@roles_required(Role.FACILITATOR)
+def tick_session(session_id: int, booking_uid: str) -> Response:
+    """Tick one booked person as attended."""
+    session = _led_session_or_404(session_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        services.tick_session(_actor(), session, booking_uid)
+    except EventError as exc:
+        show_refusal(exc)
+    else:
+        flash(_("Marked as attended."), "success")
+    return redirect(url_for("events.lead_session", session_id=session.id), code=303)

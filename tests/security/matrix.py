@@ -416,6 +416,15 @@ TABLE: dict[tuple[str, str], Row] = {
         "/events/{event}/attendance/{event_booking}",
         only((*LEADERS, *COUNTY_ADMINS), 303, counsellor=404, far_counsellor=404,
              county_admin=404, other_admin=404)),
+    # A plain group session the facilitator leads: their list (names: theirs to see) and
+    # ticks; nobody else's, and no counsellor's workspace for them (rows above: 403).
+    ("/events/sessions/<int:session_id>/lead", "GET"): Row(
+        "/events/sessions/{led_session}/lead", only(("facilitator",), 200),
+        may_see=("facilitator",)),
+    # Too early to record attendance: a message, back to the list.
+    ("/events/sessions/<int:session_id>/attendance/<booking_uid>", "POST"): Row(
+        "/events/sessions/{led_session}/attendance/{led_booking}",
+        only(("facilitator",), 303)),
     ("/events/check-in/<token>", "GET"): Row("/events/check-in/{check_in_token}",
                                              signed_in(200)),
     ("/events/check-in/<token>", "POST"): Row("/events/check-in/{check_in_token}",

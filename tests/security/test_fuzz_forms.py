@@ -302,7 +302,7 @@ FIELDLESS = {
     "/api/v1/waitlist/<int:entry_id>", "/api/v1/bookings/<uid:booking_uid>",
     "/api/v1/waitlist/<uid:entry_uid>/accept", "/api/v1/waitlist/<uid:entry_uid>",
     "/events/<uid>/register", "/events/<uid>/cancel", "/events/<uid>/attendance/<booking_uid>",
-    "/events/check-in/<token>",
+    "/events/check-in/<token>", "/events/sessions/<int:session_id>/attendance/<booking_uid>",
 }
 
 

@@ -204,6 +204,8 @@ CASES: dict[str, Case] = {
     "/events/<uid>/attendance/<booking_uid>": Case(
         "admin", "/events/{event}/attendance/{event_booking}"),
     "/events/check-in/<token>": Case("owner", "/events/check-in/{check_in_token}"),
+    "/events/sessions/<int:session_id>/attendance/<booking_uid>": Case(
+        "facilitator", "/events/sessions/{led_session}/attendance/{led_booking}"),
     # -- choosing a counsellor, remote sessions, feedback --------------------------------
     "/counsellors/my-profile": fuzz("counsellor profile"),
     "/counselling/sessions/<int:session_id>/meeting-link": fuzz("meeting link"),
@@ -273,7 +275,7 @@ def test_successful_post_answers_303_to_a_page(rule, world, caller_client, no_ra
     ids = {**world.ids, "counsellor_id": str(world.people["counsellor"].id)}
     client, _token = caller_client(case.caller if case.caller in (
         "anon", "owner", "other_worker", "counsellor", "far_counsellor", "social_worker",
-        "admin") else "anon")
+        "admin", "facilitator") else "anon")
     _prepare(case.caller, client, world)
     data = {k: v.format(**ids) for k, v in case.fields.items()}
     if "csrf_token" not in data:

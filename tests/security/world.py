@@ -137,6 +137,13 @@ def build_world() -> World:
         texts={"title_zh": "压力与睡眠讲座"}))
     db.session.commit()
     event_booking = bookings.book(owner, event.session_id)
+    # A plain group session (no event page) the facilitator leads; A booked a place.
+    led = admin_services.schedule(staff["admin"], centre_id=centre.id, service_id=group.id,
+                                  counsellor_id=staff["facilitator"].id,
+                                  starts_at=start + timedelta(days=1), room="团辅室",
+                                  capacity=8)
+    db.session.commit()
+    led_booking = bookings.book(owner, led.id)
     rule = Availability(counsellor_id=staff["counsellor"].id, centre_id=centre.id,
                         service_id=one_to_one.id, weekday=2, start_time=time(9),
                         end_time=time(10), valid_from=utcnow().date() + timedelta(days=60))
@@ -176,6 +183,7 @@ def build_world() -> World:
         "check_in_token": events.check_in_token(event),
         **_library(staff["counsellor"], staff["far_counsellor"]),
         "profile": public.uid, "pending_profile": waiting.uid,
+        "led_session": led.id, "led_booking": led_booking.uid,
         "event_request": event_request.uid, "group_service": group.id,
         "far_counsellor_id": staff["far_counsellor"].id,
         "in_three_weeks": (utcnow().date() + timedelta(days=21)).isoformat(),

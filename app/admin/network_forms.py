@@ -135,6 +135,23 @@ class ClosureForm(FlaskForm):
     reason_en = StringField(_l("Reason (English)"), validators=[Optional(), Length(max=160)])
 
 
+class ClosureEditForm(FlaskForm):
+    """A closure's days and reason, corrected."""
+
+    first_day = DateField(_l("First day closed"), validators=[DataRequired(REQUIRED)])
+    last_day = DateField(_l("Last day closed"), validators=[DataRequired(REQUIRED)])
+    reason_zh = StringField(_l("Reason (Chinese)"), validators=[DataRequired(REQUIRED),
+                                                               Length(max=120)])
+    reason_en = StringField(_l("Reason (English)"), validators=[Optional(), Length(max=160)])
+
+
+class HolidayCalendarForm(FlaskForm):
+    """Load a year's public holidays (a shipped calendar file) as closures."""
+
+    calendar = SelectField(_l("Holiday calendar"), choices=[], validators=[InputRequired()])
+    centre = SelectField(_l("Centre"), coerce=int, choices=[], validators=[InputRequired()])
+
+
 class RoomForm(FlaskForm):
     """A room of a centre."""
 

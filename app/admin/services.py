@@ -400,6 +400,51 @@ def close_centre(actor: User, *, centre_id: int, first_day: date, last_day: date
         raise AdminError(exc.message, field="first_day") from exc
 
 
+def closure_for(actor: User, closure_id: int) -> CentreClosure:
+    """A closure not yet over of ``actor``'s centres; OutOfScopeError for any other."""
+    _require_admin(actor)
+    closure = db.session.get(CentreClosure, closure_id)
+    if (closure is None or not admin_scope(actor).covers(closure.centre_id)
+            or closure.ends_at <= utcnow()):
+        raise OutOfScopeError()
+    return closure
+
+
+def change_closure(actor: User, closure: CentreClosure, *, first_day: date, last_day: date,
+                   reason_zh: str, reason_en: str = "") -> closures.Closed:
+    """Correct a closure's days or reason (booking's closures.py: newly covered sessions are
+    called off, none is restored); the caller commits."""
+    closure = closure_for(actor, closure.id)
+    try:
+        return closures.change_closure(actor, closure, first_day, last_day, reason_zh,
+                                       reason_en)
+    except closures.ClosureError as exc:
+        raise AdminError(exc.message, field="first_day") from exc
+
+
+def remove_closure(actor: User, closure: CentreClosure) -> None:
+    """Open the days again; sessions already called off stay so. The caller commits."""
+    closures.remove_closure(actor, closure_for(actor, closure.id))
+
+
+def load_holidays(actor: User, name: str, centre_id: int | None) -> closures.Loaded:
+    """Close one of ``actor``'s centres (or, with no centre, all of them) on each holiday of
+    a shipped calendar file; audited per closure. The caller commits."""
+    scope = _require_admin(actor)
+    if centre_id:
+        centres = [_centre(actor, centre_id)]
+    else:
+        centres = [c for c in db.session.scalars(select(Centre).where(
+            Centre.active.is_(True)).order_by(Centre.id)) if scope.covers(c.id)]
+    try:
+        report = closures.load_calendar(closures.read_calendar(name), centres)
+    except closures.ClosureError as exc:
+        raise AdminError(exc.message, field="calendar") from exc
+    audit.record(actor, "closure.calendar_loaded", None,
+                 {"file": name, "centres": len(centres), "created": report.created})
+    return report
+
+
 def upcoming_closures(actor: User) -> list[CentreClosure]:
     """Closures not yet over of the centres ``actor`` administers, soonest first."""
     scope = admin_scope(actor)

@@ -229,6 +229,11 @@ FORMS = {
     "closure": Form("admin", "/admin/closures", {
         "centre": "{centre}", "first_day": "2030-01-09", "last_day": "2030-01-10",
         "reason_zh": "台风", "reason_en": "Typhoon"}),
+    "closure edit": Form("admin", "/admin/closures/{far_closure}", {
+        "first_day": "2030-01-09", "last_day": "2030-01-10", "reason_zh": "台风",
+        "reason_en": "Typhoon"}),
+    "holiday calendar": Form("admin", "/admin/closures/calendar", {
+        "calendar": "cn-2026.yaml", "centre": "{far_centre}"}),
     "room": Form("admin", "/admin/rooms", {
         "centre": "{centre}", "name_zh": "团辅室", "name_en": "Group room", "capacity": "12",
         "accessible": "y"}),
@@ -303,6 +308,7 @@ FIELDLESS = {
     "/api/v1/waitlist/<uid:entry_uid>/accept", "/api/v1/waitlist/<uid:entry_uid>",
     "/events/<uid>/register", "/events/<uid>/cancel", "/events/<uid>/attendance/<booking_uid>",
     "/events/check-in/<token>", "/events/sessions/<int:session_id>/attendance/<booking_uid>",
+    "/admin/closures/<int:closure_id>/remove",
 }
 
 

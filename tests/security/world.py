@@ -159,6 +159,11 @@ def build_world() -> World:
         qualifications=[], register_number="", intro_zh="", intro_en=""))
     db.session.commit()
     consent = next(c for c in owner.consents if c.withdrawn_at is None)
+    # A typhoon day at the far county centre (no sessions then).
+    far_closure = admin_services.close_centre(
+        staff["admin"], centre_id=far.id, first_day=utcnow().date() + timedelta(days=40),
+        last_day=utcnow().date() + timedelta(days=40), reason_zh="台风").closure
+    db.session.commit()
     # A's enterprise asks the far county centre for a group session at its site.
     from app.events import requests as event_requests
 
@@ -183,7 +188,7 @@ def build_world() -> World:
         "check_in_token": events.check_in_token(event),
         **_library(staff["counsellor"], staff["far_counsellor"]),
         "profile": public.uid, "pending_profile": waiting.uid,
-        "led_session": led.id, "led_booking": led_booking.uid,
+        "far_closure": far_closure.id, "led_session": led.id, "led_booking": led_booking.uid,
         "event_request": event_request.uid, "group_service": group.id,
         "far_counsellor_id": staff["far_counsellor"].id,
         "in_three_weeks": (utcnow().date() + timedelta(days=21)).isoformat(),

@@ -46,7 +46,8 @@ def test_the_demo_network_has_rooms_events_a_facilitator_and_a_pending_request(a
     events = db.session.scalars(select(Event)).all()
     assert {e.place for e in events} >= {"site", "centre"}
     facilitator = find_by_login("facilitator@example.com")
-    assert facilitator is not None and facilitator.has_role("facilitator")
+    assert facilitator is not None
+    assert facilitator.has_role("facilitator")
     assert led_sessions(facilitator)
     again = seed()
     assert (again["rooms"], again["events"], again["event requests"]) == (0, 0, 0)

@@ -19,9 +19,9 @@ from flask import current_app
 from flask_babel import force_locale, format_datetime
 from flask_babel import gettext as _
 from icalendar import Calendar, Event
-from sqlalchemy import select
 
 from app.booking import meetings, sms_links
+from app.booking.bookable import event_of
 from app.booking.labels import when
 from app.booking.models import (
     Booking,
@@ -33,7 +33,6 @@ from app.booking.models import (
     WaitlistEntry,
 )
 from app.booking.models import Event as PublicEvent
-from app.extensions import db
 from app.i18n import BABEL_CODES
 from app.notifications.notices import Notice, deliver
 from app.notifications.services import Attachment
@@ -66,18 +65,6 @@ def sms_offer_time(at: datetime | None) -> str:
 def link(path: str) -> str:
     """An absolute link to a page of the service."""
     return current_app.config.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/") + path
-
-
-def event_of(session: Session) -> PublicEvent | None:
-    """The public event a session carries, if it is one (a lecture, a group activity):
-    its notices then speak of the event, its title and place, not of a counselling
-    session (kept on the session object for the rest of the request)."""
-    cache = session.__dict__.setdefault("_xq_event", {})
-    if "event" not in cache:
-        cache["event"] = db.session.scalar(select(PublicEvent).where(
-            PublicEvent.session_id == session.id))
-    event: PublicEvent | None = cache["event"]
-    return event
 
 
 def _event_where(event: PublicEvent, lang: str) -> str:

@@ -384,11 +384,12 @@ TABLE: dict[tuple[str, str], Row] = {
     ("/admin/closures", "GET"): Row("/admin/closures", admins_only(200)),
     # Without a valid form the page is shown again with its errors.
     ("/admin/closures", "POST"): Row("/admin/closures", admins_only(200)),
-    # A closure of the far county: corrected (an empty form is shown again) or removed.
+    # A closure of the far county: corrected (a post without fields keeps its values: saved
+    # as it was, back to the list) or removed.
     ("/admin/closures/<int:closure_id>", "GET"): Row("/admin/closures/{far_closure}",
                                                      own_county(200)),
     ("/admin/closures/<int:closure_id>", "POST"): Row("/admin/closures/{far_closure}",
-                                                      own_county(200)),
+                                                      own_county(302)),
     ("/admin/closures/<int:closure_id>/remove", "POST"): Row(
         "/admin/closures/{far_closure}/remove", own_county(302)),
     # No calendar chosen: the closures page again, with the message.

@@ -171,5 +171,6 @@ def event_of(session: Session) -> Event | None:
 
 
 @sa_event.listens_for(Session, "expire")
-def _forget_event(target: Session, attrs: object) -> None:
-    target.__dict__.pop("_xq_event", None)
+def _forget_event(target: Session | None, attrs: object) -> None:
+    if target is not None:  # None: the object was already collected
+        target.__dict__.pop("_xq_event", None)

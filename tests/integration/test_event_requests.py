@@ -187,3 +187,13 @@ def test_declining_needs_a_reason_and_tells_the_requester(network, make_user, si
     told = db.session.scalars(select(OutboxMessage).where(
         OutboxMessage.user_id == worker.id)).all()
     assert any("团辅老师都在外地培训" in str(m.payload) for m in told)
+
+
+def test_the_request_form_is_rate_limited_like_the_other_public_forms(network, worker,
+                                                                     signed_in):
+    client = signed_in(worker)
+    token = csrf_token(text(client.get("/events/request")))
+    statuses = [client.post("/events/request", data={"csrf_token": token}).status_code
+                for _ in range(11)]
+    assert statuses == [200] * 10 + [429]
+    assert db.session.scalar(select(func.count()).select_from(EventRequest)) == 0

@@ -149,6 +149,7 @@ def register_registries() -> None:
     from app.audit import retention as audit_retention
     from app.booking import privacy as booking_privacy
     from app.booking import retention as booking_retention
+    from app.events import privacy as events_privacy
     from app.notifications import retention as notifications_retention
     from app.notifications import services as notifications
     from app.screening import privacy as screening_privacy
@@ -158,6 +159,7 @@ def register_registries() -> None:
     notifications.register()  # unsent mail goes first when an account is deleted
     api_privacy.register()
     booking_privacy.register()
+    events_privacy.register()
     screening_privacy.register()
 
     screening_retention.register_anonymous_results()

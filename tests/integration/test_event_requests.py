@@ -20,7 +20,7 @@ from app.extensions import db
 from app.notifications.models import OutboxMessage
 from app.types import utcnow
 from tests.booking_helpers import make_centre, make_service
-from tests.helpers import csrf_token, sign_in, text
+from tests.helpers import PASSWORD, csrf_token, sign_in, text
 
 
 @pytest.fixture
@@ -196,4 +196,16 @@ def test_the_request_form_is_rate_limited_like_the_other_public_forms(network, w
     statuses = [client.post("/events/request", data={"csrf_token": token}).status_code
                 for _ in range(11)]
     assert statuses == [200] * 10 + [429]
+    assert db.session.scalar(select(func.count()).select_from(EventRequest)) == 0
+
+
+def test_a_request_is_in_the_persons_copy_and_goes_with_the_account(network, worker):
+    from app.accounts import privacy
+
+    requests.submit(worker, _proposal(network))
+    db.session.commit()
+    copy = privacy.export(worker)
+    assert copy["event_requests"][0]["enterprise"] == "德化陶瓷厂工会"
+    privacy.delete_account(worker, PASSWORD)
+    db.session.commit()
     assert db.session.scalar(select(func.count()).select_from(EventRequest)) == 0

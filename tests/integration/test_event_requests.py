@@ -209,3 +209,20 @@ def test_a_request_is_in_the_persons_copy_and_goes_with_the_account(network, wor
     privacy.delete_account(worker, PASSWORD)
     db.session.commit()
     assert db.session.scalar(select(func.count()).select_from(EventRequest)) == 0
+
+
+def test_an_accept_the_rules_refuse_changes_nothing(network, worker, signed_in):
+    row = requests.submit(worker, _proposal(network))
+    db.session.commit()
+    client = signed_in(network["county_admin"])
+    page = text(client.get(f"/admin/event-requests/{row.uid}"))
+    refused = client.post(f"/admin/event-requests/{row.uid}/accept", data={
+        "csrf_token": csrf_token(page), "kind": "group", "title_zh": "",
+        "title_en": "", "leader": str(network["facilitator"].id), "speaker": "",
+        "day": _day().isoformat(), "start": "14:00", "capacity": "40",
+        "closes_hours_before": "2"})
+    assert refused.status_code == 200
+    assert "此项为必填" in text(refused)
+    db.session.expire_all()
+    assert db.session.get(EventRequest, row.id).status == "pending"
+    assert db.session.scalar(select(func.count()).select_from(Event)) == 0

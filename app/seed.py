@@ -186,7 +186,7 @@ def _seed_lead(counsellor: User, hub: Centre) -> None:
 
 
 STAFF_FIRST_SIGN_IN = """
-Staff (counsellor, social worker, admin) need an authenticator app on their first sign-in:
+Staff (counsellor, social worker, admin, facilitator) need an authenticator app on their first sign-in:
   1. install any TOTP app on a phone (Google Authenticator, Microsoft Authenticator,
      FreeOTP, 1Password ...);
   2. sign in with the password above: the page shows a QR code; scan it (or type the key

@@ -69,7 +69,7 @@ def seed_network(people: dict[str, User], centres: dict[str, Centre]) -> dict[st
              {"title_zh": "车间午间减压工作坊", "title_en": "Lunchtime stress-relief workshop",
               "site_zh": "德化县某陶瓷厂 职工之家",
               "site_en": "Workers' home of a Dehua ceramics works",
-              "speaker": "志愿者 小周", "audience_zh": "该厂一线职工",
+              "speaker": "周老师（志愿者）", "audience_zh": "该厂一线职工",
               "audience_en": "The works' shop-floor staff"}, "职工之家, 压力"),
             ("anxi", "relaxation", people["counsellor2@example.com"], _at(12, 20), "relaxation",
              "online", None, 50,

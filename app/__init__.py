@@ -82,6 +82,7 @@ def register_extensions(app: Flask) -> None:
 
 def _import_models() -> None:
     """Import every models module so the metadata (and migrations) see all tables."""
+    import app.accounts.members
     import app.accounts.models
     import app.accounts.phone_models
     import app.api.models

@@ -1,4 +1,5 @@
-"""enterprise event requests (点单式服务): a union asks a centre for an event (issue 18)
+"""enterprise event requests (点单式服务): a union asks a centre for an event; the union's
+list of eligible members per enterprise, by phone blind index (issue 18)
 
 Revision ID: 0026_network_event_requests
 Revises: 0024_counsellor_profiles
@@ -65,7 +66,25 @@ def upgrade():
                               unique=False)
 
 
+    op.create_table(
+        "enterprise_members",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("phone_index", sa.String(length=64), nullable=False),
+        sa.Column("enterprise", sa.String(length=120), nullable=False),
+        sa.Column("sector", sa.String(length=60), nullable=False),
+        sa.Column("imported_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_enterprise_members")),
+        sa.UniqueConstraint("phone_index", name=op.f("uq_enterprise_members_phone_index")),
+    )
+    with op.batch_alter_table("enterprise_members", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_enterprise_members_enterprise"), ["enterprise"],
+                              unique=False)
+
+
 def downgrade():
+    with op.batch_alter_table("enterprise_members", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_enterprise_members_enterprise"))
+    op.drop_table("enterprise_members")
     with op.batch_alter_table("event_requests", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_event_requests_requester_id"))
         batch_op.drop_index("ix_event_requests_centre_status")

@@ -145,6 +145,7 @@ def register_registries() -> None:
     """Fill every registry, here and nowhere else, in a fixed order: each package's part in
     "My data" (exports, erasure, access history) and in the retention policy. The lower
     layers (accounts.privacy, security.retention) never import the packages above them."""
+    from app.accounts import members as accounts_members
     from app.accounts import retention as accounts_retention
     from app.api import privacy as api_privacy
     from app.audit import retention as audit_retention
@@ -161,6 +162,7 @@ def register_registries() -> None:
     api_privacy.register()
     booking_privacy.register()
     events_privacy.register()
+    accounts_members.register()
     screening_privacy.register()
 
     screening_retention.register_anonymous_results()

@@ -107,3 +107,16 @@ def membership(user: User) -> EnterpriseMember | None:
         return None
     return db.session.scalar(select(EnterpriseMember).where(
         EnterpriseMember.phone_index == index))
+
+
+def export_membership(user: User) -> dict[str, str] | None:
+    """In the person's copy: the enterprise union their number is listed under."""
+    found = membership(user)
+    return None if found is None else {"enterprise": found.enterprise, "sector": found.sector}
+
+
+def register() -> None:
+    """Plug the member list into the person's copy of their data (app/accounts/privacy.py)."""
+    from app.accounts.privacy import register_exporter
+
+    register_exporter("union_membership", export_membership)

@@ -36,6 +36,9 @@ def test_import_dry_run_then_for_real_and_the_worker_sees_their_union(app, worke
                                       ).encode()
     page = text(signed_in(worker).get("/account/"))
     assert "您是德化县某瓷业有限公司工会会员" in page
+    from app.accounts import privacy
+
+    assert privacy.export(worker)["union_membership"]["sector"] == "制造业"
 
 
 def test_a_bad_row_imports_nothing(app, tmp_path):

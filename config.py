@@ -85,6 +85,7 @@ class Config:
         "notice": os.environ.get("SMS_TEMPLATE_NOTICE"),
         "reminder": os.environ.get("SMS_TEMPLATE_REMINDER"),
         "offer": os.environ.get("SMS_TEMPLATE_OFFER"),
+        "event_reminder": os.environ.get("SMS_TEMPLATE_EVENT_REMINDER"),
     }
     # No SMS in these local hours (start inclusive, end exclusive) but codes and urgent notices.
     SMS_QUIET_START_HOUR = int(os.environ.get("SMS_QUIET_START_HOUR", "22"))

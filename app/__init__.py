@@ -84,6 +84,7 @@ def register_extensions(app: Flask) -> None:
 
 def _import_models() -> None:
     """Import every models module so the metadata (and migrations) see all tables."""
+    import app.accounts.members
     import app.accounts.models
     import app.accounts.phone_models
     import app.admin.models
@@ -93,6 +94,7 @@ def _import_models() -> None:
     import app.booking.models
     import app.booking.sms_links
     import app.counselling.models
+    import app.events.models
     import app.library.models
     import app.notifications.models
     import app.reports.models
@@ -146,12 +148,14 @@ def register_registries() -> None:
     """Fill every registry, here and nowhere else, in a fixed order: each package's part in
     "My data" (exports, erasure, access history) and in the retention policy. The lower
     layers (accounts.privacy, security.retention) never import the packages above them."""
+    from app.accounts import members as accounts_members
     from app.accounts import retention as accounts_retention
     from app.admin import import_stash
     from app.api import privacy as api_privacy
     from app.audit import retention as audit_retention
     from app.booking import privacy as booking_privacy
     from app.booking import retention as booking_retention
+    from app.events import privacy as events_privacy
     from app.notifications import retention as notifications_retention
     from app.notifications import services as notifications
     from app.screening import privacy as screening_privacy
@@ -161,6 +165,8 @@ def register_registries() -> None:
     notifications.register()  # unsent mail goes first when an account is deleted
     api_privacy.register()
     booking_privacy.register()
+    events_privacy.register()
+    accounts_members.register()
     screening_privacy.register()
 
     screening_retention.register_anonymous_results()

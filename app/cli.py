@@ -7,7 +7,7 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     """Attach the command groups."""
-    from app.accounts.cli import users
+    from app.accounts.cli import members_cli, users
     from app.audit.cli import audit_cli
     from app.booking.cli import closures_cli, reminders, sessions
     from app.counselling.cli import risk_cli
@@ -19,5 +19,6 @@ def register(app: Flask) -> None:
     from app.seed import seed_demo
 
     for command in (users, keys, audit_cli, outbox, seed_demo, reminders, sessions,
-                    screening_cli, retention_cli, reports_cli, risk_cli, closures_cli):
+                    screening_cli, retention_cli, reports_cli, risk_cli, closures_cli,
+                    members_cli):
         app.cli.add_command(command)

@@ -13,6 +13,7 @@ from app.accounts import services as accounts
 from app.accounts.models import Role, User
 from app.booking.demo import seed_profiles, seed_schedules
 from app.booking.models import Centre, CentreKind, Service, ServiceKind
+from app.events.demo import seed_network
 from app.extensions import db
 from app.library.starter import seed_library
 from app.screening.seed import seed_screening
@@ -115,6 +116,7 @@ DEMO_USERS = [
     DemoUser("counsellor2@example.com", (Role.COUNSELLOR,), "陈老师", ("anxi", "qz-hub")),
     DemoUser("counsellor3@example.com", (Role.COUNSELLOR,), "黄老师", ("yongchun",)),
     DemoUser("social@example.com", (Role.SOCIAL_WORKER,), "社工 王", ("qz-hub",)),
+    DemoUser("facilitator@example.com", (Role.FACILITATOR,), "志愿者 小周", ("dehua",)),
     DemoUser("13800138000", (Role.WORKER,), "小李"),
     DemoUser("worker2@example.com", (Role.WORKER,), "小张"),
 ]
@@ -169,6 +171,7 @@ def seed() -> dict[str, int]:
     created["screening results"] = seed_screening(centres["qz-hub"])
     created["library items"] = seed_library(people["counsellor1@example.com"],
                                             people["counsellor2@example.com"])
+    created.update(seed_network(people, centres))
     return created
 
 
@@ -183,7 +186,7 @@ def _seed_lead(counsellor: User, hub: Centre) -> None:
 
 
 STAFF_FIRST_SIGN_IN = """
-Staff (counsellor, social worker, admin) need an authenticator app on their first sign-in:
+Staff (counsellor, social worker, admin, facilitator) need an authenticator app on their first sign-in:
   1. install any TOTP app on a phone (Google Authenticator, Microsoft Authenticator,
      FreeOTP, 1Password ...);
   2. sign in with the password above: the page shows a QR code; scan it (or type the key

@@ -50,3 +50,32 @@ def create(roles: tuple[str, ...], email: str | None, phone: str | None, name: s
         db.session.commit()
     where = f" at {', '.join(centres)}" if centres else " across the whole network"
     click.echo(f"created account {user.uid} with roles {', '.join(sorted(roles))}{where}")
+
+
+@click.group("members")
+def members_cli() -> None:
+    """The union's list of eligible members per enterprise (by phone number)."""
+
+
+@members_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Check every row and store nothing.")
+def import_members(path: str, dry_run: bool) -> None:
+    """Import a UTF-8 CSV ``phone,enterprise,sector``: all rows or none. The enterprises it
+    lists have their members replaced; only each number's blind index is kept."""
+    from app.accounts import members
+    from app.extensions import db
+
+    with open(path, encoding="utf-8") as handle:
+        checked = members.check(handle.read())
+    for number, reason in checked.errors[:50]:
+        click.echo(f"row {number}: {reason}")
+    if checked.errors:
+        raise click.ClickException(f"{len(checked.errors)} rows have errors: nothing imported")
+    if dry_run:
+        click.echo(f"dry run: {len(checked.rows)} members of {len(checked.enterprises)} "
+                   "enterprises would be imported")
+        return
+    stored = members.store(checked)
+    db.session.commit()
+    click.echo(f"imported {stored} members of {len(checked.enterprises)} enterprises")

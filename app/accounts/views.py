@@ -146,8 +146,10 @@ def logout() -> Response:
 @bp.route("/")
 @login_required
 def account() -> str:
-    """The person's own account page."""
-    return render_template("accounts/account.html")
+    """The person's own account page (and the enterprise union the union lists them in)."""
+    from app.accounts.members import membership
+
+    return render_template("accounts/account.html", member=membership(current_user))
 
 
 @bp.route("/privacy")

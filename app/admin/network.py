@@ -127,7 +127,8 @@ def schedule() -> str | Response:
     form.service.choices = [SelectChoice(str(s.id), s.localised("name", lang))
                             for s in services.all_services()]
     form.counsellor.choices = [SelectChoice(str(u.id), u.name or u.uid[:8])
-                               for u in services.staff_working_in(actor, Role.COUNSELLOR)]
+                               for u in services.staff_working_in(
+                                   actor, Role.COUNSELLOR, Role.FACILITATOR)]
     centre_names = {c.id: c.localised("name", lang) for c in services.all_centres()}
     form.room_id.choices = [SelectChoice("0", _("None: name the place below"))] + [
         SelectChoice(str(r.id), f"{centre_names.get(r.centre_id, '')} · "

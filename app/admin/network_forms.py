@@ -111,8 +111,10 @@ class ScheduleForm(FlaskForm):
 
     centre = SelectField(_l("Centre"), coerce=int, choices=[], validators=[InputRequired()])
     service = SelectField(_l("Service"), coerce=int, choices=[], validators=[InputRequired()])
-    counsellor = SelectField(_l("Counsellor"), coerce=int, choices=[],
-                             validators=[InputRequired()])
+    counsellor = SelectField(_l("Leader (counsellor or facilitator)"), coerce=int, choices=[],
+                             validators=[InputRequired()],
+                             description=_l("A facilitator leads group sessions, relaxation "
+                                            "training and lectures at their own centres."))
     day = DateField(_l("Date"), validators=[DataRequired(REQUIRED), in_service_years])
     start = TimeField(_l("Start time"), validators=[DataRequired(REQUIRED)])
     room_id = SelectField(_l("Room"), coerce=int, choices=[], validators=[Optional()])
@@ -134,6 +136,25 @@ class ClosureForm(FlaskForm):
     reason_zh = StringField(_l("Reason (Chinese)"), validators=[DataRequired(REQUIRED),
                                                                Length(max=120)])
     reason_en = StringField(_l("Reason (English)"), validators=[Optional(), Length(max=160)])
+
+
+class ClosureEditForm(FlaskForm):
+    """A closure's days and reason, corrected."""
+
+    first_day = DateField(_l("First day closed"),
+                          validators=[DataRequired(REQUIRED), in_service_years])
+    last_day = DateField(_l("Last day closed"),
+                         validators=[DataRequired(REQUIRED), in_service_years])
+    reason_zh = StringField(_l("Reason (Chinese)"), validators=[DataRequired(REQUIRED),
+                                                               Length(max=120)])
+    reason_en = StringField(_l("Reason (English)"), validators=[Optional(), Length(max=160)])
+
+
+class HolidayCalendarForm(FlaskForm):
+    """Load a year's public holidays (a shipped calendar file) as closures."""
+
+    calendar = SelectField(_l("Holiday calendar"), choices=[], validators=[InputRequired()])
+    centre = SelectField(_l("Centre"), coerce=int, choices=[], validators=[InputRequired()])
 
 
 class RoomForm(FlaskForm):

@@ -33,6 +33,7 @@ from app.booking.models import (
     EventPlace,
     Room,
     Service,
+    ServiceKind,
     Session,
     centre_staff,
 )
@@ -333,6 +334,7 @@ def save_service(actor: User, service: Service | None, fields: Mapping[str, Any]
 
 
 # -- scheduling ------------------------------------------------------------------------------
+GROUP_KINDS = (ServiceKind.GROUP.value, ServiceKind.RELAXATION.value, ServiceKind.LECTURE.value)
 # The one call into booking's scheduling rules (overlaps, buffers, leave): switch it here.
 _schedule_session = scheduling.schedule_session
 
@@ -340,7 +342,8 @@ _schedule_session = scheduling.schedule_session
 def schedule(actor: User, *, centre_id: int, service_id: int, counsellor_id: int,
              starts_at: datetime, room: str, capacity: int | None,
              room_en: str = "", room_id: int | None = None) -> Session:
-    """Schedule one session (e.g. a group) through booking's rules; the caller commits."""
+    """Schedule one session (e.g. a group) through booking's rules; the caller commits.
+    ``counsellor_id`` is the leader: a counsellor, or for a group a facilitator."""
     scope = _require_admin(actor)
     centre = db.session.get(Centre, centre_id)
     service = db.session.get(Service, service_id)
@@ -349,8 +352,19 @@ def schedule(actor: User, *, centre_id: int, service_id: int, counsellor_id: int
         raise AdminError(NOT_OFFERED, field="centre")
     if service is None:
         raise AdminError(NOT_OFFERED, field="service")
-    if counsellor is None or not counsellor.has_role(Role.COUNSELLOR):
+    if counsellor is None or not counsellor.has_role(Role.COUNSELLOR, Role.FACILITATOR):
         raise AdminError(NOT_OFFERED, field="counsellor")
+    if not counsellor.has_role(Role.COUNSELLOR):
+        # A facilitator (volunteer, group trainer) leads groups, relaxation training and
+        # lectures at the centres they belong to; one-to-one counselling and assessment
+        # are a counsellor's, as are their notes and results.
+        if service.kind not in GROUP_KINDS:
+            raise AdminError(_l("A facilitator leads group sessions, relaxation training "
+                                "and lectures only. Choose a counsellor for this service."),
+                             field="counsellor")
+        if counsellor not in centre.staff:
+            raise AdminError(_l("This facilitator does not work at this centre."),
+                             field="counsellor")
     room_row = db.session.get(Room, room_id) if room_id else None
     if room_id and (room_row is None or room_row.centre_id != centre.id):
         raise AdminError(_l("Choose a room of this centre."), field="room_id")
@@ -384,6 +398,51 @@ def close_centre(actor: User, *, centre_id: int, first_day: date, last_day: date
         return closures.close_centre(actor, centre, first_day, last_day, reason_zh, reason_en)
     except closures.ClosureError as exc:
         raise AdminError(exc.message, field="first_day") from exc
+
+
+def closure_for(actor: User, closure_id: int) -> CentreClosure:
+    """A closure not yet over of ``actor``'s centres; OutOfScopeError for any other."""
+    _require_admin(actor)
+    closure = db.session.get(CentreClosure, closure_id)
+    if (closure is None or not admin_scope(actor).covers(closure.centre_id)
+            or closure.ends_at <= utcnow()):
+        raise OutOfScopeError()
+    return closure
+
+
+def change_closure(actor: User, closure: CentreClosure, *, first_day: date, last_day: date,
+                   reason_zh: str, reason_en: str = "") -> closures.Closed:
+    """Correct a closure's days or reason (booking's closures.py: newly covered sessions are
+    called off, none is restored); the caller commits."""
+    closure = closure_for(actor, closure.id)
+    try:
+        return closures.change_closure(actor, closure, first_day, last_day, reason_zh,
+                                       reason_en)
+    except closures.ClosureError as exc:
+        raise AdminError(exc.message, field="first_day") from exc
+
+
+def remove_closure(actor: User, closure: CentreClosure) -> None:
+    """Open the days again; sessions already called off stay so. The caller commits."""
+    closures.remove_closure(actor, closure_for(actor, closure.id))
+
+
+def load_holidays(actor: User, name: str, centre_id: int | None) -> closures.Loaded:
+    """Close one of ``actor``'s centres (or, with no centre, all of them) on each holiday of
+    a shipped calendar file; audited per closure. The caller commits."""
+    scope = _require_admin(actor)
+    if centre_id:
+        centres = [_centre(actor, centre_id)]
+    else:
+        centres = [c for c in db.session.scalars(select(Centre).where(
+            Centre.active.is_(True)).order_by(Centre.id)) if scope.covers(c.id)]
+    try:
+        report = closures.load_calendar(closures.read_calendar(name), centres)
+    except closures.ClosureError as exc:
+        raise AdminError(exc.message, field="calendar") from exc
+    audit.record(actor, "closure.calendar_loaded", None,
+                 {"file": name, "centres": len(centres), "created": report.created})
+    return report
 
 
 def upcoming_closures(actor: User) -> list[CentreClosure]:

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta, tzinfo
 
 from sqlalchemy import ColumnElement, and_, case, exists, false, func, or_, select, update
+from sqlalchemy import event as sa_event
 
 from app.booking import catalogue
 from app.booking.models import (
@@ -155,3 +156,21 @@ def take_seat(session: Session, now: datetime) -> bool:
         update(Session).where(Session.id == session.id, bookable_clause(now, session.service))
         .values(booked=Session.booked + 1).execution_options(synchronize_session=False))
     return rowcount(result) == 1
+
+
+def event_of(session: Session) -> Event | None:
+    """The public event a session carries, if it is one (a lecture, a group activity),
+    looked up once per session object and transaction (a commit expires the answer with
+    the object): the booking rules (its registration window) and the notices (its title
+    and place) of one booking share it."""
+    cache = session.__dict__.setdefault("_xq_event", {})
+    if "event" not in cache:
+        cache["event"] = db.session.scalar(select(Event).where(Event.session_id == session.id))
+    event: Event | None = cache["event"]
+    return event
+
+
+@sa_event.listens_for(Session, "expire")
+def _forget_event(target: Session | None, attrs: object) -> None:
+    if target is not None:  # None: the object was already collected
+        target.__dict__.pop("_xq_event", None)

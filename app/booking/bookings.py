@@ -39,7 +39,6 @@ from app.booking.models import (
     ACTIVE_BOOKING,
     Booking,
     BookingStatus,
-    Event,
     Session,
     SessionStatus,
     WaitlistEntry,
@@ -148,7 +147,7 @@ def _check_bookable(user: User, session: Session | None, now: datetime) -> Sessi
     service = session.service
     if session.starts_at <= now:
         raise BookingError(_l("This session has already started."))
-    event = db.session.scalar(select(Event).where(Event.session_id == session.id))
+    event = bookable.event_of(session)
     if event is not None:  # an event's registration window replaces notice and horizon
         if now < event.registration_opens_at:
             raise BookingError(_l("Registration has not opened yet."))

@@ -9,9 +9,11 @@ it and the bookable rule hides the days (bookable.py). The caller commits.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
@@ -66,15 +68,7 @@ def close_centre(actor: User | None, centre: Centre, first_day: date, last_day: 
     its sessions then; the caller checked the actor's right and commits."""
     now = now or utcnow()
     reason_zh, reason_en = (reason_zh or "").strip(), (reason_en or "").strip()
-    if not reason_zh:
-        raise ClosureError(_l("Give the reason in Chinese."))
-    if last_day < first_day:
-        raise ClosureError(_l("The last day cannot be before the first day."))
-    if (last_day - first_day).days >= MAX_DAYS:
-        raise ClosureError(_l("A closure can last at most %(days)d days.", days=MAX_DAYS))
-    starts_at, ends_at = span(first_day, last_day)
-    if ends_at <= now:
-        raise ClosureError(_l("These days are already over."))
+    starts_at, ends_at = _checked(first_day, last_day, reason_zh, now)
     closure = CentreClosure(centre_id=centre.id, first_day=first_day, last_day=last_day,
                             starts_at=starts_at, ends_at=ends_at, reason_zh=reason_zh,
                             reason_en=reason_en, source=source,
@@ -90,6 +84,56 @@ def close_centre(actor: User | None, centre: Centre, first_day: date, last_day: 
                  {"first_day": first_day.isoformat(), "last_day": last_day.isoformat(),
                   "sessions": called_off, "notified": told})
     return Closed(closure, called_off, told)
+
+
+def _checked(first_day: date, last_day: date, reason_zh: str, now: datetime
+             ) -> tuple[datetime, datetime]:
+    """The UTC span of valid closure days; ClosureError for days that cannot close."""
+    if not reason_zh:
+        raise ClosureError(_l("Give the reason in Chinese."))
+    if last_day < first_day:
+        raise ClosureError(_l("The last day cannot be before the first day."))
+    if (last_day - first_day).days >= MAX_DAYS:
+        raise ClosureError(_l("A closure can last at most %(days)d days.", days=MAX_DAYS))
+    starts_at, ends_at = span(first_day, last_day)
+    if ends_at <= now:
+        raise ClosureError(_l("These days are already over."))
+    return starts_at, ends_at
+
+
+def change_closure(actor: User | None, closure: CentreClosure, first_day: date,
+                   last_day: date, reason_zh: str, reason_en: str = "",
+                   now: datetime | None = None) -> Closed:
+    """Correct a closure's days or reason. Sessions on days it now covers are called off
+    and their people told, as for a new closure; days it no longer covers open again for
+    new sessions, but sessions already called off stay called off (people were told and
+    may have booked elsewhere). The caller checked the actor's right and commits."""
+    now = now or utcnow()
+    reason_zh, reason_en = (reason_zh or "").strip(), (reason_en or "").strip()
+    starts_at, ends_at = _checked(first_day, last_day, reason_zh, now)
+    try:
+        with db.session.begin_nested():
+            closure.first_day, closure.last_day = first_day, last_day
+            closure.starts_at, closure.ends_at = starts_at, ends_at
+            closure.reason_zh, closure.reason_en = reason_zh, reason_en
+            db.session.flush()
+    except IntegrityError:
+        raise ClosureError(_l("This centre is already closed on these days.")) from None
+    called_off, told = _call_off(actor, closure, now)
+    audit.record(actor, "closure.changed", f"centres:{closure.centre_id}",
+                 {"first_day": first_day.isoformat(), "last_day": last_day.isoformat(),
+                  "sessions": called_off, "notified": told})
+    return Closed(closure, called_off, told)
+
+
+def remove_closure(actor: User | None, closure: CentreClosure) -> None:
+    """Open the days again for new sessions. Sessions the closure called off stay called
+    off: nothing is un-cancelled behind people's backs. The caller commits."""
+    audit.record(actor, "closure.removed", f"centres:{closure.centre_id}",
+                 {"first_day": closure.first_day.isoformat(),
+                  "last_day": closure.last_day.isoformat()})
+    db.session.delete(closure)
+    db.session.flush()
 
 
 def _call_off(actor: User | None, closure: CentreClosure, now: datetime) -> tuple[int, int]:
@@ -180,3 +224,30 @@ def load_calendar(data: dict, centres: list[Centre], now: datetime | None = None
             report.sessions += done.sessions
             report.notified += done.notified
     return report
+
+
+# -- holiday calendars shipped with the app (data/holidays/) -----------------------------------
+HOLIDAY_DIR = Path(__file__).resolve().parents[2] / "data" / "holidays"
+CALENDAR_NAME = re.compile(r"[a-z]{2}-\d{4}\.yaml")
+
+
+def calendar_files() -> list[tuple[str, str]]:
+    """The calendar files an admin may load: (file name, its source line), newest first."""
+    found = []
+    for path in sorted(HOLIDAY_DIR.glob("*.yaml"), reverse=True):
+        if CALENDAR_NAME.fullmatch(path.name):
+            data = read_calendar(path.name)
+            found.append((path.name, str(data.get("source", "")) if isinstance(data, dict)
+                          else ""))
+    return found
+
+
+def read_calendar(name: str) -> dict:
+    """One shipped calendar file, parsed (ClosureError for an unknown name)."""
+    import yaml
+
+    if not CALENDAR_NAME.fullmatch(name or "") or not (HOLIDAY_DIR / name).is_file():
+        raise ClosureError(_l("Choose one of the calendars offered."))
+    with open(HOLIDAY_DIR / name, encoding="utf-8") as handle:
+        data = yaml.safe_load(handle)
+    return data if isinstance(data, dict) else {}

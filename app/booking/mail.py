@@ -21,8 +21,18 @@ from flask_babel import gettext as _
 from icalendar import Calendar, Event
 
 from app.booking import meetings, sms_links
+from app.booking.bookable import event_of
 from app.booking.labels import when
-from app.booking.models import Booking, BookingStatus, Mode, Session, WaitlistEntry
+from app.booking.models import (
+    Booking,
+    BookingStatus,
+    EventKind,
+    EventPlace,
+    Mode,
+    Session,
+    WaitlistEntry,
+)
+from app.booking.models import Event as PublicEvent
 from app.i18n import BABEL_CODES
 from app.notifications.notices import Notice, deliver
 from app.notifications.services import Attachment
@@ -57,6 +67,44 @@ def link(path: str) -> str:
     return current_app.config.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/") + path
 
 
+def _event_where(event: PublicEvent, lang: str) -> str:
+    """Where an event happens: the enterprise's site, the online link, or the centre."""
+    if event.place == EventPlace.SITE.value:
+        return event.localised("site", lang)
+    if event.place == EventPlace.ONLINE.value:
+        return _("Online: %(url)s", url=event.online_url)
+    session = event.session
+    room = session.room_name(lang)
+    address = " ".join(filter(None, (session.centre.localised("name", lang),
+                                     session.centre.localised("address", lang))))
+    return f"{address} · {room}" if room else address
+
+
+def _event_describe(event: PublicEvent, lang: str) -> str:
+    lines = [event.localised("title", lang), when(event.session.starts_at),
+             _event_where(event, lang)]
+    if event.speaker:
+        lines.append(_("Speaker or facilitator: %(name)s", name=event.speaker))
+    return "\n".join(lines)
+
+
+def _event_subject(event: PublicEvent, kind: str, lang: str) -> str:
+    """The subject of a registration notice: a lecture is a lecture, the rest events."""
+    title = event.localised("title", lang)
+    lecture = event.kind == EventKind.LECTURE.value
+    subjects = {
+        "booked": (_("You are registered for the lecture: %(title)s", title=title) if lecture
+                   else _("You are registered for the event: %(title)s", title=title)),
+        "confirmed": _("Your registration is confirmed: %(title)s", title=title),
+        "changed": _("Your registration was changed: %(title)s", title=title),
+        "cancelled": _("Your registration is cancelled: %(title)s", title=title),
+        "centre_cancelled": (
+            _("The centre called off the lecture: %(title)s", title=title) if lecture
+            else _("The centre called off the event: %(title)s", title=title)),
+    }
+    return subjects[kind]
+
+
 def ics(booking: Booking, *, cancel: bool = False) -> bytes:
     """A one-event calendar: METHOD REQUEST for a booking, CANCEL when it is called off.
 
@@ -74,9 +122,15 @@ def ics(booking: Booking, *, cancel: bool = False) -> bytes:
     event.add("dtstart", session.starts_at)
     event.add("dtend", session.ends_at)
     event.add("sequence", booking.sequence or 0)
-    event.add("summary", session.service.localised("name", lang))
-    event.add("location", _where(session, lang))
-    event.add("url", link(f"/bookings/{booking.uid}"))
+    public = event_of(session)
+    if public is not None:
+        event.add("summary", public.localised("title", lang))
+        event.add("location", _event_where(public, lang))
+        event.add("url", link(f"/events/{public.uid}"))
+    else:
+        event.add("summary", session.service.localised("name", lang))
+        event.add("location", _where(session, lang))
+        event.add("url", link(f"/bookings/{booking.uid}"))
     event.add("status", "CANCELLED" if cancel else
               "TENTATIVE" if booking.status == BookingStatus.REQUESTED.value else "CONFIRMED")
     cal.add_component(event)
@@ -97,6 +151,9 @@ def _where(session: Session, lang: str) -> str:
 def _describe(booking: Booking) -> str:
     session = booking.session
     lang = _lang(booking.user)
+    public = event_of(session)
+    if public is not None:
+        return _event_describe(public, lang)
     if session.meeting_mode == Mode.IN_PERSON.value:
         return "\n".join([
             session.service.localised("name", lang),
@@ -122,6 +179,10 @@ def _describe(booking: Booking) -> str:
 
 
 def _links(booking: Booking) -> str:
+    public = event_of(booking.session)
+    if public is not None:
+        return _("See the event, or cancel your registration: %(url)s",
+                 url=link(f"/events/{public.uid}"))
     return "\n".join([
         _("See your booking: %(url)s", url=link(f"/bookings/{booking.uid}")),
         _("Cancel or change it: %(url)s", url=link(f"/bookings/{booking.uid}#change")),
@@ -141,8 +202,11 @@ def booking_changed(booking: Booking, kind: str) -> None:
     """Queue the email for a new, confirmed, changed or cancelled booking."""
     user = booking.user
     cancel = kind in ("cancelled", "centre_cancelled")
+    public = event_of(booking.session)
     with force_locale(_locale(user)):
-        if kind == "booked" and _awaiting(booking):
+        if public is not None:
+            subject = _event_subject(public, kind, _lang(user))
+        elif kind == "booked" and _awaiting(booking):
             subject = _("Your booking request at Xinqing (awaiting confirmation)")
         else:
             subject = {
@@ -153,7 +217,10 @@ def booking_changed(booking: Booking, kind: str) -> None:
                 "centre_cancelled": _("The centre cancelled your booking at Xinqing"),
             }[kind]
         parts = [subject, _describe(booking)]
-        if kind == "centre_cancelled":
+        if kind == "centre_cancelled" and public is not None:
+            parts.append(_("The centre had to call this off; we are sorry. See the other "
+                           "events on Xinqing: %(url)s", url=link("/events")))
+        elif kind == "centre_cancelled":
             parts.append(_("The centre had to cancel this booking; we are sorry. You can "
                            "book another time on Xinqing."))
         if not cancel and _awaiting(booking):
@@ -184,15 +251,24 @@ def queue_reminder(booking: Booking) -> None:
         if send_after <= utcnow():
             continue  # the booking message itself arrives in time
         key = reminder_key(booking) if hours == 24 else f"{reminder_key(booking)}#{hours}h"
+        public = event_of(session)
         with force_locale(_locale(booking.user)):
-            subject = (_("Reminder: your session at Xinqing tomorrow") if hours >= 24 else
-                       _("Reminder: your session at Xinqing in %(hours)s hours", hours=hours))
+            if public is not None:
+                title = public.localised("title", _lang(booking.user))
+                subject = (_("Reminder: %(title)s is tomorrow", title=title) if hours >= 24
+                           else _("Reminder: %(title)s starts in %(hours)s hours",
+                                  title=title, hours=hours))
+            else:
+                subject = (_("Reminder: your session at Xinqing tomorrow") if hours >= 24
+                           else _("Reminder: your session at Xinqing in %(hours)s hours",
+                                  hours=hours))
             text = "\n\n".join([subject, _describe(booking), _links(booking)])
             # The SMS links to "I will come / cancel" for this booking, without signing in.
             sms_link = sms_links.issue(booking) if booking.user.phone else link("/bookings")
             deliver(booking.user, Notice(
                 "booking.reminder", subject=subject, text=text, link=sms_link,
-                sms_template="reminder", essential=False,
+                sms_template="reminder" if public is None else "event_reminder",
+                essential=False,
                 attachments=[Attachment("booking.ics", calendar_type("REQUEST"),
                                         ics(booking))]),
                 send_after=send_after, dedupe_key=key)
@@ -205,9 +281,12 @@ def offer_made(entry: WaitlistEntry) -> None:
     lang = _lang(user)
     with force_locale(_locale(user)):
         subject = _("A seat is free for you at Xinqing")
+        public = event_of(session)
+        what = (public.localised("title", lang) if public is not None
+                else session.service.localised("name", lang))
         text = "\n\n".join([
             subject,
-            session.service.localised("name", lang) + "\n" + when(session.starts_at),
+            what + "\n" + when(session.starts_at),
             _("We hold the seat for you until %(time)s. Accept it here: %(url)s",
               time=format_datetime(entry.offer_expires_at, "short"),
               url=link(f"/bookings/waitlist/{entry.uid}")),

@@ -191,18 +191,64 @@ def _mark_attended(actor: User, booking: Booking, already: object, now: datetime
 # -- the facilitator's list -----------------------------------------------------------------
 def roster(actor: User, event: Event) -> list[Booking]:
     """The people holding a seat, for the facilitator to tick (the read is audited)."""
+    return _roster(actor, event.session_id, f"events:{event.uid}")
+
+
+def _roster(actor: User, session_id: int, target: str) -> list[Booking]:
     rows = list(db.session.scalars(select(Booking).where(
-        Booking.session_id == event.session_id,
+        Booking.session_id == session_id,
         or_(*[Booking.status == s.value for s in ACTIVE_BOOKING])).order_by(Booking.id)))
-    audit.record(actor, "event.roster_viewed", f"events:{event.uid}", {"people": len(rows)})
+    audit.record(actor, "event.roster_viewed", target, {"people": len(rows)})
     db.session.commit()
     return rows
 
 
 def tick(actor: User, event: Event, booking_uid: str, now: datetime | None = None) -> Booking:
     """The facilitator marks one registered person as attended."""
+    return _tick(actor, event.session_id, booking_uid, now)
+
+
+def _tick(actor: User, session_id: int, booking_uid: str,
+          now: datetime | None = None) -> Booking:
     booking = db.session.scalar(select(Booking).where(Booking.uid == booking_uid,
-                                                      Booking.session_id == event.session_id))
+                                                      Booking.session_id == session_id))
     if booking is None:
         raise EventError(_l("This person is not registered for this event."))
     return _mark_attended(actor, booking, _l("Already marked as attended."), now)
+
+
+# -- plain group sessions a facilitator leads -------------------------------------------------
+# A facilitator may lead a group session (group stress relief, relaxation training) that has
+# no event page; they see its list and tick who came, here, and never the counsellor's
+# workspace (notes, results, the risk queue: app/counselling is counsellors' only).
+def led_sessions(user: User, now: datetime | None = None) -> list[Session]:
+    """Upcoming plain group sessions (no event page) the facilitator leads, soonest first."""
+    if not user.has_role(Role.FACILITATOR):
+        return []
+    now = now or utcnow()
+    return list(db.session.scalars(
+        select(Session).outerjoin(Event, Event.session_id == Session.id)
+        .where(Event.id.is_(None), Session.counsellor_id == user.id,
+               Session.status == SessionStatus.SCHEDULED.value,
+               Session.ends_at > now - CHECK_IN_AFTER_END).order_by(Session.starts_at)))
+
+
+def led_session(user: User, session_id: int) -> Session | None:
+    """A plain session the person leads as a facilitator (None for anything else)."""
+    session = db.session.get(Session, session_id)
+    if (session is None or session.status != SessionStatus.SCHEDULED.value
+            or session.counsellor_id != user.id or not user.has_role(Role.FACILITATOR)
+            or db.session.scalar(select(Event.id).where(Event.session_id == session.id))):
+        return None
+    return session
+
+
+def session_roster(actor: User, session: Session) -> list[Booking]:
+    """Who holds a seat in the facilitator's session (the read is audited)."""
+    return _roster(actor, session.id, f"sessions:{session.id}")
+
+
+def tick_session(actor: User, session: Session, booking_uid: str,
+                 now: datetime | None = None) -> Booking:
+    """The facilitator marks one booked person as attended."""
+    return _tick(actor, session.id, booking_uid, now)

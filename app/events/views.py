@@ -8,6 +8,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
+from wtforms import SelectChoice
 
 from app.accounts.models import Role, User
 from app.booking import bookable, bookings
@@ -16,9 +17,12 @@ from app.booking.catalogue import active_centres
 from app.booking.forms import ActionForm
 from app.booking.models import Event, EventKind, EventPlace
 from app.booking.transitions import UPCOMING
-from app.events import bp, services
+from app.events import bp, requests, services
+from app.events.forms import EventRequestForm
 from app.events.services import EventError
-from app.refusals_shown import show_refusal
+from app.extensions import db, limiter
+from app.i18n import current_locale
+from app.refusals_shown import show_on_form, show_refusal
 from app.security.access import login_required, public, roles_required
 from app.types import utcnow
 
@@ -62,7 +66,8 @@ def index() -> str:
 @roles_required(*LEADERS)
 def mine() -> str:
     """The events the facilitator leads (an admin: all)."""
-    return render_template("events/mine.html", events=services.led_by(_actor()))
+    return render_template("events/mine.html", events=services.led_by(_actor()),
+                           sessions=services.led_sessions(_actor()))
 
 
 @bp.route("/<uid>")
@@ -179,3 +184,75 @@ def check_in(token: str) -> str | Response:
     mine = services.registration(_actor(), event)
     return render_template("events/check_in.html", event=event, mine=mine, error=None,
                            form=form)
+
+
+# -- enterprise event requests (点单式服务) ----------------------------------------------------
+REQUEST_LIMIT = "10 per hour"  # as the other public forms that write (screening/contact)
+
+
+@bp.route("/request", methods=["GET", "POST"])
+@roles_required(Role.WORKER)
+@limiter.limit(REQUEST_LIMIT, methods=["POST"])
+def request_event() -> str | Response:
+    """A union contact asks a centre for an event at their site; their requests below."""
+    lang = current_locale()
+    form = EventRequestForm()
+    centres = requests.centres_with_menu()
+    form.centre.choices = [SelectChoice(str(c.id), c.localised("name", lang))
+                           for c in centres]
+    form.service.choices = [SelectChoice(str(s.id), s.localised("name", lang))
+                            for s in {s.id: s for c in centres
+                                      for s in requests.menu(c)}.values()]
+    if form.validate_on_submit():
+        try:
+            requests.submit(_actor(), requests.Proposal(
+                centre_id=form.centre.data, service_id=form.service.data,
+                enterprise=form.enterprise.data or "", site=form.site.data or "",
+                phone=form.phone.data or "",
+                audience_size=form.audience_size.data or 0,
+                first_choice=form.first_choice.data, second_choice=form.second_choice.data,
+                note=form.note.data or ""))
+        except requests.RequestError as exc:
+            show_on_form(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Your request is sent. The centre will call you to settle the details "
+                    "and answer here and by message."), "success")
+            return redirect(url_for("events.request_event"), code=303)
+    menus = [(c, requests.menu(c)) for c in centres]
+    return render_template("events/request.html", form=form, menus=menus,
+                           mine=requests.mine(_actor()), lang=lang)
+
+
+# -- plain group sessions a facilitator leads -------------------------------------------------
+def _led_session_or_404(session_id: int):
+    session = services.led_session(_actor(), session_id)
+    if session is None:
+        abort(404)
+    return session
+
+
+@bp.route("/sessions/<int:session_id>/lead")
+@roles_required(Role.FACILITATOR)
+def lead_session(session_id: int) -> str:
+    """The facilitator's list for a group session they lead: who booked, tick who came."""
+    session = _led_session_or_404(session_id)
+    return render_template("events/lead_session.html", session=session,
+                           people=services.session_roster(_actor(), session),
+                           form=ActionForm())
+
+
+@bp.route("/sessions/<int:session_id>/attendance/<booking_uid>", methods=["POST"])
+@roles_required(Role.FACILITATOR)
+def tick_session(session_id: int, booking_uid: str) -> Response:
+    """Tick one booked person as attended."""
+    session = _led_session_or_404(session_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        services.tick_session(_actor(), session, booking_uid)
+    except EventError as exc:
+        show_refusal(exc)
+    else:
+        flash(_("Marked as attended."), "success")
+    return redirect(url_for("events.lead_session", session_id=session.id), code=303)

@@ -78,6 +78,7 @@ ENTRIES: tuple[Entry, ...] = (
     Entry("reports.library_use", _l("Self-help library use"), _for(SOCIAL, ADMIN), "menu"),
     Entry("admin.index", _l("Administration"), _for(ADMIN), "menu"),
     Entry("events.index", _l("Events"), _for(LEADER, ADMIN), "menu"),
+    Entry("admin.event_requests_list", _l("Event requests"), _for(ADMIN), "menu"),
     Entry("accounts.account", _l("My account"), _for(COUNSELLOR, SOCIAL, ADMIN, LEADER), "menu"),
 )
 

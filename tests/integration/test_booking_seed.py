@@ -29,3 +29,27 @@ def test_every_demo_centre_has_a_week_of_sessions_and_seeding_is_idempotent(app)
     for before, after in pairwise(sessions):
         if before.counsellor_id == after.counsellor_id:
             assert before.ends_at <= after.starts_at, "a counsellor in two places at once"
+
+
+def test_the_demo_network_has_rooms_events_a_facilitator_and_a_pending_request(app):
+    from sqlalchemy import func
+
+    from app.accounts.services import find_by_login
+    from app.booking.models import Event, Room
+    from app.events.models import EventRequest
+    from app.events.services import led_sessions
+
+    first = seed()
+    assert first["rooms"] >= 3
+    assert first["events"] == 3
+    assert first["event requests"] == 1
+    events = db.session.scalars(select(Event)).all()
+    assert {e.place for e in events} >= {"site", "centre"}
+    facilitator = find_by_login("facilitator@example.com")
+    assert facilitator is not None
+    assert facilitator.has_role("facilitator")
+    assert led_sessions(facilitator)
+    again = seed()
+    assert (again["rooms"], again["events"], again["event requests"]) == (0, 0, 0)
+    assert db.session.scalar(select(func.count()).select_from(Room)) == first["rooms"]
+    assert db.session.scalar(select(EventRequest.status)) == "pending"

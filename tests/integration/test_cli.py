@@ -61,7 +61,7 @@ def test_seed_demo_is_idempotent_and_prints_logins_in_development(app, monkeypat
     second = runner.invoke(args=["seed-demo"])
     assert first.exit_code == 0
     assert second.exit_code == 0
-    assert "created 4 centres, 7 services, 9 users" in first.output
+    assert "created 4 centres, 7 services, 10 users" in first.output  # the facilitator too
     assert "created 0 centres, 0 services, 0 users" in second.output
     assert DEMO_PASSWORD in first.output
     assert "authenticator app on their first sign-in" in first.output  # staff must pair one
@@ -73,7 +73,7 @@ def test_seed_demo_is_idempotent_and_prints_logins_in_development(app, monkeypat
     roles = [u.roles for u in db.session.scalars(select(User))]
     assert roles.count({Role.COUNSELLOR}) == 3
     assert roles.count({Role.WORKER}) == 2
-    assert len(DEMO_USERS) == 9
+    assert len(DEMO_USERS) == 10
 
 
 def test_seed_demo_hides_the_password_outside_development(app):

@@ -384,11 +384,33 @@ TABLE: dict[tuple[str, str], Row] = {
     ("/admin/closures", "GET"): Row("/admin/closures", admins_only(200)),
     # Without a valid form the page is shown again with its errors.
     ("/admin/closures", "POST"): Row("/admin/closures", admins_only(200)),
+    # A closure of the far county: corrected (a post without fields keeps its values: saved
+    # as it was, back to the list) or removed.
+    ("/admin/closures/<int:closure_id>", "GET"): Row("/admin/closures/{far_closure}",
+                                                     own_county(200)),
+    ("/admin/closures/<int:closure_id>", "POST"): Row("/admin/closures/{far_closure}",
+                                                      own_county(302)),
+    ("/admin/closures/<int:closure_id>/remove", "POST"): Row(
+        "/admin/closures/{far_closure}/remove", own_county(302)),
+    # No calendar chosen: the closures page again, with the message.
+    ("/admin/closures/calendar", "POST"): Row("/admin/closures/calendar", admins_only(200)),
     ("/admin/rooms", "GET"): Row("/admin/rooms", admins_only(200)),
     ("/admin/rooms", "POST"): Row("/admin/rooms", admins_only(200)),
     ("/admin/events/new", "GET"): Row("/admin/events/new", admins_only(200)),
     ("/admin/events/new", "POST"): Row("/admin/events/new", admins_only(200)),
+    # Enterprise event requests (点单式服务): A's request went to the far county centre.
+    ("/admin/event-requests", "GET"): Row("/admin/event-requests", admins_only(200)),
+    ("/admin/event-requests/<uid>", "GET"): Row("/admin/event-requests/{event_request}",
+                                                own_county(200)),
+    # Without a valid form the request's page is shown again with its errors.
+    ("/admin/event-requests/<uid>/accept", "POST"): Row(
+        "/admin/event-requests/{event_request}/accept", own_county(200)),
+    ("/admin/event-requests/<uid>/decline", "POST"): Row(
+        "/admin/event-requests/{event_request}/decline", own_county(200)),
     # -- events: public pages; registering is a worker's; the check-in list is its leader's ---
+    # A union contact's request form and their requests: workers' accounts (staff answer).
+    ("/events/request", "GET"): Row("/events/request", workers_only(200)),
+    ("/events/request", "POST"): Row("/events/request", workers_only(200)),
     ("/events", "GET"): Row("/events", every(200)),
     ("/events/mine", "GET"): Row("/events/mine", only((*LEADERS, *COUNTY_ADMINS), 200)),
     ("/events/<uid>", "GET"): Row("/events/{event}", every(200)),
@@ -404,6 +426,15 @@ TABLE: dict[tuple[str, str], Row] = {
         "/events/{event}/attendance/{event_booking}",
         only((*LEADERS, *COUNTY_ADMINS), 303, counsellor=404, far_counsellor=404,
              county_admin=404, other_admin=404)),
+    # A plain group session the facilitator leads: their list (names: theirs to see) and
+    # ticks; nobody else's, and no counsellor's workspace for them (rows above: 403).
+    ("/events/sessions/<int:session_id>/lead", "GET"): Row(
+        "/events/sessions/{led_session}/lead", only(("facilitator",), 200),
+        may_see=("facilitator",)),
+    # Too early to record attendance: a message, back to the list.
+    ("/events/sessions/<int:session_id>/attendance/<booking_uid>", "POST"): Row(
+        "/events/sessions/{led_session}/attendance/{led_booking}",
+        only(("facilitator",), 303)),
     ("/events/check-in/<token>", "GET"): Row("/events/check-in/{check_in_token}",
                                              signed_in(200)),
     ("/events/check-in/<token>", "POST"): Row("/events/check-in/{check_in_token}",

@@ -216,9 +216,26 @@ FORMS = {
     "schedule": Form("admin", "/admin/sessions/new", {
         "centre": "{centre}", "service": "{service}", "counsellor": "{counsellor_id}",
         "day": "2030-01-09", "start": "10:00", "room": "1", "capacity": "1"}),
+    "event request": Form("other_worker", "/events/request", {
+        "centre": "{far_centre}", "service": "{group_service}", "enterprise": "某某机械厂工会",
+        "site": "工业路8号", "phone": "0595-88886666", "audience_size": "25",
+        "first_choice": "{in_three_weeks}", "second_choice": "", "note": "下午为宜"},
+        token_from="/events/request"),
+    "event request accept": Form("admin", "/admin/event-requests/{event_request}/accept", {
+        "kind": "group", "title_zh": "制衣厂午间减压", "title_en": "",
+        "leader": "{far_counsellor_id}",
+        "speaker": "", "day": "2030-01-10", "start": "14:00", "capacity": "30",
+        "closes_hours_before": "2"}),
+    "event request decline": Form("admin", "/admin/event-requests/{event_request}/decline", {
+        "reason": "这个月中心的团辅老师都已排满"}),
     "closure": Form("admin", "/admin/closures", {
         "centre": "{centre}", "first_day": "2030-01-09", "last_day": "2030-01-10",
         "reason_zh": "台风", "reason_en": "Typhoon"}),
+    "closure edit": Form("admin", "/admin/closures/{far_closure}", {
+        "first_day": "2030-01-09", "last_day": "2030-01-10", "reason_zh": "台风",
+        "reason_en": "Typhoon"}),
+    "holiday calendar": Form("admin", "/admin/closures/calendar", {
+        "calendar": "cn-2026.yaml", "centre": "{far_centre}"}),
     "room": Form("admin", "/admin/rooms", {
         "centre": "{centre}", "name_zh": "团辅室", "name_en": "Group room", "capacity": "12",
         "accessible": "y"}),
@@ -292,7 +309,8 @@ FIELDLESS = {
     "/api/v1/waitlist/<int:entry_id>", "/api/v1/bookings/<uid:booking_uid>",
     "/api/v1/waitlist/<uid:entry_uid>/accept", "/api/v1/waitlist/<uid:entry_uid>",
     "/events/<uid>/register", "/events/<uid>/cancel", "/events/<uid>/attendance/<booking_uid>",
-    "/events/check-in/<token>",
+    "/events/check-in/<token>", "/events/sessions/<int:session_id>/attendance/<booking_uid>",
+    "/admin/closures/<int:closure_id>/remove",
 }
 
 

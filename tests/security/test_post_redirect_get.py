@@ -193,14 +193,23 @@ CASES: dict[str, Case] = {
     "/admin/audit/verify": Case("admin", "/admin/audit/verify"),
     "/admin/staff/import": fuzz("staff import"),
     "/admin/closures": fuzz("closure"),
+    "/admin/closures/<int:closure_id>": fuzz("closure edit"),
+    "/admin/closures/<int:closure_id>/remove": Case("admin",
+                                                    "/admin/closures/{far_closure}/remove"),
+    "/admin/closures/calendar": fuzz("holiday calendar"),
     "/admin/rooms": fuzz("room"),
     "/admin/events/new": fuzz("event"),
+    "/admin/event-requests/<uid>/accept": fuzz("event request accept"),
+    "/admin/event-requests/<uid>/decline": fuzz("event request decline"),
+    "/events/request": fuzz("event request"),
     # -- events ---------------------------------------------------------------------------
     "/events/<uid>/register": Case("other_worker", "/events/{event}/register"),
     "/events/<uid>/cancel": Case("owner", "/events/{event}/cancel"),
     "/events/<uid>/attendance/<booking_uid>": Case(
         "admin", "/events/{event}/attendance/{event_booking}"),
     "/events/check-in/<token>": Case("owner", "/events/check-in/{check_in_token}"),
+    "/events/sessions/<int:session_id>/attendance/<booking_uid>": Case(
+        "facilitator", "/events/sessions/{led_session}/attendance/{led_booking}"),
     # -- choosing a counsellor, remote sessions, feedback --------------------------------
     "/counsellors/my-profile": fuzz("counsellor profile"),
     "/counselling/sessions/<int:session_id>/meeting-link": fuzz("meeting link"),
@@ -270,7 +279,7 @@ def test_successful_post_answers_303_to_a_page(rule, world, caller_client, no_ra
     ids = {**world.ids, "counsellor_id": str(world.people["counsellor"].id)}
     client, _token = caller_client(case.caller if case.caller in (
         "anon", "owner", "other_worker", "counsellor", "far_counsellor", "social_worker",
-        "admin") else "anon")
+        "admin", "facilitator") else "anon")
     _prepare(case.caller, client, world)
     data = {k: v.format(**ids) for k, v in case.fields.items()}
     if "csrf_token" not in data:

@@ -137,6 +137,13 @@ def build_world() -> World:
         texts={"title_zh": "压力与睡眠讲座"}))
     db.session.commit()
     event_booking = bookings.book(owner, event.session_id)
+    # A plain group session (no event page) the facilitator leads; A booked a place.
+    led = admin_services.schedule(staff["admin"], centre_id=centre.id, service_id=group.id,
+                                  counsellor_id=staff["facilitator"].id,
+                                  starts_at=start + timedelta(days=1), room="团辅室",
+                                  capacity=8)
+    db.session.commit()
+    led_booking = bookings.book(owner, led.id)
     rule = Availability(counsellor_id=staff["counsellor"].id, centre_id=centre.id,
                         service_id=one_to_one.id, weekday=2, start_time=time(9),
                         end_time=time(10), valid_from=utcnow().date() + timedelta(days=60))
@@ -152,6 +159,19 @@ def build_world() -> World:
         qualifications=[], register_number="", intro_zh="", intro_en=""))
     db.session.commit()
     consent = next(c for c in owner.consents if c.withdrawn_at is None)
+    # A typhoon day at the far county centre (no sessions then).
+    far_closure = admin_services.close_centre(
+        staff["admin"], centre_id=far.id, first_day=utcnow().date() + timedelta(days=40),
+        last_day=utcnow().date() + timedelta(days=40), reason_zh="台风").closure
+    db.session.commit()
+    # A's enterprise asks the far county centre for a group session at its site.
+    from app.events import requests as event_requests
+
+    event_request = event_requests.submit(owner, event_requests.Proposal(
+        centre_id=far.id, service_id=group.id, enterprise="某某制衣厂工会",
+        site="某某工业区3号 职工之家", phone="0595-22223333", audience_size=30,
+        first_choice=utcnow().date() + timedelta(days=20)))
+    db.session.commit()
 
     world.people = {"owner": owner, "other_worker": other, **staff}
     world.ids = {
@@ -168,6 +188,10 @@ def build_world() -> World:
         "check_in_token": events.check_in_token(event),
         **_library(staff["counsellor"], staff["far_counsellor"]),
         "profile": public.uid, "pending_profile": waiting.uid,
+        "far_closure": far_closure.id, "led_session": led.id, "led_booking": led_booking.uid,
+        "event_request": event_request.uid, "group_service": group.id,
+        "far_counsellor_id": staff["far_counsellor"].id,
+        "in_three_weeks": (utcnow().date() + timedelta(days=21)).isoformat(),
         # the JSON API addresses the same records by their integer ids
         "booking_id": booking.id, "entry_id": entry.id, "result_id": private.result.id,
         # the audit event of A's request for contact (the admin viewer's reveal)

@@ -89,6 +89,7 @@ def _import_models() -> None:
     import app.booking.care_models
     import app.booking.models
     import app.booking.sms_links
+    import app.counselling.course_models
     import app.counselling.models
     import app.library.models
     import app.notifications.models
@@ -131,6 +132,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(booking_bp)
     app.register_blueprint(counselling_bp)
+    from app.counselling.course_views import care_bp
+
+    app.register_blueprint(care_bp)  # the worker's side of courses of care
     app.register_blueprint(screening_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(events_bp)
@@ -154,6 +158,9 @@ def register_registries() -> None:
     from app.screening import retention as screening_retention
     from app.security import retention as security_retention
 
+    from app.counselling import courses
+
+    courses.register()  # courses of care join the booking moves and reminders
     notifications.register()  # unsent mail goes first when an account is deleted
     api_privacy.register()
     booking_privacy.register()

@@ -77,6 +77,12 @@ NEW = None  # a move that creates the row
 UPCOMING = (BookingStatus.REQUESTED.value, BookingStatus.CONFIRMED.value)
 
 
+# Listeners told of each booking move in its transaction (``hook(name, booking, now)``), e.g.
+# a course of care opening at the first individual session; registered from create_app.
+BookingHook = Callable[[str, Booking, datetime], None]
+BOOKING_HOOKS: list[BookingHook] = []
+
+
 @dataclass(frozen=True)
 class Move:
     """One allowed move and everything it does besides the status change."""
@@ -326,4 +332,7 @@ def apply(name: str, actor: User | None, *, now: datetime, booking: Booking | No
         _free_seat(where)
     if move.stat:
         stats.record_booking(move.stat, where, now)
+    if isinstance(row, Booking):
+        for hook in BOOKING_HOOKS:
+            hook(name, row, now)
     return row

@@ -109,7 +109,7 @@ def session_measures(uid: str) -> str | Response:
                 return render_template("counselling/measures.html", booking=booking,
                                        course=course, texts=_texts(current_locale()),
                                        chosen=request.form, missing=missing, form=form,
-                                       asked=True, done=False), 422
+                                       asked=True, done=False)
             show_refusal(exc)
             return redirect(url_for("courses.session_measures", uid=uid))
         if filled.crisis is not None:

@@ -417,6 +417,27 @@ TABLE: dict[tuple[str, str], Row] = {
         REPORTERS, 200, other_admin=400, other_social=400)),
     # Library use is counted per item, not per centre: every report reader sees it.
     ("/reports/library", "GET"): Row("/reports/library", only(REPORTERS, 200)),
+    ("/reports/outcomes", "GET"): Row("/reports/outcomes", only(REPORTERS, 200)),
+    # -- courses of care (issue 17): the worker's own, the counsellor's own clients' ------------
+    ("/courses", "GET"): Row("/courses", signed_in(200)),
+    ("/courses/<uid>/consent", "POST"): Row("/courses/{course}/consent",
+                                            signed_in(404, owner=302)),
+    ("/courses/sessions/<uid>", "GET"): Row("/courses/sessions/{booking}",
+                                            signed_in(404, owner=200)),
+    # A's booking is cancelled by the rows before: refused with a message, back to the page.
+    ("/courses/sessions/<uid>", "POST"): Row("/courses/sessions/{booking}",
+                                             signed_in(404, owner=302)),
+    ("/courses/<uid>/experience", "GET"): Row("/courses/{course}/experience",
+                                              signed_in(404, owner=200)),
+    ("/courses/<uid>/experience", "POST"): Row("/courses/{course}/experience",
+                                               signed_in(404, owner=302)),
+    ("/counselling/courses", "GET"): Row("/counselling/courses", counsellors_only(200),
+                                         may_see=("counsellor",)),
+    ("/counselling/courses/<uid>", "GET"): Row(
+        "/counselling/courses/{course}", counsellors_only(200, far_counsellor=404),
+        may_see=("counsellor",)),
+    ("/counselling/courses/<uid>/discharge", "POST"): Row(
+        "/counselling/courses/{course}/discharge", counsellors_only(302, far_counsellor=404)),
     # -- JSON API: callers present a bearer token of their own, never the cookie ---------------
     ("/api/v1/openapi.json", "GET"): Row("/api/v1/openapi.json", every(200)),
     ("/api/v1/docs", "GET"): Row("/api/v1/docs", every(200)),

@@ -169,6 +169,10 @@ def seed() -> dict[str, int]:
     created["screening results"] = seed_screening(centres["qz-hub"])
     created["library items"] = seed_library(people["counsellor1@example.com"],
                                             people["counsellor2@example.com"])
+    from app.counselling.course_demo import seed_courses
+
+    created["courses of care"] = seed_courses(people, centres["qz-hub"],
+                                              services["counselling"], DEMO_PASSWORD)
     return created
 
 

@@ -220,3 +220,28 @@ def test_courses_without_sessions_lapse(app, place, worker, counsellor):
     assert courses.close_lapsed() == 1
     assert db.session.scalar(select(CareCourse.close_reason)) == "lapsed"
     assert courses.close_lapsed() == 0
+
+
+def test_the_demo_has_a_reliably_improving_course_and_one_not_on_track(app):
+    from app.accounts import services as accounts
+    from app.reports import outcomes
+    from app.security.scope import Scope
+    from app.seed import seed
+
+    assert seed()["courses of care"] == 12
+    assert seed()["courses of care"] == 0  # idempotent
+    li = accounts.find_by_login("13800138000")
+    zhang = accounts.find_by_login("worker2@example.com")
+    improving = db.session.scalar(select(CareCourse).where(CareCourse.worker_id == li.id))
+    points = courses.series(improving)
+    assert len(points) == 6 and not courses.flags(points)
+    both = courses.paired(points)
+    assert courses.outcome(both[0].scores, both[-1].scores).reliably_recovered
+    stuck = db.session.scalar(select(CareCourse).where(CareCourse.worker_id == zhang.id))
+    assert courses.flags(courses.series(stuck)) == {"phq9": "stuck", "gad7": "stuck"}
+    quarter = outcomes.finished_quarters(utcnow().date())[0]
+    view = outcomes.build(None, Scope(True, frozenset()), quarter, 5)
+    network = view.outcome_rows[-1]
+    assert network.measured == 10
+    assert network.figures["improved"].percent == network.figures["recovered"].percent == 50.0
+    assert view.access_rows[-1].within.count == 5

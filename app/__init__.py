@@ -152,13 +152,12 @@ def register_registries() -> None:
     from app.audit import retention as audit_retention
     from app.booking import privacy as booking_privacy
     from app.booking import retention as booking_retention
+    from app.counselling import courses
     from app.notifications import retention as notifications_retention
     from app.notifications import services as notifications
     from app.screening import privacy as screening_privacy
     from app.screening import retention as screening_retention
     from app.security import retention as security_retention
-
-    from app.counselling import courses
 
     courses.register()  # courses of care join the booking moves and reminders
     notifications.register()  # unsent mail goes first when an account is deleted

@@ -63,7 +63,7 @@ def consent(uid: str) -> Response:
         else:
             courses.give_consent(current_user, course)
             message = _("Thank you. You will be asked before each session of this course.")
-    except courses.NotFound:
+    except courses.NotFoundError:
         abort(404)
     except courses.CourseError as exc:
         show_refusal(exc)
@@ -86,7 +86,7 @@ def session_measures(uid: str) -> str | Response:
     """PHQ-9 and GAD-7 before one of the worker's sessions (a foreign one is a 404)."""
     try:
         booking, course = courses.own_booking(current_user, uid)
-    except courses.NotFound:
+    except courses.NotFoundError:
         abort(404)
     form = ActionForm()
     now = utcnow()
@@ -131,7 +131,7 @@ def experience(uid: str) -> str | Response:
     """Two optional questions when a course has ended; the counsellor never sees who."""
     try:
         course = courses.worker_course(current_user, uid)
-    except courses.NotFound:
+    except courses.NotFoundError:
         abort(404)
     form = ExperienceForm()
     if form.validate_on_submit():
@@ -168,7 +168,7 @@ def course_page(uid: str) -> str:
     """One client's course: PHQ-9 and GAD-7 per session on a chart, reliable change marked."""
     try:
         course, points = courses.read_chart(current_user, uid)
-    except courses.NotFound:
+    except courses.NotFoundError:
         abort(404)
     lang = current_locale()
     charts = [c for code in courses.MEASURES if (c := course_chart.build(code, points, lang))]
@@ -189,7 +189,7 @@ def discharge(uid: str) -> Response:
         abort(400)
     try:
         courses.discharge(current_user, uid)
-    except courses.NotFound:
+    except courses.NotFoundError:
         abort(404)
     except courses.CourseError as exc:
         show_refusal(exc)

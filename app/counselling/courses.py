@@ -36,6 +36,7 @@ from app.counselling.course_models import CareCourse, CourseMeasure
 from app.domain import DomainError
 from app.extensions import db
 from app.i18n import BABEL_CODES
+from app.screening.models import ScreeningResult
 from app.types import utcnow
 
 MEASURES = ("phq9", "gad7")
@@ -67,7 +68,7 @@ class CourseError(DomainError):
     """A course action refused with a translated reason; nothing was changed."""
 
 
-class NotFound(LookupError):
+class NotFoundError(LookupError):
     """No such course or session for this person (answered as 404)."""
 
 
@@ -186,20 +187,20 @@ def bookings_of(course: CareCourse) -> list[Booking]:
 
 
 def worker_course(worker: User, uid: str) -> CareCourse:
-    """One of the worker's own courses; NotFound otherwise."""
+    """One of the worker's own courses; NotFoundError otherwise."""
     course = db.session.scalar(select(CareCourse).where(CareCourse.uid == uid,
                                                         CareCourse.worker_id == worker.id))
     if course is None:
-        raise NotFound(uid)
+        raise NotFoundError(uid)
     return course
 
 
 def counsellor_course(counsellor: User, uid: str) -> CareCourse:
-    """One course of the counsellor's own clients; NotFound otherwise (no other's)."""
+    """One course of the counsellor's own clients; NotFoundError otherwise (no other's)."""
     course = db.session.scalar(select(CareCourse).where(
         CareCourse.uid == uid, CareCourse.counsellor_id == counsellor.id))
     if course is None:
-        raise NotFound(uid)
+        raise NotFoundError(uid)
     return course
 
 
@@ -222,7 +223,7 @@ def give_consent(worker: User, course: CareCourse) -> None:
     """Record the worker's consent for this course (a Consent row, like every consent) and
     re-queue the reminders of its upcoming sessions so that they carry the link."""
     if course.worker_id != worker.id:
-        raise NotFound(course.uid)
+        raise NotFoundError(course.uid)
     if course.closed_at is not None:
         raise CourseError(CLOSED)
     if course.measuring:
@@ -238,7 +239,7 @@ def give_consent(worker: User, course: CareCourse) -> None:
 def withdraw_consent(worker: User, course: CareCourse) -> None:
     """Stop being asked in this course (results already given stay)."""
     if course.worker_id != worker.id:
-        raise NotFound(course.uid)
+        raise NotFoundError(course.uid)
     if course.consent is not None and course.consent.withdrawn_at is None:
         course.consent.withdrawn_at = utcnow()
         audit.record(worker, "consent.withdrawn", course, {"purpose": CONSENT_PURPOSE})
@@ -280,12 +281,12 @@ def window_open(booking: Booking, now: datetime) -> bool:
 
 
 def own_booking(worker: User, uid: str) -> tuple[Booking, CareCourse]:
-    """The worker's own booking in a course; NotFound for anyone else's (nothing shown)."""
+    """The worker's own booking in a course; NotFoundError for anyone else's (nothing shown)."""
     booking = db.session.scalar(select(Booking).where(Booking.uid == uid,
                                                       Booking.user_id == worker.id))
     course = course_of(booking) if booking is not None else None
     if booking is None or course is None:
-        raise NotFound(uid)
+        raise NotFoundError(uid)
     return booking, course
 
 
@@ -299,15 +300,15 @@ def asked(booking: Booking, course: CareCourse, now: datetime) -> bool:
 class Filled:
     """What filling produced: the results, and a PHQ-9 result that needs the safety path."""
 
-    results: dict[str, object] = field(default_factory=dict)
-    crisis: object | None = None
+    results: dict[str, ScreeningResult] = field(default_factory=dict)
+    crisis: ScreeningResult | None = None
 
 
 def fill(worker: User, uid: str, answers: Mapping[str, Sequence[int | None]],
          now: datetime | None = None) -> Filled:
     """Save PHQ-9 and GAD-7 for one of the worker's sessions, in one transaction.
 
-    NotFound for someone else's booking; CourseError (nothing saved) without consent,
+    NotFoundError for someone else's booking; CourseError (nothing saved) without consent,
     outside the window, when filled before or with an answer missing.
     """
     from app.screening import services as screening
@@ -348,13 +349,11 @@ def fill(worker: User, uid: str, answers: Mapping[str, Sequence[int | None]],
     return filled
 
 
-def _safety(worker: User, course: CareCourse, result: object) -> None:
+def _safety(worker: User, course: CareCourse, result: ScreeningResult) -> None:
     """Item 9 above 0: the existing safety loop, at the course's centre (the course consent
     says the centre will contact them); the worker's own safety-contact consent first."""
     from app.screening import risk
-    from app.screening.models import ScreeningResult
 
-    assert isinstance(result, ScreeningResult)
     if risk.after_result(worker, result) is not None:
         return
     try:

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy import select
 
@@ -111,7 +112,7 @@ def _groups(counts: dict[int, int], k: int) -> dict[int, int]:
             if (c in kept and c != NO_CENTRE) or NO_CENTRE in kept}
 
 
-def _yes_no(rows: list[dict[str, int]], order: list[int], yes: str, base: str,
+def _yes_no(rows: list[dict[str, Any]], order: list[int], yes: str, base: str,
             k: int) -> tuple[list[Figure], Figure]:
     """One indicator as a protected [yes, no] table: the group figures and the network."""
     matrix = []
@@ -190,7 +191,7 @@ def _access(stats: list[CourseOutcomeStat], k: int) -> list[Row]:
     return [*out, network]
 
 
-def _access_row(group: int, rows: list[dict], within: Figure, k: int) -> Row:
+def _access_row(group: int, rows: list[dict[str, Any]], within: Figure, k: int) -> Row:
     first: dict[int, int] = defaultdict(int)
     second: dict[int, int] = defaultdict(int)
     for r in rows:

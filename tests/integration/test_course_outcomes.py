@@ -38,11 +38,13 @@ def test_the_page_shows_recovery_and_reliable_improvement(app, client, signed_in
     assert "Talking Therapies" in page
     view = outcomes.build(None, EVERYWHERE, QUARTER, 5)
     network = view.outcome_rows[-1]
-    assert network.measured == 11 and network.figures["recovered"].count == 6
+    assert network.measured == 11
+    assert network.figures["recovered"].count == 6
     assert network.figures["deteriorated"].count is None or \
         network.figures["deteriorated"].count == 0
     access = view.access_rows[-1]
-    assert access.median_first == 20 and access.within.count == 6
+    assert access.median_first == 20
+    assert access.within.count == 6
 
 
 def test_a_small_centre_is_pooled_or_left_out(app):

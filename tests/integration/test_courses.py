@@ -61,7 +61,8 @@ def test_without_consent_nothing_is_asked(place, worker, counsellor, client):
                                                  starts_in=timedelta(days=2)).id)
     reminders = db.session.scalars(select(OutboxMessage).where(
         OutboxMessage.kind == "booking.reminder")).all()
-    assert reminders and not any("/courses/sessions/" in str(m.payload) for m in reminders)
+    assert reminders
+    assert not any("/courses/sessions/" in str(m.payload) for m in reminders)
     sign_in(client, worker.email)
     page = text(client.get(f"/courses/sessions/{booking.uid}"))
     assert "PHQ-9" not in page or "I agree" in page or "我同意" in page
@@ -88,7 +89,8 @@ def test_with_consent_the_reminder_links_and_the_worker_fills_once(place, worker
         OutboxMessage.kind == "booking.reminder", OutboxMessage.channel == "email"))
     assert f"/courses/sessions/{booking.uid}" in reminder.payload["text"]
     page = text(client.get(f"/courses/sessions/{booking.uid}"))
-    assert "PHQ-9" in page and "GAD-7" in page
+    assert "PHQ-9" in page
+    assert "GAD-7" in page
     token = csrf_token(page)
     response = client.post(f"/courses/sessions/{booking.uid}",
                            data={**_form(_answers(12, 9)), "csrf_token": token})
@@ -131,7 +133,8 @@ def test_item_9_enters_the_safety_loop(place, worker, counsellor):
     filled = courses.fill(worker, booking.uid, {"phq9": phq, "gad7": [1] * 7})
     assert filled.crisis is not None
     item = db.session.scalar(select(RiskItem))
-    assert item is not None and item.centre_id == centre.id
+    assert item is not None
+    assert item.centre_id == centre.id
 
 
 @pytest.mark.parametrize(("drop", "expected"), [(5, "none"), (6, "improved")])
@@ -154,10 +157,15 @@ def test_not_on_track_after_four_sessions_without_reliable_improvement():
 
 def test_outcomes_follow_the_paired_definitions():
     result = courses.outcome({"phq9": 16, "gad7": 12}, {"phq9": 8, "gad7": 6})
-    assert result.caseness and result.recovered and result.improved
-    assert result.reliably_recovered and not result.deteriorated
+    assert result.caseness
+    assert result.recovered
+    assert result.improved
+    assert result.reliably_recovered
+    assert not result.deteriorated
     mixed = courses.outcome({"phq9": 16, "gad7": 5}, {"phq9": 9, "gad7": 9})
-    assert not mixed.improved and not mixed.deteriorated and not mixed.recovered
+    assert not mixed.improved
+    assert not mixed.deteriorated
+    assert not mixed.recovered
 
 
 def _counsellor_client(app, user):
@@ -173,7 +181,8 @@ def test_the_counsellor_sees_the_chart_with_the_threshold_and_the_flag(app, plac
                          [(16, 12), (15, 12), (15, 11), (14, 11)], start)
     staff = _counsellor_client(app, counsellor)
     page = text(staff.get(f"/counselling/courses/{course.uid}"))
-    assert 'class="trend-chart"' in page and "reliable-improve" in page
+    assert 'class="trend-chart"' in page
+    assert "reliable-improve" in page
     assert 'data-value="10"' in page  # 16 − 6
     assert "Not on track" in page or "未按预期" in page
     assert "Talking Therapies" in page
@@ -203,7 +212,8 @@ def test_discharge_writes_the_outcome_once_and_offers_the_questions(app, place, 
     row = rows[0]
     assert (row.measured, row.caseness, row.recovered, row.improved,
             row.reliably_recovered, row.deteriorated) == (1, 1, 1, 1, 1, 0)
-    assert row.days_to_first == 10 and row.days_to_second == 7
+    assert row.days_to_first == 10
+    assert row.days_to_second == 7
     sign_in(client, worker.email)
     form = text(client.get(f"/courses/{course.uid}/experience"))
     response = client.post(f"/courses/{course.uid}/experience",
@@ -234,7 +244,8 @@ def test_the_demo_has_a_reliably_improving_course_and_one_not_on_track(app):
     zhang = accounts.find_by_login("worker2@example.com")
     improving = db.session.scalar(select(CareCourse).where(CareCourse.worker_id == li.id))
     points = courses.series(improving)
-    assert len(points) == 6 and not courses.flags(points)
+    assert len(points) == 6
+    assert not courses.flags(points)
     both = courses.paired(points)
     assert courses.outcome(both[0].scores, both[-1].scores).reliably_recovered
     stuck = db.session.scalar(select(CareCourse).where(CareCourse.worker_id == zhang.id))

@@ -10,7 +10,7 @@ def register(app: Flask) -> None:
     from app.accounts.cli import users
     from app.audit.cli import audit_cli
     from app.booking.cli import closures_cli, reminders, sessions
-    from app.counselling.cli import risk_cli
+    from app.counselling.cli import courses_cli, risk_cli
     from app.notifications.cli import outbox
     from app.reports.cli import reports_cli
     from app.screening.cli import screening_cli
@@ -19,5 +19,5 @@ def register(app: Flask) -> None:
     from app.seed import seed_demo
 
     for command in (users, keys, audit_cli, outbox, seed_demo, reminders, sessions,
-                    screening_cli, retention_cli, reports_cli, risk_cli, closures_cli):
+                    screening_cli, retention_cli, reports_cli, risk_cli, closures_cli, courses_cli):
         app.cli.add_command(command)

@@ -257,3 +257,22 @@ def test_the_demo_has_a_reliably_improving_course_and_one_not_on_track(app):
     assert network.measured == 10
     assert network.figures["improved"].percent == network.figures["recovered"].percent == 50.0
     assert view.access_rows[-1].within.count == 5
+
+
+def test_the_api_gives_the_worker_their_course_measures(app, client, place, worker,
+                                                        counsellor, make_user):
+    from app.api import tokens
+    from tests.api.helpers import bearer
+
+    centre, service = place
+    past_course(worker, counsellor, centre, service, [(16, 12), (9, 7)],
+                utcnow() - timedelta(weeks=3))
+    body = client.get("/api/v1/me/courses",
+                      headers=bearer(tokens.issue(worker).token, "en")).get_json()
+    assert [(s["phq9"], s["gad7"]) for s in body[0]["sessions"]] == [(16, 12), (9, 7)]
+    assert body[0]["measuring"] is True
+    other = make_user(Role.WORKER)
+    assert client.get("/api/v1/me/courses",
+                      headers=bearer(tokens.issue(other).token, "en")).get_json() == []
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert "/api/v1/me/courses" in spec["paths"] or "/me/courses" in str(spec["paths"])

@@ -448,6 +448,7 @@ TABLE: dict[tuple[str, str], Row] = {
     ("/api/v1/auth/token", "DELETE"): Row("/api/v1/auth/token", api(204), last=True),
     ("/api/v1/me", "GET"): Row("/api/v1/me", api(200), may_see=CALLERS),
     ("/api/v1/me/notifications", "GET"): Row("/api/v1/me/notifications", api(200)),
+    ("/api/v1/me/courses", "GET"): Row("/api/v1/me/courses", api(200)),
     ("/api/v1/me/notifications", "PUT"): Row("/api/v1/me/notifications", api(422)),
     ("/api/v1/instruments", "GET"): Row("/api/v1/instruments", every(200)),
     ("/api/v1/instruments/<code>", "GET"): Row("/api/v1/instruments/phq9", every(200)),

@@ -545,9 +545,30 @@ def give_experience(worker: User, uid: str, helped: int | None, recommend: str |
     db.session.commit()
 
 
+def export_courses(worker: User) -> list[dict[str, object]]:
+    """"My data": each course with its dates and the scores filled before each session."""
+    return [{
+        "counsellor": course.counsellor.name, "centre": course.centre.name_zh,
+        "opened_at": course.opened_at.isoformat(),
+        "closed_at": course.closed_at.isoformat() if course.closed_at else None,
+        "close_reason": course.close_reason, "asked_before_sessions": course.measuring,
+        "sessions": [{"date": p.day.isoformat(), **p.scores} for p in series(course)],
+    } for course in worker_courses(worker)]
+
+
+def audit_targets(worker: User) -> list[str]:
+    """Audit references of the worker's courses (who read their chart, in their history)."""
+    return [f"care_courses:{uid}" for uid in db.session.scalars(
+        select(CareCourse.uid).where(CareCourse.worker_id == worker.id))]
+
+
 def register() -> None:
-    """Join the booking moves and the reminders (from create_app; idempotent)."""
+    """Join the booking moves, the reminders and "My data" (from create_app; idempotent)."""
+    from app.accounts import privacy
     from app.booking import transitions
+
+    privacy.register_exporter("courses_of_care", export_courses)
+    privacy.register_target_provider(audit_targets)
 
     if on_booking_move not in transitions.BOOKING_HOOKS:
         transitions.BOOKING_HOOKS.append(on_booking_move)

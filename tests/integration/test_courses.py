@@ -276,3 +276,17 @@ def test_the_api_gives_the_worker_their_course_measures(app, client, place, work
                       headers=bearer(tokens.issue(other).token, "en")).get_json() == []
     spec = client.get("/api/v1/openapi.json").get_json()
     assert "/api/v1/me/courses" in spec["paths"] or "/me/courses" in str(spec["paths"])
+
+
+def test_my_data_holds_my_courses_and_who_read_the_chart(app, place, worker, counsellor):
+    from app.accounts import privacy
+
+    centre, service = place
+    course = past_course(worker, counsellor, centre, service, [(12, 9), (8, 6)],
+                         utcnow() - timedelta(weeks=3))
+    courses.read_chart(counsellor, course.uid)
+    copy = courses.export_courses(worker)
+    assert copy[0]["sessions"][1] == {"date": copy[0]["sessions"][1]["date"], "phq9": 8,
+                                      "gad7": 6}
+    assert f"care_courses:{course.uid}" in courses.audit_targets(worker)
+    assert "courses_of_care" in privacy._exporters

@@ -26,7 +26,7 @@ from sqlalchemy import select
 from app import audit
 from app.extensions import db
 from app.reports import disclosure
-from app.reports.models import NO_CENTRE, CourseOutcomeStat
+from app.reports.models import NO_CENTRE, CourseOutcomeStat, ExperienceStat
 from app.security.scope import Scope
 
 # (indicator, its base): recovery rates are of the courses at caseness at the start.
@@ -68,6 +68,7 @@ class OutcomeView:
     k: int
     outcome_rows: list[Row]
     access_rows: list[Row]
+    experience: dict[str, Figure] = field(default_factory=dict)  # network only
 
     @property
     def shown(self) -> bool:
@@ -77,6 +78,8 @@ class OutcomeView:
     def published(self) -> list[int]:
         """Every count this view prints (for the property test)."""
         out: list[int] = []
+        for fig in self.experience.values():
+            out += [v for v in (fig.count, fig.base) if v is not None]
         for row in self.outcome_rows + self.access_rows:
             for value in (row.measured, row.courses):
                 if value is not None:
@@ -135,7 +138,8 @@ def build(reader: object, scope: Scope, quarter: str, k: int) -> OutcomeView:
     """The outcome and access tables of one finished quarter for the reader's centres."""
     stats = [s for s in db.session.scalars(select(CourseOutcomeStat).where(
         CourseOutcomeStat.quarter == quarter)) if scope.everywhere or scope.covers(s.centre_id)]
-    view = OutcomeView(quarter, k, _outcomes(stats, k), _access(stats, k))
+    view = OutcomeView(quarter, k, _outcomes(stats, k), _access(stats, k),
+                       _experience(scope, quarter, k))
     audit.record(reader, "reports.outcomes_viewed", None, {"quarter": quarter})
     db.session.commit()
     return view
@@ -202,3 +206,16 @@ def _access_row(group: int, rows: list[dict[str, Any]], within: Figure, k: int) 
     return Row(group, courses=within.base, within=within,
                median_first=disclosure.median(first, within.base, k),
                median_second=disclosure.median(second, n_second if n_second >= k else None, k))
+
+
+def _experience(scope: Scope, quarter: str, k: int) -> dict[str, Figure]:
+    """The discharge questions for the reader's whole scope: helped a great deal or quite a
+    lot, and would recommend; each a protected yes/no table (no centre breakdown)."""
+    rows = [{"group": 0, "all": 1, "helped": int(e.helped >= 4),
+             "recommend": int(e.recommend == "yes")}
+            for e in db.session.scalars(select(ExperienceStat).where(
+                ExperienceStat.quarter == quarter))
+            if scope.everywhere or scope.covers(e.centre_id)]
+    if len(rows) < k:
+        return {}
+    return {name: _yes_no(rows, [0], name, "all", k)[1] for name in ("helped", "recommend")}

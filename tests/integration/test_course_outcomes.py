@@ -75,3 +75,20 @@ def test_no_published_count_lies_between_1_and_k_minus_1(app, rows, k):
     db.session.commit()
     view = outcomes.build(None, EVERYWHERE, QUARTER, k)
     assert not [n for n in view.published() if 0 < n < k]
+
+
+def test_the_discharge_answers_are_shown_only_with_k_answers(app):
+    from app.reports.models import ExperienceStat
+
+    _add(1, 5)
+    for helped in (5, 4, 4, 2, 1):
+        db.session.add(ExperienceStat(quarter=QUARTER, centre_id=1, helped=helped,
+                                      recommend="yes"))
+    db.session.commit()
+    view = outcomes.build(None, EVERYWHERE, QUARTER, 5)
+    assert view.experience["recommend"].count == 5
+    assert view.experience["helped"].count is None  # 3 of 5: the 2 others would show
+    db.session.query(ExperienceStat).delete()
+    db.session.add(ExperienceStat(quarter=QUARTER, centre_id=1, helped=5, recommend="yes"))
+    db.session.commit()
+    assert outcomes.build(None, EVERYWHERE, QUARTER, 5).experience == {}

@@ -33,7 +33,14 @@ def course_session_link(booking: Booking) -> str | None:
     return url_for("courses.session_measures", uid=booking.uid)
 
 
+def course_uid_for(booking: Booking) -> str | None:
+    """The uid of the course a booking belongs to (for its counsellor's session page)."""
+    course = courses.course_of(booking)
+    return course.uid if course is not None else None
+
+
 care_bp.add_app_template_global(course_session_link, "course_session_link")
+care_bp.add_app_template_global(course_uid_for, "course_uid_for")
 
 
 # -- the worker ------------------------------------------------------------------------------

@@ -290,3 +290,13 @@ def test_my_data_holds_my_courses_and_who_read_the_chart(app, place, worker, cou
                                       "gad7": 6}
     assert f"care_courses:{course.uid}" in courses.audit_targets(worker)
     assert "courses_of_care" in privacy._exporters
+
+
+def test_the_session_page_links_to_the_clients_course(app, place, worker, counsellor):
+    centre, service = place
+    booking = bookings.book(worker, make_session(centre, service, counsellor,
+                                                 starts_in=timedelta(days=2)).id)
+    course = courses.course_of(booking)
+    staff = _counsellor_client(app, counsellor)
+    page = text(staff.get(f"/counselling/sessions/{booking.session_id}"))
+    assert f"/counselling/courses/{course.uid}" in page

@@ -88,6 +88,8 @@ def test_with_consent_the_reminder_links_and_the_worker_fills_once(place, worker
     reminder = db.session.scalar(select(OutboxMessage).where(
         OutboxMessage.kind == "booking.reminder", OutboxMessage.channel == "email"))
     assert f"/courses/sessions/{booking.uid}" in reminder.payload["text"]
+    mine = text(client.get("/courses"))
+    assert f"/courses/sessions/{booking.uid}" in mine  # the session to prepare for
     page = text(client.get(f"/courses/sessions/{booking.uid}"))
     assert "PHQ-9" in page
     assert "GAD-7" in page

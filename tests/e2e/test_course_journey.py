@@ -74,3 +74,16 @@ def test_pre_session_measures_and_the_counsellors_chart(visit: Visit, live_app):
     expect(page.locator("svg.trend-chart line.reliable-improve").first).to_be_attached()
     visit.check_accessibility()
     visit.shot("counsellor-course-chart")
+
+
+def test_the_union_sees_outcomes_of_the_demo_courses(visit: Visit, live_app):
+    page = visit.page
+    social, secret = make_staff(live_app, visit, Role.SOCIAL_WORKER, "测试社工")
+    sign_in_staff(visit, live_app, social, secret)
+    visit.go("/reports/outcomes")
+    table = page.locator("#outcomes-table")
+    expect(table).to_be_visible()
+    expect(table.get_by_text("50.0 %").first).to_be_visible()  # the demo: 5 of 10 recovered
+    expect(page.locator("#outcome-help")).to_contain_text("NHS Talking Therapies")
+    visit.check_accessibility()
+    visit.shot("outcomes")

@@ -164,6 +164,9 @@ class Config:
     SHOW_DEMO_CREDENTIALS = False
     # Reports: the minimum number of people behind any published count (see app/reports).
     REPORTS_MIN_CELL = int(os.environ.get("REPORTS_MIN_CELL", "5"))
+    # Courses of care close after this many weeks without a session (`flask courses
+    # close-lapsed`, daily from cron); the counsellor usually discharges before that.
+    COURSE_LAPSE_WEEKS = int(os.environ.get("COURSE_LAPSE_WEEKS", "12"))
     # Counsellors, social workers and admins sign in with a second factor (TOTP).
     STAFF_MFA_REQUIRED = True
 

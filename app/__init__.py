@@ -93,6 +93,7 @@ def _import_models() -> None:
     import app.booking.care_models
     import app.booking.models
     import app.booking.sms_links
+    import app.counselling.course_models
     import app.counselling.models
     import app.events.models
     import app.library.models
@@ -136,6 +137,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(booking_bp)
     app.register_blueprint(counselling_bp)
+    from app.counselling.course_views import care_bp
+
+    app.register_blueprint(care_bp)  # the worker's side of courses of care
     app.register_blueprint(screening_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(events_bp)
@@ -155,6 +159,7 @@ def register_registries() -> None:
     from app.audit import retention as audit_retention
     from app.booking import privacy as booking_privacy
     from app.booking import retention as booking_retention
+    from app.counselling import courses
     from app.events import privacy as events_privacy
     from app.notifications import retention as notifications_retention
     from app.notifications import services as notifications
@@ -162,6 +167,7 @@ def register_registries() -> None:
     from app.screening import retention as screening_retention
     from app.security import retention as security_retention
 
+    courses.register()  # courses of care join the booking moves and reminders
     notifications.register()  # unsent mail goes first when an account is deleted
     api_privacy.register()
     booking_privacy.register()

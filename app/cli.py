@@ -10,7 +10,7 @@ def register(app: Flask) -> None:
     from app.accounts.cli import members_cli, users
     from app.audit.cli import audit_cli
     from app.booking.cli import closures_cli, reminders, sessions
-    from app.counselling.cli import risk_cli
+    from app.counselling.cli import courses_cli, risk_cli
     from app.notifications.cli import outbox
     from app.reports.cli import reports_cli
     from app.screening.cli import screening_cli
@@ -20,5 +20,5 @@ def register(app: Flask) -> None:
 
     for command in (users, keys, audit_cli, outbox, seed_demo, reminders, sessions,
                     screening_cli, retention_cli, reports_cli, risk_cli, closures_cli,
-                    members_cli):
+                    members_cli, courses_cli):
         app.cli.add_command(command)

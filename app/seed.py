@@ -172,6 +172,10 @@ def seed() -> dict[str, int]:
     created["library items"] = seed_library(people["counsellor1@example.com"],
                                             people["counsellor2@example.com"])
     created.update(seed_network(people, centres))
+    from app.counselling.course_demo import seed_courses
+
+    created["courses of care"] = seed_courses(people, centres["qz-hub"],
+                                              services["counselling"], DEMO_PASSWORD)
     return created
 
 

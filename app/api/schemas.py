@@ -608,3 +608,26 @@ class WaitlistSchema(Schema):
     position = fields.Integer(required=True)
     status = fields.String(required=True, metadata={"description": "waiting or offered"})
     offer_expires_at = fields.AwareDateTime(allow_none=True)
+
+
+class CourseSessionSchema(Schema):
+    booking_uid = fields.String(required=True)
+    date = fields.Date(required=True, metadata={"description": "the session's day (Shanghai)"})
+    phq9 = fields.Integer(allow_none=True, required=True, metadata={
+        "description": "PHQ-9 total filled before the session (0-27); null if not filled"})
+    gad7 = fields.Integer(allow_none=True, required=True, metadata={
+        "description": "GAD-7 total filled before the session (0-21); null if not filled"})
+
+
+class CourseSchema(Schema):
+    uid = fields.String(required=True)
+    centre_id = fields.Integer(required=True)
+    opened_at = fields.AwareDateTime(required=True)
+    closed_at = fields.AwareDateTime(allow_none=True, required=True)
+    measuring = fields.Boolean(required=True, metadata={
+        "description": "the worker agreed to fill PHQ-9 and GAD-7 before each session of this "
+                       "course (given on the course's page)"})
+    asked = fields.List(fields.String(), required=True, metadata={
+        "description": "uids of bookings whose questionnaires may be filled now, at "
+                       "/courses/sessions/{uid} on the website"})
+    sessions = fields.List(fields.Nested(CourseSessionSchema), required=True)

@@ -767,3 +767,28 @@ def _api_rate() -> str:
 
 # Every API call counts against its token's limit (calls without a token: per address).
 limiter.limit(_api_rate, key_func=auth.rate_key)(bp)
+
+
+# -- courses of care (issue 17) -------------------------------------------------------------
+@bp.route("/me/courses", methods=["GET"])
+@auth.token_required()
+@bp.response(200, schemas.CourseSchema(many=True))
+@_problems(401, 429)
+def my_courses() -> list[dict[str, Any]]:
+    """My courses of care with the PHQ-9 and GAD-7 I filled before each session, newest
+    course first; the same records the website's "My courses of care" shows."""
+    from app.counselling import courses
+
+    user = _user()
+    now = utcnow()
+    out = []
+    for course in courses.worker_courses(user):
+        out.append({
+            "uid": course.uid, "centre_id": course.centre_id, "opened_at": course.opened_at,
+            "closed_at": course.closed_at, "measuring": course.measuring,
+            "asked": [b.uid for b in courses.bookings_of(course)
+                      if courses.asked(b, course, now)],
+            "sessions": [{"booking_uid": p.booking.uid, "date": p.day,
+                          "phq9": p.scores.get("phq9"), "gad7": p.scores.get("gad7")}
+                         for p in courses.series(course)]})
+    return out

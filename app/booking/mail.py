@@ -12,6 +12,7 @@ when a booking is changed or cancelled.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -39,6 +40,11 @@ from app.notifications.services import Attachment
 from app.types import utcnow
 
 REMINDER_BEFORE = timedelta(hours=24)
+
+# Extra lines a reminder carries (e.g. the link to a course's pre-session questionnaires,
+# app/counselling/courses.py), registered from create_app: booking/ never imports them.
+ReminderLine = Callable[[Booking], str | None]
+REMINDER_LINES: list[ReminderLine] = []
 
 
 def reminder_key(booking: Booking) -> str:
@@ -262,7 +268,8 @@ def queue_reminder(booking: Booking) -> None:
                 subject = (_("Reminder: your session at Xinqing tomorrow") if hours >= 24
                            else _("Reminder: your session at Xinqing in %(hours)s hours",
                                   hours=hours))
-            text = "\n\n".join([subject, _describe(booking), _links(booking)])
+            extra = [line for hook in REMINDER_LINES if (line := hook(booking))]
+            text = "\n\n".join([subject, _describe(booking), *extra, _links(booking)])
             # The SMS links to "I will come / cancel" for this booking, without signing in.
             sms_link = sms_links.issue(booking) if booking.user.phone else link("/bookings")
             deliver(booking.user, Notice(

@@ -80,6 +80,12 @@ NEW = None  # a move that creates the row
 UPCOMING = (BookingStatus.REQUESTED.value, BookingStatus.CONFIRMED.value)
 
 
+# Listeners told of each booking move in its transaction (``hook(name, booking, now)``), e.g.
+# a course of care opening at the first individual session; registered from create_app.
+BookingHook = Callable[[str, Booking, datetime], None]
+BOOKING_HOOKS: list[BookingHook] = []
+
+
 @dataclass(frozen=True)
 class Move:
     """One allowed move and everything it does besides the status change."""
@@ -320,6 +326,9 @@ def apply(name: str, actor: User | None, *, now: datetime, booking: Booking | No
         audit.record(actor, move.audit, target, detail)  # the actor's chain: not shared
     if move.stat:  # its shared roll-up cell is counted after the commit (app/reports/stats)
         stats.record_booking(move.stat, where, now)
+    if isinstance(row, Booking):
+        for hook in BOOKING_HOOKS:  # e.g. a course of care opens (app/counselling/courses)
+            hook(name, row, now)
     # The seat last: its UPDATE is the last statement before the commit (bookings.py).
     if move.seat in (Seat.TAKE, Seat.MOVE) and not bookable.take_seat(where, now):
         raise _full()

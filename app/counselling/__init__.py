@@ -21,4 +21,4 @@ def _check_risk_settings(state: BlueprintSetupState) -> None:
 
 
 # Routes register on import; the risk tables join the metadata.
-from app.counselling import risk_models, views  # noqa: E402,F401
+from app.counselling import course_models, course_views, risk_models, views  # noqa: E402,F401

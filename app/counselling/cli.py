@@ -47,3 +47,19 @@ def lead_command(login: str, hub_code: str, remove: bool) -> None:
         db.session.rollback()
         raise click.ClickException(str(exc.message)) from None
     click.echo(("removed" if remove else "set") + f" lead counsellor of {hub.code}")
+
+
+@click.group("courses")
+def courses_cli() -> None:
+    """Courses of care."""
+
+
+@courses_cli.command("close-lapsed")
+def close_lapsed_command() -> None:
+    """Close courses with no session for COURSE_LAPSE_WEEKS (default 12); cron, daily.
+
+    Idempotent: each course closes once and writes its one outcome statistics row.
+    """
+    from app.counselling import courses
+
+    click.echo(f"closed {courses.close_lapsed()} lapsed course(s)")

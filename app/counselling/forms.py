@@ -116,3 +116,16 @@ class RiskStepForm(FlaskForm):
                           validate_choice=False)
     note = TextAreaField(_l("Note (only counsellors of this centre can read it)"),
                          validators=[Length(max=4000)])
+
+
+class ExperienceForm(FlaskForm):
+    """Two optional questions when a course of care has ended (app/counselling/courses.py)."""
+
+    helped = RadioField(_l("Overall, how much did counselling help you?"), choices=[
+        SelectChoice("5", _l("A great deal")), SelectChoice("4", _l("Quite a lot")),
+        SelectChoice("3", _l("Somewhat")), SelectChoice("2", _l("A little")),
+        SelectChoice("1", _l("Not at all"))], validate_choice=False)
+    recommend = RadioField(_l("Would you recommend this service to a colleague or friend?"),
+                           choices=[SelectChoice("yes", _l("Yes")),
+                                    SelectChoice("unsure", _l("Not sure")),
+                                    SelectChoice("no", _l("No"))], validate_choice=False)

@@ -105,3 +105,39 @@ class LibraryUse(Model):
     month: Mapped[str] = mapped_column(String(7), primary_key=True)
     event: Mapped[str] = mapped_column(String(10), primary_key=True)
     n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CourseOutcomeStat(Model):
+    """One closed course of care, de-identified (issue 17): the quarter it closed in, its
+    centre, and yes/no outcomes; no person, counsellor, course or exact time, a random key.
+
+    Written in the same transaction as the close (app/counselling/courses.py). ``measured``
+    is 1 when the course had at least two sessions with both PHQ-9 and GAD-7; the outcome
+    columns are 0 otherwise. The waits are whole days (None when there was no such session).
+    """
+
+    __tablename__ = "course_outcome_stats"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_uid)
+    quarter: Mapped[str] = mapped_column(String(7), index=True)  # "YYYY-Qn"
+    centre_id: Mapped[int] = mapped_column(Integer, default=NO_CENTRE)
+    measured: Mapped[int] = mapped_column(Integer, default=0)
+    caseness: Mapped[int] = mapped_column(Integer, default=0)
+    recovered: Mapped[int] = mapped_column(Integer, default=0)
+    improved: Mapped[int] = mapped_column(Integer, default=0)
+    reliably_recovered: Mapped[int] = mapped_column(Integer, default=0)
+    deteriorated: Mapped[int] = mapped_column(Integer, default=0)
+    days_to_first: Mapped[int | None] = mapped_column(Integer)
+    days_to_second: Mapped[int | None] = mapped_column(Integer)
+
+
+class ExperienceStat(Model):
+    """One discharge questionnaire's answers, de-identified like ``FeedbackStat``."""
+
+    __tablename__ = "experience_stats"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_uid)
+    quarter: Mapped[str] = mapped_column(String(7), index=True)
+    centre_id: Mapped[int] = mapped_column(Integer, default=NO_CENTRE)
+    helped: Mapped[int] = mapped_column(Integer)  # 1..5
+    recommend: Mapped[str] = mapped_column(String(6))  # yes, no, unsure

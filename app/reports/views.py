@@ -84,3 +84,28 @@ def library_use() -> Response:
     html = render_template("reports/library.html",
                            rows=use.rows(current_user._get_current_object()))
     return Response(html, mimetype="text/html")
+
+
+@bp.get("/outcomes")
+@roles_required(*REPORT_ROLES)
+def outcomes() -> Response:
+    """Recovery, reliable improvement and access per centre and network, by finished quarter."""
+    from app.reports import outcomes as rules
+    from app.types import utcnow
+
+    reader = current_user._get_current_object()
+    quarters = rules.finished_quarters(utcnow().date())
+    chosen = request.args.get("quarter", "")
+    quarter = chosen if chosen in quarters else (quarters[0] if quarters else "")
+    view = rules.build(reader, services.report_scope(reader), quarter,
+                       services.k_threshold()) if quarter else None
+    from app.booking import catalogue
+
+    en = current_locale().startswith("en")
+    centres = {c.id: (c.name_en if en else c.name_zh) for c in catalogue.current().centres}
+    html = render_template("reports/outcomes.html", view=view, quarters=quarters,
+                           quarter=quarter, centres=centres,
+                           rules_source=rules.MANUAL)
+    response = Response(html, mimetype="text/html")
+    response.headers["Cache-Control"] = "no-store"
+    return response

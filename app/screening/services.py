@@ -168,6 +168,19 @@ def save_result(user: User | None, instrument: Instrument, answers: Sequence[int
     ``keep`` (the person consented) links it to their account under their data key;
     otherwise it is anonymous, under a key of its own, reachable only by its code.
     """
+    saved = record_result(user, instrument, answers, extra, keep=keep)
+    db.session.commit()
+    if saved.result.user_id is not None:
+        from app.screening import risk
+
+        risk.after_result(user, saved.result)  # with the safety-contact consent: no click
+    return saved
+
+
+def record_result(user: User | None, instrument: Instrument, answers: Sequence[int],
+                  extra: dict[str, int], *, keep: bool) -> Saved:
+    """``save_result`` without the commit and the safety step, for a caller that stores
+    more in the same transaction (a course's measures) and then runs the safety step."""
     result = score(instrument, answers)
     now = utcnow()
     owner = user if keep else None
@@ -187,11 +200,7 @@ def save_result(user: User | None, instrument: Instrument, answers: Sequence[int
     stat.repeat = repeat
     db.session.add(stat)
     _count_result(stat, result, now)
-    db.session.commit()
-    if owner is not None:
-        from app.screening import risk
-
-        risk.after_result(owner, row)  # with the safety-contact consent: no further click
+    db.session.flush()
     return Saved(row, code)
 
 

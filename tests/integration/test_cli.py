@@ -72,7 +72,10 @@ def test_seed_demo_is_idempotent_and_prints_logins_in_development(app, monkeypat
     assert db.session.scalar(select(func.count()).select_from(Service)) == 7
     roles = [u.roles for u in db.session.scalars(select(User))]
     assert roles.count({Role.COUNSELLOR}) == 3
-    assert roles.count({Role.WORKER}) == 2
+    from app.counselling.course_demo import CLOSED
+
+    # The two demo workers, and the clients of the closed demo courses (the outcome report).
+    assert roles.count({Role.WORKER}) == 2 + len(CLOSED)
     assert len(DEMO_USERS) == 10
 
 

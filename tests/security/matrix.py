@@ -448,6 +448,27 @@ TABLE: dict[tuple[str, str], Row] = {
         REPORTERS, 200, other_admin=400, other_social=400)),
     # Library use is counted per item, not per centre: every report reader sees it.
     ("/reports/library", "GET"): Row("/reports/library", only(REPORTERS, 200)),
+    ("/reports/outcomes", "GET"): Row("/reports/outcomes", only(REPORTERS, 200)),
+    # -- courses of care (issue 17): the worker's own, the counsellor's own clients' ------------
+    ("/courses", "GET"): Row("/courses", signed_in(200)),
+    ("/courses/<uid>/consent", "POST"): Row("/courses/{course}/consent",
+                                            signed_in(404, owner=302)),
+    ("/courses/sessions/<uid>", "GET"): Row("/courses/sessions/{booking}",
+                                            signed_in(404, owner=200)),
+    # A's booking is cancelled by the rows before: refused with a message, back to the page.
+    ("/courses/sessions/<uid>", "POST"): Row("/courses/sessions/{booking}",
+                                             signed_in(404, owner=302)),
+    ("/courses/<uid>/experience", "GET"): Row("/courses/{course}/experience",
+                                              signed_in(404, owner=200)),
+    ("/courses/<uid>/experience", "POST"): Row("/courses/{course}/experience",
+                                               signed_in(404, owner=302)),
+    ("/counselling/courses", "GET"): Row("/counselling/courses", counsellors_only(200),
+                                         may_see=("counsellor",)),
+    ("/counselling/courses/<uid>", "GET"): Row(
+        "/counselling/courses/{course}", counsellors_only(200, far_counsellor=404),
+        may_see=("counsellor",)),
+    ("/counselling/courses/<uid>/discharge", "POST"): Row(
+        "/counselling/courses/{course}/discharge", counsellors_only(302, far_counsellor=404)),
     # -- JSON API: callers present a bearer token of their own, never the cookie ---------------
     ("/api/v1/openapi.json", "GET"): Row("/api/v1/openapi.json", every(200)),
     ("/api/v1/docs", "GET"): Row("/api/v1/docs", every(200)),
@@ -458,6 +479,7 @@ TABLE: dict[tuple[str, str], Row] = {
     ("/api/v1/auth/token", "DELETE"): Row("/api/v1/auth/token", api(204), last=True),
     ("/api/v1/me", "GET"): Row("/api/v1/me", api(200), may_see=CALLERS),
     ("/api/v1/me/notifications", "GET"): Row("/api/v1/me/notifications", api(200)),
+    ("/api/v1/me/courses", "GET"): Row("/api/v1/me/courses", api(200)),
     ("/api/v1/me/notifications", "PUT"): Row("/api/v1/me/notifications", api(422)),
     ("/api/v1/instruments", "GET"): Row("/api/v1/instruments", every(200)),
     ("/api/v1/instruments/<code>", "GET"): Row("/api/v1/instruments/phq9", every(200)),

@@ -160,6 +160,13 @@ FORMS = {
     "feedback": Form("owner", "/bookings/{booking}/feedback", {"rating": "5",
                                                                "recommend": "yes"}),
     "handover answer": Form("owner", "/bookings/handovers/{handover}/agree", {}),
+    # -- courses of care (issue 17) --------------------------------------------------------
+    "course consent": Form("owner", "/courses/{course}/consent",
+                           {"choice": "give", "next": "{booking}"}),
+    "course measures": Form("owner", "/courses/sessions/{booking}", {
+        **{f"phq9_q{n}": "0" for n in range(1, 10)}, **{f"gad7_q{n}": "1" for n in range(1, 8)}}),
+    "course experience": Form("owner", "/courses/{course}/experience",
+                              {"helped": "4", "recommend": "yes"}),
     "note": Form("counsellor", "/counselling/bookings/{booking}/notes", {"body": "Went well."}),
     "handover": Form("counsellor", "/counselling/bookings/{booking}/handover", {"to": "1"}),
     "availability": Form("counsellor", "/counselling/availability", {
@@ -291,6 +298,7 @@ FORMS = {
 
 # POST routes that take nothing but their CSRF token (a button): nothing to fuzz.
 FIELDLESS = {
+    "/counselling/courses/<uid>/discharge",
     "/library/staff/versions/<int:version_id>/submit",
     "/library/staff/versions/<int:version_id>/approve",
     "/library/staff/versions/<int:version_id>/send-back", "/library/staff/items/<uid>/revise",

@@ -214,6 +214,14 @@ CASES: dict[str, Case] = {
     "/counsellors/my-profile": fuzz("counsellor profile"),
     "/counselling/sessions/<int:session_id>/meeting-link": fuzz("meeting link"),
     "/bookings/<uid>/feedback": fuzz("feedback"),
+    # -- courses of care: consent, the questionnaires before a session, discharge ----------
+    "/courses/<uid>/consent": Case("owner", "/courses/{course}/consent", {"choice": "give"}),
+    "/courses/sessions/<uid>": Case("owner", "/courses/sessions/{booking}", {
+        **{f"phq9_q{n}": "0" for n in range(1, 10)}, **{f"gad7_q{n}": "1" for n in range(1, 8)}}),
+    "/courses/<uid>/experience": Case("owner", "/courses/{course}/experience",
+                                      {"helped": "4", "recommend": "yes"}),
+    "/counselling/courses/<uid>/discharge": Case("counsellor",
+                                                 "/counselling/courses/{course}/discharge"),
     "/admin/profiles/<uid>/approve": Case("admin", "/admin/profiles/{pending_profile}/approve"),
     "/admin/profiles/<uid>/send-back": fuzz("profile send back"),
     # -- the self-help library ------------------------------------------------------------

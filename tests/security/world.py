@@ -104,6 +104,11 @@ def build_world() -> World:
     bookings.book(filler, full.id)
     entry = bookings.join_waitlist(owner, full.id)
 
+    from app.counselling import courses
+
+    course = courses.course_of(booking)  # A's first individual session opened a course
+    courses.give_consent(owner, course)
+    db.session.commit()
     screening.give_health_consent(owner)
     instrument = assessments.get("phq9")
     saved = screening.save_result(owner, instrument, PHQ9_ANSWERS, {"difficulty": 2}, keep=True)
@@ -187,7 +192,7 @@ def build_world() -> World:
         "event": event.uid, "event_booking": event_booking.uid,
         "check_in_token": events.check_in_token(event),
         **_library(staff["counsellor"], staff["far_counsellor"]),
-        "profile": public.uid, "pending_profile": waiting.uid,
+        "profile": public.uid, "pending_profile": waiting.uid, "course": course.uid,
         "far_closure": far_closure.id, "led_session": led.id, "led_booking": led_booking.uid,
         "event_request": event_request.uid, "group_service": group.id,
         "far_counsellor_id": staff["far_counsellor"].id,

@@ -44,6 +44,7 @@ def main() -> int:
                         help="the checkout whose app is measured")
     parser.add_argument("--pages", default=",".join(PAGES))
     parser.add_argument("--profile", help="print a pyinstrument tree for this page")
+    parser.add_argument("--cprofile", help="print cProfile's CPU-time table for this page")
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args()
     tree = Path(args.tree).resolve()
@@ -135,6 +136,11 @@ def measure(args: argparse.Namespace, password: str) -> dict:
 
             profiler = Profiler(interval=0.0005)
             profiler.start()
+        if page == args.cprofile:
+            import cProfile
+
+            cprof = cProfile.Profile(time.process_time)
+            cprof.enable()
         samples = []
         for _ in range(args.n):
             started = time.process_time()
@@ -144,6 +150,11 @@ def measure(args: argparse.Namespace, password: str) -> dict:
             profiler.stop()
             print(profiler.output_text(unicode=False, color=False, show_all=False),
                   file=sys.stderr)
+        if page == args.cprofile:
+            import pstats
+
+            cprof.disable()
+            pstats.Stats(cprof, stream=sys.stderr).sort_stats("cumulative").print_stats(70)
         samples.sort()
         out["cpu_ms_median"][page] = round(statistics.median(samples), 2)
         out["cpu_ms_p90"][page] = round(samples[int(len(samples) * 0.9)], 2)

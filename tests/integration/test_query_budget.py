@@ -37,7 +37,7 @@ BUDGET = {
     "home": 1,
     "questionnaire": 2,
     "result_history": 4,
-    "session_list": 6,  # the day, the week strip's counts, the first and the earliest free
+    "session_list": 5,  # the day, the week strip's counts, the first (also the earliest free)
     "counsellor_home": 8,  # with the calendar's to-do (bookings to confirm)
     "dashboard": 11,  # with the reader's scope (hub or county)
     "booking_post": 30,  # closure and event checks; PostgreSQL needs one statement more

@@ -154,7 +154,9 @@ def measure(args: argparse.Namespace, password: str) -> dict:
             import pstats
 
             cprof.disable()
-            pstats.Stats(cprof, stream=sys.stderr).sort_stats("cumulative").print_stats(70)
+            if os.environ.get("PSTATS"):
+                cprof.dump_stats(os.environ["PSTATS"])
+            pstats.Stats(cprof, stream=sys.stderr).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(int(os.environ.get("TOP", "70")))
         samples.sort()
         out["cpu_ms_median"][page] = round(statistics.median(samples), 2)
         out["cpu_ms_p90"][page] = round(samples[int(len(samples) * 0.9)], 2)

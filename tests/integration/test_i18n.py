@@ -68,3 +68,20 @@ def test_registering_keeps_the_language_the_page_was_read_in(app, client, header
                        "confirm": PASSWORD, "accept_privacy": "y"}, headers=headers)
     assert response.status_code == 303
     assert find_by_login("reader@example.com").locale == saved
+
+
+def test_an_email_in_another_language_mid_page_leaves_the_page_in_its_own(app):
+    """Templates remember the request's catalogue; ``force_locale`` still switches it."""
+    from flask import render_template_string
+    from flask_babel import force_locale, refresh
+
+    page = "{{ _('Sign in') }}"
+    with app.test_request_context("/", headers={"Accept-Language": "zh-CN"}):
+        assert render_template_string(page) == "登录"
+        with force_locale("en"):
+            assert render_template_string(page) == "Sign in"
+        assert render_template_string(page) == "登录"
+        with force_locale("en"):
+            refresh()
+            assert render_template_string(page) == "Sign in"
+        assert render_template_string(page) == "登录"

@@ -159,6 +159,8 @@ class Saved:
 
     result: ScreeningResult
     code: str | None = None
+    uid: str = ""
+    followup: bool = False  # risk.needs_followup(result), known before the commit
 
 
 def save_result(user: User | None, instrument: Instrument, answers: Sequence[int],
@@ -177,7 +179,8 @@ def save_result(user: User | None, instrument: Instrument, answers: Sequence[int
     if owner is None:
         code = new_retrieval_code()
         row.retrieval_hash = _hash_code(code)
-    row.data = _payload(result, answers, extra)
+    payload = _payload(result, answers, extra)
+    row.data = payload
     repeat = owner is not None and db.session.scalar(select(ScreeningResult.id).where(
         ScreeningResult.user_id == owner.id, ScreeningResult.instrument == instrument.code)
         .limit(1)) is not None
@@ -187,12 +190,15 @@ def save_result(user: User | None, instrument: Instrument, answers: Sequence[int
     stat.repeat = repeat
     db.session.add(stat)
     _count_result(stat, result, now)
-    db.session.commit()
-    if owner is not None:
-        from app.screening import risk
+    from app.screening import risk
 
+    # Read before the commit expires the rows: reading them after it costs two SELECTs and
+    # a decryption, which is most of what a submission otherwise spends after scoring.
+    uid, followup = row.uid, risk.needs_followup(row)
+    db.session.commit()
+    if owner is not None and payload.get("crisis"):
         risk.after_result(owner, row)  # with the safety-contact consent: no further click
-    return Saved(row, code)
+    return Saved(row, code, uid=uid, followup=followup)
 
 
 def find_by_code(code: str, now: datetime | None = None) -> ScreeningResult | None:

@@ -182,11 +182,11 @@ def take(code: str) -> str | Response:
             keep = services.saves_for(current_user) and not session.get(NO_SAVE)
             saved = services.save_result(current_user._get_current_object(), instrument,
                                          answers, extra, keep=keep)
-            follow = risk.needs_followup(saved.result)
+            follow = saved.followup
             if keep:
                 return redirect(url_for("screening.followup" if follow else "screening.result",
-                                        uid=saved.result.uid))
-            session[LAST_ANON] = saved.result.uid
+                                        uid=saved.uid))
+            session[LAST_ANON] = saved.uid
             session[NEW_CODE] = saved.code
             return redirect(url_for("screening.anonymous_followup" if follow
                                     else "screening.anonymous_result"))

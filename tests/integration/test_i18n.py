@@ -85,3 +85,15 @@ def test_an_email_in_another_language_mid_page_leaves_the_page_in_its_own(app):
             refresh()
             assert render_template_string(page) == "Sign in"
         assert render_template_string(page) == "登录"
+
+
+def test_fixed_phrases_keep_their_escaping_and_percent_signs(app):
+    """Remembered phrases come out exactly as Jinja's own ``_()`` gives them."""
+    from flask import render_template_string
+
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        for _ in range(2):  # the second time from the memo
+            assert render_template_string("{{ _('100%% sure') }}|{{ _('a <b>') }}") \
+                == "100% sure|a <b>"
+            assert render_template_string("{{ _('%(n)s <i>', n='<x>') }}") == "&lt;x&gt; <i>"
+            assert app.jinja_env.from_string("{{ _('100%% sure') }}").render() == "100% sure"

@@ -11,7 +11,8 @@ processes is not counted) and prints the median of ``--n`` requests after a warm
 ``--tree`` measures another checkout's code (its ``app``) with this script, so that a
 before/after pair runs back to back on the same machine. ``--profile NAME`` prints a
 pyinstrument tree for that page instead of timing only (``pip install -r
-bench/requirements.txt``).
+bench/requirements.txt``). ``--cprofile NAME`` prints cProfile's table for that page
+with CPU time as its clock (``SORT=tottime``, ``TOP=40``; ``PSTATS=file`` keeps it).
 """
 
 from __future__ import annotations
@@ -119,7 +120,8 @@ def measure(args: argparse.Namespace, password: str) -> dict:
 
     def submit():
         resp = worker.post("/screening/phq9", data=body, **base)
-        assert resp.status_code in (302, 303) and "/screening/results/" in resp.location
+        assert resp.status_code in (302, 303), resp.status_code
+        assert "/screening/results/" in resp.location, resp.location
         return resp
 
     requests = {
@@ -160,7 +162,9 @@ def measure(args: argparse.Namespace, password: str) -> dict:
             cprof.disable()
             if os.environ.get("PSTATS"):
                 cprof.dump_stats(os.environ["PSTATS"])
-            pstats.Stats(cprof, stream=sys.stderr).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(int(os.environ.get("TOP", "70")))
+            stats = pstats.Stats(cprof, stream=sys.stderr)
+            stats.sort_stats(os.environ.get("SORT", "cumulative"))
+            stats.print_stats(int(os.environ.get("TOP", "70")))
         samples.sort()
         out["cpu_ms_median"][page] = round(statistics.median(samples), 2)
         out["cpu_ms_p90"][page] = round(samples[int(len(samples) * 0.9)], 2)

@@ -309,7 +309,10 @@ def history() -> str:
         entries = [(r, services.view(r)) for r in rows]
         scores = [(local_date(r.created_at), d["total"]) for r, d in entries]
         before = scores[-2][1] if len(scores) > 1 else None
-        groups.append(dict(instrument=instrument, text=instrument.text(lang), entries=entries,
+        # The page names each questionnaire only: not its every item and option in ``text()``.
+        text = {"code": instrument.code, "abbreviation": instrument.abbreviation,
+                "name": instrument.name.get(lang)}
+        groups.append(dict(instrument=instrument, text=text, entries=entries,
                            chart=chart.build(instrument, scores, lang),
                            trend=chart.trend(instrument, before, scores[-1][1]),
                            before=before, last=scores[-1][1]))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta, tzinfo
+from functools import lru_cache
 
 from sqlalchemy import ColumnElement, and_, case, exists, false, func, or_, select, update
 from sqlalchemy import event as sa_event
@@ -35,23 +36,27 @@ from app.types import rowcount
 AnyService = Service | catalogue.ServiceEntry
 
 
-def _service_windows(now: datetime, service: AnyService | None) -> ColumnElement[bool]:
-    """Notice and horizon, per active service (a handful of services: one OR of ranges)."""
+def _window_rows(service: AnyService | None) -> tuple[tuple[int, int, int], ...]:
+    """(service id, notice hours, horizon days) of the service, else of every active one."""
     if service is not None:
-        rows: list[tuple[int, int, int]] = [
-            (service.id, service.min_notice_hours, service.horizon_days)]
-        active = Session.service_id.in_(select(Service.id).where(Service.active.is_(True)))
-    else:
-        rows = [(s.id, s.min_notice_hours, s.horizon_days)
-                for s in catalogue.current().active_services]
-        active = None
+        return ((service.id, service.min_notice_hours, service.horizon_days),)
+    return tuple((s.id, s.min_notice_hours, s.horizon_days)
+                 for s in catalogue.current().active_services)
+
+
+def _service_windows(now: datetime, rows: tuple[tuple[int, int, int], ...],
+                     single: bool) -> ColumnElement[bool]:
+    """Notice and horizon, per active service (a handful of services: one OR of ranges)."""
     if not rows:
         return false()
     ranges = or_(*[and_(Session.service_id == sid,
                         Session.starts_at > now + timedelta(hours=notice),
                         Session.starts_at <= now + timedelta(days=horizon))
                    for sid, notice, horizon in rows])
-    return ranges if active is None else and_(active, ranges)
+    if not single:
+        return ranges
+    return and_(Session.service_id.in_(select(Service.id).where(Service.active.is_(True))),
+                ranges)
 
 
 def _counsellor_on_leave() -> ColumnElement[bool]:
@@ -83,11 +88,24 @@ def _registration_open(now: datetime) -> ColumnElement[bool]:
 
 def open_clause(now: datetime, service: AnyService | None = None) -> ColumnElement[bool]:
     """Sessions people may book or queue for now (full ones included)."""
+    return _open_clause(now, _window_rows(service), service is not None)
+
+
+@lru_cache(maxsize=16)
+def _open_clause(now: datetime, rows: tuple[tuple[int, int, int], ...],
+                 single: bool) -> ColumnElement[bool]:
+    """The clause itself, built once per instant and set of windows.
+
+    A page asks for it several times with the same ``now`` (the day's list, the week strip,
+    the earliest session): building the OR of every service's window costs more CPU than
+    running the query, and clause objects are immutable, so one copy serves them all.
+    """
     return and_(Session.status == SessionStatus.SCHEDULED.value,
                 Session.starts_at > now,
                 Session.centre_id.in_(select(Centre.id).where(Centre.active.is_(True))),
                 # an event's own registration window replaces the service's notice and horizon
-                or_(_registration_open(now), and_(~_is_event(), _service_windows(now, service))),
+                or_(_registration_open(now), and_(~_is_event(),
+                                                  _service_windows(now, rows, single))),
                 ~_counsellor_on_leave(),
                 ~_centre_closed())
 

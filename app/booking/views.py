@@ -53,12 +53,11 @@ def _parse_day(value: str | None, today: date, last: date) -> date:
     return day if today <= day <= last else today
 
 
-def _first_day(now: datetime, today: date, centre_id: int | None,
-               service: bookable.AnyService | None) -> date:
-    """The local date of the next bookable session matching the filters, else today."""
-    first = bookable.earliest(now, service=service, centre_id=centre_id,
-                              before=now + timedelta(days=BROWSE_DAYS - 1))
-    return first.starts_at.astimezone(local_zone()).date() if first else today
+def _first(now: datetime, centre_id: int | None,
+           service: bookable.AnyService | None) -> Session | None:
+    """The next bookable session matching the filters within the days the page looks at."""
+    return bookable.earliest(now, service=service, centre_id=centre_id,
+                             before=now + timedelta(days=BROWSE_DAYS - 1))
 
 
 @dataclass(frozen=True)
@@ -85,10 +84,16 @@ def browse() -> str:
     centre = next((c for c in centres if c.code == request.args.get("centre")), None)
     service = next((s for s in services if s.code == request.args.get("service")), None)
     last = _last_day(today, services, service)
+    earliest = None
     if "day" in request.args:
         day = _parse_day(request.args.get("day"), today, last)
     else:  # open on the first day that has something to book
-        day = _first_day(now, today, centre.id if centre else None, service)
+        first = _first(now, centre.id if centre else None, service)
+        day = first.starts_at.astimezone(zone).date() if first else today
+        if centre is None:  # then it is also the earliest at any centre
+            earliest = first
+    if earliest is None:
+        earliest = bookable.earliest(now, service=service)
     start = max(datetime.combine(day, time(0), zone).astimezone(UTC), now)
     end = datetime.combine(day + timedelta(days=1), time(0), zone).astimezone(UTC)
     query = (select(Session).where(bookable.open_clause(now),
@@ -108,7 +113,7 @@ def browse() -> str:
     following = monday + timedelta(days=7) if monday + timedelta(days=7) <= last else None
     return render_template("booking/browse.html", sessions=sessions, strip=strip, day=day,
                            today=today, previous=previous, following=following,
-                           earliest=bookable.earliest(now, service=service),
+                           earliest=earliest,
                            centres=centres, services=services, centre=centre, service=service,
                            by_centre={c.id: c for c in centres},
                            by_service={s.id: s for s in services}, form=ActionForm())

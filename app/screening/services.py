@@ -159,6 +159,9 @@ class Saved:
 
     result: ScreeningResult
     code: str | None = None
+    uid: str = ""
+    followup: bool = False  # risk.needs_followup(result), known before the commit
+    crisis: bool = False  # an account's result with a crisis flag: the safety step runs
 
 
 def save_result(user: User | None, instrument: Instrument, answers: Sequence[int],
@@ -170,7 +173,7 @@ def save_result(user: User | None, instrument: Instrument, answers: Sequence[int
     """
     saved = record_result(user, instrument, answers, extra, keep=keep)
     db.session.commit()
-    if saved.result.user_id is not None:
+    if saved.crisis and user is not None:
         from app.screening import risk
 
         risk.after_result(user, saved.result)  # with the safety-contact consent: no click
@@ -190,7 +193,8 @@ def record_result(user: User | None, instrument: Instrument, answers: Sequence[i
     if owner is None:
         code = new_retrieval_code()
         row.retrieval_hash = _hash_code(code)
-    row.data = _payload(result, answers, extra)
+    payload = _payload(result, answers, extra)
+    row.data = payload
     repeat = owner is not None and db.session.scalar(select(ScreeningResult.id).where(
         ScreeningResult.user_id == owner.id, ScreeningResult.instrument == instrument.code)
         .limit(1)) is not None
@@ -200,8 +204,13 @@ def record_result(user: User | None, instrument: Instrument, answers: Sequence[i
     stat.repeat = repeat
     db.session.add(stat)
     _count_result(stat, result, now)
+    from app.screening import risk
+
     db.session.flush()
-    return Saved(row, code)
+    # Read before the commit expires the rows: reading them after it costs two SELECTs and
+    # a decryption, which is most of what a submission otherwise spends after scoring.
+    return Saved(row, code, uid=row.uid, followup=risk.needs_followup(row),
+                 crisis=owner is not None and bool(payload.get("crisis")))
 
 
 def find_by_code(code: str, now: datetime | None = None) -> ScreeningResult | None:

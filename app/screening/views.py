@@ -192,11 +192,11 @@ def take(code: str) -> str | Response:
             keep = services.saves_for(current_user) and not session.get(NO_SAVE)
             saved = services.save_result(current_user._get_current_object(), instrument,
                                          answers, extra, keep=keep)
-            follow = risk.needs_followup(saved.result)
+            follow = saved.followup
             if keep:
                 return redirect(url_for("screening.followup" if follow else "screening.result",
-                                        uid=saved.result.uid))
-            session[LAST_ANON] = saved.result.uid
+                                        uid=saved.uid))
+            session[LAST_ANON] = saved.uid
             session[NEW_CODE] = saved.code
             return redirect(url_for("screening.anonymous_followup" if follow
                                     else "screening.anonymous_result"))
@@ -319,7 +319,10 @@ def history() -> str:
         entries = [(r, services.view(r)) for r in rows]
         scores = [(local_date(r.created_at), d["total"]) for r, d in entries]
         before = scores[-2][1] if len(scores) > 1 else None
-        groups.append(dict(instrument=instrument, text=instrument.text(lang), entries=entries,
+        # The page names each questionnaire only: not its every item and option in ``text()``.
+        text = {"code": instrument.code, "abbreviation": instrument.abbreviation,
+                "name": instrument.name.get(lang)}
+        groups.append(dict(instrument=instrument, text=text, entries=entries,
                            chart=chart.build(instrument, scores, lang),
                            trend=chart.trend(instrument, before, scores[-1][1]),
                            before=before, last=scores[-1][1]))

@@ -68,3 +68,32 @@ def test_registering_keeps_the_language_the_page_was_read_in(app, client, header
                        "confirm": PASSWORD, "accept_privacy": "y"}, headers=headers)
     assert response.status_code == 303
     assert find_by_login("reader@example.com").locale == saved
+
+
+def test_an_email_in_another_language_mid_page_leaves_the_page_in_its_own(app):
+    """Templates remember the request's catalogue; ``force_locale`` still switches it."""
+    from flask import render_template_string
+    from flask_babel import force_locale, refresh
+
+    page = "{{ _('Sign in') }}"
+    with app.test_request_context("/", headers={"Accept-Language": "zh-CN"}):
+        assert render_template_string(page) == "登录"
+        with force_locale("en"):
+            assert render_template_string(page) == "Sign in"
+        assert render_template_string(page) == "登录"
+        with force_locale("en"):
+            refresh()
+            assert render_template_string(page) == "Sign in"
+        assert render_template_string(page) == "登录"
+
+
+def test_fixed_phrases_keep_their_escaping_and_percent_signs(app):
+    """Remembered phrases come out exactly as Jinja's own ``_()`` gives them."""
+    from flask import render_template_string
+
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        for _ in range(2):  # the second time from the memo
+            assert render_template_string("{{ _('100%% sure') }}|{{ _('a <b>') }}") \
+                == "100% sure|a <b>"
+            assert render_template_string("{{ _('%(n)s <i>', n='<x>') }}") == "&lt;x&gt; <i>"
+            assert app.jinja_env.from_string("{{ _('100%% sure') }}").render() == "100% sure"

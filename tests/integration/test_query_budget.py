@@ -11,6 +11,7 @@ reason in the commit message.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -37,9 +38,10 @@ BUDGET = {
     "home": 1,
     "questionnaire": 2,
     "result_history": 4,
-    "session_list": 6,  # the day, the week strip's counts, the first and the earliest free
+    "session_list": 5,  # the day, the week strip's counts, the first (also the earliest free)
     "counsellor_home": 8,  # with the calendar's to-do (bookings to confirm)
     "dashboard": 11,  # with the reader's scope (hub or county)
+    "screening_submission": 8,  # scoring reads nothing back after its commit
     "booking_post": 30,  # closure and event checks; PostgreSQL needs one statement more
 }
 
@@ -125,6 +127,16 @@ def test_worker_pages_stay_within_budget(client: FlaskClient, world: dict) -> No
         return response
 
     check("booking_post", book)
+
+    form = client.get("/screening/phq9").get_data(as_text=True)
+    answers = dict(re.findall(r'type="radio"[^>]*name="([^"]+)" value="(0)"', form))
+
+    def submit() -> object:
+        response = client.post("/screening/phq9", data={**answers, "csrf_token": token})
+        assert "/screening/results/" in response.headers["Location"], response.headers
+        return response
+
+    check("screening_submission", submit)
 
 
 def test_counsellor_home_stays_within_budget(client: FlaskClient, world: dict) -> None:

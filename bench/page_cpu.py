@@ -1,0 +1,176 @@
+"""CPU milliseconds per request of the benched pages, measured in-process.
+
+Cheaper and steadier than wrk on a loaded machine: builds the same scratch world as
+``bench/run.py`` (PostgreSQL, production configuration, Redis sessions), signs the bench
+reader and a bench worker in through the test client, then times each page's request with
+``time.process_time`` (this process's CPU only: PostgreSQL and Redis work in their own
+processes is not counted) and prints the median of ``--n`` requests after a warm-up.
+
+    .venv/bin/python bench/page_cpu.py --n 60 [--tree /work/main] [--profile home]
+
+``--tree`` measures another checkout's code (its ``app``) with this script, so that a
+before/after pair runs back to back on the same machine. ``--profile NAME`` prints a
+pyinstrument tree for that page instead of timing only (``pip install -r
+bench/requirements.txt``). ``--cprofile NAME`` prints cProfile's table for that page
+with CPU time as its clock (``SORT=tottime``, ``TOP=40``; ``PSTATS=file`` keeps it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+RADIO = re.compile(r'type="radio"[^>]*name="([^"]+)" value="(-?\d+)"')
+PAGES = ("home", "questionnaire", "result_history", "session_list", "session_list_signed_in",
+         "screening_submission")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", default="postgresql://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/13")
+    parser.add_argument("--n", type=int, default=60)
+    parser.add_argument("--tree", default=str(HERE.parent),
+                        help="the checkout whose app is measured")
+    parser.add_argument("--pages", default=",".join(PAGES))
+    parser.add_argument("--profile", help="print a pyinstrument tree for this page")
+    parser.add_argument("--cprofile", help="print cProfile's CPU-time table for this page")
+    parser.add_argument("--json", help="also write the figures to this file")
+    args = parser.parse_args()
+    tree = Path(args.tree).resolve()
+    sys.path.insert(0, str(HERE))
+    import run  # puts this checkout first on the path: the measured tree goes before it
+
+    sys.path.insert(0, str(tree))
+    os.chdir(tree)
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"xq_bench_cpu_{uuid.uuid4().hex[:8]}"
+    admin_url = args.url.replace("postgresql://", "postgresql+psycopg://", 1)
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    work = Path(tempfile.mkdtemp(prefix="xq-cpu-"))
+    try:
+        db_url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+        os.environ.update({"XINQING_CONFIG": "production", "DATABASE_URL": db_url,
+                           "SMS_PROVIDER": "tencent", "REDIS_URL": args.redis,
+                           "SECRET_KEY": secrets.token_urlsafe(48),
+                           "XINQING_KEY_FILE": str(work / "keys.json"),
+                           "SESSION_REDIS_PREFIX": f"xqcpu:{name}:s:",
+                           "RATELIMIT_KEY_PREFIX": f"xqcpu:{name}:l",
+                           "LOGIN_RATE_LIMIT": "1000 per minute",
+                           "LOGIN_ACCOUNT_RATE_LIMIT": "100 per minute",
+                           "BOOKING_MAX_UPCOMING": "100000"})
+        from app.security.keyring import KeyRing
+
+        KeyRing.generate().save(work / "keys.json")
+        run.build_world(100)  # the dashboard is not measured here
+        figures = measure(args, run.PASSWORD)
+        figures["load_average"] = [round(x, 2) for x in os.getloadavg()]
+        figures["tree"] = str(tree)
+        import app as measured
+
+        assert Path(measured.__file__).is_relative_to(tree), measured.__file__
+        print(json.dumps(figures))
+        if args.json:
+            Path(args.json).write_text(json.dumps(figures, indent=1) + "\n")
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    return 0
+
+
+def measure(args: argparse.Namespace, password: str) -> dict:
+    """Median CPU ms per request of each page (and the first warm-up's, for contrast)."""
+    from app import create_app
+
+    app = create_app()
+    base = {"base_url": "https://localhost", "headers": {"Referer": "https://localhost/",
+                                                          "X-Forwarded-Proto": "https"}}
+
+    def signed_in(login: str):
+        client = app.test_client()
+        page = client.get("/account/login", **base).get_data(as_text=True)
+        token = CSRF.search(page).group(1)
+        resp = client.post("/account/login", data={"login": login, "password": password,
+                                                    "csrf_token": token}, **base)
+        assert resp.status_code in (302, 303), resp.status_code
+        return client
+
+    anonymous = app.test_client()
+    reader = signed_in("bench-reader@example.com")
+    worker = signed_in("bench-w00@example.com")
+    form = worker.get("/screening/phq9", **base).get_data(as_text=True)
+    body: dict[str, str] = {"csrf_token": CSRF.search(form).group(1)}
+    for field, value in RADIO.findall(form):
+        body.setdefault(field, value)
+
+    def submit():
+        resp = worker.post("/screening/phq9", data=body, **base)
+        assert resp.status_code in (302, 303), resp.status_code
+        assert "/screening/results/" in resp.location, resp.location
+        return resp
+
+    requests = {
+        "home": lambda: anonymous.get("/", **base),
+        "questionnaire": lambda: anonymous.get("/screening/phq9", **base),
+        "result_history": lambda: reader.get("/screening/history", **base),
+        "session_list": lambda: anonymous.get("/booking", **base),
+        "session_list_signed_in": lambda: worker.get("/booking", **base),
+        "screening_submission": submit,
+    }
+    out: dict = {"n": args.n, "cpu_ms_median": {}, "cpu_ms_p90": {}}
+    for page in args.pages.split(","):
+        call = requests[page]
+        for _ in range(5):
+            assert call().status_code in (200, 302, 303)
+        if page == args.profile:
+            from pyinstrument import Profiler
+
+            profiler = Profiler(interval=0.0005)
+            profiler.start()
+        if page == args.cprofile:
+            import cProfile
+
+            cprof = cProfile.Profile(time.process_time)
+            cprof.enable()
+        samples = []
+        for _ in range(args.n):
+            started = time.process_time()
+            call()
+            samples.append((time.process_time() - started) * 1000)
+        if page == args.profile:
+            profiler.stop()
+            print(profiler.output_text(unicode=False, color=False, show_all=False),
+                  file=sys.stderr)
+        if page == args.cprofile:
+            import pstats
+
+            cprof.disable()
+            if os.environ.get("PSTATS"):
+                cprof.dump_stats(os.environ["PSTATS"])
+            stats = pstats.Stats(cprof, stream=sys.stderr)
+            stats.sort_stats(os.environ.get("SORT", "cumulative"))
+            stats.print_stats(int(os.environ.get("TOP", "70")))
+        samples.sort()
+        out["cpu_ms_median"][page] = round(statistics.median(samples), 2)
+        out["cpu_ms_p90"][page] = round(samples[int(len(samples) * 0.9)], 2)
+        print(f"{page}: {out['cpu_ms_median'][page]} ms", file=sys.stderr, flush=True)
+    return out
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -115,11 +115,11 @@ def _template_gettext(context: Context, string: str, **variables: Any) -> str:
     if variables:
         text = translations.ugettext(string)
         # Markup of the catalogue's own text, as Jinja does: translations are ours, not input.
-        return (Markup(text) if autoescape else text) % variables  # noqa: S704
+        return (Markup(text) if autoescape else text) % variables  # noqa: S704  # nosec B704
     memo: dict[tuple[str, bool], str] = translations.__dict__.setdefault("xq_phrases", {})
     key = (string, autoescape)
     phrase = memo.get(key)
     if phrase is None:
         text = translations.ugettext(string)
-        phrase = memo[key] = (Markup(text) if autoescape else text) % {}  # noqa: S704
+        phrase = memo[key] = (Markup(text) if autoescape else text) % {}  # noqa: S704  # nosec B704
     return phrase

@@ -151,11 +151,13 @@ def experience(uid: str) -> str | Response:
     if form.validate_on_submit():
         helped = int(form.helped.data) if str(form.helped.data or "").isdigit() else None
         try:
-            courses.give_experience(current_user, uid, helped, form.recommend.data)
+            courses.give_experience(current_user, uid, helped, form.recommend.data,
+                                    share=bool(form.share.data))
         except courses.CourseError as exc:
             show_refusal(exc)
         else:
-            flash(_("Thank you. Your answers are counted without your name."), "success")
+            flash(_("Thank you. Your counsellor can see your answers.") if form.share.data
+                  else _("Thank you. Your answers are counted without your name."), "success")
         return redirect(url_for("courses.mine"))
     return render_template("counselling/experience.html", course=course, form=form)
 
@@ -189,10 +191,18 @@ def course_page(uid: str) -> str:
     both = courses.paired(points)
     result = courses.outcome(both[0].scores, both[-1].scores) if len(both) >= 2 else None
     return render_template("counselling/course.html", course=course, points=points,
+                           experience=course.experience, answer_labels=_experience_labels(),
                            charts=charts, flags=courses.flags(points), result=result,
                            names={code: assessments.get(code).text(lang)
                                   for code in courses.MEASURES},
                            rules=courses, form=ActionForm())
+
+
+def _experience_labels() -> dict[str, dict[str, str]]:
+    """The discharge questions' options in the reader's language (the form's own labels)."""
+    form = ExperienceForm()
+    return {name: {str(value): str(label) for value, label, *_rest in
+                   getattr(form, name).iter_choices()} for name in ("helped", "recommend")}
 
 
 @bp.route("/courses/<uid>/discharge", methods=["POST"])

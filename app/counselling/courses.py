@@ -563,8 +563,11 @@ def close_lapsed(now: datetime | None = None) -> int:
 
 
 # -- the discharge questionnaire -------------------------------------------------------------
-def give_experience(worker: User, uid: str, helped: int | None, recommend: str | None) -> None:
-    """Two optional questions after discharge, counted without name or counsellor."""
+def give_experience(worker: User, uid: str, helped: int | None, recommend: str | None,
+                    share: bool = False) -> None:
+    """Two optional questions after discharge, counted without name or counsellor; with
+    ``share`` (the worker's own tick, off by default) the answers are also kept, sealed
+    under the worker's key, for their counsellor in this course to read."""
     from app.reports.models import NO_CENTRE, ExperienceStat
 
     course = worker_course(worker, uid)
@@ -584,7 +587,10 @@ def give_experience(worker: User, uid: str, helped: int | None, recommend: str |
     db.session.add(ExperienceStat(quarter=quarter_of(course.closed_at),
                                   centre_id=course.centre_id or NO_CENTRE, helped=helped,
                                   recommend=recommend))
-    audit.record(worker, "course.experience_given", course)  # that it was given, never what
+    if share:
+        course.experience = {"helped": helped, "recommend": recommend}
+    # That it was given and whether it is named, never what.
+    audit.record(worker, "course.experience_given", course, {"shared": bool(share)})
     db.session.commit()
 
 
@@ -595,6 +601,7 @@ def export_courses(worker: User) -> list[dict[str, object]]:
         "opened_at": course.opened_at.isoformat(),
         "closed_at": course.closed_at.isoformat() if course.closed_at else None,
         "close_reason": course.close_reason, "asked_before_sessions": course.measuring,
+        "answers_at_discharge_shown_to_counsellor": course.experience,
         "sessions": [{"date": p.day.isoformat(), **p.scores} for p in series(course)],
     } for course in worker_courses(worker)]
 

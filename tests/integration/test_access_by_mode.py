@@ -112,6 +112,17 @@ def test_the_page_is_translated(app, client, signed_in, social_worker):
     assert "爽约率" in page
 
 
+def test_a_county_reader_counts_only_their_centres(app):
+    _a_course_ended()
+    _events("in_person", "attended", 10, centre=2)
+    _events("in_person", "no_show", 5, centre=2)
+    _events("in_person", "no_show", 20, centre=3)  # another county's
+    view = outcomes.build(None, Scope(False, frozenset({2})), QUARTER, 5)
+    network = view.mode_rows[-1]
+    assert network.no_show.count == 5
+    assert network.no_show.base == 15
+
+
 @settings(max_examples=40, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.tuples(st.sampled_from(["in_person", "phone", "video"]),

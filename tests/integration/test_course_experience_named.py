@@ -77,6 +77,9 @@ def test_ticked_the_counsellor_sees_that_clients_answers(app, client, worker, co
     assert "Not sure" in section
     zh = text(_staff(app, counsellor).get(f"/counselling/courses/{ended.uid}?lang=zh_CN"))
     assert "来访者结案时的回答" in zh
+    exported = courses.export_courses(worker)[0]  # in their copy of their data too
+    assert exported["answers_at_discharge_shown_to_counsellor"] == {"helped": 2,
+                                                                    "recommend": "unsure"}
 
 
 def test_another_counsellor_never_sees_them(app, client, worker, counsellor, make_user, ended):

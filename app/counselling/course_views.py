@@ -250,8 +250,8 @@ def check_in_measures(uid: str) -> str | Response:
                 return render_template("counselling/check_in_measures.html", booking=booking,
                                        texts=_texts(current_locale()), chosen=request.form,
                                        missing=missing, form=form, asked=True, back=back)
-            show_refusal(exc)
-            return redirect(back)
+            show_refusal(exc)  # e.g. filled already: the page says to hand the device back
+            return redirect(url_for("counselling.check_in_measures", uid=uid))
         flash(_("Thank you. Your answers are saved for your counsellor."), "success")
         return redirect(url_for("counselling.check_in_measures", uid=uid))
     crisis = courses.crisis_at(booking)

@@ -161,3 +161,19 @@ def test_a_cancelled_booking_is_not_handed_over(app, place, worker, counsellor):
     bookings.cancel(worker, booking.uid)
     staff = _staff(app, counsellor)
     assert staff.get(f"/counselling/bookings/{booking.uid}/measures").status_code == 404
+
+
+def test_a_second_submission_changes_nothing_and_asks_to_hand_back(app, place, worker,
+                                                                   counsellor):
+    booking = _checked_in(place, worker, counsellor)
+    staff = _staff(app, counsellor)
+    url = f"/counselling/bookings/{booking.uid}/measures"
+    token = csrf_token(text(staff.get(url)))
+    form = {**_form(answers_for("phq9", 6), answers_for("gad7", 6)), "csrf_token": token}
+    assert staff.post(url, data=form).status_code == 303
+    again = staff.post(url, data={**form, "phq9_q1": "3"})
+    assert again.status_code == 303
+    assert again.headers["Location"].endswith(url)
+    page = text(staff.get(url))
+    assert "hand the device back" in page or "交还" in page
+    assert db.session.scalar(select(func.count()).select_from(CourseMeasure)) == 2

@@ -12,10 +12,12 @@ from app.accounts.models import Consent, User
 from app.booking.models import Booking, Centre
 from app.extensions import Model
 from app.screening.models import ScreeningResult
+from app.security.crypto import Encrypted, EncryptedRow
+from app.security.models import DataKey
 from app.types import UTCDateTime, new_uid, utcnow
 
 
-class CareCourse(Model):
+class CareCourse(EncryptedRow, Model):
     """An episode of care. Open until the counsellor discharges it or it lapses (no session
     for ``COURSE_LAPSE_WEEKS``). ``consent_id`` is the worker's consent to be asked for the
     measures in this course; without it nothing is asked."""
@@ -47,12 +49,19 @@ class CareCourse(Model):
                                                               ondelete="SET NULL"))
     # The discharge questionnaire was answered (its answers are only statistics).
     experience_given: Mapped[bool] = mapped_column(default=False, server_default="0")
+    # The answers themselves, only when the worker ticked "let my counsellor see my
+    # answers": sealed under the worker's key (erasing them erases these too).
+    experience = Encrypted("json")
 
     worker: Mapped[User] = relationship(foreign_keys=[worker_id])
     counsellor: Mapped[User] = relationship(foreign_keys=[counsellor_id])
     centre: Mapped[Centre] = relationship()
     first_booking: Mapped[Booking | None] = relationship()
     consent: Mapped[Consent | None] = relationship()
+
+    def encryption_key(self, create: bool = False) -> DataKey | None:
+        """The worker's data key."""
+        return self.worker.encryption_key(create)
 
     @property
     def measuring(self) -> bool:

@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 
 import assessments
 from app.accounts.models import Role
-from app.booking.models import Booking
+from app.booking.models import Booking, BookingStatus
 from app.counselling import bp, course_chart, courses
 from app.counselling.forms import ActionForm, ExperienceForm
 from app.extensions import db
@@ -83,6 +83,18 @@ def consent(uid: str) -> Response:
     return redirect(url_for("courses.mine"))
 
 
+def _answers() -> tuple[dict[str, list[int | None]], set[str]]:
+    """The posted answers per measure (None where none was chosen) and the missing fields."""
+    answers: dict[str, list[int | None]] = {}
+    missing: set[str] = set()
+    for code in courses.MEASURES:
+        instrument = assessments.get(code)
+        raw = [request.form.get(f"{code}_q{item.number}", "") for item in instrument.items]
+        answers[code] = [int(v) if v.isdigit() else None for v in raw]
+        missing |= {f"{code}_q{i + 1}" for i, v in enumerate(answers[code]) if v is None}
+    return answers, missing
+
+
 def _texts(lang: str) -> list[dict]:
     return [assessments.get(code).text(lang) | {"code": code} for code in courses.MEASURES]
 
@@ -101,12 +113,7 @@ def session_measures(uid: str) -> str | Response:
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
-        answers: dict[str, list[int | None]] = {}
-        for code in courses.MEASURES:
-            instrument = assessments.get(code)
-            raw = [request.form.get(f"{code}_q{item.number}", "") for item in instrument.items]
-            answers[code] = [int(v) if v.isdigit() else None for v in raw]
-            missing |= {f"{code}_q{i + 1}" for i, v in enumerate(answers[code]) if v is None}
+        answers, missing = _answers()
         try:
             filled = courses.fill(current_user, uid, answers, now)
         except courses.CourseError as exc:
@@ -144,11 +151,13 @@ def experience(uid: str) -> str | Response:
     if form.validate_on_submit():
         helped = int(form.helped.data) if str(form.helped.data or "").isdigit() else None
         try:
-            courses.give_experience(current_user, uid, helped, form.recommend.data)
+            courses.give_experience(current_user, uid, helped, form.recommend.data,
+                                    share=bool(form.share.data))
         except courses.CourseError as exc:
             show_refusal(exc)
         else:
-            flash(_("Thank you. Your answers are counted without your name."), "success")
+            flash(_("Thank you. Your counsellor can see your answers.") if form.share.data
+                  else _("Thank you. Your answers are counted without your name."), "success")
         return redirect(url_for("courses.mine"))
     return render_template("counselling/experience.html", course=course, form=form)
 
@@ -182,10 +191,18 @@ def course_page(uid: str) -> str:
     both = courses.paired(points)
     result = courses.outcome(both[0].scores, both[-1].scores) if len(both) >= 2 else None
     return render_template("counselling/course.html", course=course, points=points,
+                           experience=course.experience, answer_labels=_experience_labels(),
                            charts=charts, flags=courses.flags(points), result=result,
                            names={code: assessments.get(code).text(lang)
                                   for code in courses.MEASURES},
                            rules=courses, form=ActionForm())
+
+
+def _experience_labels() -> dict[str, dict[str, str]]:
+    """The discharge questions' options in the reader's language (the form's own labels)."""
+    form = ExperienceForm()
+    return {name: {str(value): str(label) for value, label, *_rest in
+                   getattr(form, name).iter_choices()} for name in ("helped", "recommend")}
 
 
 @bp.route("/courses/<uid>/discharge", methods=["POST"])
@@ -204,3 +221,61 @@ def discharge(uid: str) -> Response:
         flash(_("The course is closed. The client is offered two closing questions."),
               "success")
     return redirect(url_for("counselling.course_page", uid=uid))
+
+
+@bp.route("/bookings/<uid>/measures", methods=["GET", "POST"])
+@counsellor_only
+def check_in_measures(uid: str) -> str | Response:
+    """The client fills this session's PHQ-9 and GAD-7 on the counsellor's device. Nothing
+    of theirs is shown (no name, no earlier score); afterwards a page to hand the device
+    back, with the crisis panel when item 9 was above 0. Only the session's own counsellor,
+    only for a booked client of it (404 otherwise)."""
+    try:
+        booking, course = courses.checked_in_booking(current_user, uid)
+    except courses.NotFoundError:
+        abort(404)
+    form = ActionForm()
+    now = utcnow()
+    back = url_for("counselling.session_page", session_id=booking.session_id)
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        answers, missing = _answers()
+        try:
+            courses.fill_at_check_in(current_user, uid, answers, now)
+        except courses.CourseError as exc:
+            db.session.rollback()
+            if missing and courses.asked(booking, course, now):
+                flash(str(exc.message), "error")
+                return render_template("counselling/check_in_measures.html", booking=booking,
+                                       texts=_texts(current_locale()), chosen=request.form,
+                                       missing=missing, form=form, asked=True, back=back)
+            show_refusal(exc)  # e.g. filled already: the page says to hand the device back
+            return redirect(url_for("counselling.check_in_measures", uid=uid))
+        flash(_("Thank you. Your answers are saved for your counsellor."), "success")
+        return redirect(url_for("counselling.check_in_measures", uid=uid))
+    crisis = courses.crisis_at(booking)
+    extra: dict = {}
+    if crisis is not None:
+        from app.screening import risk
+        from app.screening import services as screening
+
+        extra = {"safety": {"triage": risk.result_triage(crisis)[0]},
+                 "crisis_lines": screening.crisis_lines(), "home": course.centre,
+                 "centres": []}
+    return render_template("counselling/check_in_measures.html", booking=booking,
+                           texts=_texts(current_locale()), chosen={}, missing=set(),
+                           form=form, asked=courses.asked(booking, course, now),
+                           done=bool(courses.measured(booking)), crisis=crisis is not None,
+                           back=back, **extra)
+
+
+def check_in_measures_due(booking: Booking) -> bool:
+    """Whether the session page offers to hand the device to this checked-in client."""
+    if booking.status != BookingStatus.CHECKED_IN.value:
+        return False
+    course = courses.course_of(booking)
+    return course is not None and courses.asked(booking, course, utcnow())
+
+
+care_bp.add_app_template_global(check_in_measures_due, "check_in_measures_due")

@@ -45,6 +45,8 @@ CASENESS = {"phq9": 10, "gad7": 8}        # at or above: a clinical case
 NOT_ON_TRACK_AFTER = 4                    # measured sessions without reliable improvement
 CONSENT_PURPOSE = "course_measures"
 CONSENT_VERSION = "2026-12-1"
+BOOKED = (BookingStatus.REQUESTED.value, BookingStatus.CONFIRMED.value,
+          BookingStatus.CHECKED_IN.value)
 OPENS_BEFORE = timedelta(days=3)          # how long before a session its questionnaires open
 DEFAULT_LAPSE_WEEKS = 12
 CLOSED_REASONS = ("discharged", "lapsed")
@@ -275,8 +277,7 @@ def measured(booking: Booking) -> set[str]:
 def window_open(booking: Booking, now: datetime) -> bool:
     """Whether the questionnaires of this booking's session may be filled now."""
     session = booking.session
-    return (booking.status in (BookingStatus.REQUESTED.value, BookingStatus.CONFIRMED.value,
-                               BookingStatus.CHECKED_IN.value)
+    return (booking.status in BOOKED
             and session.starts_at - OPENS_BEFORE <= now <= session.ends_at)
 
 
@@ -311,10 +312,49 @@ def fill(worker: User, uid: str, answers: Mapping[str, Sequence[int | None]],
     NotFoundError for someone else's booking; CourseError (nothing saved) without consent,
     outside the window, when filled before or with an answer missing.
     """
+    booking, course = own_booking(worker, uid)
+    return _fill(worker, booking, course, answers, now or utcnow())
+
+
+def checked_in_booking(counsellor: User, uid: str) -> tuple[Booking, CareCourse]:
+    """A booked client of one of the counsellor's own sessions, in a course: the one whose
+    questionnaires may be filled on the counsellor's device. NotFoundError otherwise (another
+    counsellor's client, an admin, a cancelled or missed booking, a group session)."""
+    booking = db.session.scalar(select(Booking).where(Booking.uid == uid))
+    if (booking is None or booking.session.counsellor_id != counsellor.id
+            or booking.status not in BOOKED):
+        raise NotFoundError(uid)
+    course = course_of(booking)
+    if course is None:
+        raise NotFoundError(uid)
+    return booking, course
+
+
+def fill_at_check_in(counsellor: User, uid: str,
+                     answers: Mapping[str, Sequence[int | None]],
+                     now: datetime | None = None) -> Filled:
+    """The client fills this session's PHQ-9 and GAD-7 on their counsellor's device: saved
+    exactly as their own pre-session measures (the same rules, the same safety path); the
+    counsellor's hand in it is on record."""
+    booking, course = checked_in_booking(counsellor, uid)
+    return _fill(booking.user, booking, course, answers, now or utcnow(), by=counsellor)
+
+
+def crisis_at(booking: Booking) -> ScreeningResult | None:
+    """This session's own PHQ-9 when it called for the safety path (item 9 above 0)."""
+    result = db.session.scalar(select(ScreeningResult).join(
+        CourseMeasure, CourseMeasure.result_id == ScreeningResult.id).where(
+        CourseMeasure.booking_id == booking.id, CourseMeasure.instrument == "phq9"))
+    return result if result is not None and (result.data or {}).get("crisis") else None
+
+
+def _fill(worker: User, booking: Booking, course: CareCourse,
+          answers: Mapping[str, Sequence[int | None]], now: datetime,
+          by: User | None = None) -> Filled:
+    """The one home of saving a session's measures (the worker's own, or on the device of
+    ``by``, their counsellor); commits, then the safety path for item 9 above 0."""
     from app.screening import services as screening
 
-    now = now or utcnow()
-    booking, course = own_booking(worker, uid)
     if not course.measuring or course.closed_at is not None:
         raise CourseError(NO_CONSENT if course.closed_at is None else CLOSED)
     if measured(booking):
@@ -342,7 +382,10 @@ def fill(worker: User, uid: str, answers: Mapping[str, Sequence[int | None]],
     except IntegrityError as exc:  # two tabs at once: the unique link lets one through
         db.session.rollback()
         raise CourseError(ALREADY) from exc
-    audit.record(worker, "course.measured", booking)
+    if by is None:
+        audit.record(worker, "course.measured", booking)
+    else:
+        audit.record(by, "course.measured_at_check_in", booking)
     db.session.commit()
     if filled.crisis is not None:
         _safety(worker, course, filled.crisis)
@@ -520,8 +563,11 @@ def close_lapsed(now: datetime | None = None) -> int:
 
 
 # -- the discharge questionnaire -------------------------------------------------------------
-def give_experience(worker: User, uid: str, helped: int | None, recommend: str | None) -> None:
-    """Two optional questions after discharge, counted without name or counsellor."""
+def give_experience(worker: User, uid: str, helped: int | None, recommend: str | None,
+                    share: bool = False) -> None:
+    """Two optional questions after discharge, counted without name or counsellor; with
+    ``share`` (the worker's own tick, off by default) the answers are also kept, sealed
+    under the worker's key, for their counsellor in this course to read."""
     from app.reports.models import NO_CENTRE, ExperienceStat
 
     course = worker_course(worker, uid)
@@ -541,7 +587,10 @@ def give_experience(worker: User, uid: str, helped: int | None, recommend: str |
     db.session.add(ExperienceStat(quarter=quarter_of(course.closed_at),
                                   centre_id=course.centre_id or NO_CENTRE, helped=helped,
                                   recommend=recommend))
-    audit.record(worker, "course.experience_given", course)  # that it was given, never what
+    if share:
+        course.experience = {"helped": helped, "recommend": recommend}
+    # That it was given and whether it is named, never what.
+    audit.record(worker, "course.experience_given", course, {"shared": bool(share)})
     db.session.commit()
 
 
@@ -552,6 +601,7 @@ def export_courses(worker: User) -> list[dict[str, object]]:
         "opened_at": course.opened_at.isoformat(),
         "closed_at": course.closed_at.isoformat() if course.closed_at else None,
         "close_reason": course.close_reason, "asked_before_sessions": course.measuring,
+        "answers_at_discharge_shown_to_counsellor": course.experience,
         "sessions": [{"date": p.day.isoformat(), **p.scores} for p in series(course)],
     } for course in worker_courses(worker)]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     RadioField,
     SelectChoice,
@@ -129,3 +130,6 @@ class ExperienceForm(FlaskForm):
                            choices=[SelectChoice("yes", _l("Yes")),
                                     SelectChoice("unsure", _l("Not sure")),
                                     SelectChoice("no", _l("No"))], validate_choice=False)
+    share = BooleanField(_l("Let my counsellor see my answers"), default=False,
+                         description=_l("Optional. If you leave this off, your answers are "
+                                        "only counted without your name."))

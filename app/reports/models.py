@@ -29,6 +29,8 @@ class ActivityStat(Model):
     service: Mapped[str] = mapped_column(String(40), default="")
     # Whole days from request to session, or whole hours to resolve a risk item; else 0.
     value: Mapped[int] = mapped_column(Integer, default=0)
+    # A booking event's session mode (in_person, phone, video); "" for other events.
+    mode: Mapped[str] = mapped_column(String(10), default="", server_default="")
 
 
 class ScreeningRollup(Model):

@@ -8,6 +8,11 @@ a yes/no table with its margins through ``protect_table`` (primary and complemen
 suppression, so "not recovered" cannot be recomputed as a small number either).
 Percentages and medians need a base of at least k (``percent``, ``median``).
 
+Access per mode reads ``activity_stats`` (one de-identified row per booking event, with its
+session's mode): for bookings that ended in the quarter, the no-show rate is of sessions
+that were due (attended or missed) and the cancellation rate of all that ended (attended,
+missed or cancelled by the worker); each a protected yes/no table by mode.
+
 Definitions (NHS Talking Therapies for Anxiety and Depression Manual, v7.1, 2024), for
 courses with at least two sessions measured with both PHQ-9 and GAD-7: recovery (at
 caseness at the first, below it on both at the last; of those at caseness), reliable
@@ -21,12 +26,13 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app import audit
 from app.extensions import db
 from app.reports import disclosure
-from app.reports.models import NO_CENTRE, CourseOutcomeStat, ExperienceStat
+from app.reports import stats as events
+from app.reports.models import NO_CENTRE, ActivityStat, CourseOutcomeStat, ExperienceStat
 from app.security.scope import Scope
 
 # (indicator, its base): recovery rates are of the courses at caseness at the start.
@@ -36,6 +42,7 @@ WITHIN_DAYS = 42  # six weeks
 MANUAL = ("NHS England. The NHS Talking Therapies for Anxiety and Depression Manual, "
           "version 7.1, 2024")
 NETWORK = -1      # the row of the whole network (the column totals)
+MODES = ("in_person", "phone", "video")
 
 
 @dataclass
@@ -61,6 +68,15 @@ class Row:
 
 
 @dataclass
+class ModeRow:
+    """No-show and cancellation rates of one mode, or of all (``mode == "network"``)."""
+
+    mode: str
+    no_show: Figure
+    cancelled: Figure
+
+
+@dataclass
 class OutcomeView:
     """What the page shows for one quarter."""
 
@@ -69,15 +85,19 @@ class OutcomeView:
     outcome_rows: list[Row]
     access_rows: list[Row]
     experience: dict[str, Figure] = field(default_factory=dict)  # network only
+    mode_rows: list[ModeRow] = field(default_factory=list)
 
     @property
     def shown(self) -> bool:
         """False when too little data (the same notice whether 0 or a few)."""
-        return bool(self.outcome_rows or self.access_rows)
+        return bool(self.outcome_rows or self.access_rows or self.mode_rows)
 
     def published(self) -> list[int]:
         """Every count this view prints (for the property test)."""
         out: list[int] = []
+        for mode_row in self.mode_rows:
+            for fig in (mode_row.no_show, mode_row.cancelled):
+                out += [v for v in (fig.count, fig.base) if v is not None]
         for fig in self.experience.values():
             out += [v for v in (fig.count, fig.base) if v is not None]
         for row in self.outcome_rows + self.access_rows:
@@ -115,7 +135,7 @@ def _groups(counts: dict[int, int], k: int) -> dict[int, int]:
             if (c in kept and c != NO_CENTRE) or NO_CENTRE in kept}
 
 
-def _yes_no(rows: list[dict[str, Any]], order: list[int], yes: str, base: str,
+def _yes_no(rows: list[dict[str, Any]], order: list[Any], yes: str, base: str,
             k: int) -> tuple[list[Figure], Figure]:
     """One indicator as a protected [yes, no] table: the group figures and the network."""
     matrix = []
@@ -139,7 +159,7 @@ def build(reader: object, scope: Scope, quarter: str, k: int) -> OutcomeView:
     stats = [s for s in db.session.scalars(select(CourseOutcomeStat).where(
         CourseOutcomeStat.quarter == quarter)) if scope.everywhere or scope.covers(s.centre_id)]
     view = OutcomeView(quarter, k, _outcomes(stats, k), _access(stats, k),
-                       _experience(scope, quarter, k))
+                       _experience(scope, quarter, k), _by_mode(scope, quarter, k))
     audit.record(reader, "reports.outcomes_viewed", None, {"quarter": quarter})
     db.session.commit()
     return view
@@ -219,3 +239,36 @@ def _experience(scope: Scope, quarter: str, k: int) -> dict[str, Figure]:
     if len(rows) < k:
         return {}
     return {name: _yes_no(rows, [0], name, "all", k)[1] for name in ("helped", "recommend")}
+
+
+def quarter_months(quarter: str) -> list[str]:
+    """The three statistics months (``YYYY-MM``) of ``YYYY-Qn``."""
+    year, q = quarter[:4], int(quarter[-1])
+    return [f"{year}-{3 * (q - 1) + n:02d}" for n in (1, 2, 3)]
+
+
+def _by_mode(scope: Scope, quarter: str, k: int) -> list[ModeRow]:
+    """No-show and cancellation rates per mode for the reader's whole scope (no centre
+    breakdown), each a protected yes/no table whose column totals are the network row."""
+    ended = (events.ATTENDED, events.NO_SHOW, events.CANCELLED, events.LATE_CANCELLED)
+    a = ActivityStat
+    counts: dict[str, dict[str, int]] = {mode: defaultdict(int) for mode in MODES}
+    for mode, event, centre, n in db.session.execute(
+            select(a.mode, a.event, a.centre_id, func.count())
+            .where(a.month.in_(quarter_months(quarter)), a.event.in_(ended),
+                   a.mode.in_(MODES))
+            .group_by(a.mode, a.event, a.centre_id)):
+        if scope.everywhere or scope.covers(centre):
+            counts[mode][event] += int(n)
+    order = [mode for mode in MODES if sum(counts[mode].values())]
+    if not order:
+        return []
+    rows = [{"group": mode, "no_show": c[events.NO_SHOW],
+             "due": c[events.NO_SHOW] + c[events.ATTENDED],
+             "cancelled": c[events.CANCELLED] + c[events.LATE_CANCELLED],
+             "ended": sum(c.values())} for mode, c in counts.items() if mode in order]
+    no_show, no_show_all = _yes_no(rows, order, "no_show", "due", k)
+    cancelled, cancelled_all = _yes_no(rows, order, "cancelled", "ended", k)
+    return [*(ModeRow(mode, n, c) for mode, n, c in zip(order, no_show, cancelled,
+                                                         strict=True)),
+            ModeRow("network", no_show_all, cancelled_all)]

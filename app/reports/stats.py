@@ -81,14 +81,16 @@ def record_screening(*, instrument: str, band: str, month: str, centre_id: int |
 
 
 def record_activity(event: str, when: datetime, centre_id: int | None, service: str = "",
-                    value: int = 0, *, rollup_after_commit: bool = False) -> None:
+                    value: int = 0, *, rollup_after_commit: bool = False,
+                    mode: str = "") -> None:
     """One booking or risk event: a de-identified row and its roll-up cell, same transaction
-    (the cell right after the commit with ``rollup_after_commit``; see the module)."""
+    (the cell right after the commit with ``rollup_after_commit``; see the module). A
+    booking event's row also carries its session's mode (the access-per-mode report)."""
     value = max(0, min(int(value), MAX_VALUE))
     month = month_of(when)
     centre = centre_id or NO_CENTRE
     db.session.execute(ActivityStat.__table__.insert().values(
-        event=event, month=month, centre_id=centre, service=service, value=value))
+        event=event, month=month, centre_id=centre, service=service, value=value, mode=mode))
     cell = dict(month=month, centre_id=centre, service=service, event=event, value=value, n=1)
     if rollup_after_commit:
         db.session.info.setdefault(_PENDING, []).append(cell)
@@ -103,7 +105,7 @@ def record_booking(event: str, session: Any, when: datetime) -> None:
     if event == BOOKED:
         value = max(0, int((session.starts_at - when).total_seconds() // 86400))
     record_activity(event, when, session.centre_id, session.service.code, value,
-                    rollup_after_commit=True)
+                    rollup_after_commit=True, mode=session.meeting_mode)
 
 
 _PENDING = "xq_rollups_after_commit"

@@ -87,3 +87,43 @@ def test_the_union_sees_outcomes_of_the_demo_courses(visit: Visit, live_app):
     expect(page.locator("#outcome-help")).to_contain_text("NHS Talking Therapies")
     visit.check_accessibility()
     visit.shot("outcomes")
+
+
+def test_measures_at_check_in_on_the_counsellors_device(visit: Visit, live_app):
+    """The counsellor checks a client in and hands over the device; the client fills both
+    questionnaires with nothing else of theirs on screen; item 9 brings the crisis panel."""
+    page, t = visit.page, visit.t
+    counsellor, secret = make_staff(live_app, visit, Role.COUNSELLOR, "测试交接老师")
+    centre = make_centre(live_app, visit, services=["counselling"], staff=[counsellor])
+    session_id = make_session(live_app, centre=centre.code, service="counselling",
+                              counsellor=counsellor,
+                              starts_at=(utcnow() + timedelta(minutes=20)).replace(microsecond=0))
+    worker = make_worker(live_app, visit, "handed", "小周")
+    with live_app.app_context():
+        from app.counselling import courses
+
+        person = accounts.find_by_login(worker)
+        booking = bookings.book(person, session_id, now=utcnow() - timedelta(days=1))
+        courses.give_consent(person, courses.course_of(booking))
+        db.session.commit()
+
+    sign_in_staff(visit, live_app, counsellor, secret)
+    visit.go(f"/counselling/sessions/{session_id}")
+    page.get_by_role("button", name=t("签到", "Check in")).click()
+    page.get_by_role("link", name=t("把设备交给来访者填写 PHQ-9 和 GAD-7",
+                                    "Hand the device to the client for PHQ-9 and GAD-7")).click()
+    expect(page.locator("form.questionnaire")).to_be_visible()
+    expect(page.locator("#check-in-measures")).not_to_contain_text("小周")
+    answer_all(visit, 1)
+    visit.check_accessibility()
+    visit.shot("check-in-measures")
+    page.get_by_role("button", name=t("发送给我的咨询师", "Send to my counsellor")).click()
+    expect(page.locator(".crisis-panel")).to_be_visible()
+    expect(page.get_by_text("12356").first).to_be_visible()
+    visit.check_accessibility()
+    visit.shot("check-in-measures-crisis")
+    page.get_by_role("link", name=t("返回本次咨询页面（咨询师操作）",
+                                    "Back to the session (for the counsellor)")).click()
+    expect(page.get_by_role("link", name=t("把设备交给来访者填写 PHQ-9 和 GAD-7",
+                                           "Hand the device to the client for PHQ-9 and GAD-7"))
+           ).to_have_count(0)

@@ -72,7 +72,7 @@ def test_booking_events_are_counted_once_each_and_match_a_rebuild(place, counsel
 
     # The de-identified rows: no person, no time, random keys; the roll-up equals a rebuild.
     columns = {c["name"] for c in inspect(db.engine).get_columns("activity_stats")}
-    assert columns == {"id", "event", "month", "centre_id", "service", "value"}
+    assert columns == {"id", "event", "month", "centre_id", "service", "value", "mode"}
     assert db.session.scalar(select(ActivityStat.id)) not in {b.uid for b in (booking, late)}
     before = snapshot()
     rebuild_rollups()

@@ -324,6 +324,12 @@ TABLE: dict[tuple[str, str], Row] = {
     ("/counselling/bookings/<uid>/notes", "POST"): Row(
         "/counselling/bookings/{booking}/notes", counsellors_only(200, far_counsellor=404),
         may_see=("counsellor",)),
+    # The client fills PHQ-9 and GAD-7 on their counsellor's device; A's booking is
+    # cancelled by the writes sorted before this one (a 404 then, like any cancelled one).
+    ("/counselling/bookings/<uid>/measures", "GET"): Row(
+        "/counselling/bookings/{booking}/measures", counsellors_only(200, far_counsellor=404)),
+    ("/counselling/bookings/<uid>/measures", "POST"): Row(
+        "/counselling/bookings/{booking}/measures", counsellors_only(404)),
     ("/counselling/bookings/<uid>/handover", "POST"): Row(
         "/counselling/bookings/{booking}/handover", counsellors_only(302, far_counsellor=404)),
     ("/counselling/availability", "GET"): Row("/counselling/availability",

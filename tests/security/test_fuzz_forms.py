@@ -166,7 +166,9 @@ FORMS = {
     "course measures": Form("owner", "/courses/sessions/{booking}", {
         **{f"phq9_q{n}": "0" for n in range(1, 10)}, **{f"gad7_q{n}": "1" for n in range(1, 8)}}),
     "course experience": Form("owner", "/courses/{course}/experience",
-                              {"helped": "4", "recommend": "yes"}),
+                              {"helped": "4", "recommend": "yes", "share": "y"}),
+    "check-in measures": Form("counsellor", "/counselling/bookings/{booking}/measures", {
+        **{f"phq9_q{n}": "0" for n in range(1, 10)}, **{f"gad7_q{n}": "1" for n in range(1, 8)}}),
     "note": Form("counsellor", "/counselling/bookings/{booking}/notes", {"body": "Went well."}),
     "handover": Form("counsellor", "/counselling/bookings/{booking}/handover", {"to": "1"}),
     "availability": Form("counsellor", "/counselling/availability", {

@@ -170,6 +170,7 @@ CASES: dict[str, Case] = {
                                                "/counselling/bookings/{booking}/cancel"),
     "/counselling/bookings/<uid>/notes": fuzz("note"),
     "/counselling/bookings/<uid>/handover": fuzz("handover"),
+    "/counselling/bookings/<uid>/measures": fuzz("check-in measures"),
     "/counselling/sessions/<int:session_id>/cancel": Case(
         "counsellor", "/counselling/sessions/{full_session}/cancel"),
     "/counselling/availability": fuzz("availability"),

@@ -8,7 +8,6 @@ from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validat
 from app.accounts.contact import MOBILE_PATTERN, NOT_A_MOBILE
 from app.booking.profiles import LANGUAGES as LANGUAGE_CODES
 from app.booking.profiles import SPECIALTIES as SPECIALTY_CODES
-from app.security import dates
 
 
 class Score(fields.Number):
@@ -499,9 +498,6 @@ class QualificationSchema(CodeAndName):
         "description": "the register's number (registered psychologists), else empty"})
 
 
-_IN_SERVICE_YEARS = validate.Range(min=dates.FIRST_MOMENT, max=dates.LAST_MOMENT)
-
-
 class SessionQuery(Schema):
     """Filters: centre and service ids, and a time range (at most 31 days).
 
@@ -513,10 +509,10 @@ class SessionQuery(Schema):
 
     centre = fields.Integer(strict=False, validate=validate.Range(min=1, max=2**31 - 1))
     service = fields.Integer(strict=False, validate=validate.Range(min=1, max=2**31 - 1))
-    from_ = fields.AwareDateTime(data_key="from", validate=_IN_SERVICE_YEARS, metadata={
-        "description": "ISO 8601 with offset; default now"})
-    to = fields.AwareDateTime(validate=_IN_SERVICE_YEARS, metadata={
-        "description": "ISO 8601 with offset; default from + 14 days"})
+    from_ = fields.AwareDateTime(data_key="from", metadata={
+        "description": "ISO 8601 with offset, years 2000-2099; default now"})
+    to = fields.AwareDateTime(metadata={
+        "description": "ISO 8601 with offset, years 2000-2099; default from + 14 days"})
 
 
 class SessionSchema(Schema):
@@ -555,9 +551,8 @@ class FreeDaysQuery(Schema):
 
     centre = fields.Integer(strict=False, validate=validate.Range(min=1, max=2**31 - 1))
     service = fields.Integer(strict=False, validate=validate.Range(min=1, max=2**31 - 1))
-    from_ = fields.Date(data_key="from", validate=validate.Range(
-        min=dates.FIRST_DAY, max=dates.LAST_DAY), metadata={
-        "description": "a local (Asia/Shanghai) date; default today"})
+    from_ = fields.Date(data_key="from", metadata={
+        "description": "a local (Asia/Shanghai) date, years 2000-2099; default today"})
     days = fields.Integer(strict=False, load_default=7, validate=validate.Range(min=1, max=31))
 
 

@@ -36,6 +36,7 @@ from app.screening import services as screening
 from app.screening.answers import AnswerError, check_answers
 from app.screening.limits import retrieve_limit
 from app.screening.models import ScreeningResult
+from app.security import dates
 from app.security.access import public
 from app.types import utcnow
 from assessments import followup as followups
@@ -510,6 +511,13 @@ def counsellors(query: dict[str, Any]) -> list[dict[str, Any]]:
     } for p in found]
 
 
+def _refuse_far_dates(*given: date | None) -> None:
+    """Year 1 or 9999 is valid ISO 8601 but overflows time-zone arithmetic: a 422, as for any
+    other range the service cannot mean (documented in the schema's descriptions)."""
+    if any(day is not None and not dates.sensible(day) for day in given):
+        raise Problem(422, "bad-range", errors={"from": [str(dates.OUT_OF_RANGE)]})
+
+
 @bp.route("/sessions", methods=["GET"])
 @public
 @bp.arguments(schemas.SessionQuery, location="query")
@@ -521,6 +529,7 @@ def sessions(query: dict[str, Any]) -> list[dict[str, Any]]:
     The same rule as the pages and the booking itself: inside the service's notice and
     horizon, centre and service open, counsellor not on leave; ``seats_left`` 0 means full.
     """
+    _refuse_far_dates(query.get("from_"), query.get("to"))
     now = utcnow()
     start: datetime = max(query.get("from_") or now, now)
     end: datetime = query.get("to") or start + DEFAULT_RANGE
@@ -547,6 +556,7 @@ def free_days(query: dict[str, Any]) -> dict[str, Any]:
 
     The booking page's week strip, for apps: one grouped query over the bookable rule.
     """
+    _refuse_far_dates(query.get("from_"))
     now = utcnow()
     zone = local_zone()
     first: date = query.get("from_") or now.astimezone(zone).date()

@@ -65,6 +65,7 @@ def token(app, worker, counsellor) -> str:
 # Problems a schema-valid request may still get, because the rule depends on time or data.
 DYNAMIC_RULES = {
     "GET /api/v1/sessions": {"urn:xinqing:problem:bad-range"},
+    "GET /api/v1/sessions/free-days": {"urn:xinqing:problem:bad-range"},  # years 2000-2099
     "POST /api/v1/bookings": {"urn:xinqing:problem:unknown-session"},
     "POST /api/v1/waitlist": {"urn:xinqing:problem:unknown-session"},
     "PUT /api/v1/me/notifications": {"urn:xinqing:problem:channel-unavailable"},

@@ -162,6 +162,8 @@ def sign_out(visit: Visit) -> None:
 
 def open_menu(visit: Visit) -> None:
     """Staff links sit behind the menu button on a phone (a row of links on wide screens)."""
+    # Before the stylesheet applies, the wide screen's hidden menu button still looks visible.
+    visit.page.wait_for_load_state("load")
     summary = visit.page.locator("details.menu > summary")
     if summary.is_visible() and visit.page.locator("details.menu[open]").count() == 0:
         summary.click()

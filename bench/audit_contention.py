@@ -17,13 +17,15 @@ import os
 import secrets
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import lockwaits  # noqa: E402  (bench/, put on the path above)
 
 
 def _app(db_url: str, key_file: str):
@@ -80,45 +82,10 @@ def main() -> int:
         for p in procs:
             p.start()
         time.sleep(3)  # every writer connected
-        samples: list[tuple[int, int]] = []
-        waits: dict[str, int] = {}
-        stop = threading.Event()
-
-        def sample() -> None:
-            with admin.connect() as conn:
-                while not stop.is_set():
-                    row = conn.execute(text(
-                        "SELECT count(*) FILTER (WHERE wait_event_type = 'Lock'), "
-                        "count(*) FILTER (WHERE state = 'active') FROM pg_stat_activity "
-                        "WHERE datname = :d AND pid <> pg_backend_pid()"), {"d": name}).one()
-                    samples.append((row[0], row[1]))
-                    for q in conn.execute(text(
-                            "SELECT left(query, 40) FROM pg_stat_activity WHERE datname = :d "
-                            "AND wait_event_type = 'Lock'"), {"d": name}).scalars():
-                        waits[q] = waits.get(q, 0) + 1
-                    time.sleep(0.05)
-
-        sampler = threading.Thread(target=sample)
-        sampler.start()
-        began = time.monotonic()
-        start.set()
-        for p in procs:
-            p.join()
-        seconds = time.monotonic() - began
-        stop.set()
-        sampler.join()
+        measured = lockwaits.race(admin, name, procs, start)
         total = args.workers * args.events
-        waiting = sum(s[0] for s in samples) / max(1, len(samples))
-        active = sum(s[1] for s in samples) / max(1, len(samples))
         print(json.dumps({"workers": args.workers, "events": total,
-                          "seconds": round(seconds, 2),
-                          "events_per_s": round(total / seconds, 1),
-                          "lock_waiting_backends": round(waiting, 2),
-                          "active_backends": round(active, 2),
-                          "waiting_in": {q: round(c / max(1, len(samples)), 2)
-                                         for q, c in sorted(waits.items(),
-                                                            key=lambda kv: -kv[1])[:3]},
-                          "load_average": os.getloadavg()}))
+                          "events_per_s": round(total / measured["seconds"], 1), **measured}))
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -16,12 +16,14 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
 from app.booking.models import Centre, Event, Service
 from app.extensions import Model
+from app.security.crypto import Encrypted, EncryptedRow
+from app.security.models import DataKey
 from app.types import UTCDateTime, new_uid, utcnow
 
 
@@ -33,7 +35,7 @@ class RequestStatus(enum.StrEnum):
     DECLINED = "declined"
 
 
-class EventRequest(Model):
+class EventRequest(EncryptedRow, Model):
     """One enterprise's request for an event from a centre's menu, on proposed dates."""
 
     __tablename__ = "event_requests"
@@ -51,14 +53,14 @@ class EventRequest(Model):
                                               index=True)
     enterprise: Mapped[str] = mapped_column(String(120))
     site: Mapped[str] = mapped_column(String(200))
-    # The union office's phone the centre calls back: organisational, given for this purpose,
-    # and gone with the request (and the request with the account). The account's own
-    # contact details stay hidden from admins, as everywhere.
-    phone: Mapped[str] = mapped_column(String(40))
+    # The union office's phone the centre calls back, and the requester's free-text note:
+    # typed by a person, so sealed under the requester's own data key (erasing the account
+    # shreds them). The account's own contact details stay hidden from admins, as everywhere.
+    phone = Encrypted()
     audience_size: Mapped[int] = mapped_column(Integer)
     first_choice: Mapped[date] = mapped_column(Date)
     second_choice: Mapped[date | None] = mapped_column(Date)
-    note: Mapped[str] = mapped_column(Text, default="")
+    note = Encrypted()
     status: Mapped[str] = mapped_column(String(10), default=RequestStatus.PENDING.value)
     reason: Mapped[str] = mapped_column(String(300), default="")  # why it was declined
     event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="SET NULL"))
@@ -71,3 +73,7 @@ class EventRequest(Model):
     service: Mapped[Service] = relationship()
     requester: Mapped[User] = relationship(foreign_keys=[requester_id])
     event: Mapped[Event | None] = relationship()
+
+    def encryption_key(self, create: bool = False) -> DataKey | None:
+        """The requester's key: the request is theirs, and goes with their account."""
+        return self.requester.encryption_key(create)

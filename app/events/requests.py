@@ -123,7 +123,7 @@ def submit(user: User, proposal: Proposal, now: datetime | None = None) -> Event
     if pending >= MAX_PENDING:
         raise RequestError(_l("You have %(count)d requests waiting for an answer. Please "
                               "wait for the centre to answer them.", count=pending))
-    row = EventRequest(centre_id=centre.id, service_id=service.id, requester_id=user.id,
+    row = EventRequest(requester=user, centre_id=centre.id, service_id=service.id,
                        enterprise=enterprise[:120], site=site[:200], phone=phone,
                        audience_size=proposal.audience_size,
                        first_choice=proposal.first_choice,

@@ -226,3 +226,18 @@ def test_an_accept_the_rules_refuse_changes_nothing(network, worker, signed_in):
     db.session.expire_all()
     assert db.session.get(EventRequest, row.id).status == "pending"
     assert db.session.scalar(select(func.count()).select_from(Event)) == 0
+
+
+def test_the_phone_and_note_a_requester_types_are_stored_sealed(network, worker):
+    from sqlalchemy import text as sql
+
+    requests.submit(worker, _proposal(network, note="我的手机 13912345678，下午可以"))
+    db.session.commit()
+    stored = " ".join(str(v) for v in db.session.execute(
+        sql("SELECT * FROM event_requests")).mappings().one().values())
+    assert "0595-23561234" not in stored
+    assert "13912345678" not in stored
+    db.session.expire_all()
+    row = db.session.scalar(select(EventRequest))
+    assert row.phone == "0595-23561234"
+    assert row.note.startswith("我的手机")

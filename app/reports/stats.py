@@ -65,8 +65,17 @@ def upsert_counts(table: Table, keys: tuple[str, ...], rows: Iterable[Mapping[st
             db.session.execute(stmt)
         batch.clear()
 
+    # PostgreSQL refuses one INSERT .. ON CONFLICT that touches a cell twice: add up the rows
+    # for the same cell first (a closure cancelling many bookings of one session, say).
+    cells: dict[tuple[Any, ...], dict[str, Any]] = {}
     for row in rows:
-        batch.append(row)
+        key = tuple(row[k] for k in keys)
+        if key in cells:
+            cells[key]["n"] += row["n"]
+        else:
+            cells[key] = dict(row)
+    for cell in cells.values():
+        batch.append(cell)
         if len(batch) >= 400:
             flush()
     flush()

@@ -6,6 +6,7 @@ machine and fails them under CI (``.ci/run`` installs all three).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -168,9 +169,12 @@ class Visit:
         A click that navigates returns before the next page has a document, so wait for it,
         and inject again if a navigation replaced the page under the script."""
         from playwright.sync_api import Error as PlaywrightError
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
         for attempt in range(3):
-            self.page.wait_for_load_state("load")
+            # A form that answered with a download leaves no new page to wait for.
+            with contextlib.suppress(PlaywrightTimeout):
+                self.page.wait_for_load_state("load", timeout=10_000)
             try:
                 self.page.add_script_tag(path=str(AXE))
                 break

@@ -125,3 +125,15 @@ def test_results_repeats_flags_and_risk_resolution_are_counted(app, counsellor, 
     before = snapshot()
     rebuild_rollups()
     assert snapshot() == before
+
+
+def test_one_batch_may_count_the_same_cell_many_times(app):
+    """A closure calls off many bookings of one session at once: each is counted (PostgreSQL
+    refused a batch that touched one cell twice, and the closure failed)."""
+    from app.reports import stats
+
+    cell = dict(month="2026-11", centre_id=1, service="counselling", event="cancelled",
+                value=0, n=1)
+    stats.upsert_counts(ActivityRollup.__table__, stats.ACTIVITY_KEYS, [cell, cell, cell])
+    db.session.commit()
+    assert db.session.scalar(select(ActivityRollup.n)) == 3

@@ -54,7 +54,19 @@ SEE_OTHER = 303  # what a successful form POST answers (app/prg.py)
 WORKERS = 32  # signed-in bench workers: one per client connection
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
-TARGETS = {"get_vs_hello": 0.5, "post_vs_insert": 0.5, "p99_ms": 150.0, "rss_mb": 150.0}
+# Issue 21's targets: each page's throughput over its baseline's in the same run (GET pages
+# over the bare hello, POSTs over the bare insert), p99 of every GET page at 32 connections
+# (judged only when the bare hello's own p99 is under it), worker memory, and booking
+# throughput that does not fall as the history grows (the largest size over 10k, with the
+# run-to-run noise of these machines allowed for).
+TARGETS = {
+    "ratio": {"home": 0.40, "questionnaire": 0.40, "result_history": 0.25,
+              "session_list": 0.25, "social_worker_dashboard": 0.15,
+              "screening_submission": 0.35, "booking": 0.20, "cancel": 0.20},
+    "p99_ms": 150.0, "rss_mb": 150.0, "booking_growth_floor": 0.9,
+}
+GET_PAGES = ("home", "questionnaire", "result_history", "session_list",
+             "social_worker_dashboard")
 
 
 def free_port() -> int:
@@ -728,8 +740,8 @@ def main() -> int:
         if not met["seats"]:
             print("FAILED: a seat count disagreed with the active bookings", file=sys.stderr)
             return 1
-        if not all(met.values()):
-            print("targets missed: " + ", ".join(k for k, ok in met.items() if not ok))
+        if not results["ratios"]["all_targets_met"]:
+            print("targets missed: " + ", ".join(k for k, ok in met.items() if ok is False))
             return 1 if args.strict else 0
         return 0
     finally:
@@ -748,54 +760,66 @@ def main() -> int:
 
 
 def ratios(results: dict) -> dict:
-    """Ours over the baseline, and which targets are met."""
+    """Ours over the baseline, and which of issue 21's targets are met."""
     phases = results["phases"]
     hello, insert = phases["bare_hello"]["rps"], phases["bare_insert"]["rps"]
     first = results["scale"][0] if results["scale"] else {}
-    gets = {k: round(phases[k]["rps"] / hello, 3) for k in
-            ("home", "questionnaire", "result_history", "session_list",
-             "social_worker_dashboard")}
+    last = results["scale"][-1] if results["scale"] else {}
+    gets = {k: round(phases[k]["rps"] / hello, 3) for k in GET_PAGES}
     posts = {"screening_submission": round(phases["screening_submission"]["rps"] / insert, 3)}
-    p99 = {k: v["p99_ms"] for k, v in phases.items() if not k.startswith("bare_")}
+    p99 = {k: phases[k]["p99_ms"] for k in GET_PAGES}
     if first:
         posts["booking"] = round(first["booking"]["rps"] / insert, 3)
         posts["cancel"] = round(first["cancel"]["rps"] / insert, 3)
-        p99["booking"], p99["cancel"] = first["booking"]["p99_ms"], first["cancel"]["p99_ms"]
+    goals = TARGETS["ratio"]
+    hello_p99 = phases["bare_hello"]["p99_ms"]
+    met = {name: value >= goals[name] for name, value in {**gets, **posts}.items()}
+    # The p99 rule holds only where the machine can meet it: the bare hello's own p99.
+    met["p99"] = (all(v < TARGETS["p99_ms"] for v in p99.values())
+                  if hello_p99 < TARGETS["p99_ms"] else None)
     rss = results["memory"]["rss_mb_max"]
-    met = {
-        "get_pages": all(v >= TARGETS["get_vs_hello"] for v in gets.values()),
-        "posts": all(v >= TARGETS["post_vs_insert"] for v in posts.values()),
-        "p99": all(v < TARGETS["p99_ms"] for v in p99.values()),
-        "rss": rss < TARGETS["rss_mb"],
-        "seats": all(not c["mismatched_sessions"] for s in results["scale"]
-                     for c in s["seat_checks"]),
-    }
+    met["rss"] = rss < TARGETS["rss_mb"]
+    growth = None
+    if first and last and last is not first:
+        growth = round(last["booking"]["rps"] / first["booking"]["rps"], 3)
+        met["booking_at_scale"] = growth >= TARGETS["booking_growth_floor"]
+    met["seats"] = all(not c["mismatched_sessions"] for s in results["scale"]
+                       for c in s["seat_checks"])
     return {"get_vs_bare_hello": gets, "post_vs_bare_insert": posts, "p99_ms": p99,
-            "worker_rss_mb_max": rss, "targets_met": met, "all_targets_met": all(met.values())}
+            "bare_hello_p99_ms": hello_p99, "booking_largest_over_10k": growth,
+            "worker_rss_mb_max": rss, "targets_met": met,
+            "all_targets_met": all(v is not False for v in met.values())}
 
 
 def markdown(results: dict) -> str:
-    """The summary table for bench/README.md."""
+    """The summary table for bench/README.md, each figure beside its target."""
     phases, r = results["phases"], results["ratios"]
-    rows = ["| what | req/s | p50 ms | p99 ms | ratio | baseline |",
+    goals, met = TARGETS["ratio"], r["targets_met"]
+
+    def mark(ok: bool | None) -> str:
+        return "✓" if ok else ("—" if ok is None else "✗")
+
+    rows = ["| what | req/s | p50 ms | p99 ms | ours / baseline | target |",
             "|---|---:|---:|---:|---:|---|"]
     for k in ("bare_hello", "bare_insert"):
         p = phases[k]
-        rows.append(f"| {k} | {p['rps']:.0f} | {p['p50_ms']:.1f} | {p['p99_ms']:.1f} | 1 | — |")
+        rows.append(f"| {k} | {p['rps']:.0f} | {p['p50_ms']:.1f} | {p['p99_ms']:.1f} | — | |")
+    limit = TARGETS["p99_ms"]
     for k, v in r["get_vs_bare_hello"].items():
         p = phases[k]
+        p99_ok = None if met["p99"] is None else p["p99_ms"] < limit
         rows.append(f"| {k} | {p['rps']:.0f} | {p['p50_ms']:.1f} | {p['p99_ms']:.1f} | "
-                    f"{v:.2f} | hello |")
-    p = phases["screening_submission"]
-    rows.append(f"| screening_submission | {p['rps']:.0f} | {p['p50_ms']:.1f} | "
-                f"{p['p99_ms']:.1f} | {r['post_vs_bare_insert']['screening_submission']:.2f} "
-                f"| insert |")
+                    f"{v:.2f} × hello | ≥ {goals[k]:.2f} {mark(met[k])}, "
+                    f"p99 < {limit:.0f} {mark(p99_ok)} |")
+    posts = [("screening_submission", phases["screening_submission"])]
     if results["scale"]:
         first = results["scale"][0]
-        for k in ("booking", "cancel"):
-            p = first[k]
-            rows.append(f"| {k} (10k history) | {p['rps']:.0f} | {p['p50_ms']:.1f} | "
-                        f"{p['p99_ms']:.1f} | {r['post_vs_bare_insert'][k]:.2f} | insert |")
+        posts += [("booking", first["booking"]), ("cancel", first["cancel"])]
+    for k, p in posts:
+        label = k if k == "screening_submission" else f"{k} (10k history)"
+        rows.append(f"| {label} | {p['rps']:.0f} | {p['p50_ms']:.1f} | {p['p99_ms']:.1f} | "
+                    f"{r['post_vs_bare_insert'][k]:.2f} × insert | "
+                    f"≥ {goals[k]:.2f} {mark(met[k])} |")
     rows.append("")
     rows.append("| booking history rows | booking req/s | booking p99 ms | cancel req/s | "
                 "cancel p99 ms |")
@@ -804,10 +828,15 @@ def markdown(results: dict) -> str:
         rows.append(f"| {s['booking_rows']:,} | {s['booking']['rps']:.0f} | "
                     f"{s['booking']['p99_ms']:.1f} | {s['cancel']['rps']:.0f} | "
                     f"{s['cancel']['p99_ms']:.1f} |")
+    if r["booking_largest_over_10k"] is not None:
+        rows.append(f"\nbooking at the largest history over 10k: "
+                    f"{r['booking_largest_over_10k']:.2f} (target ≥ "
+                    f"{TARGETS['booking_growth_floor']}) {mark(met['booking_at_scale'])}")
     m = results["memory"]
     rows.append("")
     rows.append(f"gunicorn workers: {m['workers']}, RSS max {m['rss_mb_max']} MB "
-                f"(peak {m['peak_rss_mb_max']} MB); targets met: {r['targets_met']}")
+                f"(peak {m['peak_rss_mb_max']} MB) {mark(met['rss'])}; bare hello p99 "
+                f"{r['bare_hello_p99_ms']} ms (the p99 rule is judged only below {limit:.0f})")
     return "\n".join(rows)
 
 

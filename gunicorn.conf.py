@@ -18,6 +18,11 @@ bind = _env("bind", "127.0.0.1:8000")
 # Sync workers: the app does short database work per request; scale out with processes.
 workers = int(_env("workers", str(multiprocessing.cpu_count() * 2 + 1)))
 worker_class = "sync"
+# Build the app once in the master and fork workers from it: a worker recycled after
+# max_requests then starts in milliseconds, where importing and building the app again cost
+# about a second of CPU taken from the requests being served (bench/README.md, step 12).
+# Each child opens its own database connections (app/forking.py, called from wsgi.py).
+preload_app = _env("preload_app", "true").lower() != "false"
 timeout = int(_env("timeout", "30"))
 graceful_timeout = 20
 keepalive = 5

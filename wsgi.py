@@ -3,6 +3,7 @@
 import sys
 
 from app import create_app
+from app.forking import fresh_pools_in_forked_children
 from app.security.keyring import KeyRingError
 from config import ConfigError
 
@@ -12,3 +13,5 @@ except (ConfigError, KeyRingError) as exc:
     # The message says what to set; a traceback would only bury it.
     print(f"xinqing: {exc}", file=sys.stderr)
     raise SystemExit(1) from None
+
+fresh_pools_in_forked_children(app)  # gunicorn forks workers from a preloaded app

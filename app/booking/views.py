@@ -21,11 +21,14 @@ from wtforms import SelectChoice
 from app.booking import bookable, bookings, bp, feedback, meetings
 from app.booking.bookings import BookingError, NotFoundError
 from app.booking.catalogue import active_centres, active_services
+from app.booking.catalogue import current as current_catalogue
 from app.booking.forms import ActionForm, RescheduleForm
 from app.booking.labels import booking_summary, short_date, status_label, week_range, when
 from app.booking.models import Session, SessionStatus
 from app.booking.scheduling import local_zone
 from app.extensions import db
+from app.fragments import FragmentCache
+from app.i18n import current_locale
 from app.refusals_shown import show_refusal
 from app.security.access import login_required, public
 from app.types import utcnow
@@ -111,12 +114,37 @@ def browse() -> str:
     strip = [StripDay(d, free[d], today <= d <= last) for d in week]
     previous = max(monday - timedelta(days=7), today) if monday > today else None
     following = monday + timedelta(days=7) if monday + timedelta(days=7) <= last else None
-    return render_template("booking/browse.html", sessions=sessions, strip=strip, day=day,
-                           today=today, previous=previous, following=following,
-                           earliest=earliest,
-                           centres=centres, services=services, centre=centre, service=service,
-                           by_centre={c.id: c for c in centres},
-                           by_service={s.id: s for s in services}, form=ActionForm())
+    parts = dict(sessions=sessions, strip=strip, day=day, today=today, previous=previous,
+                 following=following, earliest=earliest, centres=centres, services=services,
+                 centre=centre, service=service)
+    body = _BROWSE_BODIES.render(_browse_key(parts), lambda: render_template(
+        "booking/_browse_body.html", by_centre={c.id: c for c in centres},
+        by_service={s.id: s for s in services}, **parts))
+    return render_template("booking/browse.html", body=body, form=ActionForm())
+
+
+# The list's body is the same for everyone who asks for the same day, filters and language
+# while no seat, session or catalogue entry changes: its key is everything it prints.
+_BROWSE_BODIES = FragmentCache(maxsize=256)
+
+
+def _browse_key(parts: dict) -> tuple:
+    """Everything ``booking/_browse_body.html`` prints, as a hashable key.
+
+    The seats free of every listed session and of each day of the strip are in it, so a
+    booking or cancellation (here or in another process) shows at once; the catalogue's
+    version covers renamed centres and services, the locale a language switch.
+    """
+    catalogue = current_catalogue()
+    first = parts["earliest"]
+    return (current_locale(), catalogue.key, id(catalogue),
+            parts["centre"].code if parts["centre"] else None,
+            parts["service"].code if parts["service"] else None,
+            parts["day"], parts["today"], parts["previous"], parts["following"],
+            tuple((d.day, d.free, d.open) for d in parts["strip"]),
+            (first.id, first.starts_at, first.service_id, first.centre_id) if first else None,
+            tuple((s.id, s.starts_at, s.service_id, s.centre_id, s.free)
+                  for s in parts["sessions"]))
 
 
 def _session_or_404(session_id: int) -> Session:

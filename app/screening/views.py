@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -19,6 +20,7 @@ from app.accounts.models import Role
 from app.booking import catalogue as booking
 from app.domain import DomainError
 from app.extensions import db, limiter
+from app.fragments import FragmentCache
 from app.i18n import current_locale
 from app.library import services as library
 from app.refusals_shown import show_on_form
@@ -313,8 +315,43 @@ def share(uid: str) -> Response:
 def history() -> str:
     """Each questionnaire's results over time: a chart and the same numbers as a table."""
     lang = current_locale()
+    by_code = services.history(current_user)
+    # The charts and tables are drawn (and the results opened) only when the person's
+    # results, or their language, changed since this process last drew them.
+    results = _HISTORY_PARTS.render(_history_key(current_user, lang, by_code),
+                                    lambda: render_template("screening/_history_groups.html",
+                                                            groups=_groups(by_code, lang),
+                                                            lang=lang))
+    reminders = [(m, services.instrument_or_none(services.reminder_instrument(m) or ""))
+                 for m in services.pending_reminders(current_user)]
+    return render_template("screening/history.html", results=results, any_results=bool(by_code),
+                           reminders=reminders, cancel_form=CancelForm(), lang=lang)
+
+
+# One person's own charts and tables, in this process's memory only (never another's: the
+# key starts with their id), at most this many people's at once.
+_HISTORY_PARTS = FragmentCache(maxsize=512)
+
+
+def _history_key(user: Any, lang: str,
+                 by_code: dict[str, list[ScreeningResult]]) -> tuple[Any, ...]:
+    """Everything ``screening/_history_groups.html`` prints depends on, as a hashable key.
+
+    A result's sealed bytes change with every write of its data (follow-up answers, a risk
+    flag, a key rotation), ``shared`` is its own column, and a destroyed data key changes
+    the person's key id: any of them draws the part again (and a destroyed key fails as
+    before). Only a digest of the ciphertext is kept, never plaintext.
+    """
+    return (user.id, user.data_key_id, lang, tuple(
+        (r.id, r.uid, r.instrument, r.created_at, r.shared,
+         hashlib.blake2b(r.data_ct or b"", digest_size=16).digest())
+        for rows in by_code.values() for r in rows))
+
+
+def _groups(by_code: dict[str, list[ScreeningResult]], lang: str) -> list[dict[str, Any]]:
+    """Each questionnaire's results, opened, with its chart and trend."""
     groups = []
-    for code, rows in services.history(current_user).items():
+    for code, rows in by_code.items():
         instrument = assessments.get(code)
         entries = [(r, services.view(r)) for r in rows]
         scores = [(local_date(r.created_at), d["total"]) for r, d in entries]
@@ -326,10 +363,7 @@ def history() -> str:
                            chart=chart.build(instrument, scores, lang),
                            trend=chart.trend(instrument, before, scores[-1][1]),
                            before=before, last=scores[-1][1]))
-    reminders = [(m, services.instrument_or_none(services.reminder_instrument(m) or ""))
-                 for m in services.pending_reminders(current_user)]
-    return render_template("screening/history.html", groups=groups, reminders=reminders,
-                           cancel_form=CancelForm(), lang=lang)
+    return groups
 
 
 @bp.route("/screening/results/<uid>/remind", methods=["POST"])

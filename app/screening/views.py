@@ -344,7 +344,7 @@ def _history_key(user: Any, lang: str,
     """
     return (user.id, user.data_key_id, lang, tuple(
         (r.id, r.uid, r.instrument, r.created_at, r.shared,
-         hashlib.blake2b(r.data_ct or b"", digest_size=16).digest())
+         hashlib.blake2b(getattr(r, "data_ct", None) or b"", digest_size=16).digest())
         for rows in by_code.values() for r in rows))
 
 

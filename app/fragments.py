@@ -33,7 +33,7 @@ class FragmentCache:
             if hit is not None:
                 self._entries.move_to_end(key)
                 return hit
-        html = Markup(draw())  # noqa: S704 - a template's own, already escaped output
+        html = Markup(draw())  # noqa: S704  # nosec B704 - a template's output, already escaped
         with self._lock:
             self._entries[key] = html
             self._entries.move_to_end(key)

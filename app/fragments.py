@@ -26,13 +26,19 @@ class FragmentCache:
         self._entries: OrderedDict[Hashable, Markup] = OrderedDict()
         self._lock = threading.Lock()
 
-    def render(self, key: Hashable, draw: Callable[[], str]) -> Markup:
-        """The part kept under ``key``, drawn by ``draw()`` (outside the lock) when missing."""
+    def get(self, key: Hashable) -> Markup | None:
+        """The part kept under ``key``, or None."""
         with self._lock:
             hit = self._entries.get(key)
             if hit is not None:
                 self._entries.move_to_end(key)
-                return hit
+            return hit
+
+    def render(self, key: Hashable, draw: Callable[[], str]) -> Markup:
+        """The part kept under ``key``, drawn by ``draw()`` (outside the lock) when missing."""
+        hit = self.get(key)
+        if hit is not None:
+            return hit
         html = Markup(draw())  # noqa: S704  # nosec B704 - a template's output, already escaped
         with self._lock:
             self._entries[key] = html

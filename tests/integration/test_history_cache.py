@@ -78,3 +78,20 @@ def test_nobody_sees_another_persons_results(client, signed_in, worker, make_use
     _agree(client)
     answer(client, "phq9", [0] * 9, {"difficulty": 0})
     assert _scores(text(client.get("/screening/history", headers=EN))) == ["0"]
+
+
+def test_an_unchanged_history_is_not_opened_again(client, signed_in, worker, monkeypatch):
+    from app.screening import services
+
+    signed_in(worker)
+    _agree(client)
+    answer(client, "phq9", PHQ9_MODERATE, {"difficulty": 2})
+    answer(client, "gad7", [1] * 7, {"difficulty": 0})
+    answer(client, "phq9", [0] * 9, {"difficulty": 0})  # interleaved questionnaires
+    first = text(client.get("/screening/history", headers=EN))
+
+    def refuse(user):
+        raise AssertionError("the kept part should have been used")
+
+    monkeypatch.setattr(services, "history", refuse)
+    assert text(client.get("/screening/history", headers=EN)) == first

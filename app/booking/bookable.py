@@ -156,9 +156,7 @@ def free_by_day(now: datetime, days: Sequence[date], zone: tzinfo, *,
     counts = dict.fromkeys(days, 0)
     if not days:
         return counts
-    bounds = [datetime.combine(day, time(0), zone) for day in days]
-    bounds.append(datetime.combine(days[-1] + timedelta(days=1), time(0), zone))
-    index = case(*[(Session.starts_at < bounds[n + 1], n) for n in range(len(days))])
+    bounds, index = _day_index(tuple(days), zone)
     inner = select(index.label("day")).where(
         bookable_clause(now, service),
         Session.starts_at >= bounds[0], Session.starts_at < bounds[-1])
@@ -170,6 +168,16 @@ def free_by_day(now: datetime, days: Sequence[date], zone: tzinfo, *,
     for n, count in db.session.execute(select(sub.c.day, func.count()).group_by(sub.c.day)):
         counts[days[n]] = count
     return counts
+
+
+@lru_cache(maxsize=32)
+def _day_index(days: tuple[date, ...],
+               zone: tzinfo) -> tuple[tuple[datetime, ...], ColumnElement[int]]:
+    """The days' local-midnight bounds and the CASE that numbers a session's day (the same
+    for every request about the same week: built once, clause objects being immutable)."""
+    bounds = (*(datetime.combine(day, time(0), zone) for day in days),
+              datetime.combine(days[-1] + timedelta(days=1), time(0), zone))
+    return bounds, case(*[(Session.starts_at < bounds[n + 1], n) for n in range(len(days))])
 
 
 def earliest(now: datetime, *, service: AnyService | None = None, centre_id: int | None = None,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import NamedTuple
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -21,11 +22,14 @@ from wtforms import SelectChoice
 from app.booking import bookable, bookings, bp, feedback, meetings
 from app.booking.bookings import BookingError, NotFoundError
 from app.booking.catalogue import active_centres, active_services
+from app.booking.catalogue import current as current_catalogue
 from app.booking.forms import ActionForm, RescheduleForm
 from app.booking.labels import booking_summary, short_date, status_label, week_range, when
 from app.booking.models import Session, SessionStatus
 from app.booking.scheduling import local_zone
 from app.extensions import db
+from app.fragments import FragmentCache
+from app.i18n import current_locale
 from app.refusals_shown import show_refusal
 from app.security.access import login_required, public
 from app.types import utcnow
@@ -58,6 +62,16 @@ def _first(now: datetime, centre_id: int | None,
     """The next bookable session matching the filters within the days the page looks at."""
     return bookable.earliest(now, service=service, centre_id=centre_id,
                              before=now + timedelta(days=BROWSE_DAYS - 1))
+
+
+class ListedSession(NamedTuple):
+    """What the session list prints of one session (``free`` as ``Session.free``)."""
+
+    id: int
+    starts_at: datetime
+    service_id: int
+    centre_id: int
+    free: int
 
 
 @dataclass(frozen=True)
@@ -96,14 +110,19 @@ def browse() -> str:
         earliest = bookable.earliest(now, service=service)
     start = max(datetime.combine(day, time(0), zone).astimezone(UTC), now)
     end = datetime.combine(day + timedelta(days=1), time(0), zone).astimezone(UTC)
-    query = (select(Session).where(bookable.open_clause(now),
-                                   Session.starts_at >= start, Session.starts_at < end)
+    # The columns the list prints, not whole sessions: building a dozen ORM objects per
+    # request cost more than the rows they drew.
+    query = (select(Session.id, Session.starts_at, Session.service_id, Session.centre_id,
+                    Session.capacity, Session.booked)
+             .where(bookable.open_clause(now), Session.starts_at >= start, Session.starts_at < end)
              .order_by(Session.starts_at, Session.id))
     if centre:
         query = query.where(Session.centre_id == centre.id)
     if service:
         query = query.where(Session.service_id == service.id)
-    sessions = db.session.scalars(query).all()
+    sessions = [ListedSession(id=r.id, starts_at=r.starts_at, service_id=r.service_id,
+                              centre_id=r.centre_id, free=max(r.capacity - r.booked, 0))
+                for r in db.session.execute(query)]
     monday = day - timedelta(days=day.weekday())
     week = [monday + timedelta(days=n) for n in range(7)]
     free = bookable.free_by_day(now, week, zone, service=service,
@@ -111,12 +130,37 @@ def browse() -> str:
     strip = [StripDay(d, free[d], today <= d <= last) for d in week]
     previous = max(monday - timedelta(days=7), today) if monday > today else None
     following = monday + timedelta(days=7) if monday + timedelta(days=7) <= last else None
-    return render_template("booking/browse.html", sessions=sessions, strip=strip, day=day,
-                           today=today, previous=previous, following=following,
-                           earliest=earliest,
-                           centres=centres, services=services, centre=centre, service=service,
-                           by_centre={c.id: c for c in centres},
-                           by_service={s.id: s for s in services}, form=ActionForm())
+    parts = dict(sessions=sessions, strip=strip, day=day, today=today, previous=previous,
+                 following=following, earliest=earliest, centres=centres, services=services,
+                 centre=centre, service=service)
+    body = _BROWSE_BODIES.render(_browse_key(parts), lambda: render_template(
+        "booking/_browse_body.html", by_centre={c.id: c for c in centres},
+        by_service={s.id: s for s in services}, **parts))
+    return render_template("booking/browse.html", body=body, form=ActionForm())
+
+
+# The list's body is the same for everyone who asks for the same day, filters and language
+# while no seat, session or catalogue entry changes: its key is everything it prints.
+_BROWSE_BODIES = FragmentCache(maxsize=256)
+
+
+def _browse_key(parts: dict) -> tuple:
+    """Everything ``booking/_browse_body.html`` prints, as a hashable key.
+
+    The seats free of every listed session and of each day of the strip are in it, so a
+    booking or cancellation (here or in another process) shows at once; the catalogue's
+    version covers renamed centres and services, the locale a language switch.
+    """
+    catalogue = current_catalogue()
+    first = parts["earliest"]
+    return (current_locale(), catalogue.key, id(catalogue),
+            parts["centre"].code if parts["centre"] else None,
+            parts["service"].code if parts["service"] else None,
+            parts["day"], parts["today"], parts["previous"], parts["following"],
+            tuple((d.day, d.free, d.open) for d in parts["strip"]),
+            (first.id, first.starts_at, first.service_id, first.centre_id) if first else None,
+            tuple((s.id, s.starts_at, s.service_id, s.centre_id, s.free)
+                  for s in parts["sessions"]))
 
 
 def _session_or_404(session_id: int) -> Session:

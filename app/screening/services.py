@@ -278,6 +278,17 @@ def history(user: User) -> dict[str, list[ScreeningResult]]:
     return out
 
 
+def history_marks(user: User) -> list[Any]:
+    """What identifies each of the person's results as stored now, oldest first, without
+    opening any: id, uid, instrument, time, shared flag and the sealed bytes (which change
+    with every write of the result's data)."""
+    return list(db.session.execute(select(
+        ScreeningResult.id, ScreeningResult.uid, ScreeningResult.instrument,
+        ScreeningResult.created_at, ScreeningResult.shared,
+        ScreeningResult.data_ct,  # type: ignore[attr-defined]  # declared by Encrypted
+    ).where(ScreeningResult.user_id == user.id).order_by(ScreeningResult.created_at)))
+
+
 def set_shared(user: User, row: ScreeningResult, shared: bool) -> None:
     """Let (or stop letting) counsellors of the person's home centre see this result."""
     row.shared = shared

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,6 +21,7 @@ from app.accounts.models import Role
 from app.booking import catalogue as booking
 from app.domain import DomainError
 from app.extensions import db, limiter
+from app.fragments import FragmentCache
 from app.i18n import current_locale
 from app.library import services as library
 from app.refusals_shown import show_on_form
@@ -313,8 +316,55 @@ def share(uid: str) -> Response:
 def history() -> str:
     """Each questionnaire's results over time: a chart and the same numbers as a table."""
     lang = current_locale()
+    # The charts and tables are drawn (and the results opened) only when the person's
+    # results, or their language, changed since this process last drew them. On a miss the
+    # key is taken again from the rows drawn, so a part is never kept under older marks.
+    marks = services.history_marks(current_user)
+    results = _HISTORY_PARTS.get(_history_key(current_user, lang, marks))
+    if results is None:
+        by_code = services.history(current_user)
+        rows = [r for group in by_code.values() for r in group]
+        results = _HISTORY_PARTS.render(
+            _history_key(current_user, lang, [_mark(r) for r in rows]),
+            lambda: render_template("screening/_history_groups.html",
+                                    groups=_groups(by_code, lang), lang=lang))
+    reminders = [(m, services.instrument_or_none(services.reminder_instrument(m) or ""))
+                 for m in services.pending_reminders(current_user)]
+    return render_template("screening/history.html", results=results, any_results=bool(marks),
+                           reminders=reminders, cancel_form=CancelForm(), lang=lang)
+
+
+# One person's own charts and tables, in this process's memory only (never another's: the
+# key starts with their id), at most this many people's at once.
+_HISTORY_PARTS = FragmentCache(maxsize=512)
+
+
+def _history_key(user: Any, lang: str, marks: list[Any]) -> tuple[Any, ...]:
+    """Everything ``screening/_history_groups.html`` prints depends on, as a hashable key.
+
+    ``marks`` are ``services.history_marks`` rows (or ``_mark`` of loaded results): a
+    result's sealed bytes change with every write of its data (follow-up answers, a risk
+    flag, a key rotation), ``shared`` is its own column, and a destroyed data key changes
+    the person's key id: any of them draws the part again (and a destroyed key fails as
+    before). Only a digest of the ciphertext is kept, never plaintext.
+    """
+    return (user.id, user.data_key_id, lang, tuple(
+        (m.id, m.uid, m.instrument, m.created_at, m.shared,
+         hashlib.blake2b(m.data_ct or b"", digest_size=16).digest())
+        for m in sorted(marks, key=lambda m: m.id)))  # the same key from either reading
+
+
+def _mark(row: ScreeningResult) -> Any:
+    """A loaded result's marks, as ``services.history_marks`` reads them."""
+    return SimpleNamespace(id=row.id, uid=row.uid, instrument=row.instrument,
+                           created_at=row.created_at, shared=row.shared,
+                           data_ct=getattr(row, "data_ct", None))  # declared by Encrypted
+
+
+def _groups(by_code: dict[str, list[ScreeningResult]], lang: str) -> list[dict[str, Any]]:
+    """Each questionnaire's results, opened, with its chart and trend."""
     groups = []
-    for code, rows in services.history(current_user).items():
+    for code, rows in by_code.items():
         instrument = assessments.get(code)
         entries = [(r, services.view(r)) for r in rows]
         scores = [(local_date(r.created_at), d["total"]) for r, d in entries]
@@ -326,10 +376,7 @@ def history() -> str:
                            chart=chart.build(instrument, scores, lang),
                            trend=chart.trend(instrument, before, scores[-1][1]),
                            before=before, last=scores[-1][1]))
-    reminders = [(m, services.instrument_or_none(services.reminder_instrument(m) or ""))
-                 for m in services.pending_reminders(current_user)]
-    return render_template("screening/history.html", groups=groups, reminders=reminders,
-                           cancel_form=CancelForm(), lang=lang)
+    return groups
 
 
 @bp.route("/screening/results/<uid>/remind", methods=["POST"])

@@ -1,0 +1,56 @@
+"""Rendered parts of a page kept per process, keyed by everything they show.
+
+The session list and the result history spent most of their CPU in Jinja drawing the same
+rows again (Babel dates, gettext, url_for, the chart's macros). A part rendered here is kept
+in a bounded LRU under a key the caller builds from *every* value the part prints (rows,
+seat counts, language, the person's id for their own data...), so a change of any of them is
+a new key and the old entry simply ages out: nothing needs to be told to forget. Keys never
+hold plaintext health data; the rendered HTML of a person's own results stays in this
+process's memory only, under a key that starts with their id.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+
+from markupsafe import Markup
+
+
+class FragmentCache:
+    """A thread-safe LRU of rendered HTML, at most ``maxsize`` entries."""
+
+    def __init__(self, maxsize: int) -> None:
+        self.maxsize = maxsize
+        self._entries: OrderedDict[Hashable, Markup] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> Markup | None:
+        """The part kept under ``key``, or None."""
+        with self._lock:
+            hit = self._entries.get(key)
+            if hit is not None:
+                self._entries.move_to_end(key)
+            return hit
+
+    def render(self, key: Hashable, draw: Callable[[], str]) -> Markup:
+        """The part kept under ``key``, drawn by ``draw()`` (outside the lock) when missing."""
+        hit = self.get(key)
+        if hit is not None:
+            return hit
+        html = Markup(draw())  # noqa: S704  # nosec B704 - a template's output, already escaped
+        with self._lock:
+            self._entries[key] = html
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.maxsize:
+                self._entries.popitem(last=False)
+        return html
+
+    def clear(self) -> None:
+        """Forget every part (tests; a process that wants its memory back)."""
+        with self._lock:
+            self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)

@@ -114,7 +114,7 @@ class Config:
     # How often a process reads the catalogue's version row (app/booking/catalogue.py): an
     # edit made through another process shows within this many seconds; the process that
     # made it shows it at once. 0 reads it on every request.
-    CATALOGUE_RECHECK_SECONDS = float(os.environ.get("CATALOGUE_RECHECK_SECONDS", "5"))
+    CATALOGUE_RECHECK_SECONDS = float(os.environ.get("CATALOGUE_RECHECK_SECONDS", "2"))
 
     # Flask-Limiter: Redis when configured so every worker process shares one count.
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"

@@ -10,7 +10,7 @@ the id, keys the snapshot, so ids that restart (an emptied table) cannot bring b
 stale network.
 
 Reading that row was still 13 % of the home page's CPU, so a process reads it at most every
-``CATALOGUE_RECHECK_SECONDS`` (default 5): another process's edit (an admin on another
+``CATALOGUE_RECHECK_SECONDS`` (default 2): another process's edit (an admin on another
 worker, ``flask seed``) shows within that many seconds. A process that writes the catalogue
 itself reads the row again right after its commit or rollback (``_after_end``), so the admin
 who saved a centre, and anyone served by the same process, sees it on the next page.

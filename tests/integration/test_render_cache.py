@@ -16,6 +16,7 @@ from tests.helpers import csrf_token, submit, text
 from tests.integration.screening_helpers import answer
 
 PHQ9_MILD = [1, 1, 1, 1, 1, 0, 0, 0, 0]
+TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy",
            "X-Frame-Options", "Cross-Origin-Opener-Policy", "Permissions-Policy")
 
@@ -143,3 +144,24 @@ def test_an_unknown_questionnaire_is_still_not_found(client: FlaskClient) -> Non
         response = client.get("/screening/nope")
         assert response.status_code == 404
         assert render_cache.SENTINEL not in text(response)
+
+
+def test_a_cached_page_is_the_page_rendered_for_this_visitor(app: Flask,
+                                                             client: FlaskClient) -> None:
+    """Same body and headers as with the cache off (tokens differ by their time stamp)."""
+
+    def seen(url: str) -> tuple[str, list[tuple[str, str]]]:
+        response = client.get(url)
+        headers = sorted((k, v) for k, v in response.headers.items()
+                         if k not in ("X-Request-ID", "Set-Cookie"))
+        body = TOKEN.sub(lambda m: m.group(0).replace(m.group(1), "TOKEN"), text(response))
+        return body, headers
+
+    make_centre("hub")
+    for url in ("/", "/?lang=en", "/screening/", "/screening/phq9", "/screening/gad7?lang=en"):
+        app.config["RENDER_CACHE_SIZE"] = 0
+        seen(url)
+        uncached = seen(url)
+        app.config["RENDER_CACHE_SIZE"] = 128
+        seen(url)
+        assert seen(url) == uncached, url

@@ -150,13 +150,15 @@ def _recheck_seconds() -> float:
 
 def current() -> Catalogue:
     """The catalogue as of this request: the newest change is read at most every
-    ``CATALOGUE_RECHECK_SECONDS`` per process (one indexed row), at once after own writes."""
+    ``CATALOGUE_RECHECK_SECONDS`` per process (one indexed row), and always in a transaction
+    that wrote the catalogue (it sees its own change) and after its end."""
     global _cached, _checked_at
     if has_app_context() and "xq_catalogue" in g:
         return g.xq_catalogue
     cached = _cached
     now = _clock()
-    if cached is not None and now - _checked_at < _recheck_seconds():
+    if (cached is not None and now - _checked_at < _recheck_seconds()
+            and not db.session.info.get(WROTE)):
         catalogue = cached[1]
     else:
         newest = db.session.execute(
@@ -223,3 +225,4 @@ def _after_end(session: Session, *args: object) -> None:
     this process shows its own change (or forgets one rolled back) at once."""
     if session.info.pop(WROTE, False):
         recheck()
+        forget()

@@ -92,3 +92,16 @@ def test_an_admins_own_edit_shows_at_once_in_the_same_process(
     assert response.status_code == 303, response.get_data(as_text=True)[-3000:]
     html = visitor.get("/?lang=en").get_data(as_text=True)
     assert "Breathing together" in html
+
+
+def test_a_transaction_that_wrote_the_catalogue_reads_its_own_change(
+        app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    app.config["CATALOGUE_RECHECK_SECONDS"] = 3600
+    monkeypatch.setattr(catalogue, "_clock", lambda: 1000.0)
+    centre = make_centre("hub")
+    assert catalogue.current().centres[0].name_en == "Centre hub"
+    centre.name_en = "Harbour Centre"
+    db.session.flush()  # as a service does before it reads the network again
+    assert catalogue.current().centres[0].name_en == "Harbour Centre"
+    db.session.rollback()
+    assert catalogue.current().centres[0].name_en == "Centre hub"

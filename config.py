@@ -108,6 +108,13 @@ class Config:
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)  # absolute limit for any session
     STAFF_IDLE_TIMEOUT = timedelta(minutes=int(os.environ.get("STAFF_IDLE_MINUTES", "30")))
     IDLE_TIMEOUT = timedelta(minutes=int(os.environ.get("IDLE_MINUTES", "120")))
+    # Anonymous pages the same for everyone (home, questionnaires) kept rendered, per process
+    # (app/render_cache.py); 0 turns the cache off.
+    RENDER_CACHE_SIZE = int(os.environ.get("RENDER_CACHE_SIZE", "128"))
+    # How often a process reads the catalogue's version row (app/booking/catalogue.py): an
+    # edit made through another process shows within this many seconds; the process that
+    # made it shows it at once. 0 reads it on every request.
+    CATALOGUE_RECHECK_SECONDS = float(os.environ.get("CATALOGUE_RECHECK_SECONDS", "2"))
 
     # Flask-Limiter: Redis when configured so every worker process shares one count.
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"

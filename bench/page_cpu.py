@@ -131,6 +131,10 @@ def measure(args: argparse.Namespace, password: str) -> dict:
         "session_list": lambda: anonymous.get("/booking", **base),
         "session_list_signed_in": lambda: worker.get("/booking", **base),
         "screening_submission": submit,
+        # The fixed floor: a trivial public route through every hook, with a session cookie.
+        "floor": lambda: anonymous.get("/.well-known/security.txt", **base),
+        # As wrk asks: no cookie, so each visit starts a session (its CSRF secret).
+        "questionnaire_first_visit": lambda: app.test_client().get("/screening/phq9", **base),
     }
     out: dict = {"n": args.n, "cpu_ms_median": {}, "cpu_ms_p90": {}}
     for page in args.pages.split(","):

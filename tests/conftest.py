@@ -21,10 +21,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text, update
 from sqlalchemy.engine import make_url
 
-from app import create_app
+from app import create_app, render_cache
 from app.accounts import services as accounts
 from app.accounts.models import Role, User
 from app.audit.models import GENESIS, AuditHead
+from app.booking import catalogue
 from app.extensions import db, limiter
 from app.security.keyring import KeyRing
 from app.types import utcnow
@@ -157,6 +158,8 @@ def app(_session_app: Flask) -> Iterator[Flask]:
     settings = dict(_session_app.config)
     with _session_app.app_context():
         limiter.reset()
+        render_cache.store(_session_app).clear()  # pages of an earlier test's world
+        catalogue.recheck()  # the tables were emptied behind the process's back
         yield _session_app
         _wipe()
     # A test that changes a setting must not change it for the tests after it in this process.

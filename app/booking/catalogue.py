@@ -8,17 +8,25 @@ a service (``_note_change``, whatever the code path: admin, seed, tests), and th
 is rebuilt when the newest row differs from the one it was built at. The token, not only
 the id, keys the snapshot, so ids that restart (an emptied table) cannot bring back a
 stale network.
+
+Reading that row was still 13 % of the home page's CPU, so a process reads it at most every
+``CATALOGUE_RECHECK_SECONDS`` (default 2): another process's edit (an admin on another
+worker, ``flask seed``) shows within that many seconds. A process that writes the catalogue
+itself reads the row again right after its commit or rollback (``_after_end``), so the admin
+who saved a centre, and anyone served by the same process, sees it on the next page.
 """
 
 from __future__ import annotations
 
+import math
 import secrets
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from typing import TypeVar
 
-from flask import g, has_app_context
+from flask import current_app, g, has_app_context
 from sqlalchemy import event, insert, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -130,33 +138,61 @@ def _build(key: tuple[int, str] | None) -> Catalogue:
 
 _lock = threading.Lock()
 _cached: tuple[tuple[int, str] | None, Catalogue] | None = None
+_clock = time.monotonic
+_checked_at = -math.inf  # when this process last read the newest catalogue change
+WROTE = "xq_catalogue_written"  # Session.info flag: this transaction wrote the catalogue
+
+
+def _recheck_seconds() -> float:
+    return float(current_app.config.get("CATALOGUE_RECHECK_SECONDS", 0)) \
+        if has_app_context() else 0.0
 
 
 def current() -> Catalogue:
-    """The catalogue as of this request's transaction: one indexed row read per request."""
-    global _cached
+    """The catalogue as of this request: the newest change is read at most every
+    ``CATALOGUE_RECHECK_SECONDS`` per process (one indexed row), and always in a transaction
+    that wrote the catalogue (it sees its own change) and after its end."""
+    global _cached, _checked_at
     if has_app_context() and "xq_catalogue" in g:
         return g.xq_catalogue
-    newest = db.session.execute(
-        select(CatalogueChange.id, CatalogueChange.token)
-        .order_by(CatalogueChange.id.desc()).limit(1)).first()
-    key = (newest.id, newest.token) if newest is not None else None
     cached = _cached
-    if cached is not None and cached[0] == key:
+    now = _clock()
+    if (cached is not None and now - _checked_at < _recheck_seconds()
+            and not db.session.info.get(WROTE)):
         catalogue = cached[1]
     else:
-        catalogue = _build(key)
-        with _lock:
-            _cached = (key, catalogue)
+        newest = db.session.execute(
+            select(CatalogueChange.id, CatalogueChange.token)
+            .order_by(CatalogueChange.id.desc()).limit(1)).first()
+        key = (newest.id, newest.token) if newest is not None else None
+        if cached is not None and cached[0] == key:
+            catalogue = cached[1]
+        else:
+            catalogue = _build(key)
+            with _lock:
+                _cached = (key, catalogue)
+        _checked_at = now
     if has_app_context():
         g.xq_catalogue = catalogue
     return catalogue
+
+
+def version() -> tuple[int, str] | None:
+    """The newest catalogue change this request sees (a cache key for pages showing it)."""
+    return current().key
 
 
 def forget() -> None:
     """Drop this request's copy (after this request itself changed the network)."""
     if has_app_context():
         g.pop("xq_catalogue", None)
+
+
+def recheck() -> None:
+    """Read the newest change on the next call (after a write this process did not flush,
+    e.g. tests emptying the tables)."""
+    global _checked_at
+    _checked_at = -math.inf
 
 
 def active_centres() -> Sequence[CentreEntry]:
@@ -178,4 +214,15 @@ def _note_change(session: Session, flush_context: object, instances: object) -> 
     if touched:
         session.execute(insert(CatalogueChange).values(token=secrets.token_hex(16),
                                                        at=utcnow()))
+        session.info[WROTE] = True
+        forget()
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _after_end(session: Session, *args: object) -> None:
+    """A transaction that wrote the catalogue ended: read the version again next time, so
+    this process shows its own change (or forgets one rolled back) at once."""
+    if session.info.pop(WROTE, False):
+        recheck()
         forget()

@@ -10,6 +10,7 @@ from flask_login import current_user
 from app.booking import catalogue as booking
 from app.i18n import current_locale
 from app.main import bp, navigation, worker_home
+from app.render_cache import anonymous_page
 from app.security.access import public, roles_required
 from app.security.roles import Role
 from app.types import utcnow
@@ -28,6 +29,7 @@ def _navigation() -> dict[str, Any]:
 
 @bp.route("/")
 @public
+@anonymous_page(booking.version)
 def home() -> str:
     """What Xinqing is, each role's next step, and the centres with their services."""
     return render_template(

@@ -25,6 +25,7 @@ from app.fragments import FragmentCache
 from app.i18n import current_locale
 from app.library import services as library
 from app.refusals_shown import show_on_form
+from app.render_cache import anonymous_page
 from app.screening import bp, chart, risk, services
 from app.screening.answers import AnswerError, check_answers
 from app.screening.emails import reminder_email
@@ -170,6 +171,7 @@ def _render_result(row: ScreeningResult, *, code: str | None = None,
 # -- taking a questionnaire -----------------------------------------------------------------
 @bp.route("/screening/")
 @public
+@anonymous_page()
 def index() -> str:
     """Every questionnaire with what it measures and how long it takes."""
     lang = current_locale()
@@ -179,6 +181,7 @@ def index() -> str:
 
 @bp.route("/screening/<code>", methods=["GET", "POST"])
 @public
+@anonymous_page()
 def take(code: str) -> str | Response:
     """One questionnaire on one page; the result is shown at once."""
     instrument = _instrument_or_404(code)

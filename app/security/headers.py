@@ -15,21 +15,38 @@ HSTS = "max-age=63072000; includeSubDomains"
 CACHEABLE = frozenset({"static", "library.audio"})
 
 
+# Set on every answer unless the view chose its own value.
+DEFAULTS = (
+    ("Content-Security-Policy", CSP),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "same-origin"),
+    ("X-Frame-Options", "DENY"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+)
+NO_STORE = (("Cache-Control", "no-store"), ("Pragma", "no-cache"))
+
+
 def set_headers(response: Response) -> Response:
     """Strict defaults. Every dynamic page is ``no-store``: pages carry CSRF tokens, names and
-    results, and no shared or browser cache should keep any of them."""
+    results, and no shared or browser cache should keep any of them.
+
+    Runs on every answer, so the names a view already set are read once (werkzeug's
+    ``setdefault`` scans the headers again for each name)."""
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CSP)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "same-origin")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    present = {name.lower() for name, _ in headers.items()}
+    defaults: tuple[tuple[str, str], ...] = DEFAULTS
     if current_app.config.get("SESSION_COOKIE_SECURE"):
-        headers.setdefault("Strict-Transport-Security", HSTS)
+        defaults += (("Strict-Transport-Security", HSTS),)
+    for name, value in defaults:
+        if name.lower() not in present:
+            headers.add(name, value)
     if request.endpoint not in CACHEABLE:
-        headers["Cache-Control"] = "no-store"
-        headers["Pragma"] = "no-cache"
+        for name, value in NO_STORE:
+            if name.lower() in present:
+                headers[name] = value
+            else:
+                headers.add(name, value)
     return response
 
 

@@ -1,0 +1,154 @@
+"""Anonymous pages that are the same for every visitor, rendered once per process.
+
+Why: the home page and the questionnaires are most of the anonymous traffic, and rendering
+them (the base layout, translations, escaping, ``url_for``, a macro per question) was about
+60 % of their CPU (bench/README.md, Issue 21 step 8). Their HTML depends only on the address,
+the language and what a view declares (the home page: the catalogue version). The one part
+that is each visitor's own, the CSRF token, is rendered as a sentinel and replaced by the
+visitor's own token (``generate_csrf``) on every answer, so a token is never shared.
+
+The key: endpoint, path, query string, the locale in force and the view's ``vary`` values.
+Bypassed (rendered as before, not kept): anything but GET/HEAD, a signed-in person, flashed
+messages waiting in the session, and a render that showed a flashed message or answered
+anything but a page of HTML.
+What invalidates an entry: a change of any key part (an admin's catalogue edit changes the
+catalogue version, so the home page is rendered anew). Templates and translation catalogues
+are read once per process, so a deploy (new processes) starts with an empty cache; with
+template auto-reload (development) the cache is off. Bounded: the ``RENDER_CACHE_SIZE``
+most recently used pages per process (0 turns the cache off). Answers keep every security
+header and ``Cache-Control: no-store`` (app/security/headers.py runs as for any page): the
+cache is in the process, never in a browser or proxy.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import Flask, current_app, g, request, session
+from flask.globals import request_ctx
+from flask_babel import get_locale
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from werkzeug.wrappers import Response
+
+F = TypeVar("F", bound=Callable[..., Any])
+# Stands in for the CSRF token while a shared copy renders; random per process, and made of
+# characters HTML escaping leaves alone, so it appears in the page exactly as written.
+SENTINEL = "xq-csrf-" + secrets.token_hex(16)
+EXTENSION = "xinqing.render_cache"
+
+
+class RenderCache:
+    """Rendered pages by key, least recently used dropped first (thread-safe)."""
+
+    def __init__(self) -> None:
+        self._pages: OrderedDict[tuple[Hashable, ...], str] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+
+    def get(self, key: tuple[Hashable, ...]) -> str | None:
+        """The page kept under ``key``, or None."""
+        with self._lock:
+            page = self._pages.get(key)
+            if page is not None:
+                self._pages.move_to_end(key)
+                self.hits += 1
+            return page
+
+    def put(self, key: tuple[Hashable, ...], page: str, size: int) -> None:
+        """Keep ``page``, dropping the least recently used beyond ``size`` pages."""
+        with self._lock:
+            self._pages[key] = page
+            self._pages.move_to_end(key)
+            while len(self._pages) > size:
+                self._pages.popitem(last=False)
+
+    def clear(self) -> None:
+        """Forget every page."""
+        with self._lock:
+            self._pages.clear()
+
+    def __len__(self) -> int:
+        return len(self._pages)
+
+
+def store(app: Flask) -> RenderCache:
+    """The app's cache (one per process and app)."""
+    cache = app.extensions.get(EXTENSION)
+    if cache is None:
+        cache = app.extensions.setdefault(EXTENSION, RenderCache())
+    return cache
+
+
+def _key(vary: tuple[Callable[[], Hashable], ...]) -> tuple[Hashable, ...] | None:
+    """This request's key, or None when the page must be rendered for this visitor alone."""
+    app = current_app
+    if (request.method not in ("GET", "HEAD") or app.config.get("RENDER_CACHE_SIZE", 0) <= 0
+            or app.jinja_env.auto_reload):
+        return None
+    if current_user.is_authenticated or "_flashes" in session:
+        return None
+    return (request.endpoint, request.script_root, request.path, request.query_string,
+            str(get_locale()), *(part() for part in vary))
+
+
+def _render_shared(view: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
+    """Run the view with the sentinel in place of this visitor's CSRF token."""
+    field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    own = g.pop(field, None)
+    setattr(g, field, SENTINEL)
+    try:
+        return view(*args, **kwargs)
+    finally:  # an error page rendered after this point gets the visitor's own token
+        g.pop(field, None)
+        if own is not None:
+            setattr(g, field, own)
+
+
+def _punch(page: str) -> str:
+    """The page with this visitor's own CSRF token in place of the sentinel."""
+    return page.replace(SENTINEL, generate_csrf()) if SENTINEL in page else page
+
+
+def _punch_other(result: Any) -> Any:
+    """Any other answer (a status tuple, a response): never kept, its token punched in."""
+    if isinstance(result, tuple) and result and isinstance(result[0], str):
+        return (_punch(result[0]), *result[1:])
+    if isinstance(result, Response) and not result.direct_passthrough:
+        body = result.get_data()
+        if SENTINEL.encode() in body:
+            result.set_data(body.replace(SENTINEL.encode(), generate_csrf().encode()))
+    return result
+
+
+def anonymous_page(*vary: Callable[[], Hashable]) -> Callable[[F], F]:
+    """Serve this view's GET answers to anonymous visitors from the render cache.
+
+    ``vary``: callables whose values the page depends on besides the address and language
+    (each is called per request, so it must be cheap)."""
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            key = _key(vary)
+            if key is None:
+                return view(*args, **kwargs)
+            cache = store(current_app)
+            page = cache.get(key)
+            if page is not None:
+                return _punch(page)
+            result = _render_shared(view, args, kwargs)
+            if not isinstance(result, str):
+                return _punch_other(result)
+            if not request_ctx.flashes and "_flashes" not in session:
+                cache.put(key, result, current_app.config["RENDER_CACHE_SIZE"])
+            return _punch(result)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate

@@ -23,8 +23,6 @@ cache is in the process, never in a browser or proxy.
 from __future__ import annotations
 
 import secrets
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from functools import wraps
 from typing import Any, TypeVar
@@ -36,6 +34,8 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from werkzeug.wrappers import Response
 
+from app.fragments import FragmentCache
+
 F = TypeVar("F", bound=Callable[..., Any])
 # Stands in for the CSRF token while a shared copy renders; random per process, and made of
 # characters HTML escaping leaves alone, so it appears in the page exactly as written.
@@ -43,45 +43,12 @@ SENTINEL = "xq-csrf-" + secrets.token_hex(16)
 EXTENSION = "xinqing.render_cache"
 
 
-class RenderCache:
-    """Rendered pages by key, least recently used dropped first (thread-safe)."""
-
-    def __init__(self) -> None:
-        self._pages: OrderedDict[tuple[Hashable, ...], str] = OrderedDict()
-        self._lock = threading.Lock()
-        self.hits = 0
-
-    def get(self, key: tuple[Hashable, ...]) -> str | None:
-        """The page kept under ``key``, or None."""
-        with self._lock:
-            page = self._pages.get(key)
-            if page is not None:
-                self._pages.move_to_end(key)
-                self.hits += 1
-            return page
-
-    def put(self, key: tuple[Hashable, ...], page: str, size: int) -> None:
-        """Keep ``page``, dropping the least recently used beyond ``size`` pages."""
-        with self._lock:
-            self._pages[key] = page
-            self._pages.move_to_end(key)
-            while len(self._pages) > size:
-                self._pages.popitem(last=False)
-
-    def clear(self) -> None:
-        """Forget every page."""
-        with self._lock:
-            self._pages.clear()
-
-    def __len__(self) -> int:
-        return len(self._pages)
-
-
-def store(app: Flask) -> RenderCache:
-    """The app's cache (one per process and app)."""
+def store(app: Flask) -> FragmentCache:
+    """The app's cache of whole pages (one per process and app, ``RENDER_CACHE_SIZE``)."""
     cache = app.extensions.get(EXTENSION)
     if cache is None:
-        cache = app.extensions.setdefault(EXTENSION, RenderCache())
+        cache = app.extensions.setdefault(
+            EXTENSION, FragmentCache(app.config.get("RENDER_CACHE_SIZE", 0)))
     return cache
 
 

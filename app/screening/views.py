@@ -323,7 +323,7 @@ def history() -> str:
     # results, or their language, changed since this process last drew them. On a miss the
     # key is taken again from the rows drawn, so a part is never kept under older marks.
     marks = services.history_marks(current_user)
-    results = _HISTORY_PARTS.get(_history_key(current_user, lang, marks))
+    results = _HISTORY_PARTS.kept(_history_key(current_user, lang, marks))
     if results is None:
         by_code = services.history(current_user)
         rows = [r for group in by_code.values() for r in group]

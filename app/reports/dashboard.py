@@ -62,6 +62,11 @@ class Report:
     services: Section
     centres: Section
     risk: Section
+    # The risk follow-up tables (app/reports/risk.py): the same roll-up and period, so the
+    # same fingerprint; filled by ``cached_build``.
+    followup: list[Section] = field(default_factory=list)
+    # The report's part of the page per language, rendered once (app/reports/views.py).
+    html: dict[str, str] = field(default_factory=dict)
 
     @property
     def sections(self) -> list[Section]:
@@ -133,17 +138,29 @@ def _inputs(months: list[str], k: int) -> tuple:
 
 
 def cached_build(filters: Filters, lang: str) -> Report:
-    """``_build``, reused while the statistics it reads are unchanged (see ``_inputs``)."""
+    """``_build`` and the risk follow-up tables, reused while the statistics they read are
+    unchanged (see ``_inputs``).
+
+    A report is kept under the fingerprint read after building it (building publishes the
+    period's screening cells), unless the activity roll-up or the catalogue changed while it
+    was built: then it may hold the older numbers, and the next view builds it again.
+    """
+    from app.reports import risk
+
     months, k = list(filters.period.months), k_threshold()
     head = (tuple(sorted(filters.as_dict().items())), lang, k)
-    found = _reports.get((*head, _inputs(months, k)))
+    before = _inputs(months, k)
+    found = _reports.get((*head, before))
     if found is not None:
         return found
     report = _build(filters, lang)
-    with _reports_lock:
-        _reports[(*head, _inputs(months, k))] = report  # after publishing: the kept state
-        while len(_reports) > REPORT_CACHE_SIZE:
-            _reports.popitem(last=False)
+    report.followup = risk.sections_for(filters, lang)
+    after = _inputs(months, k)
+    if after[3:] == before[3:]:
+        with _reports_lock:
+            _reports[(*head, after)] = report
+            while len(_reports) > REPORT_CACHE_SIZE:
+                _reports.popitem(last=False)
     return report
 
 

@@ -7,8 +7,8 @@ import io
 
 from flask import Response, render_template, request
 from flask_login import current_user
+from markupsafe import Markup
 
-from app import replica
 from app.i18n import current_locale
 from app.reports import bp, services
 from app.security.access import roles_required
@@ -26,17 +26,27 @@ def _page(report: services.Report | None, error: object = None, status: int = 20
         chosen = report.filters.as_dict()
     elif not chosen["period"]:
         chosen["period"] = services.default_period()
-    from app.reports import risk
-
-    followup = (replica.read(risk.sections_for, report.filters, lang) if report is not None
-                else [])
     html = render_template("reports/dashboard.html", report=report, error=error,
-                           risk_followup=followup,
-                           options=services.choices(lang, scope=scope), chosen=chosen,
-                           suppressed=services.SUPPRESSED, cell=services.cell_text)
+                           report_html=report_part(report, lang) if report else "",
+                           options=services.choices(lang, scope=scope), chosen=chosen)
     response = Response(html, status=status, mimetype="text/html")
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def report_part(report: services.Report, lang: str) -> Markup:
+    """The sections, charts and notes of a built report, rendered once per language.
+
+    Rendering them was most of a dashboard view's CPU. They follow from the report alone (no
+    person, form token or request in them), and a report is rebuilt (a new object) whenever
+    the statistics it shows change, so its HTML is kept on it (``Report.html``).
+    """
+    html = report.html.get(lang)
+    if html is None:
+        html = render_template("reports/_report.html", report=report,
+                               risk_followup=report.followup)
+        report.html[lang] = html
+    return Markup(html)  # noqa: S704  (our own template's output, escaped when rendered)
 
 
 @bp.get("/")

@@ -110,3 +110,20 @@ def test_a_county_reader_never_sees_the_network_readers_report(
     assert row(own, "risk-followup-month", "2026-09")[0] == "5"
     assert "dehua centre" not in own
     assert _part(text(client.get("/reports/?period=2026-09", headers=en))) == _part(network)
+
+
+def test_the_filter_form_follows_the_network_and_the_language(
+        app: Flask, client, signed_in, make_user, social_worker) -> None:
+    from tests.helpers import text
+    from tests.integration.screening_helpers import make_centre
+
+    _followup_world(make_user)
+    signed_in(social_worker)
+    url, en = "/reports/?period=2026-09", {"Accept-Language": "en"}
+    form = text(client.get(url, headers=en))
+    assert '<option value="dehua" >dehua centre</option>' in form
+    assert "yongchun" not in form
+    make_centre("yongchun")  # a new county centre: the place list offers it at once
+    assert '<option value="yongchun" >yongchun centre</option>' in text(client.get(url, headers=en))
+    chinese = text(client.get(url, headers={"Accept-Language": "zh-CN"}))
+    assert '<option value="yongchun" >yongchun 中心</option>' in chinese

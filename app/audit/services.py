@@ -90,7 +90,9 @@ def record(actor: Any, action: str, target: Any = None,
     for statement, names in writes:
         # Only the statement's own parameters: an UPDATE would also SET any other column
         # named among them (the head's ``seq``).
-        db.session.execute(statement, {name: values.get(name, seq) for name in names})
+        written = db.session.execute(statement, {name: values.get(name, seq) for name in names})
+        if written.returns_rows:  # the event's INSERT: its id and (PostgreSQL) its seq
+            event.id, event.seq = written.one()
     return event
 
 
@@ -111,13 +113,18 @@ def _statements(dialect: str) -> tuple[Any, tuple[tuple[Any, tuple[str, ...]], .
     values: dict[str, Any] = {name: bindparam(name) for name in columns}
     values["seq"] = (EVENT_ORDER.next_value() if dialect == "postgresql"
                      else bindparam("seq"))
-    write = insert(events).values(**values)
-    tip = (update(head).where(head.c.id == bindparam("chain_id"))
-           .values(last_mac=bindparam("mac")))
-    own = ("chain_id", "mac")
+    write = insert(events).values(**values).returning(events.c.id, events.c.seq)
+    tip = update(head).values(last_mac=bindparam("mac"))
     if dialect == "postgresql":
-        return claim, ((tip.add_cte(write.cte("event")), (*columns, "chain_id")),)
-    return claim, ((write, (*columns, "seq")), (tip, own))
+        # The head joined to its new event (one row), so the UPDATE returns the event's id
+        # and seq.
+        event = write.returning(events.c.chain).cte("event")
+        both = (tip.add_cte(event).where(head.c.id == bindparam("chain_id"),
+                                         head.c.id == event.c.chain)
+                .returning(event.c.id, event.c.seq))
+        return claim, ((both, (*columns, "chain_id")),)
+    return claim, ((write, (*columns, "seq")),
+                   (tip.where(head.c.id == bindparam("chain_id")), ("chain_id", "mac")))
 
 
 def _anchor_body(anchor: AuditAnchor) -> str:

@@ -193,7 +193,8 @@ def _dashboard_client(app, base: dict, password: str, world: dict):
     resp = client.post("/account/mfa", data={
         "code": pyotp.TOTP(world["social_secret"]).now(),
         "csrf_token": CSRF.search(page).group(1)}, **base)
-    assert resp.status_code in (302, 303) and "mfa" not in resp.location, resp.location
+    assert resp.status_code in (302, 303), resp.status_code
+    assert "mfa" not in resp.location, resp.location
     assert client.get("/reports/", **base).status_code == 200
     return client
 

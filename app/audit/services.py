@@ -74,7 +74,7 @@ def record(actor: Any, action: str, target: Any = None,
     who = _actor(actor)
     chain = chain_of(who)
     dialect = db.session.get_bind().dialect.name
-    claim, writes = _statements(dialect)
+    claim, write, tip = _statements(dialect)
     head = db.session.execute(claim, {"chain_id": chain}).one()
     event = AuditEvent(
         chain=chain, link=head.seq, at=utcnow(), actor=who, action=action,
@@ -87,19 +87,23 @@ def record(actor: Any, action: str, target: Any = None,
     values = {"chain_id": chain, "chain": chain, "link": event.link, "at": event.at,
               "actor": who, "action": action, "target": event.target,
               "detail": event.detail, "prev_mac": event.prev_mac, "mac": event.mac}
-    for statement, names in writes:
-        # Only the statement's own parameters: an UPDATE would also SET any other column
-        # named among them (the head's ``seq``).
-        written = db.session.execute(statement, {name: values.get(name, seq) for name in names})
-        if written.returns_rows:  # the event's INSERT: its id and (PostgreSQL) its seq
-            event.id, event.seq = written.one()
+    if seq is not None:
+        values["seq"] = seq
+    # Each statement gets only its own parameters: an UPDATE would also SET any other column
+    # named among them (the head's ``seq``).
+    event.id, event.seq = db.session.execute(write[0], {n: values[n] for n in write[1]}).one()
+    if tip is not None:
+        db.session.execute(tip[0], {n: values[n] for n in tip[1]})
     return event
 
 
+Written = tuple[Any, tuple[str, ...]]  # a statement and the names of its parameters
+
+
 @lru_cache(maxsize=4)
-def _statements(dialect: str) -> tuple[Any, tuple[tuple[Any, tuple[str, ...]], ...]]:
-    """The chain head's claim, then the event and the head's new tip (each with the names
-    of its parameters), built once per dialect.
+def _statements(dialect: str) -> tuple[Any, Written, Written | None]:
+    """The chain head's claim, the event's INSERT (returning its id and seq) and the head's
+    new tip (each with the names of its parameters), built once per dialect.
 
     Building these per event, and the ORM's unit of work for the INSERT, cost more CPU than
     the database's work (a dashboard view is audited every time). On PostgreSQL the event's
@@ -122,9 +126,9 @@ def _statements(dialect: str) -> tuple[Any, tuple[tuple[Any, tuple[str, ...]], .
         both = (tip.add_cte(event).where(head.c.id == bindparam("chain_id"),
                                          head.c.id == event.c.chain)
                 .returning(event.c.id, event.c.seq))
-        return claim, ((both, (*columns, "chain_id")),)
-    return claim, ((write, (*columns, "seq")),
-                   (tip.where(head.c.id == bindparam("chain_id")), ("chain_id", "mac")))
+        return claim, (both, (*columns, "chain_id")), None
+    return (claim, (write, (*columns, "seq")),
+            (tip.where(head.c.id == bindparam("chain_id")), ("chain_id", "mac")))
 
 
 def _anchor_body(anchor: AuditAnchor) -> str:

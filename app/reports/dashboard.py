@@ -10,7 +10,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Integer, Select, String, bindparam, func, select
 
 import assessments
 from app import audit, replica
@@ -135,8 +135,9 @@ def _inputs(months: list[str], k: int) -> tuple:
     """
     # A period's months are consecutive "YYYY-MM" strings (filters._month_list), so BETWEEN
     # its first and last selects the same rows as IN, with three parameters for any period.
-    first, last = (tuple(map(int, m.split("-"))) for m in (months[0], months[-1]))
-    if list(months) != list(_month_list(first, last)):
+    first, last = (months[0].split("-"), months[-1].split("-"))
+    if list(months) != list(_month_list((int(first[0]), int(first[1])),
+                                        (int(last[0]), int(last[1])))):
         raise ValueError(f"not a run of consecutive months: {months}")
     row = db.session.execute(_inputs_statement(),
                              {"k": k, "first": months[0], "last": months[-1]}).one()
@@ -148,7 +149,8 @@ def _inputs_statement() -> Select:
     """``_inputs``'s statement, built once: building and compiling it per view cost more
     CPU than the database's work (SQLAlchemy and psycopg then reuse its compiled form)."""
     p, a, m = PublishedCell, ActivityRollup, PublishedMonth
-    k, first, last = bindparam("k"), bindparam("first"), bindparam("last")
+    k = bindparam("k", type_=Integer)
+    first, last = bindparam("first", type_=String), bindparam("last", type_=String)
     return select(
         select(func.count()).where(m.k == k, m.month.between(first, last)).scalar_subquery(),
         select(func.count()).where(p.k == k, p.month.between(first, last)).scalar_subquery(),

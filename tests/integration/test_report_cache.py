@@ -37,6 +37,26 @@ def test_a_new_statistic_of_the_period_rebuilds_the_report(app: Flask, monkeypat
     assert services.build_report is dashboard.build_report
 
 
+
+def test_a_statistic_written_while_the_report_is_built_is_not_hidden(
+        app: Flask, monkeypatch) -> None:
+    """A report built from the older numbers is not kept under the newer fingerprint."""
+    dashboard._reports.clear()
+    filters = parse_filters({"period": _last_month()})
+    year, mon = map(int, filters.period.months[0].split("-"))
+    real = dashboard._build
+
+    def racing(f, lang):
+        report = real(f, lang)
+        stats.record_activity(stats.FLAG, datetime(year, mon, 15, tzinfo=UTC), None)
+        db.session.commit()  # another request's statistic, committed meanwhile
+        return report
+
+    monkeypatch.setattr(dashboard, "_build", racing)
+    first = dashboard.cached_build(filters, "en")
+    monkeypatch.setattr(dashboard, "_build", real)
+    assert dashboard.cached_build(filters, "en") is not first
+
 # -- the page: the risk follow-up tables and the rendered report part are kept with the report --
 def _part(page: str) -> str:
     """The report's part of a dashboard page (the menu's form tokens differ per request)."""

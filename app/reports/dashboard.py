@@ -6,10 +6,11 @@ import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import Integer, Select, String, bindparam, func, select
 
 import assessments
 from app import audit, replica
@@ -27,7 +28,7 @@ from app.reports.cubes import (
     screening_present,
 )
 from app.reports.disclosure import ProtectedTable
-from app.reports.filters import Filters, _centres, k_threshold, place_centres
+from app.reports.filters import Filters, _centres, _month_list, k_threshold, place_centres
 from app.reports.models import NO_CENTRE, ActivityRollup, PublishedCell, PublishedMonth
 
 if TYPE_CHECKING:  # reports read no encrypted model; the actor is only passed on
@@ -62,6 +63,11 @@ class Report:
     services: Section
     centres: Section
     risk: Section
+    # The risk follow-up tables (app/reports/risk.py): the same roll-up and period, so the
+    # same fingerprint; filled by ``cached_build``.
+    followup: list[Section] = field(default_factory=list)
+    # The report's part of the page per language, rendered once (app/reports/views.py).
+    html: dict[str, str] = field(default_factory=dict)
 
     @property
     def sections(self) -> list[Section]:
@@ -100,7 +106,14 @@ def build_report(actor: User, filters: Filters, lang: str) -> Report:
     the audit log (cached or not)."""
     report = replica.read(cached_build, filters, lang)
     audit.record(actor, "reports.viewed", None, filters.as_dict())
-    db.session.commit()
+    # The view wrote only its audit event: what the request loaded (the reader, their roles)
+    # is unchanged, so it is not expired and read again for the page's menu.
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
     return report
 
 
@@ -120,30 +133,59 @@ def _inputs(months: list[str], k: int) -> tuple:
     statistic, and a rebuild (``flask reports rebuild``) removes the kept months first. The
     catalogue's version covers centre and service names.
     """
-    p, a, m = PublishedCell, ActivityRollup, PublishedMonth
-    row = db.session.execute(select(
-        select(func.count()).where(m.k == k, m.month.in_(months)).scalar_subquery(),
-        select(func.count()).where(p.k == k, p.month.in_(months)).scalar_subquery(),
-        select(func.coalesce(func.sum(p.n), 0)).where(p.k == k, p.month.in_(months))
-        .scalar_subquery(),
-        select(func.count()).where(a.month.in_(months)).scalar_subquery(),
-        select(func.coalesce(func.sum(a.n), 0)).where(a.month.in_(months)).scalar_subquery(),
-    )).one()
+    # A period's months are consecutive "YYYY-MM" strings (filters._month_list), so BETWEEN
+    # its first and last selects the same rows as IN, with three parameters for any period.
+    first, last = (months[0].split("-"), months[-1].split("-"))
+    if list(months) != list(_month_list((int(first[0]), int(first[1])),
+                                        (int(last[0]), int(last[1])))):
+        raise ValueError(f"not a run of consecutive months: {months}")
+    row = db.session.execute(_inputs_statement(),
+                             {"k": k, "first": months[0], "last": months[-1]}).one()
     return (*row, catalogue.current().key)
 
 
+@lru_cache(maxsize=1)
+def _inputs_statement() -> Select:
+    """``_inputs``'s statement, built once: building and compiling it per view cost more
+    CPU than the database's work (SQLAlchemy and psycopg then reuse its compiled form)."""
+    p, a, m = PublishedCell, ActivityRollup, PublishedMonth
+    k = bindparam("k", type_=Integer)
+    first, last = bindparam("first", type_=String), bindparam("last", type_=String)
+    return select(
+        select(func.count()).where(m.k == k, m.month.between(first, last)).scalar_subquery(),
+        select(func.count()).where(p.k == k, p.month.between(first, last)).scalar_subquery(),
+        select(func.coalesce(func.sum(p.n), 0)).where(p.k == k, p.month.between(first, last))
+        .scalar_subquery(),
+        select(func.count()).where(a.month.between(first, last)).scalar_subquery(),
+        select(func.coalesce(func.sum(a.n), 0)).where(a.month.between(first, last))
+        .scalar_subquery(),
+    )
+
+
 def cached_build(filters: Filters, lang: str) -> Report:
-    """``_build``, reused while the statistics it reads are unchanged (see ``_inputs``)."""
+    """``_build`` and the risk follow-up tables, reused while the statistics they read are
+    unchanged (see ``_inputs``).
+
+    A report is kept under the fingerprint read after building it (building publishes the
+    period's screening cells), unless the activity roll-up or the catalogue changed while it
+    was built: then it may hold the older numbers, and the next view builds it again.
+    """
+    from app.reports import risk
+
     months, k = list(filters.period.months), k_threshold()
     head = (tuple(sorted(filters.as_dict().items())), lang, k)
-    found = _reports.get((*head, _inputs(months, k)))
+    before = _inputs(months, k)
+    found = _reports.get((*head, before))
     if found is not None:
         return found
     report = _build(filters, lang)
-    with _reports_lock:
-        _reports[(*head, _inputs(months, k))] = report  # after publishing: the kept state
-        while len(_reports) > REPORT_CACHE_SIZE:
-            _reports.popitem(last=False)
+    report.followup = risk.sections_for(filters, lang)
+    after = _inputs(months, k)
+    if after[3:] == before[3:]:
+        with _reports_lock:
+            _reports[(*head, after)] = report
+            while len(_reports) > REPORT_CACHE_SIZE:
+                _reports.popitem(last=False)
     return report
 
 

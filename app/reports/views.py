@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
+from functools import lru_cache
 
 from flask import Response, render_template, request
 from flask_login import current_user
+from markupsafe import Markup
 
-from app import replica
+from app.booking import catalogue
 from app.i18n import current_locale
 from app.reports import bp, services
 from app.security.access import roles_required
 from app.security.roles import Role
+from app.security.scope import Scope
+from app.types import utcnow
 
 REPORT_ROLES = (Role.SOCIAL_WORKER, Role.ADMIN)
 
@@ -26,17 +31,51 @@ def _page(report: services.Report | None, error: object = None, status: int = 20
         chosen = report.filters.as_dict()
     elif not chosen["period"]:
         chosen["period"] = services.default_period()
-    from app.reports import risk
-
-    followup = (replica.read(risk.sections_for, report.filters, lang) if report is not None
-                else [])
+    if report is not None:  # validated choices: a bounded set of keys
+        form = filter_form(lang, utcnow().date(), services.first_open_month(),
+                           catalogue.current().key, scope, tuple(sorted(chosen.items())))
+    else:
+        form = _render_filter_form(lang, scope, chosen)
     html = render_template("reports/dashboard.html", report=report, error=error,
-                           risk_followup=followup,
-                           options=services.choices(lang, scope=scope), chosen=chosen,
-                           suppressed=services.SUPPRESSED, cell=services.cell_text)
+                           report_html=report_part(report, lang) if report else "",
+                           form_html=form)
     response = Response(html, status=status, mimetype="text/html")
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _render_filter_form(lang: str, scope: Scope, chosen: dict[str, str]) -> Markup:
+    return Markup(render_template(  # noqa: S704  # nosec B704 - our own template, escaped
+        "reports/_filters.html", options=services.choices(lang, scope=scope), chosen=chosen))
+
+
+@lru_cache(maxsize=256)
+def filter_form(lang: str, today: date, opened: str, network: object, scope: Scope,
+                chosen: tuple[tuple[str, str], ...]) -> Markup:
+    """The filter form, rendered once per everything its options read.
+
+    The options (``services.choices``) follow from the language, today's date and the first
+    open month (which periods are offered, and how they are labelled), the catalogue's
+    version (centre names, new centres) and the reader's scope (a county reader sees only
+    their centres); the selected options from the choice. All of them are in the key, so a
+    new day, a catalogue change or another scope renders it anew.
+    """
+    return _render_filter_form(lang, scope, dict(chosen))
+
+
+def report_part(report: services.Report, lang: str) -> Markup:
+    """The sections, charts and notes of a built report, rendered once per language.
+
+    Rendering them was most of a dashboard view's CPU. They follow from the report alone (no
+    person, form token or request in them), and a report is rebuilt (a new object) whenever
+    the statistics it shows change, so its HTML is kept on it (``Report.html``).
+    """
+    html = report.html.get(lang)
+    if html is None:
+        html = render_template("reports/_report.html", report=report,
+                               risk_followup=report.followup)
+        report.html[lang] = html
+    return Markup(html)  # noqa: S704  # nosec B704 - our own template, escaped when rendered
 
 
 @bp.get("/")

@@ -40,7 +40,7 @@ BUDGET = {
     "result_history": 4,
     "session_list": 5,  # the day, the week strip's counts, the first (also the earliest free)
     "counsellor_home": 8,  # with the calendar's to-do (bookings to confirm)
-    "dashboard": 11,  # with the reader's scope (hub or county)
+    "dashboard": 8,  # with the reader's scope (hub or county); follow-up kept with the report
     "screening_submission": 8,  # scoring reads nothing back after its commit
     "booking_post": 30,  # closure and event checks; PostgreSQL needs one statement more
 }

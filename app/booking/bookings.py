@@ -94,6 +94,24 @@ def end_reads() -> None:
         session.expire_on_commit = True
 
 
+def commit_move(*seats: Session) -> None:
+    """Commit a booking move, keeping what the request already loaded (the person, the
+    booking, its session and service): the answer names them, and expiring them all would
+    read four rows again to say "Booked: ...". Only the seat counts of ``seats`` were
+    written behind the ORM's back (one conditional UPDATE each), so only they are expired
+    and read again if somebody asks. The moves write every other loaded row through the
+    ORM or refresh it (transitions._write_booking), so nothing kept is stale.
+    """
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
+    for seat in seats:
+        session.expire(seat, ["booked"])
+
+
 def upcoming_count(user: User, now: datetime) -> int:
     """How many future sessions the person holds a booking for."""
     return db.session.scalar(
@@ -201,11 +219,10 @@ def book(user: User, session_id: int, now: datetime | None = None) -> Booking:
         _lock_person(user)
         booking = apply("book", user, now=now, user=user, session=session,
                         guard=_limit_guard(user, now, limits), detail={"session": session.id})
-        db.session.commit()
+        commit_move(session)
     except BookingError:
         db.session.rollback()
         raise
-    db.session.refresh(session)
     assert isinstance(booking, Booking)
     return booking
 
@@ -244,7 +261,7 @@ def cancel(user: User, uid: str, now: datetime | None = None) -> Booking:
                  detail={"late": late}):
         db.session.rollback()
         raise BookingError(_l("This booking cannot be cancelled any more."))
-    db.session.commit()
+    commit_move(booking.session)
     return booking
 
 

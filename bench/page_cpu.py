@@ -200,7 +200,8 @@ def _booking_pages(app, client, base: dict, requests: dict, prepare: dict) -> No
     def book():
         sid = free.pop(0)
         resp = client.post(f"/booking/sessions/{sid}/book", data=token, **base)
-        assert resp.status_code in (302, 303) and "/bookings/" in resp.location, resp.location
+        assert resp.status_code in (302, 303), resp.status_code
+        assert "/bookings/" in resp.location, resp.location
         held.append((sid, resp.location.rsplit("/", 1)[1]))
         return resp
 

@@ -42,8 +42,8 @@ BUDGET = {
     "counsellor_home": 8,  # with the calendar's to-do (bookings to confirm)
     "dashboard": 11,  # with the reader's scope (hub or county)
     "screening_submission": 8,  # scoring reads nothing back after its commit
-    "booking_post": 25,  # closure and event checks; PostgreSQL needs one statement more
-    "cancel_post": 20,  # the booking by its public id twice (view, service)
+    "booking_post": 21,  # closure and event checks; PostgreSQL locks the person (one more)
+    "cancel_post": 15,  # the booking with its session, centre and service in one
 }
 
 

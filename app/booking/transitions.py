@@ -324,10 +324,11 @@ def apply(name: str, actor: User | None, *, now: datetime, booking: Booking | No
     if guard is not None:
         guard()
     if isinstance(row, Booking):
-        if move.notice:
-            mail.booking_changed(row, move.notice)
-        if move.reminder in (Reminder.QUEUE, Reminder.REQUEUE):
-            mail.queue_reminder(row)
+        with mail.one_calendar(row):  # the email and reminders share one calendar file
+            if move.notice:
+                mail.booking_changed(row, move.notice)
+            if move.reminder in (Reminder.QUEUE, Reminder.REQUEUE):
+                mail.queue_reminder(row)
     elif move.notice == "offer":
         mail.offer_made(row)
     if move.audit:  # system moves (offer, lapse) are recorded without an actor

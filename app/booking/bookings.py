@@ -30,7 +30,18 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, literal, or_, select, update
+from sqlalchemy import (
+    BindParameter,
+    Select,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import joinedload
 
 from app import audit
@@ -113,13 +124,22 @@ def commit_move(*seats: Session) -> None:
         session.expire(seat, ["booked"])
 
 
+def _at(name: str) -> BindParameter:
+    """A moment passed when the statement runs (stored as the sessions' times are)."""
+    return bindparam(name, type_=Session.starts_at.type)
+
+
+# Built once: the booking checks run them on every booking, and building a statement
+# costs more CPU than running it (SQLAlchemy caches the compiled SQL, not the building).
+_UPCOMING_COUNT = (
+    select(func.count(Booking.id)).join(Session)
+    .where(Booking.user_id == bindparam("user"), Booking.status.in_(UPCOMING),
+           Session.starts_at > _at("now")))
+
+
 def upcoming_count(user: User, now: datetime) -> int:
     """How many future sessions the person holds a booking for."""
-    return db.session.scalar(
-        select(func.count(Booking.id)).join(Session)
-        .where(Booking.user_id == user.id, Booking.status.in_(UPCOMING),
-               Session.starts_at > now)
-    ) or 0
+    return db.session.scalar(_UPCOMING_COUNT, {"user": user.id, "now": now}) or 0
 
 
 def active_booking(user: User, session_id: int) -> Booking | None:
@@ -167,19 +187,28 @@ def standing(user: User, session: Session, now: datetime) -> Standing:
     session or upcoming and not yet over: a clash overlaps a session that starts after
     ``now``, and an upcoming one starts after ``now``, so both end after it.
     """
+    row = db.session.execute(_STANDING, {
+        "user": user.id, "session": session.id, "starts": session.starts_at,
+        "ends": session.ends_at, "now": now}).one()
+    return Standing(already=bool(row[0]), clash=bool(row[1]), upcoming=int(row[2] or 0))
+
+
+def _standing_statement() -> Select:
     held = Booking.status.in_(HELD)
     upcoming = Booking.status.in_(UPCOMING)
-    this = Booking.session_id == session.id
+    this = Booking.session_id == bindparam("session")
     one = literal(1)
-    row = db.session.execute(
+    return (
         select(func.max(case((and_(this, held), one), else_=0)),
-               func.max(case((and_(upcoming, ~this, Session.starts_at < session.ends_at,
-                                   Session.ends_at > session.starts_at), one), else_=0)),
-               func.sum(case((and_(upcoming, Session.starts_at > now), one), else_=0)))
+               func.max(case((and_(upcoming, ~this, Session.starts_at < _at("ends"),
+                                   Session.ends_at > _at("starts")), one), else_=0)),
+               func.sum(case((and_(upcoming, Session.starts_at > _at("now")), one), else_=0)))
         .select_from(Booking).join(Session, Session.id == Booking.session_id)
-        .where(Booking.user_id == user.id,
-               or_(and_(this, held), and_(upcoming, Session.ends_at > now)))).one()
-    return Standing(already=bool(row[0]), clash=bool(row[1]), upcoming=int(row[2] or 0))
+        .where(Booking.user_id == bindparam("user"),
+               or_(and_(this, held), and_(upcoming, Session.ends_at > _at("now")))))
+
+
+_STANDING = _standing_statement()
 
 
 def _check_bookable(user: User, session: Session | None, now: datetime) -> Standing:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import bindparam, func, select, text, update
 
 from app.audit.models import CHAINS, GENESIS, AuditAnchor, AuditEvent, AuditHead
 from app.extensions import db
@@ -71,13 +71,7 @@ def record(actor: Any, action: str, target: Any = None,
     """
     who = _actor(actor)
     chain = chain_of(who)
-    head_table = AuditHead.__table__
-    head = db.session.execute(
-        update(head_table)
-        .where(head_table.c.id == chain)
-        .values(seq=head_table.c.seq + 1)
-        .returning(head_table.c.seq, head_table.c.last_mac)
-    ).one()
+    head = db.session.execute(_NEXT_LINK, {"chain": chain}).one()
     event = AuditEvent(
         chain=chain, link=head.seq, at=utcnow(), actor=who, action=action,
         target=_describe(target), detail=dict(detail or {}), prev_mac=head.last_mac,
@@ -86,13 +80,18 @@ def record(actor: Any, action: str, target: Any = None,
     if seq is not None:
         event.seq = seq
     event.mac = _mac(event)
-    db.session.execute(
-        update(head_table)
-        .where(head_table.c.id == chain)
-        .values(last_mac=event.mac)
-    )
+    db.session.execute(_SET_MAC, {"chain": chain, "mac": event.mac})
     db.session.add(event)
     return event
+
+
+# The chain head's two statements, built once (every audited write runs them; building
+# them cost more CPU than running them). ``record`` passes the chain and the MAC.
+_HEAD = AuditHead.__table__
+_NEXT_LINK = (update(_HEAD).where(_HEAD.c.id == bindparam("chain"))
+              .values(seq=_HEAD.c.seq + 1).returning(_HEAD.c.seq, _HEAD.c.last_mac))
+_SET_MAC = (update(_HEAD).where(_HEAD.c.id == bindparam("chain"))
+            .values(last_mac=bindparam("mac")))
 
 
 def _anchor_body(anchor: AuditAnchor) -> str:

@@ -98,7 +98,7 @@ def record_activity(event: str, when: datetime, centre_id: int | None, service: 
     value = max(0, min(int(value), MAX_VALUE))
     month = month_of(when)
     centre = centre_id or NO_CENTRE
-    db.session.execute(ActivityStat.__table__.insert().values(
+    db.session.execute(_ACTIVITY_ROW, dict(
         event=event, month=month, centre_id=centre, service=service, value=value, mode=mode))
     cell = dict(month=month, centre_id=centre, service=service, event=event, value=value, n=1)
     if rollup_after_commit:
@@ -118,6 +118,9 @@ def record_booking(event: str, session: Any, when: datetime) -> None:
 
 
 _PENDING = "xq_rollups_after_commit"
+# One INSERT statement for every event row (its values passed when it runs, so it is
+# built and compiled once; the row's random key is the column's default).
+_ACTIVITY_ROW = ActivityStat.__table__.insert()
 
 
 @event.listens_for(Session, "after_commit")

@@ -12,12 +12,25 @@ hand cannot book what the lists hide (a centre closed a second ago included).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, exists, false, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Update,
+    and_,
+    bindparam,
+    case,
+    exists,
+    false,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy import event as sa_event
 
 from app.booking import catalogue
@@ -47,17 +60,28 @@ def _window_rows(service: AnyService | None) -> tuple[tuple[int, int, int], ...]
                  for s in catalogue.current().active_services)
 
 
-def _service_windows(now: datetime, rows: tuple[tuple[int, int, int], ...],
+# When a service's window opens and closes, given its notice hours and horizon days:
+# moments computed in Python, or parameters of a statement built once (``take_seat``).
+Bounds = Callable[[int, int], tuple[Any, Any]]
+
+
+def _bounds_from(now: datetime) -> Bounds:
+    return lambda notice, horizon: (now + timedelta(hours=notice),
+                                    now + timedelta(days=horizon))
+
+
+def _service_windows(bounds: Bounds, rows: tuple[tuple[int, int, int], ...],
                      single: bool) -> ColumnElement[bool]:
     """Notice and horizon, per active service (a handful of services: one OR of ranges)."""
     if not rows:
         return false()
     # Core columns: the ORM attribute's operator layer doubled the cost of each comparison.
     sid_col, starts = _SESSION.c.service_id, _SESSION.c.starts_at
-    ranges = or_(*[and_(sid_col == sid,
-                        starts > now + timedelta(hours=notice),
-                        starts <= now + timedelta(days=horizon))
-                   for sid, notice, horizon in rows])
+    windows = []
+    for sid, notice, horizon in rows:
+        opens, closes = bounds(notice, horizon)
+        windows.append(and_(sid_col == sid, starts > opens, starts <= closes))
+    ranges = or_(*windows)
     if not single:
         return ranges
     return and_(_fixed().service_active, ranges)
@@ -128,13 +152,19 @@ def _open_clause(now: datetime, rows: tuple[tuple[int, int, int], ...],
     running the query, and clause objects are immutable, so one copy serves them all, and
     the parts that do not depend on ``now`` are shared by every instant's copy.
     """
+    return _open_at(now, _bounds_from(now), rows, single)
+
+
+def _open_at(now: Any, bounds: Bounds, rows: tuple[tuple[int, int, int], ...],
+             single: bool) -> ColumnElement[bool]:
+    """The open rule at ``now`` (a moment, or a parameter of a statement built once)."""
     fixed = _fixed()
     return and_(fixed.scheduled,
                 _SESSION.c.starts_at > now,
                 fixed.centre_active,
                 # an event's own registration window replaces the service's notice and horizon
                 or_(_registration_open(now), and_(fixed.not_event,
-                                                  _service_windows(now, rows, single))),
+                                                  _service_windows(bounds, rows, single))),
                 fixed.not_on_leave,
                 fixed.not_closed)
 
@@ -206,11 +236,31 @@ def on_leave(session: Session) -> bool:
 
 
 def take_seat(session: Session, now: datetime) -> bool:
-    """The conditional UPDATE that takes one seat of a bookable session; False otherwise."""
-    result = db.session.execute(
-        update(Session).where(Session.id == session.id, bookable_clause(now, session.service))
-        .values(booked=Session.booked + 1).execution_options(synchronize_session=False))
+    """The conditional UPDATE that takes one seat of a bookable session; False otherwise.
+
+    The statement is ``bookable_clause(now, service)`` with the moments (now, and when
+    the service's window opens and closes, from its notice and horizon as they are now)
+    as parameters, so it is built once per service rather than on every booking (building
+    it cost more CPU than the UPDATE) and an edited window needs no new statement.
+    """
+    ((service_id, notice, horizon),) = _window_rows(session.service)
+    opens, closes = _bounds_from(now)(notice, horizon)
+    result = db.session.execute(_seat_update(service_id), {
+        "seat_session": session.id, "seat_now": now, "seat_opens": opens,
+        "seat_closes": closes})
     return rowcount(result) == 1
+
+
+@lru_cache(maxsize=64)
+def _seat_update(service_id: int) -> Update:
+    moment = Session.starts_at.type
+    now = bindparam("seat_now", type_=moment)
+    window = (bindparam("seat_opens", type_=moment), bindparam("seat_closes", type_=moment))
+    return (update(Session)
+            .where(Session.id == bindparam("seat_session"),
+                   _open_at(now, lambda notice, horizon: window, ((service_id, 0, 0),), True),
+                   Session.booked < Session.capacity)
+            .values(booked=Session.booked + 1).execution_options(synchronize_session=False))
 
 
 def event_of(session: Session) -> Event | None:

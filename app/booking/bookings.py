@@ -30,7 +30,19 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import (
+    BindParameter,
+    Select,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.orm import joinedload
 
 from app import audit
 from app.accounts.models import User
@@ -94,13 +106,40 @@ def end_reads() -> None:
         session.expire_on_commit = True
 
 
+def commit_move(*seats: Session) -> None:
+    """Commit a booking move, keeping what the request already loaded (the person, the
+    booking, its session and service): the answer names them, and expiring them all would
+    read four rows again to say "Booked: ...". Only the seat counts of ``seats`` were
+    written behind the ORM's back (one conditional UPDATE each), so only they are expired
+    and read again if somebody asks. The moves write every other loaded row through the
+    ORM or refresh it (transitions._write_booking), so nothing kept is stale.
+    """
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
+    for seat in seats:
+        session.expire(seat, ["booked"])
+
+
+def _at(name: str) -> BindParameter:
+    """A moment passed when the statement runs (stored as the sessions' times are)."""
+    return bindparam(name, type_=Session.starts_at.type)
+
+
+# Built once: the booking checks run them on every booking, and building a statement
+# costs more CPU than running it (SQLAlchemy caches the compiled SQL, not the building).
+_UPCOMING_COUNT = (
+    select(func.count(Booking.id)).join(Session)
+    .where(Booking.user_id == bindparam("user"), Booking.status.in_(UPCOMING),
+           Session.starts_at > _at("now")))
+
+
 def upcoming_count(user: User, now: datetime) -> int:
     """How many future sessions the person holds a booking for."""
-    return db.session.scalar(
-        select(func.count(Booking.id)).join(Session)
-        .where(Booking.user_id == user.id, Booking.status.in_(UPCOMING),
-               Session.starts_at > now)
-    ) or 0
+    return db.session.scalar(_UPCOMING_COUNT, {"user": user.id, "now": now}) or 0
 
 
 def active_booking(user: User, session_id: int) -> Booking | None:
@@ -132,8 +171,49 @@ def _only_workers(user: User) -> None:
                               "accounts cannot take seats."), code="workers_only")
 
 
-def _check_bookable(user: User, session: Session | None, now: datetime) -> Session:
-    """Raise the clearest reason a person cannot book ``session``; reads only.
+@dataclass(frozen=True)
+class Standing:
+    """The person's bookings as one new booking meets them (read in one statement)."""
+
+    already: bool   # a seat-holding booking of this very session
+    clash: bool     # another upcoming booking overlapping it
+    upcoming: int   # future sessions booked (the per-person limit counts these)
+
+
+def standing(user: User, session: Session, now: datetime) -> Standing:
+    """``active_booking``, ``_clash`` and ``upcoming_count`` in one statement.
+
+    Each of the three reads only the person's rows (their index) that are either of this
+    session or upcoming and not yet over: a clash overlaps a session that starts after
+    ``now``, and an upcoming one starts after ``now``, so both end after it.
+    """
+    row = db.session.execute(_STANDING, {
+        "user": user.id, "session": session.id, "starts": session.starts_at,
+        "ends": session.ends_at, "now": now}).one()
+    return Standing(already=bool(row[0]), clash=bool(row[1]), upcoming=int(row[2] or 0))
+
+
+def _standing_statement() -> Select:
+    held = Booking.status.in_(HELD)
+    upcoming = Booking.status.in_(UPCOMING)
+    this = Booking.session_id == bindparam("session")
+    one = literal(1)
+    return (
+        select(func.max(case((and_(this, held), one), else_=0)),
+               func.max(case((and_(upcoming, ~this, Session.starts_at < _at("ends"),
+                                   Session.ends_at > _at("starts")), one), else_=0)),
+               func.sum(case((and_(upcoming, Session.starts_at > _at("now")), one), else_=0)))
+        .select_from(Booking).join(Session, Session.id == Booking.session_id)
+        .where(Booking.user_id == bindparam("user"),
+               or_(and_(this, held), and_(upcoming, Session.ends_at > _at("now")))))
+
+
+_STANDING = _standing_statement()
+
+
+def _check_bookable(user: User, session: Session | None, now: datetime) -> Standing:
+    """Raise the clearest reason a person cannot book ``session``; reads only. Returns
+    the person's standing (for the per-person limit).
 
     The reasons are those of bookable.open_clause, which has the last word in the UPDATE.
     """
@@ -159,12 +239,20 @@ def _check_bookable(user: User, session: Session | None, now: datetime) -> Sessi
     elif session.starts_at > now + timedelta(days=service.horizon_days):
         raise BookingError(_l("This session cannot be booked yet: bookings open %(days)d days "
                               "ahead.", days=service.horizon_days))
-    if active_booking(user, session.id):
+    mine = standing(user, session, now)
+    if mine.already:
         raise BookingError(_l("You already have a booking for this session."),
-                          code="already_booked")
-    if _clash(user, session):
+                           code="already_booked")
+    if mine.clash:
         raise BookingError(_l("You already have a booking at that time."))
-    return session
+    return mine
+
+
+def _session_with_place(session_id: int) -> Session | None:
+    """The session with its centre and service in the same statement (the checks and the
+    notices read both)."""
+    return db.session.get(Session, session_id,
+                          options=[joinedload(Session.centre), joinedload(Session.service)])
 
 
 def _lock_person(user: User) -> None:
@@ -192,27 +280,29 @@ def book(user: User, session_id: int, now: datetime | None = None) -> Booking:
     """Book a seat for ``user``; raises BookingError (``full=True`` when the session is full)."""
     now = now or utcnow()
     limits = Limits.current()
-    session = _check_bookable(user, db.session.get(Session, session_id), now)
-    if upcoming_count(user, now) >= limits.upcoming:
+    session = _session_with_place(session_id)
+    if _check_bookable(user, session, now).upcoming >= limits.upcoming:
         db.session.rollback()
         raise _limit_error(limits)
+    assert session is not None
     end_reads()  # the transaction below starts with its write
     try:
         _lock_person(user)
         booking = apply("book", user, now=now, user=user, session=session,
                         guard=_limit_guard(user, now, limits), detail={"session": session.id})
-        db.session.commit()
+        commit_move(session)
     except BookingError:
         db.session.rollback()
         raise
-    db.session.refresh(session)
     assert isinstance(booking, Booking)
     return booking
 
 
 def find_booking(user: User, uid: str) -> Booking:
     """The person's own booking by its public id; NotFound for anyone else's."""
-    booking = db.session.scalar(select(Booking).where(Booking.uid == uid))
+    place = joinedload(Booking.session)
+    booking = db.session.scalar(select(Booking).where(Booking.uid == uid).options(
+        place.joinedload(Session.centre), place.joinedload(Session.service)))
     if booking is None or booking.user_id != user.id:
         raise NotFoundError(uid)
     return booking
@@ -231,8 +321,14 @@ def is_late(booking: Booking, now: datetime) -> bool:
 
 def cancel(user: User, uid: str, now: datetime | None = None) -> Booking:
     """Cancel the person's booking; inside the window it counts as a late cancellation."""
+    return cancel_booking(user, find_booking(user, uid), now)
+
+
+def cancel_booking(user: User, booking: Booking, now: datetime | None = None) -> Booking:
+    """``cancel`` of a booking already found with ``find_booking`` (the person's own)."""
     now = now or utcnow()
-    booking = find_booking(user, uid)
+    if booking.user_id != user.id:
+        raise NotFoundError(booking.uid)
     if booking.status not in UPCOMING:
         raise BookingError(_l("This booking cannot be cancelled any more."))
     if booking.session.starts_at <= now:
@@ -244,7 +340,7 @@ def cancel(user: User, uid: str, now: datetime | None = None) -> Booking:
                  detail={"late": late}):
         db.session.rollback()
         raise BookingError(_l("This booking cannot be cancelled any more."))
-    db.session.commit()
+    commit_move(booking.session)
     return booking
 
 
@@ -256,7 +352,7 @@ def reschedule(user: User, uid: str, session_id: int, now: datetime | None = Non
         raise BookingError(_l("This booking can no longer be changed. You can still cancel "
                               "it before it starts."))
     old = booking.session
-    target = db.session.get(Session, session_id)
+    target = _session_with_place(session_id)
     if target is None or target.service_id != old.service_id or target.id == old.id:
         raise BookingError(_l("Choose another session of the same service."))
     _check_bookable(user, target, now)
@@ -362,7 +458,9 @@ def call_off_session(actor: User, session: Session, now: datetime | None = None)
 def join_waitlist(user: User, session_id: int, now: datetime | None = None) -> WaitlistEntry:
     """Queue for a full session."""
     now = now or utcnow()
-    session = _check_bookable(user, db.session.get(Session, session_id), now)
+    session = _session_with_place(session_id)
+    _check_bookable(user, session, now)
+    assert session is not None
     if session.booked < session.capacity:
         raise BookingError(_l("This session still has free seats: book one instead."))
     end_reads()

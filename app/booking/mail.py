@@ -12,7 +12,8 @@ when a booking is changed or cancelled.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -111,11 +112,39 @@ def _event_subject(event: PublicEvent, kind: str, lang: str) -> str:
     return subjects[kind]
 
 
+_ICS_MEMO = "_xq_ics"
+
+
 def ics(booking: Booking, *, cancel: bool = False) -> bytes:
     """A one-event calendar: METHOD REQUEST for a booking, CANCEL when it is called off.
 
     A booking still awaiting the counsellor's confirmation is TENTATIVE, not CONFIRMED.
+    Inside ``one_calendar`` (one booking move) the file is built once and attached to the
+    email and to each reminder alike; anywhere else it is built afresh.
     """
+    memo: dict | None = booking.__dict__.get(_ICS_MEMO)
+    if memo is None:
+        return _ics(booking, cancel=cancel)
+    if cancel not in memo:
+        memo[cancel] = _ics(booking, cancel=cancel)
+    data: bytes = memo[cancel]
+    return data
+
+
+@contextmanager
+def one_calendar(booking: Booking) -> Iterator[None]:
+    """The notices of one move share its calendar file (building it with icalendar was
+    the costliest part of a booking's CPU after the queries). Nothing of the booking or
+    its session changes while the move's notices are written; the file is forgotten when
+    the block ends, so a later change (a new room, a new time) builds a new one."""
+    booking.__dict__[_ICS_MEMO] = {}
+    try:
+        yield
+    finally:
+        booking.__dict__.pop(_ICS_MEMO, None)
+
+
+def _ics(booking: Booking, *, cancel: bool) -> bytes:
     session: Session = booking.session
     lang = _lang(booking.user)
     cal = Calendar()

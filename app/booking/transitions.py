@@ -29,6 +29,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app import audit
 from app.accounts.models import User
@@ -233,16 +234,24 @@ def _write_booking(move: Move, booking: Booking | None, user: User | None,
         values["session_id"] = target_session.id
     try:
         with db.session.begin_nested():
-            changed = rowcount(db.session.execute(
+            written = db.session.execute(
                 update(Booking).where(Booking.id == booking.id,
                                       Booking.session_id == booking.session_id,
                                       Booking.status.in_(move.sources))
-                .values(**values).execution_options(synchronize_session=False)))
+                .values(**values).returning(Booking.sequence)
+                .execution_options(synchronize_session=False)).first()
     except IntegrityError:  # the person already holds the target session
-        changed = 0
-    if not changed:
+        written = None
+    if written is None:
         return None
-    db.session.refresh(booking)
+    if move.seat == Seat.MOVE:  # another session: its relationship is read again too
+        db.session.refresh(booking)
+        return booking
+    # The row is what the UPDATE wrote (RETURNING gives the one value computed in SQL):
+    # set it as loaded rather than reading the row back.
+    values["sequence"] = written.sequence
+    for key, value in values.items():
+        set_committed_value(booking, key, value)
     return booking
 
 
@@ -315,10 +324,11 @@ def apply(name: str, actor: User | None, *, now: datetime, booking: Booking | No
     if guard is not None:
         guard()
     if isinstance(row, Booking):
-        if move.notice:
-            mail.booking_changed(row, move.notice)
-        if move.reminder in (Reminder.QUEUE, Reminder.REQUEUE):
-            mail.queue_reminder(row)
+        with mail.one_calendar(row):  # the email and reminders share one calendar file
+            if move.notice:
+                mail.booking_changed(row, move.notice)
+            if move.reminder in (Reminder.QUEUE, Reminder.REQUEUE):
+                mail.queue_reminder(row)
     elif move.notice == "offer":
         mail.offer_made(row)
     if move.audit:  # system moves (offer, lapse) are recorded without an actor

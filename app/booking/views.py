@@ -293,11 +293,11 @@ def detail(uid: str) -> str:
 @login_required
 def cancel(uid: str) -> Response:
     """Cancel; inside the window it is recorded as a late cancellation."""
-    _own_booking(uid)
+    booking = _own_booking(uid)
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        booking = bookings.cancel(current_user, uid)
+        booking = bookings.cancel_booking(current_user, booking)
     except BookingError as exc:
         show_refusal(exc)
     else:

@@ -139,3 +139,33 @@ def test_reminders_cli_sends_and_passes_offers_on(app, smtp_server, session, mak
     result = runner.invoke(args=["reminders", "send"])
     assert result.exit_code == 0
     assert "offers passed on 0" in result.output
+
+
+def test_one_move_builds_its_calendar_file_once_and_a_later_change_builds_anew(
+        app, session, make_user, monkeypatch):
+    """The email and the reminder of one booking carry one file (built once, the same
+    bytes); once the move is over, a change of room gives the next notice a new file."""
+    from app.booking import mail
+
+    person = make_user()
+    booking = bookings.book(person, session.id)
+    built: list[bytes] = []
+    real = mail._ics
+
+    def counting(b, *, cancel):
+        built.append(real(b, cancel=cancel))
+        return built[-1]
+
+    monkeypatch.setattr(mail, "_ics", counting)
+    with mail.one_calendar(booking):
+        first, again = mail.ics(booking), mail.ics(booking)
+        cancelled = mail.ics(booking, cancel=True)
+    assert first is again
+    assert len(built) == 2  # one REQUEST, one CANCEL
+    assert b"METHOD:CANCEL" in cancelled
+
+    session.room = "Room 9 after the move"
+    after = mail.ics(booking)
+    assert len(built) == 3
+    assert b"Room 9 after the move" in after
+    assert b"Room 9" not in first

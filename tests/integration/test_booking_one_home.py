@@ -211,3 +211,29 @@ def test_staff_see_why_they_cannot_book(signed_in, network, make_user):
     assert "只有职工可以预约场次" in page_text(client.get(answer.headers["Location"]))
     db.session.expire_all()
     assert db.session.get(Session, session.id).booked == 0
+
+
+def test_the_seat_update_follows_the_service_window_as_it_is_now(app, counsellor):
+    """``take_seat`` keeps one built statement per service window and passes the moments
+    as parameters: it still refuses outside the window, and an edited window is the one
+    the next seat is judged by (not the statement built for the old one)."""
+    from app.booking import bookable
+    from app.extensions import db
+    from app.types import utcnow
+    from tests.booking_helpers import make_centre, make_service, make_session
+
+    service = make_service("window-check", min_notice_hours=2, horizon_days=30)
+    centre = make_centre("window-hub", services=[service])
+    soon = make_session(centre, service, counsellor, starts_in=timedelta(hours=5))
+    now = utcnow()
+    assert bookable.take_seat(soon, now)
+    assert not bookable.take_seat(soon, now + timedelta(hours=4))  # inside the notice
+    service.min_notice_hours = 12  # the admin lengthens the notice
+    db.session.flush()
+    assert not bookable.take_seat(soon, now)
+    service.min_notice_hours = 2
+    db.session.flush()
+    assert bookable.take_seat(soon, now)
+    db.session.refresh(soon)
+    assert soon.booked == 2
+    db.session.rollback()

@@ -42,7 +42,8 @@ BUDGET = {
     "counsellor_home": 8,  # with the calendar's to-do (bookings to confirm)
     "dashboard": 8,  # with the reader's scope (hub or county); follow-up kept with the report
     "screening_submission": 8,  # scoring reads nothing back after its commit
-    "booking_post": 30,  # closure and event checks; PostgreSQL needs one statement more
+    "booking_post": 21,  # closure and event checks; PostgreSQL locks the person (one more)
+    "cancel_post": 15,  # the booking with its session, centre and service in one
 }
 
 
@@ -119,14 +120,23 @@ def test_worker_pages_stay_within_budget(client: FlaskClient, world: dict) -> No
     sessions = world["sessions"]
     token = csrf_token(client.get("/me").get_data(as_text=True))
     targets = iter(sessions)
+    made: list[str] = []
 
     def book() -> object:
         response = client.post(f"/booking/sessions/{next(targets)}/book",
                                data={"csrf_token": token})
         assert response.headers["Location"].startswith("/bookings/"), response.headers
+        made.append(response.headers["Location"])
         return response
 
     check("booking_post", book)
+
+    def cancel() -> object:
+        response = client.post(f"{made.pop(0)}/cancel", data={"csrf_token": token})
+        assert response.headers["Location"].startswith("/bookings/"), response.headers
+        return response
+
+    check("cancel_post", cancel)
 
     form = client.get("/screening/phq9").get_data(as_text=True)
     answers = dict(re.findall(r'type="radio"[^>]*name="([^"]+)" value="(0)"', form))

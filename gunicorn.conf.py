@@ -21,14 +21,18 @@ worker_class = "sync"
 # Build the app once in the master and fork workers from it: a worker recycled after
 # max_requests then starts in milliseconds, where importing and building the app again cost
 # about a second of CPU taken from the requests being served (bench/README.md, step 12).
-# Each child opens its own database connections (app/forking.py, called from wsgi.py).
+# The master compiles the templates first; each child opens its own database connections
+# (app/forking.py, called from wsgi.py).
 preload_app = _env("preload_app", "true").lower() != "false"
 timeout = int(_env("timeout", "30"))
 graceful_timeout = 20
 keepalive = 5
-# Recycle workers now and then so that a slow leak can never grow without bound.
-max_requests = 2000
-max_requests_jitter = 200
+# Recycle workers now and then so that a slow leak can never grow without bound. Not too
+# often: a new worker starts with empty per-process caches (pages, catalogue, statements),
+# and at a few hundred requests a second 2000 requests meant a new worker every few seconds
+# (bench/README.md, step 12); the caches themselves are bounded.
+max_requests = int(_env("max_requests", "20000"))
+max_requests_jitter = 2000
 # The app writes its own request log without personal data; gunicorn's would log paths.
 accesslog = None
 errorlog = "-"

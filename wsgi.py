@@ -3,7 +3,7 @@
 import sys
 
 from app import create_app
-from app.forking import fresh_pools_in_forked_children
+from app.forking import fresh_pools_in_forked_children, warm
 from app.security.keyring import KeyRingError
 from config import ConfigError
 
@@ -14,4 +14,5 @@ except (ConfigError, KeyRingError) as exc:
     print(f"xinqing: {exc}", file=sys.stderr)
     raise SystemExit(1) from None
 
-fresh_pools_in_forked_children(app)  # gunicorn forks workers from a preloaded app
+warm(app)  # gunicorn forks its workers from this process (preload_app)
+fresh_pools_in_forked_children(app)

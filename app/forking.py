@@ -1,4 +1,4 @@
-"""Forked workers open their own database connections.
+"""Workers forked from a preloaded app: warmed once in the master, own connections each.
 
 gunicorn loads the app once in its master and forks the workers from it (``preload_app`` in
 gunicorn.conf.py), so a worker recycled after ``max_requests`` starts in milliseconds
@@ -7,6 +7,10 @@ requests being served). A pooled connection must never be used by two processes,
 child starts with empty pools; ``dispose(close=False)`` leaves the parent's connections to
 the parent, as SQLAlchemy's pooling guide asks after a fork. Redis clients need nothing:
 redis-py notices the new process id and opens its own connections.
+
+What every worker would otherwise build on its first requests, and can share with the
+master's memory instead, is built before the fork (:func:`warm`): the compiled templates
+(124 of them, about half a second of CPU) and each language's translation catalogue.
 """
 
 from __future__ import annotations
@@ -26,6 +30,22 @@ def fresh_pools(app: Flask) -> None:
     replica = app.extensions.get("xinqing_replica")
     if replica is not None:
         replica.engine.dispose(close=False)
+
+
+def warm(app: Flask) -> None:
+    """Compile every template and load every language's catalogue in this process, so that
+    workers forked from it start with them (no database is touched)."""
+    from flask_babel import force_locale, get_translations
+
+    from app.i18n import BABEL_CODES
+
+    env = app.jinja_env
+    for name in env.list_templates():
+        env.get_template(name)
+    with app.test_request_context("/"):
+        for code in BABEL_CODES.values():
+            with force_locale(code):
+                get_translations()
 
 
 def fresh_pools_in_forked_children(app: Flask) -> None:

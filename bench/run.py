@@ -230,6 +230,43 @@ class Gunicorn:
                 "peak_rss_mb_max": round(max(hwm, default=0), 1)}
 
 
+# -- where the CPU goes --------------------------------------------------------------------------
+# Process names (``comm``) and the group their CPU is counted in; this process (the harness,
+# whose reaped children are the wrk runs) counts as the load generator.
+CPU_GROUPS = {"gunicorn": "app", "postgres": "postgres", "redis-server": "redis"}
+
+
+def cpu_seconds_by_group() -> dict[str, float]:
+    """CPU seconds used so far, summed per group over every live process, its reaped
+    children included (a recycled worker's CPU stays in its master's, a finished wrk run's
+    in this process's), so that the difference of two readings counts every process once."""
+    tick = os.sysconf("SC_CLK_TCK")
+    me = os.getpid()
+    totals: dict[str, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        comm = stat[stat.index("(") + 1:stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2:].split()
+        used = sum(int(v) for v in fields[11:15]) / tick  # utime, stime, cutime, cstime
+        group = "load generator" if int(entry.name) == me else CPU_GROUPS.get(comm, "other")
+        totals[group] = totals.get(group, 0.0) + used
+    return totals
+
+
+def cpu_ms_per_request(before: dict[str, float], after: dict[str, float],
+                       requests: int) -> dict[str, float]:
+    """Each group's CPU milliseconds per request answered between two readings."""
+    if not requests:
+        return {}
+    return {group: round((after.get(group, 0.0) - before.get(group, 0.0)) * 1000 / requests, 3)
+            for group in sorted(after)}
+
+
 # -- wrk ---------------------------------------------------------------------------------------
 def wrk(url: str, lines: list[tuple[str, str, str, str]], *, mode: str, ok_status: int,
         ok_location: str | None, seconds: float, work: Path) -> dict:
@@ -287,16 +324,22 @@ class Bench:
         wrk(url, lines, mode=mode, ok_status=ok_status, ok_location=ok_location,
             seconds=self.args.warmup, work=self.work)
         self.spy(name)
+        cpu_before = cpu_seconds_by_group()
         runs = [wrk(url, lines, mode=mode, ok_status=ok_status, ok_location=ok_location,
                     seconds=self.args.seconds, work=self.work) for _ in range(self.args.runs)]
+        cpu = cpu_ms_per_request(cpu_before, cpu_seconds_by_group(),
+                                 sum(r["requests"] for r in runs))
         earlier = self.results["phases"].get(name)
         if earlier:  # a baseline measured again at the end: the median over both visits
             runs = earlier["runs"] + runs
         summary = summarise(runs)
+        summary["cpu_ms_per_request"] = cpu
         self.results["phases"][name] = summary
         print(f"  {name:<22} {summary['rps']:>8.1f} req/s  p50 {summary['p50_ms']:>7.1f} ms"
               f"  p99 {summary['p99_ms']:>7.1f} ms  (5xx {summary['server_errors']}, "
               f"not ok {summary['not_ok']}, load {summary['load_average_1min']})", flush=True)
+        print("    CPU ms per request: " + ", ".join(f"{g} {v:.2f}" for g, v in cpu.items()),
+              flush=True)
         return summary
 
 

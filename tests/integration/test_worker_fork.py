@@ -53,3 +53,24 @@ def test_without_the_reset_the_child_would_use_the_parents_connection(app):
     """Why fresh_pools exists: the pool and its open connections are copied by the fork."""
     _query_in_parent(app)
     assert not _child_opened_its_own_connection(app, reset=False)
+
+
+def test_the_master_compiles_every_template_before_forking_without_touching_the_database(app):
+    from app.forking import warm
+
+    app.jinja_env.cache.clear()
+    connected = []
+
+    def count(*_: object) -> None:
+        connected.append(1)
+
+    db.engine.dispose()
+    event.listen(db.engine, "connect", count)
+    try:
+        warm(app)
+    finally:
+        event.remove(db.engine, "connect", count)
+    names = app.jinja_env.list_templates()
+    compiled = {key[1] for key in app.jinja_env.cache.keys()}
+    assert set(names) <= compiled
+    assert connected == []

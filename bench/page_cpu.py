@@ -138,6 +138,10 @@ def measure(args: argparse.Namespace, password: str, world: dict) -> dict:
         "screening_submission": submit,
         # The fixed floor: a trivial public route through every hook, with a session cookie.
         "floor": lambda: anonymous.get("/.well-known/security.txt", **base),
+        # The same for a signed-in worker: the session, the person and their roles loaded.
+        "floor_signed_in": lambda: worker.get("/.well-known/security.txt", **base),
+        # A small signed-in page: the floor plus base.html with the signed-in menu.
+        "privacy_signed_in": lambda: worker.get("/account/privacy", **base),
         # As wrk asks: no cookie, so each visit starts a session (its CSRF secret).
         "questionnaire_first_visit": lambda: app.test_client().get("/screening/phq9", **base),
         "dashboard": lambda: dashboard.get("/reports/", **base),

@@ -214,11 +214,11 @@ def _pg_cpu(app) -> float | None:
     with app.app_context():
         pids = db.session.scalars(text(
             "SELECT pid FROM pg_stat_activity WHERE datname = current_database()")).all()
-        if os.environ.get("SHOW_PREPARED"):
-            raw = db.session.connection().connection.driver_connection
-            print("prepared:", id(raw), raw._prepared._names.keys() and [
-                (k[0][:50], v) for k, v in raw._prepared._names.items()],
-                [(k[0][:50], v) for k, v in raw._prepared._counts.items()], file=sys.stderr)
+        if os.environ.get("SHOW_PREPARED"):  # what this connection keeps prepared
+            for row in db.session.execute(text(
+                    "SELECT generic_plans, custom_plans, left(statement, 70)"
+                    " FROM pg_prepared_statements")):
+                print("prepared:", tuple(row), file=sys.stderr)
         db.session.rollback()
     total = 0.0
     tick = os.sysconf("SC_CLK_TCK")

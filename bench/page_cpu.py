@@ -48,6 +48,8 @@ def main() -> int:
     parser.add_argument("--profile", help="print a pyinstrument tree for this page")
     parser.add_argument("--cprofile", help="print cProfile's CPU-time table for this page")
     parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument("--explain", help="print PostgreSQL's planning and execution time "
+                        "of each statement one request of this page sends")
     args = parser.parse_args()
     tree = Path(args.tree).resolve()
     sys.path.insert(0, str(HERE))
@@ -156,6 +158,8 @@ def measure(args: argparse.Namespace, password: str, world: dict) -> dict:
             if page in prepare:
                 prepare[page]()
             assert call().status_code in (200, 302, 303)
+        if page == args.explain:
+            _explain(app, call)
         if page == args.profile:
             from pyinstrument import Profiler
 
@@ -167,6 +171,7 @@ def measure(args: argparse.Namespace, password: str, world: dict) -> dict:
             cprof = cProfile.Profile(time.process_time)
             cprof.enable()
         samples = []
+        pg_before = _pg_cpu(app)
         for _ in range(args.n):
             if page in prepare:
                 prepare[page]()
@@ -186,11 +191,99 @@ def measure(args: argparse.Namespace, password: str, world: dict) -> dict:
             stats = pstats.Stats(cprof, stream=sys.stderr)
             stats.sort_stats(os.environ.get("SORT", "cumulative"))
             stats.print_stats(int(os.environ.get("TOP", "70")))
+        pg_after = _pg_cpu(app)
+        if pg_before is not None and pg_after is not None:
+            out.setdefault("pg_cpu_ms_mean", {})[page] = round(
+                (pg_after - pg_before) * 1000 / args.n, 2)
         samples.sort()
         out["cpu_ms_median"][page] = round(statistics.median(samples), 2)
         out["cpu_ms_p90"][page] = round(samples[int(len(samples) * 0.9)], 2)
-        print(f"{page}: {out['cpu_ms_median'][page]} ms", file=sys.stderr, flush=True)
+        print(f"{page}: {out['cpu_ms_median'][page]} ms, PostgreSQL "
+              f"{out.get('pg_cpu_ms_mean', {}).get(page)} ms", file=sys.stderr, flush=True)
     return out
+
+
+def _pg_cpu(app) -> float | None:
+    """CPU seconds (user + system) used so far by the PostgreSQL backends serving this
+    world's database (read from ``/proc``; None where that is not possible): the
+    difference over a page's timed requests is PostgreSQL's own CPU for them."""
+    from sqlalchemy import text
+
+    from app.extensions import db
+
+    with app.app_context():
+        pids = db.session.scalars(text(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()")).all()
+        if os.environ.get("SHOW_PREPARED"):  # what this connection keeps prepared
+            for row in db.session.execute(text(
+                    "SELECT generic_plans, custom_plans, left(statement, 70)"
+                    " FROM pg_prepared_statements")):
+                print("prepared:", tuple(row), file=sys.stderr)
+        db.session.rollback()
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def _explain(app, call, repeat: int = 20) -> None:
+    """PostgreSQL's own time for one request's statements (``--explain PAGE``).
+
+    Catches each statement and its parameters as the page sends them, then runs
+    ``EXPLAIN (ANALYZE, BUFFERS)`` of each ``repeat`` times on a connection of its own and
+    prints the median planning and execution milliseconds (the server's clock), the
+    buffers touched, and whether two requests send the same SQL text (psycopg prepares a
+    statement only after ``prepare_threshold`` runs of identical text on a connection).
+    """
+    from sqlalchemy import event
+
+    from app.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+    texts: list[list[tuple[str, object]]] = [[], []]
+
+    for attempt in texts:
+        def catch(conn, cursor, statement, parameters, context, executemany,
+                  _into=attempt) -> None:
+            _into.append((statement, parameters))
+
+        event.listen(engine, "before_cursor_execute", catch)
+        try:
+            call()
+        finally:
+            event.remove(engine, "before_cursor_execute", catch)
+    same = [a == b for (a, _), (b, _) in zip(texts[0], texts[1], strict=False)]
+    print(f"{len(texts[0])} statements; same SQL text in two requests: {same}",
+          file=sys.stderr)
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        for n, (statement, parameters) in enumerate(texts[1]):
+            if not statement.lstrip().upper().startswith(("SELECT", "WITH")):
+                continue
+            plans, runs, shared = [], [], 0
+            for _ in range(repeat):
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + statement,
+                               parameters)
+                (plan,) = cursor.fetchone()[0]
+                plans.append(plan["Planning Time"])
+                runs.append(plan["Execution Time"])
+                shared = plan["Plan"].get("Shared Hit Blocks", 0)
+            print(f"#{n}: planning {statistics.median(plans):.3f} ms, execution "
+                  f"{statistics.median(runs):.3f} ms, shared hits {shared}: "
+                  f"{' '.join(statement.split())[:160]}", file=sys.stderr)
+            if os.environ.get("PLANS"):
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters)
+                print("\n".join(r[0] for r in cursor.fetchall()), file=sys.stderr)
+        raw.rollback()
+    finally:
+        raw.close()
 
 
 def _dashboard_client(app, base: dict, password: str, world: dict):

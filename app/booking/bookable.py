@@ -12,11 +12,12 @@ hand cannot book what the lists hide (a centre closed a second ago included).
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     ColumnElement,
@@ -169,9 +170,13 @@ def _open_at(now: Any, bounds: Bounds, rows: tuple[tuple[int, int, int], ...],
                 fixed.not_closed)
 
 
+# An open session is bookable while it has a free seat.
+_HAS_SEAT = _SESSION.c.booked < _SESSION.c.capacity
+
+
 def bookable_clause(now: datetime, service: AnyService | None = None) -> ColumnElement[bool]:
     """Open sessions with a free seat."""
-    return and_(open_clause(now, service), Session.booked < Session.capacity)
+    return and_(open_clause(now, service), _HAS_SEAT)
 
 
 def free_by_day(now: datetime, days: Sequence[date], zone: tzinfo, *,
@@ -198,6 +203,50 @@ def free_by_day(now: datetime, days: Sequence[date], zone: tzinfo, *,
     for n, count in db.session.execute(select(sub.c.day, func.count()).group_by(sub.c.day)):
         counts[days[n]] = count
     return counts
+
+
+class OpenSession(NamedTuple):
+    """One open session as a list prints it (``free``: seats free, as ``Session.free``)."""
+
+    id: int
+    starts_at: datetime
+    service_id: int
+    centre_id: int
+    free: int
+
+
+def open_by_day(now: datetime, days: Sequence[date], zone: tzinfo, *,
+                service: AnyService | None = None, centre_id: int | None = None,
+                ) -> tuple[dict[date, list[OpenSession]], dict[date, int]]:
+    """The open sessions of ``days`` (consecutive local dates) by day, in start order, and
+    how many bookable ones each day holds (what ``free_by_day`` answers).
+
+    One query serves the session list's day and its week strip: a second statement cost
+    PostgreSQL more (parsing and planning the whole rule again) than the week's extra rows
+    cost here. Each row carries whether it is bookable as the rule's own seat test.
+    """
+    listed: dict[date, list[OpenSession]] = {day: [] for day in days}
+    counts = dict.fromkeys(days, 0)
+    if not days:
+        return listed, counts
+    bounds, _ = _day_index(tuple(days), zone)
+    query = (select(_SESSION.c.id, _SESSION.c.starts_at, _SESSION.c.service_id,
+                    _SESSION.c.centre_id, _SESSION.c.capacity, _SESSION.c.booked,
+                    _HAS_SEAT.label("has_seat"))
+             .where(open_clause(now, service), _SESSION.c.starts_at >= bounds[0],
+                    _SESSION.c.starts_at < bounds[-1])
+             .order_by(_SESSION.c.starts_at, _SESSION.c.id))
+    if centre_id is not None:
+        query = query.where(_SESSION.c.centre_id == centre_id)
+    if service is not None:
+        query = query.where(_SESSION.c.service_id == service.id)
+    for row in db.session.execute(query):
+        day = days[bisect_right(bounds, row.starts_at) - 1]
+        listed[day].append(OpenSession(row.id, row.starts_at, row.service_id, row.centre_id,
+                                       max(row.capacity - row.booked, 0)))
+        if row.has_seat:
+            counts[day] += 1
+    return listed, counts
 
 
 @lru_cache(maxsize=32)

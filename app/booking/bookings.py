@@ -96,7 +96,9 @@ def end_reads() -> None:
 
     The next transaction must begin with its write (see app/sqlite.py); expired objects
     would be reloaded by a SELECT first, which on SQLite turns the write into a failing
-    lock upgrade under contention.
+    lock upgrade under contention. On PostgreSQL a read-only page ends with it too (the
+    session list): a commit keeps the connection's prepared statements, which psycopg
+    drops on every ROLLBACK.
     """
     session = db.session()
     session.expire_on_commit = False

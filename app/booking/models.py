@@ -268,6 +268,11 @@ class Session(Model):
         CheckConstraint(f"mode IS NULL OR {_MODES_SQL}", name="mode_known"),
         Index("ix_sessions_centre_start", "centre_id", "starts_at"),
         Index("ix_sessions_counsellor_start", "counsellor_id", "starts_at"),
+        # Every list of bookable sessions reads scheduled ones by start (bookable.py): the
+        # day's, the week's, and the earliest, which walks this in order and stops early.
+        Index("ix_sessions_scheduled_start", "starts_at", "id",
+              sqlite_where=text("status = 'scheduled'"),
+              postgresql_where=text("status = 'scheduled'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

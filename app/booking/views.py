@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from typing import NamedTuple
+from datetime import date, datetime, timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -64,16 +63,6 @@ def _first(now: datetime, centre_id: int | None,
                              before=now + timedelta(days=BROWSE_DAYS - 1))
 
 
-class ListedSession(NamedTuple):
-    """What the session list prints of one session (``free`` as ``Session.free``)."""
-
-    id: int
-    starts_at: datetime
-    service_id: int
-    centre_id: int
-    free: int
-
-
 @dataclass(frozen=True)
 class StripDay:
     """One day of the week strip: its free sessions, and whether it can be chosen at all."""
@@ -108,25 +97,13 @@ def browse() -> str:
             earliest = first
     if earliest is None:
         earliest = bookable.earliest(now, service=service)
-    start = max(datetime.combine(day, time(0), zone).astimezone(UTC), now)
-    end = datetime.combine(day + timedelta(days=1), time(0), zone).astimezone(UTC)
-    # The columns the list prints, not whole sessions: building a dozen ORM objects per
-    # request cost more than the rows they drew.
-    query = (select(Session.id, Session.starts_at, Session.service_id, Session.centre_id,
-                    Session.capacity, Session.booked)
-             .where(bookable.open_clause(now), Session.starts_at >= start, Session.starts_at < end)
-             .order_by(Session.starts_at, Session.id))
-    if centre:
-        query = query.where(Session.centre_id == centre.id)
-    if service:
-        query = query.where(Session.service_id == service.id)
-    sessions = [ListedSession(id=r.id, starts_at=r.starts_at, service_id=r.service_id,
-                              centre_id=r.centre_id, free=max(r.capacity - r.booked, 0))
-                for r in db.session.execute(query)]
     monday = day - timedelta(days=day.weekday())
     week = [monday + timedelta(days=n) for n in range(7)]
-    free = bookable.free_by_day(now, week, zone, service=service,
-                                centre_id=centre.id if centre else None)
+    # The day's rows (the columns the list prints, not whole sessions) and the strip's
+    # counts from one query over the week.
+    listed, free = bookable.open_by_day(now, week, zone, service=service,
+                                        centre_id=centre.id if centre else None)
+    sessions = listed[day]
     strip = [StripDay(d, free[d], today <= d <= last) for d in week]
     previous = max(monday - timedelta(days=7), today) if monday > today else None
     following = monday + timedelta(days=7) if monday + timedelta(days=7) <= last else None
@@ -136,7 +113,12 @@ def browse() -> str:
     body = _BROWSE_BODIES.render(_browse_key(parts), lambda: render_template(
         "booking/_browse_body.html", by_centre={c.id: c for c in centres},
         by_service={s.id: s for s in services}, **parts))
-    return render_template("booking/browse.html", body=body, form=ActionForm())
+    page = render_template("booking/browse.html", body=body, form=ActionForm())
+    # Committed, not rolled back at teardown: psycopg forgets its prepared statements on
+    # every ROLLBACK, and prepared, the list's statements cost PostgreSQL no parsing or
+    # planning (bench/README.md, step 12c). The view wrote nothing.
+    bookings.end_reads()
+    return page
 
 
 # The list's body is the same for everyone who asks for the same day, filters and language

@@ -43,12 +43,24 @@ def network(counsellor):
             "counsellor": counsellor}
 
 
+def _free_by_day(now: datetime, days: list[date], zone: ZoneInfo, **filters) -> dict:
+    """``free_by_day``'s counts, checked against the session list's (``open_by_day``: the
+    day's rows and the strip from one query): the two must never disagree."""
+    counts = bookable.free_by_day(now, days, zone, **filters)
+    listed, strip = bookable.open_by_day(now, days, zone, **filters)
+    assert strip == counts
+    assert {d: sum(1 for s in rows if s.free > 0) for d, rows in listed.items()} == counts
+    for rows in listed.values():
+        assert [s.starts_at for s in rows] == sorted(s.starts_at for s in rows)
+    return counts
+
+
 def test_counts_bookable_sessions_per_local_day(network):
     n, day2, day3 = network, _today() + timedelta(days=2), _today() + timedelta(days=3)
     make_session(n["hub"], n["group"], n["counsellor"], starts_at=_at(day2, 9))
     make_session(n["county"], n["group"], n["counsellor"], starts_at=_at(day2, 23))
     make_session(n["hub"], n["one"], n["counsellor"], starts_at=_at(day3, 0))
-    counts = bookable.free_by_day(utcnow(), _week(), SHANGHAI)
+    counts = _free_by_day(utcnow(), _week(), SHANGHAI)
     assert counts == {d: {day2: 2, day3: 1}.get(d, 0) for d in _week()}
 
 
@@ -69,8 +81,11 @@ def test_closed_centre_closed_service_full_and_past_sessions_count_nothing(netwo
                         starts_in=-timedelta(minutes=30))
     db.session.commit()
     days = [past.starts_at.astimezone(SHANGHAI).date() + timedelta(days=k) for k in range(7)]
-    counts = bookable.free_by_day(utcnow(), days, SHANGHAI)
+    counts = _free_by_day(utcnow(), days, SHANGHAI)
     assert counts[day2] == 1
+    # The list shows the full session (its waiting list), the strip does not count it.
+    listed, _ = bookable.open_by_day(utcnow(), days, SHANGHAI)
+    assert [(s.id == full.id, s.free) for s in listed[day2]] == [(False, 3), (True, 0)]
     assert counts[days[0]] == (1 if days[0] == day2 else 0)
     assert sum(counts.values()) == 1
 
@@ -81,10 +96,10 @@ def test_counts_follow_the_chosen_service_and_centre(network):
     make_session(n["county"], n["group"], n["counsellor"], starts_at=_at(day2, 10))
     make_session(n["hub"], n["one"], n["counsellor"], starts_at=_at(day2, 11))
     now, week = utcnow(), _week()
-    assert bookable.free_by_day(now, week, SHANGHAI, service=n["group"])[day2] == 2
-    assert bookable.free_by_day(now, week, SHANGHAI, service=n["group"],
-                                centre_id=n["county"].id)[day2] == 1
-    assert bookable.free_by_day(now, week, SHANGHAI, centre_id=n["hub"].id)[day2] == 2
+    assert _free_by_day(now, week, SHANGHAI, service=n["group"])[day2] == 2
+    assert _free_by_day(now, week, SHANGHAI, service=n["group"],
+                         centre_id=n["county"].id)[day2] == 1
+    assert _free_by_day(now, week, SHANGHAI, centre_id=n["hub"].id)[day2] == 2
 
 
 def test_one_statement_whatever_the_number_of_days_and_sessions(network):

@@ -232,16 +232,21 @@ def _write_booking(move: Move, booking: Booking | None, user: User | None,
         values["cancelled_at"] = now
     if move.seat == Seat.MOVE:
         values["session_id"] = target_session.id
-    try:
-        with db.session.begin_nested():
-            written = db.session.execute(
-                update(Booking).where(Booking.id == booking.id,
-                                      Booking.session_id == booking.session_id,
-                                      Booking.status.in_(move.sources))
-                .values(**values).returning(Booking.sequence)
-                .execution_options(synchronize_session=False)).first()
-    except IntegrityError:  # the person already holds the target session
-        written = None
+    statement = (update(Booking).where(Booking.id == booking.id,
+                                       Booking.session_id == booking.session_id,
+                                       Booking.status.in_(move.sources))
+                 .values(**values).returning(Booking.sequence)
+                 .execution_options(synchronize_session=False))
+    if move.seat != Seat.MOVE:
+        # Every source status is active: a row that keeps its session keeps its place in
+        # the one-active-booking index, so no SAVEPOINT is needed to catch a clash.
+        written = db.session.execute(statement).first()
+    else:
+        try:
+            with db.session.begin_nested():
+                written = db.session.execute(statement).first()
+        except IntegrityError:  # the person already holds the target session
+            written = None
     if written is None:
         return None
     if move.seat == Seat.MOVE:  # another session: its relationship is read again too

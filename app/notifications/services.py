@@ -120,7 +120,7 @@ def _add(user: User, kind: str, channel: str, payload: dict, send_after: datetim
                             send_after=send_after or now, created_at=now, attempts=0)
     message.payload = payload  # sealed under the person's key, bound to the row's uid
     row = {"uid": message.uid, "user_id": user.id, "kind": kind, "channel": channel,
-           "dedupe_key": dedupe_key, "payload_ct": message.payload_ct,
+           "dedupe_key": dedupe_key, "payload_ct": getattr(message, "payload_ct"),  # noqa: B009 (declared by Encrypted)
            "created_at": now, "send_after": message.send_after, "attempts": 0}
     new_id = db.session.execute(_insert_statement(bool(dedupe_key)), row).scalar()
     if new_id is None:

@@ -70,7 +70,9 @@ def test_dedupe_key_queues_a_reminder_only_once(app, mei):
 
 def test_dedupe_key_returns_the_queued_row_once_and_none_after(app, mei):
     first = outbox.enqueue(mei, "reminder", subject="s", text="t", dedupe_key="k:1")
-    assert first is not None and first.id and first.payload["subject"] == "s"
+    assert first is not None
+    assert first.id
+    assert first.payload["subject"] == "s"
     assert outbox.enqueue(mei, "reminder", subject="s", text="t", dedupe_key="k:1") is None
     db.session.commit()
     assert db.session.get(OutboxMessage, first.id).payload["text"] == "t"

@@ -324,6 +324,11 @@ def event_of(session: Session) -> Event | None:
     return event
 
 
+def know_event(session: Session, event: Event | None) -> None:
+    """Tell ``event_of`` the answer read with the session (forgotten like its own)."""
+    session.__dict__.setdefault("_xq_event", {})["event"] = event
+
+
 @sa_event.listens_for(Session, "expire")
 def _forget_event(target: Session | None, attrs: object) -> None:
     if target is not None:  # None: the object was already collected

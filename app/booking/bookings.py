@@ -51,6 +51,7 @@ from app.booking.models import (
     ACTIVE_BOOKING,
     Booking,
     BookingStatus,
+    Event,
     Session,
     SessionStatus,
     WaitlistEntry,
@@ -302,12 +303,19 @@ def book(user: User, session_id: int, now: datetime | None = None) -> Booking:
 
 def find_booking(user: User, uid: str) -> Booking:
     """The person's own booking by its public id; NotFound for anyone else's."""
-    place = joinedload(Booking.session)
-    booking = db.session.scalar(select(Booking).where(Booking.uid == uid).options(
-        place.joinedload(Session.centre), place.joinedload(Session.service)))
-    if booking is None or booking.user_id != user.id:
+    found = db.session.execute(_FIND_BOOKING, {"uid": uid}).first()
+    if found is None or found[0].user_id != user.id:
         raise NotFoundError(uid)
+    booking, event = found
+    bookable.know_event(booking.session, event)  # its notices name the event: no 2nd read
     return booking
+
+
+_place = joinedload(Booking.session)
+# Built once; the session's public event (if any) comes in the same SELECT.
+_FIND_BOOKING = (select(Booking, Event).outerjoin(Event, Event.session_id == Booking.session_id)
+                 .where(Booking.uid == bindparam("uid"))
+                 .options(_place.joinedload(Session.centre), _place.joinedload(Session.service)))
 
 
 def can_cancel(booking: Booking, now: datetime) -> bool:

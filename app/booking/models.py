@@ -188,7 +188,7 @@ class BookingStatus(enum.StrEnum):
 # Statuses in which a booking holds its seat (and counts as the person's one booking).
 ACTIVE_BOOKING = (BookingStatus.REQUESTED, BookingStatus.CONFIRMED, BookingStatus.CHECKED_IN,
                   BookingStatus.ATTENDED, BookingStatus.NO_SHOW)
-_ACTIVE_SQL = "status IN (" + ", ".join(f"'{s.value}'" for s in ACTIVE_BOOKING) + ")"
+ACTIVE_SQL = "status IN (" + ", ".join(f"'{s.value}'" for s in ACTIVE_BOOKING) + ")"
 
 
 class WaitStatus(enum.StrEnum):
@@ -333,7 +333,7 @@ class Booking(Model):
         CheckConstraint("status IN ('requested', 'confirmed', 'checked_in', 'attended', "
                         "'no_show', 'cancelled', 'late_cancelled')", name="status_known"),
         Index("uq_bookings_active_person_session", "session_id", "user_id", unique=True,
-              sqlite_where=text(_ACTIVE_SQL), postgresql_where=text(_ACTIVE_SQL)),
+              sqlite_where=text(ACTIVE_SQL), postgresql_where=text(ACTIVE_SQL)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -27,14 +27,18 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app import audit
 from app.accounts.models import User
 from app.booking import bookable, mail
 from app.booking.models import (
+    ACTIVE_SQL,
     Booking,
     BookingStatus,
     Session,
@@ -169,10 +173,7 @@ def release_seat(session: Session, now: datetime) -> WaitlistEntry | None:
     """
     expires = offer_expiry(session, now)
     while expires is not None:
-        candidate = db.session.scalar(
-            select(WaitlistEntry).where(WaitlistEntry.session_id == session.id,
-                                        WaitlistEntry.status == WaitStatus.WAITING.value)
-            .order_by(WaitlistEntry.position, WaitlistEntry.id).limit(1))
+        candidate = db.session.scalar(_FIRST_WAITING, {"session": session.id})
         if candidate is None:
             break
         if apply("offer", None, entry=candidate, now=now,
@@ -182,10 +183,17 @@ def release_seat(session: Session, now: datetime) -> WaitlistEntry | None:
     return None
 
 
+# Built once (a cancel runs both; building a statement cost more CPU than running it).
+_FIRST_WAITING = (select(WaitlistEntry)
+                  .where(WaitlistEntry.session_id == bindparam("session"),
+                         WaitlistEntry.status == WaitStatus.WAITING.value)
+                  .order_by(WaitlistEntry.position, WaitlistEntry.id).limit(1))
+_FREE_SEAT = (update(Session).where(Session.id == bindparam("session"), Session.booked > 0)
+              .values(booked=Session.booked - 1).execution_options(synchronize_session=False))
+
+
 def _free_seat(session: Session) -> None:
-    db.session.execute(update(Session).where(Session.id == session.id, Session.booked > 0)
-                       .values(booked=Session.booked - 1)
-                       .execution_options(synchronize_session=False))
+    db.session.execute(_FREE_SEAT, {"session": session.id})
 
 
 def _drop_reminder(key: str) -> None:
@@ -215,33 +223,24 @@ def _write_booking(move: Move, booking: Booking | None, user: User | None,
     if booking is None:  # a new booking
         assert user is not None
         assert session is not None
-        booking = Booking(session_id=session.id, user_id=user.id,
-                          status=_target(move, session), created_at=now, changed_at=now)
-        try:
-            with db.session.begin_nested():
-                db.session.add(booking)
-        except IntegrityError:
-            raise _already_booked() from None
-        booking.session, booking.user = session, user
-        return booking
+        return _insert_booking(move, user, session, now)
     target_session = session or booking.session
     values: dict[str, Any] = {"status": _target(move, target_session), "changed_at": now}
-    if move.sequence:
-        values["sequence"] = Booking.sequence + 1
     if move.target in ("cancelled", "late_cancelled"):
         values["cancelled_at"] = now
     if move.seat == Seat.MOVE:
         values["session_id"] = target_session.id
-    try:
-        with db.session.begin_nested():
-            written = db.session.execute(
-                update(Booking).where(Booking.id == booking.id,
-                                      Booking.session_id == booking.session_id,
-                                      Booking.status.in_(move.sources))
-                .values(**values).returning(Booking.sequence)
-                .execution_options(synchronize_session=False)).first()
-    except IntegrityError:  # the person already holds the target session
-        written = None
+    params = {**values, "b_id": booking.id, "b_session": booking.session_id}
+    if move.seat != Seat.MOVE:
+        # Every source status is active: a row that keeps its session keeps its place in
+        # the one-active-booking index, so no SAVEPOINT is needed to catch a clash.
+        written = db.session.execute(_status_update(move), params).first()
+    else:
+        try:
+            with db.session.begin_nested():
+                written = db.session.execute(_status_update(move), params).first()
+        except IntegrityError:  # the person already holds the target session
+            written = None
     if written is None:
         return None
     if move.seat == Seat.MOVE:  # another session: its relationship is read again too
@@ -253,6 +252,68 @@ def _write_booking(move: Move, booking: Booking | None, user: User | None,
     for key, value in values.items():
         set_committed_value(booking, key, value)
     return booking
+
+
+_STATUS_UPDATES: dict[int, Any] = {}
+
+
+def _status_update(move: Move) -> Any:
+    """The move's conditional UPDATE of one booking, built once per move: its values are
+    parameters named as the columns (``b_id`` and ``b_session`` name the row)."""
+    statement = _STATUS_UPDATES.get(id(move))
+    if statement is None:
+        table = Booking.__table__
+        values: dict[str, Any] = {"status": bindparam("status"),
+                                  "changed_at": bindparam("changed_at")}
+        if move.sequence:
+            values["sequence"] = table.c.sequence + 1
+        if move.target in ("cancelled", "late_cancelled"):
+            values["cancelled_at"] = bindparam("cancelled_at")
+        if move.seat == Seat.MOVE:
+            values["session_id"] = bindparam("session_id")
+        statement = (update(table)
+                     .where(table.c.id == bindparam("b_id"),
+                            table.c.session_id == bindparam("b_session"),
+                            table.c.status.in_(move.sources))
+                     .values(**values).returning(table.c.sequence))
+        _STATUS_UPDATES[id(move)] = statement
+    return statement
+
+
+_BOOKING_INSERTS: dict[str, Any] = {}
+
+
+def _insert_booking(move: Move, user: User, session: Session, now: datetime) -> Booking:
+    """The new booking in one INSERT; "already booked" when the person holds an active
+    booking of the session (the partial unique index: ``ON CONFLICT DO NOTHING`` where a
+    SAVEPOINT and the ORM's flush cost more CPU than the rest of the write)."""
+    booking = Booking(uid=new_uid(), session_id=session.id, user_id=user.id,
+                      status=_target(move, session), created_at=now, changed_at=now,
+                      cancelled_at=None, sequence=0)
+    row = {key: getattr(booking, key) for key in (
+        "uid", "session_id", "user_id", "status", "created_at", "changed_at", "sequence")}
+    new_id = db.session.execute(_booking_insert(), row).scalar()
+    if new_id is None:
+        raise _already_booked()
+    booking.id = new_id
+    booking.session, booking.user = session, user
+    make_transient_to_detached(booking)  # loaded as written: nothing left to flush
+    db.session.add(booking)
+    return booking
+
+
+def _booking_insert() -> Any:
+    dialect = db.session.get_bind().dialect.name
+    statement = _BOOKING_INSERTS.get(dialect)
+    if statement is None:
+        table = Booking.__table__
+        build = pg_insert if dialect == "postgresql" else sqlite_insert
+        statement = (build(table)
+                     .on_conflict_do_nothing(index_elements=["session_id", "user_id"],
+                                             index_where=text(ACTIVE_SQL))
+                     .returning(table.c.id))
+        _BOOKING_INSERTS[dialect] = statement
+    return statement
 
 
 def _write_entry(move: Move, entry: WaitlistEntry | None, user: User | None,

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import delete, or_
+from sqlalchemy import bindparam, delete, or_
 
 from app.accounts.models import User
 from app.extensions import db
@@ -101,7 +101,12 @@ def deliver(user: User, notice: Notice, *, send_after: datetime | None = None,
 def drop_unsent(dedupe_key: str) -> None:
     """Remove every channel's unsent, unclaimed copy of the notice named ``dedupe_key``,
     and its variants (``key#...``, e.g. the 2 h reminder beside the 24 h one)."""
-    db.session.execute(delete(OutboxMessage).where(
-        or_(OutboxMessage.dedupe_key == dedupe_key,
-            OutboxMessage.dedupe_key.startswith(dedupe_key + "#", autoescape=True)),
-        OutboxMessage.sent_at.is_(None), OutboxMessage.claim_token.is_(None)))
+    prefix = (dedupe_key + "#").replace("/", "//").replace("%", "/%").replace("_", "/_")
+    db.session.execute(_DROP_UNSENT, {"key": dedupe_key, "variants": prefix + "%"})
+
+
+# Built once (every cancel runs it); the key's LIKE wildcards are escaped when it runs.
+_DROP_UNSENT = delete(OutboxMessage).where(
+    or_(OutboxMessage.dedupe_key == bindparam("key"),
+        OutboxMessage.dedupe_key.like(bindparam("variants"), escape="/")),
+    OutboxMessage.sent_at.is_(None), OutboxMessage.claim_token.is_(None))

@@ -16,7 +16,14 @@ from app.audit.models import AuditEvent
 from app.booking import bookings, mail
 from app.booking.bookings import BookingError
 from app.booking.invariants import seat_mismatches
-from app.booking.models import Booking, BookingStatus, Session, WaitlistEntry, WaitStatus
+from app.booking.models import (
+    ACTIVE_BOOKING,
+    Booking,
+    BookingStatus,
+    Session,
+    WaitlistEntry,
+    WaitStatus,
+)
 from app.booking.transitions import MOVES, apply
 from app.extensions import db
 from app.notifications.models import OutboxMessage
@@ -65,6 +72,16 @@ ACTIVE = {s.value for s in BookingStatus} - {"cancelled", "late_cancelled"}
 def test_table_covers_every_move():
     assert set(MOVES) == set(BOOKING_TABLE) | set(ENTRY_TABLE) | {"book", "claim", "join",
                                                                   "reschedule"}
+
+
+def test_every_booking_move_starts_from_an_active_status():
+    """``_write_booking`` takes no SAVEPOINT for a move within one session: a row that was
+    already in the one-active-booking index cannot clash there. A move from an inactive
+    status would need it back."""
+    active = {s.value for s in ACTIVE_BOOKING}
+    for name, move in MOVES.items():
+        if move.kind == "booking":
+            assert {s for s in move.sources if s is not None} <= active, name
 
 
 @pytest.fixture

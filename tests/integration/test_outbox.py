@@ -68,6 +68,29 @@ def test_dedupe_key_queues_a_reminder_only_once(app, mei):
     assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 1
 
 
+def test_dedupe_key_returns_the_queued_row_once_and_none_after(app, mei):
+    first = outbox.enqueue(mei, "reminder", subject="s", text="t", dedupe_key="k:1")
+    assert first is not None
+    assert first.id
+    assert first.payload["subject"] == "s"
+    assert outbox.enqueue(mei, "reminder", subject="s", text="t", dedupe_key="k:1") is None
+    db.session.commit()
+    assert db.session.get(OutboxMessage, first.id).payload["text"] == "t"
+
+
+def test_drop_unsent_takes_the_key_and_its_variants_and_nothing_like_them(app, mei):
+    from app.notifications.notices import drop_unsent
+
+    keys = ["r_1%:a", "r_1%:a#2h", "r_1%:a#sms", "rX1%:a#2h", "r_1Z:a#2h", "r_1%:ab"]
+    for key in keys:
+        outbox.enqueue(mei, "reminder", subject="s", text="t", dedupe_key=key)
+    db.session.commit()
+    drop_unsent("r_1%:a")
+    db.session.commit()
+    left = set(db.session.scalars(select(OutboxMessage.dedupe_key)))
+    assert left == {"rX1%:a#2h", "r_1Z:a#2h", "r_1%:ab"}
+
+
 def test_future_email_waits_until_due(app, smtp_server, mei):
     queue(mei, send_after=utcnow() + timedelta(hours=2))
     assert outbox.send_due().sent == 0

@@ -42,8 +42,8 @@ BUDGET = {
     "counsellor_home": 8,  # with the calendar's to-do (bookings to confirm)
     "dashboard": 8,  # with the reader's scope (hub or county); follow-up kept with the report
     "screening_submission": 8,  # scoring reads nothing back after its commit
-    "booking_post": 21,  # closure and event checks; PostgreSQL locks the person (one more)
-    "cancel_post": 15,  # the booking with its session, centre and service in one
+    "booking_post": 20,  # closure and event checks; PostgreSQL locks the person (one more)
+    "cancel_post": 14,  # the booking with its session, centre and service in one
 }
 
 

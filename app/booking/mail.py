@@ -20,8 +20,9 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import force_locale, format_datetime
 from flask_babel import gettext as _
+from icalendar import Calendar, Event
 
-from app.booking import calendar_file, meetings, sms_links
+from app.booking import meetings, sms_links
 from app.booking.bookable import event_of
 from app.booking.labels import when
 from app.booking.models import (
@@ -146,21 +147,29 @@ def one_calendar(booking: Booking) -> Iterator[None]:
 def _ics(booking: Booking, *, cancel: bool) -> bytes:
     session: Session = booking.session
     lang = _lang(booking.user)
+    cal = Calendar()
+    cal.add("prodid", "-//Xinqing//booking//EN")
+    cal.add("version", "2.0")
+    cal.add("method", "CANCEL" if cancel else "REQUEST")
+    event = Event()
+    event.add("uid", f"{booking.uid}@xinqing")
+    event.add("dtstamp", utcnow())
+    event.add("dtstart", session.starts_at)
+    event.add("dtend", session.ends_at)
+    event.add("sequence", booking.sequence or 0)
     public = event_of(session)
     if public is not None:
-        summary = public.localised("title", lang)
-        location = _event_where(public, lang)
-        url = link(f"/events/{public.uid}")
+        event.add("summary", public.localised("title", lang))
+        event.add("location", _event_where(public, lang))
+        event.add("url", link(f"/events/{public.uid}"))
     else:
-        summary = session.service.localised("name", lang)
-        location = _where(session, lang)
-        url = link(f"/bookings/{booking.uid}")
-    return calendar_file.calendar(
-        method="CANCEL" if cancel else "REQUEST", uid=f"{booking.uid}@xinqing",
-        stamp=utcnow(), starts=session.starts_at, ends=session.ends_at,
-        sequence=booking.sequence or 0, summary=summary, location=location, url=url,
-        status="CANCELLED" if cancel else
-        "TENTATIVE" if booking.status == BookingStatus.REQUESTED.value else "CONFIRMED")
+        event.add("summary", session.service.localised("name", lang))
+        event.add("location", _where(session, lang))
+        event.add("url", link(f"/bookings/{booking.uid}"))
+    event.add("status", "CANCELLED" if cancel else
+              "TENTATIVE" if booking.status == BookingStatus.REQUESTED.value else "CONFIRMED")
+    cal.add_component(event)
+    return cal.to_ical()
 
 
 def _where(session: Session, lang: str) -> str:

@@ -71,6 +71,6 @@ def test_the_master_compiles_every_template_before_forking_without_touching_the_
     finally:
         event.remove(db.engine, "connect", count)
     names = app.jinja_env.list_templates()
-    compiled = {key[1] for key in app.jinja_env.cache.keys()}
+    compiled = {key[1] for key in app.jinja_env.cache}
     assert set(names) <= compiled
     assert connected == []

@@ -59,16 +59,17 @@ def record_key(sid: str) -> str:
     return _derive(sid, b"id").hex()
 
 
-def _seal(sid: str, data: dict[str, Any]) -> bytes:
+def _seal(sid: str, key: str, data: dict[str, Any]) -> bytes:
+    """Seal ``data`` for the record ``key`` (= ``record_key(sid)``, which the caller holds)."""
     nonce = os.urandom(12)
     plain = session_json_serializer.dumps(data).encode()
-    return nonce + AESGCM(_derive(sid, b"data")).encrypt(nonce, plain, record_key(sid).encode())
+    return nonce + AESGCM(_derive(sid, b"data")).encrypt(nonce, plain, key.encode())
 
 
-def _open(sid: str, blob: bytes) -> dict[str, Any] | None:
+def _open(sid: str, key: str, blob: bytes) -> dict[str, Any] | None:
+    """The data of the record ``key`` (= ``record_key(sid)``), or None if it does not open."""
     try:
-        plain = AESGCM(_derive(sid, b"data")).decrypt(blob[:12], blob[12:],
-                                                      record_key(sid).encode())
+        plain = AESGCM(_derive(sid, b"data")).decrypt(blob[:12], blob[12:], key.encode())
         data = session_json_serializer.loads(plain.decode())
     except (InvalidTag, ValueError, TypeError):
         return None
@@ -267,13 +268,14 @@ class ServerSessionInterface(SessionInterface):
         sid = request.cookies.get(self.get_cookie_name(app))
         if not sid or len(sid) > 100:
             return ServerSession()
+        key = record_key(sid)  # derived once per request: HKDF showed in the profile
         try:
-            blob = self.store.load(record_key(sid))
+            blob = self.store.load(key)
             self._store_up(app)
         except STORE_ERRORS as exc:
             self._store_down(app, exc)
             blob = None
-        data = _open(sid, blob) if blob else None
+        data = _open(sid, key, blob) if blob else None
         if data is None:
             return ServerSession()  # unknown, ended or expired: a fresh, empty session
         return ServerSession(data, sid=sid)
@@ -310,7 +312,7 @@ class ServerSessionInterface(SessionInterface):
             return
         key = record_key(session.sid)
         try:
-            saved = self.store.save(key, _seal(session.sid, dict(session)), _user_uid(session),
+            saved = self.store.save(key, _seal(session.sid, key, dict(session)), _user_uid(session),
                                     self._ttl(app, session), session.new)
         except STORE_ERRORS as exc:
             self._store_down(app, exc)

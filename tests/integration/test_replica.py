@@ -15,6 +15,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from app import replica
 from app.accounts.models import Role
@@ -59,19 +60,29 @@ def on_replica(app: Flask, streaming_replica: tuple[int, Path, str]
 
 
 def caught_up(replica_url: object) -> None:
-    """Wait until the replica has replayed everything the primary has written so far."""
+    """Wait until the replica has replayed everything the primary has written so far.
+
+    Each poll is its own autocommit statement: a transaction held open across polls keeps a
+    snapshot that the standby cancels when replay must remove rows it might see ("conflict
+    with recovery"), which a loaded machine made happen. Such a cancellation is polled again.
+    """
     target = db.session.execute(text("SELECT pg_current_wal_lsn()")).scalar()
     db.session.commit()
-    engine = create_engine(replica_url)  # type: ignore[call-overload]
-    with engine.connect() as conn:
-        for _ in range(200):
-            if conn.execute(text("SELECT pg_last_wal_replay_lsn() >= CAST(:t AS pg_lsn)"),
-                            {"t": target}).scalar():
-                break
+    engine = create_engine(replica_url, isolation_level="AUTOCOMMIT")  # type: ignore[call-overload]
+    deadline = time.monotonic() + 30
+    try:
+        while time.monotonic() < deadline:
+            try:
+                with engine.connect() as conn:
+                    if conn.execute(text("SELECT pg_last_wal_replay_lsn() >= CAST(:t AS pg_lsn)"),
+                                    {"t": target}).scalar():
+                        return
+            except OperationalError:
+                pass  # cancelled by replay, or the replica restarting: ask again
             time.sleep(0.05)
-        else:
-            raise AssertionError("the replica did not catch up")
-    engine.dispose()
+        raise AssertionError("the replica did not catch up")
+    finally:
+        engine.dispose()
 
 
 def replay(found: replica.Replica, action: str) -> None:

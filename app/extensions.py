@@ -49,3 +49,18 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def commit_keeping_loaded() -> None:
+    """Commit without expiring what the request loaded.
+
+    For transactions whose only writes went through the ORM (so every loaded object is
+    current) or behind it to rows the caller expires itself: expiring everything would read
+    the person, their roles and whatever the page shows again with a SELECT each.
+    """
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True

@@ -37,6 +37,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from http.cookies import SimpleCookie
@@ -191,18 +192,8 @@ class Gunicorn:
 
     def worker_pids(self) -> list[int]:
         """The worker processes: children of the master, read from /proc."""
-        pids = []
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            ppid = int(stat.rsplit(")", 1)[1].split()[1])
-            if self.proc and ppid == self.proc.pid:
-                pids.append(int(entry.name))
-        return sorted(pids)
+        return sorted(pid for pid, _, fields in proc_stats()
+                      if self.proc and int(fields[1]) == self.proc.pid)
 
     def worker_boots(self) -> int:
         """Workers started so far, first ones included: gunicorn recycles a worker after
@@ -231,6 +222,21 @@ class Gunicorn:
 
 
 # -- where the CPU goes --------------------------------------------------------------------------
+def proc_stats() -> Iterator[tuple[int, str, list[str]]]:
+    """(pid, command name, the fields after it) of every live process, from /proc/PID/stat
+    (``fields[1]`` is the parent, ``fields[11:15]`` the CPU ticks); a process that ends
+    while being read is skipped."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        yield (int(entry.name), stat[stat.index("(") + 1:stat.rindex(")")],
+               stat[stat.rindex(")") + 2:].split())
+
+
 # Process names (``comm``) and the group their CPU is counted in; this process (the harness,
 # whose reaped children are the wrk runs) counts as the load generator.
 CPU_GROUPS = {"gunicorn": "app", "postgres": "postgres", "redis-server": "redis"}
@@ -243,17 +249,9 @@ def cpu_seconds_by_group() -> dict[str, float]:
     tick = os.sysconf("SC_CLK_TCK")
     me = os.getpid()
     totals: dict[str, float] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        comm = stat[stat.index("(") + 1:stat.rindex(")")]
-        fields = stat[stat.rindex(")") + 2:].split()
+    for pid, comm, fields in proc_stats():
         used = sum(int(v) for v in fields[11:15]) / tick  # utime, stime, cutime, cstime
-        group = "load generator" if int(entry.name) == me else CPU_GROUPS.get(comm, "other")
+        group = "load generator" if pid == me else CPU_GROUPS.get(comm, "other")
         totals[group] = totals.get(group, 0.0) + used
     return totals
 

@@ -65,7 +65,7 @@ from app.booking.transitions import (
     release_seat,
     too_early,
 )
-from app.extensions import db
+from app.extensions import commit_keeping_loaded, db
 from app.security.roles import Role
 from app.types import rowcount, utcnow
 
@@ -101,12 +101,7 @@ def end_reads() -> None:
     session list): a commit keeps the connection's prepared statements, which psycopg
     drops on every ROLLBACK.
     """
-    session = db.session()
-    session.expire_on_commit = False
-    try:
-        session.commit()
-    finally:
-        session.expire_on_commit = True
+    commit_keeping_loaded()
 
 
 def commit_move(*seats: Session) -> None:
@@ -117,14 +112,9 @@ def commit_move(*seats: Session) -> None:
     and read again if somebody asks. The moves write every other loaded row through the
     ORM or refresh it (transitions._write_booking), so nothing kept is stale.
     """
-    session = db.session()
-    session.expire_on_commit = False
-    try:
-        session.commit()
-    finally:
-        session.expire_on_commit = True
+    commit_keeping_loaded()
     for seat in seats:
-        session.expire(seat, ["booked"])
+        db.session.expire(seat, ["booked"])
 
 
 def _at(name: str) -> BindParameter:

@@ -16,7 +16,7 @@ import assessments
 from app import audit, replica
 from app.booking import catalogue
 from app.booking.catalogue import CentreEntry
-from app.extensions import db
+from app.extensions import commit_keeping_loaded, db
 from app.reports import disclosure, stats
 from app.reports.cubes import (
     RISK_COLUMNS,
@@ -108,12 +108,7 @@ def build_report(actor: User, filters: Filters, lang: str) -> Report:
     audit.record(actor, "reports.viewed", None, filters.as_dict())
     # The view wrote only its audit event: what the request loaded (the reader, their roles)
     # is unchanged, so it is not expired and read again for the page's menu.
-    session = db.session()
-    session.expire_on_commit = False
-    try:
-        session.commit()
-    finally:
-        session.expire_on_commit = True
+    commit_keeping_loaded()
     return report
 
 

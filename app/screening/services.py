@@ -12,7 +12,8 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
+from sqlalchemy.orm import load_only
 
 import assessments
 from app import audit
@@ -278,15 +279,20 @@ def history(user: User) -> dict[str, list[ScreeningResult]]:
     return out
 
 
+# Built once with the person bound per call: composing these selects on every request cost
+# about as much CPU as running them (bench/README.md, "Step 13f").
+_MARKS = select(
+    ScreeningResult.id, ScreeningResult.uid, ScreeningResult.instrument,
+    ScreeningResult.created_at, ScreeningResult.shared,
+    ScreeningResult.data_ct,  # type: ignore[attr-defined]  # declared by Encrypted
+).where(ScreeningResult.user_id == bindparam("user_id")).order_by(ScreeningResult.created_at)
+
+
 def history_marks(user: User) -> list[Any]:
     """What identifies each of the person's results as stored now, oldest first, without
     opening any: id, uid, instrument, time, shared flag and the sealed bytes (which change
     with every write of the result's data)."""
-    return list(db.session.execute(select(
-        ScreeningResult.id, ScreeningResult.uid, ScreeningResult.instrument,
-        ScreeningResult.created_at, ScreeningResult.shared,
-        ScreeningResult.data_ct,  # type: ignore[attr-defined]  # declared by Encrypted
-    ).where(ScreeningResult.user_id == user.id).order_by(ScreeningResult.created_at)))
+    return list(db.session.execute(_MARKS, {"user_id": user.id}))
 
 
 def set_shared(user: User, row: ScreeningResult, shared: bool) -> None:
@@ -441,12 +447,18 @@ def _drop_reminder(message: OutboxMessage) -> None:
         db.session.delete(message)
 
 
+# Only the columns the history page and cancelling use; the rest load if touched.
+_PENDING_REMINDERS = (
+    select(OutboxMessage)
+    .options(load_only(OutboxMessage.uid, OutboxMessage.dedupe_key, OutboxMessage.send_after))
+    .where(OutboxMessage.user_id == bindparam("user_id"), OutboxMessage.kind == REMINDER_KIND,
+           OutboxMessage.sent_at.is_(None), OutboxMessage.claimed_at.is_(None))
+    .order_by(OutboxMessage.send_after, OutboxMessage.id))
+
+
 def pending_reminders(user: User) -> list[OutboxMessage]:
     """Reminders not yet sent, one per reminder (its email or, without email, its SMS)."""
-    rows = list(db.session.scalars(select(OutboxMessage).where(
-        OutboxMessage.user_id == user.id, OutboxMessage.kind == REMINDER_KIND,
-        OutboxMessage.sent_at.is_(None), OutboxMessage.claimed_at.is_(None))
-        .order_by(OutboxMessage.send_after, OutboxMessage.id)))
+    rows = list(db.session.scalars(_PENDING_REMINDERS, {"user_id": user.id}))
     seen: set[str] = set()
     shown = []
     for row in rows:

@@ -19,13 +19,13 @@ from app import audit
 from app.accounts.models import Consent, Role, User
 from app.booking.models import Centre, centre_staff
 from app.domain import DomainError
-from app.extensions import db
+from app.extensions import add_as_written, db
 from app.notifications.models import OutboxMessage
 from app.screening.models import RiskItem, SafetyPlan, ScreeningResult, ScreeningStat
 from app.security.crypto import get_crypto
 from app.security.models import DataKey
 from app.security.shredding import shred_data_keys
-from app.types import utcnow
+from app.types import new_uid, utcnow
 from assessments import Instrument, Result
 
 SharedT = TypeVar("SharedT", ScreeningResult, SafetyPlan)
@@ -130,27 +130,41 @@ def new_retrieval_code() -> str:
     return "-".join(raw[i:i + 4] for i in range(0, CODE_LENGTH, 4))
 
 
-def _stat_row(instrument: str, band: str, user: User | None, centre: Centre | None,
-              now: datetime) -> ScreeningStat:
-    centre = centre or (db.session.get(Centre, user.home_centre_id)
-                        if user is not None and user.home_centre_id else None)
-    return ScreeningStat(
-        instrument=instrument, band=band, month=now.strftime("%Y-%m"),
+def _stat_row(instrument: str, band: str, user: User | None, now: datetime,
+              repeat: bool) -> dict[str, Any]:
+    """The de-identified statistics row of a result: the person's profile only when given
+    (with consent), the home centre's region from the cached network catalogue (read from
+    the database only for a centre newer than this process's copy)."""
+    from app.booking import catalogue
+
+    centre: Any = None
+    if user is not None and user.home_centre_id:
+        centre = (catalogue.current().centre(user.home_centre_id)
+                  or db.session.get(Centre, user.home_centre_id))
+    return dict(
+        id=new_uid(), instrument=instrument, band=band, month=now.strftime("%Y-%m"),
         centre_id=centre.id if centre else None, region=centre.region_en if centre else None,
         age_band=user.age_band if user is not None else None,
-        sector=user.sector if user is not None else None,
+        sector=user.sector if user is not None else None, repeat=repeat,
     )
 
 
-def _count_result(stat: ScreeningStat, result: Result, now: datetime) -> None:
+def _count_result(stat: dict[str, Any], result: Result, now: datetime) -> None:
     """Keep the report roll-ups in step with the result (same transaction)."""
     from app.reports import stats
 
-    stats.record_screening(instrument=stat.instrument, band=stat.band, month=stat.month,
-                           centre_id=stat.centre_id, age_band=stat.age_band,
-                           sector=stat.sector, repeat=bool(stat.repeat))
+    stats.record_screening(instrument=stat["instrument"], band=stat["band"],
+                           month=stat["month"], centre_id=stat["centre_id"],
+                           age_band=stat["age_band"], sector=stat["sector"],
+                           repeat=stat["repeat"])
     if "self_harm" in result.flags:
-        stats.record_activity(stats.FLAG, now, stat.centre_id)
+        stats.record_activity(stats.FLAG, now, stat["centre_id"])
+
+
+# Built once: the result (its id returned) and its statistics row, each one INSERT with
+# its values as parameters, instead of the unit of work's flush of two new objects.
+_RESULT_ROW = ScreeningResult.__table__.insert().returning(ScreeningResult.__table__.c.id)
+_STAT_ROW = ScreeningStat.__table__.insert()
 
 
 @dataclass
@@ -188,25 +202,33 @@ def record_result(user: User | None, instrument: Instrument, answers: Sequence[i
     now = utcnow()
     owner = user if keep else None
     row = ScreeningResult(user=owner, instrument=instrument.code, version=result.version,
-                          created_at=now)
+                          created_at=now, shared=False)
     code = None
     if owner is None:
         code = new_retrieval_code()
         row.retrieval_hash = _hash_code(code)
     payload = _payload(result, answers, extra)
-    row.data = payload
+    row.data = payload  # sealed under the owner's key, or the result's own new key
+    key = row.encryption_key()
+    if key is not None and key.id is None:  # a first key (anonymous, or a person's first)
+        db.session.add(key)
+        db.session.flush()
     repeat = owner is not None and db.session.scalar(select(ScreeningResult.id).where(
         ScreeningResult.user_id == owner.id, ScreeningResult.instrument == instrument.code)
         .limit(1)) is not None
-    db.session.add(row)
+    values = {"uid": row.uid, "user_id": owner.id if owner is not None else None,
+              "data_key_id": row.own_key.id if row.own_key is not None else None,
+              "instrument": row.instrument, "version": row.version, "created_at": now,
+              "shared": False, "retrieval_hash": row.retrieval_hash,
+              "data_ct": getattr(row, "data_ct")}  # noqa: B009 (declared by Encrypted)
+    values["id"] = db.session.execute(_RESULT_ROW, values).scalar_one()
+    add_as_written(row, values)
     # Profile attributes count only with consent; otherwise the row is as bare as anonymous.
-    stat = _stat_row(instrument.code, result.band, owner, None, now)
-    stat.repeat = repeat
-    db.session.add(stat)
+    stat = _stat_row(instrument.code, result.band, owner, now, repeat)
+    db.session.execute(_STAT_ROW, stat)
     _count_result(stat, result, now)
     from app.screening import risk
 
-    db.session.flush()
     # Read before the commit expires the rows: reading them after it costs two SELECTs and
     # a decryption, which is most of what a submission otherwise spends after scoring.
     return Saved(row, code, uid=row.uid, followup=risk.needs_followup(row),

@@ -12,14 +12,14 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 
 import assessments
 from app import audit
 from app.accounts.models import Consent, Role, User
 from app.booking.models import Centre, centre_staff
 from app.domain import DomainError
-from app.extensions import add_as_written, db
+from app.extensions import add_as_written, commit_keeping_loaded, db
 from app.notifications.models import OutboxMessage
 from app.screening.models import RiskItem, SafetyPlan, ScreeningResult, ScreeningStat
 from app.security.crypto import get_crypto
@@ -165,6 +165,11 @@ def _count_result(stat: dict[str, Any], result: Result, now: datetime) -> None:
 # its values as parameters, instead of the unit of work's flush of two new objects.
 _RESULT_ROW = ScreeningResult.__table__.insert().returning(ScreeningResult.__table__.c.id)
 _STAT_ROW = ScreeningStat.__table__.insert()
+_results = ScreeningResult.__table__.c
+# Whether the person has an earlier result of the questionnaire (the statistics' repeat).
+_EARLIER = select(_results.id).where(
+    _results.user_id == bindparam("user_id"),
+    _results.instrument == bindparam("instrument")).limit(1)
 
 
 @dataclass
@@ -186,7 +191,9 @@ def save_result(user: User | None, instrument: Instrument, answers: Sequence[int
     otherwise it is anonymous, under a key of its own, reachable only by its code.
     """
     saved = record_result(user, instrument, answers, extra, keep=keep)
-    db.session.commit()
+    # Every row written is as the session holds it (the result made persistent as written,
+    # the statistics behind the ORM with no object): nothing loaded needs reading again.
+    commit_keeping_loaded()
     if saved.crisis and user is not None:
         from app.screening import risk
 
@@ -213,9 +220,8 @@ def record_result(user: User | None, instrument: Instrument, answers: Sequence[i
     if key is not None and key.id is None:  # a first key (anonymous, or a person's first)
         db.session.add(key)
         db.session.flush()
-    repeat = owner is not None and db.session.scalar(select(ScreeningResult.id).where(
-        ScreeningResult.user_id == owner.id, ScreeningResult.instrument == instrument.code)
-        .limit(1)) is not None
+    repeat = owner is not None and db.session.execute(_EARLIER, {
+        "user_id": owner.id, "instrument": instrument.code}).first() is not None
     values = {"uid": row.uid, "user_id": owner.id if owner is not None else None,
               "data_key_id": row.own_key.id if row.own_key is not None else None,
               "instrument": row.instrument, "version": row.version, "created_at": now,

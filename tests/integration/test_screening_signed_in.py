@@ -207,6 +207,19 @@ def test_share_without_csrf_changes_nothing(app, client, signed_in, worker):
     assert db.session.scalar(select(ScreeningResult)).shared is False
 
 
+
+def test_a_submission_without_its_csrf_token_saves_nothing(app, client, signed_in, worker):
+    """The app-wide CSRF check refuses the POST before the view runs: the view builds no
+    form of its own to check the token again (Step 13d)."""
+    signed_in(worker)
+    agree(client)
+    data = {f"q{i}": str(v) for i, v in enumerate(PHQ9_CRISIS, start=1)} | {"x_difficulty": "1"}
+    for token in ({}, {"csrf_token": "forged"}):
+        response = client.post("/screening/phq9", data={**data, **token})
+        assert response.status_code == 400
+    assert db.session.scalar(select(func.count()).select_from(ScreeningResult)) == 0
+    assert db.session.scalar(select(func.count()).select_from(ScreeningStat)) == 0
+
 def test_reminder_enqueued_sent_and_cancellable(app, client, signed_in, make_user,
                                                  smtp_server):
     person = make_user(login="mei@example.com")

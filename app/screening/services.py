@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from flask import current_app
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import Connection, bindparam, delete, select
 
 import assessments
 from app import audit
@@ -149,14 +149,15 @@ def _stat_row(instrument: str, band: str, user: User | None, now: datetime,
     )
 
 
-def _count_result(stat: dict[str, Any], result: Result, now: datetime) -> None:
-    """Keep the report roll-ups in step with the result (same transaction)."""
+def _count_result(stat: dict[str, Any], result: Result, now: datetime,
+                  conn: Connection) -> None:
+    """Keep the report roll-ups in step with the result (same transaction, ``conn``)."""
     from app.reports import stats
 
     stats.record_screening(instrument=stat["instrument"], band=stat["band"],
                            month=stat["month"], centre_id=stat["centre_id"],
                            age_band=stat["age_band"], sector=stat["sector"],
-                           repeat=stat["repeat"])
+                           repeat=stat["repeat"], conn=conn)
     if "self_harm" in result.flags:
         stats.record_activity(stats.FLAG, now, stat["centre_id"])
 
@@ -220,19 +221,21 @@ def record_result(user: User | None, instrument: Instrument, answers: Sequence[i
     if key is not None and key.id is None:  # a first key (anonymous, or a person's first)
         db.session.add(key)
         db.session.flush()
-    repeat = owner is not None and db.session.execute(_EARLIER, {
+    # The transaction's connection: these statements are Core, the session layer adds nothing.
+    conn = db.session.connection()
+    repeat = owner is not None and conn.execute(_EARLIER, {
         "user_id": owner.id, "instrument": instrument.code}).first() is not None
     values = {"uid": row.uid, "user_id": owner.id if owner is not None else None,
               "data_key_id": row.own_key.id if row.own_key is not None else None,
               "instrument": row.instrument, "version": row.version, "created_at": now,
               "shared": False, "retrieval_hash": row.retrieval_hash,
               "data_ct": getattr(row, "data_ct")}  # noqa: B009 (declared by Encrypted)
-    values["id"] = db.session.execute(_RESULT_ROW, values).scalar_one()
+    values["id"] = conn.execute(_RESULT_ROW, values).scalar_one()
     add_as_written(row, values)
     # Profile attributes count only with consent; otherwise the row is as bare as anonymous.
     stat = _stat_row(instrument.code, result.band, owner, now, repeat)
-    db.session.execute(_STAT_ROW, stat)
-    _count_result(stat, result, now)
+    conn.execute(_STAT_ROW, stat)
+    _count_result(stat, result, now, conn)
     from app.screening import risk
 
     # Read before the commit expires the rows: reading them after it costs two SELECTs and

@@ -21,12 +21,10 @@ from typing import Any
 from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
 
 from app.accounts.models import User
 from app.accounts.privacy import register_eraser
-from app.extensions import db
+from app.extensions import add_as_written, db
 from app.notifications.channels import Sender, SendError, open_sender, register_sender
 from app.notifications.email_sender import EmailSender
 from app.notifications.models import OutboxMessage
@@ -125,11 +123,7 @@ def _add(user: User, kind: str, channel: str, payload: dict, send_after: datetim
     new_id = db.session.execute(_insert_statement(bool(dedupe_key)), row).scalar()
     if new_id is None:
         return None  # the key is queued already (by us before, or by another runner)
-    for key in ("id", "data_key_id", "claimed_at", "claim_token", "sent_at", "failed_at",
-                "last_error"):
-        set_committed_value(message, key, new_id if key == "id" else None)
-    make_transient_to_detached(message)
-    db.session.add(message)  # persistent, nothing left to flush
+    add_as_written(message, {**row, "id": new_id})  # persistent, nothing left to flush
     return message
 
 

@@ -82,11 +82,13 @@ def upsert_counts(table: Table, keys: tuple[str, ...], rows: Iterable[Mapping[st
 
 
 def record_screening(*, instrument: str, band: str, month: str, centre_id: int | None,
-                     age_band: str | None, sector: str | None, repeat: bool) -> None:
-    """Count one result in the screening roll-up (the caller adds its ScreeningStat row)."""
+                     age_band: str | None, sector: str | None, repeat: bool,
+                     conn: Connection | None = None) -> None:
+    """Count one result in the screening roll-up (the caller adds its ScreeningStat row; on
+    ``conn``, the caller's transaction's connection, when given)."""
     upsert_counts(ScreeningRollup.__table__, SCREENING_KEYS, [dict(
         instrument=instrument, month=month, band=band, centre_id=centre_id or NO_CENTRE,
-        age_band=age_band or "", sector=sector or "", repeat=int(bool(repeat)), n=1)])
+        age_band=age_band or "", sector=sector or "", repeat=int(bool(repeat)), n=1)], conn)
 
 
 def record_activity(event: str, when: datetime, centre_id: int | None, service: str = "",

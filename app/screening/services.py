@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from flask import current_app
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import Connection, bindparam, delete, select
 from sqlalchemy.orm import load_only
 
 import assessments
@@ -20,13 +20,13 @@ from app import audit
 from app.accounts.models import Consent, Role, User
 from app.booking.models import Centre, centre_staff
 from app.domain import DomainError
-from app.extensions import db
+from app.extensions import add_as_written, commit_keeping_loaded, db
 from app.notifications.models import OutboxMessage
 from app.screening.models import RiskItem, SafetyPlan, ScreeningResult, ScreeningStat
 from app.security.crypto import get_crypto
 from app.security.models import DataKey
 from app.security.shredding import shred_data_keys
-from app.types import utcnow
+from app.types import new_uid, utcnow
 from assessments import Instrument, Result
 
 SharedT = TypeVar("SharedT", ScreeningResult, SafetyPlan)
@@ -131,27 +131,47 @@ def new_retrieval_code() -> str:
     return "-".join(raw[i:i + 4] for i in range(0, CODE_LENGTH, 4))
 
 
-def _stat_row(instrument: str, band: str, user: User | None, centre: Centre | None,
-              now: datetime) -> ScreeningStat:
-    centre = centre or (db.session.get(Centre, user.home_centre_id)
-                        if user is not None and user.home_centre_id else None)
-    return ScreeningStat(
-        instrument=instrument, band=band, month=now.strftime("%Y-%m"),
+def _stat_row(instrument: str, band: str, user: User | None, now: datetime,
+              repeat: bool) -> dict[str, Any]:
+    """The de-identified statistics row of a result: the person's profile only when given
+    (with consent), the home centre's region from the cached network catalogue (read from
+    the database only for a centre newer than this process's copy)."""
+    from app.booking import catalogue
+
+    centre: Any = None
+    if user is not None and user.home_centre_id:
+        centre = (catalogue.current().centre(user.home_centre_id)
+                  or db.session.get(Centre, user.home_centre_id))
+    return dict(
+        id=new_uid(), instrument=instrument, band=band, month=now.strftime("%Y-%m"),
         centre_id=centre.id if centre else None, region=centre.region_en if centre else None,
         age_band=user.age_band if user is not None else None,
-        sector=user.sector if user is not None else None,
+        sector=user.sector if user is not None else None, repeat=repeat,
     )
 
 
-def _count_result(stat: ScreeningStat, result: Result, now: datetime) -> None:
-    """Keep the report roll-ups in step with the result (same transaction)."""
+def _count_result(stat: dict[str, Any], result: Result, now: datetime,
+                  conn: Connection) -> None:
+    """Keep the report roll-ups in step with the result (same transaction, ``conn``)."""
     from app.reports import stats
 
-    stats.record_screening(instrument=stat.instrument, band=stat.band, month=stat.month,
-                           centre_id=stat.centre_id, age_band=stat.age_band,
-                           sector=stat.sector, repeat=bool(stat.repeat))
+    stats.record_screening(instrument=stat["instrument"], band=stat["band"],
+                           month=stat["month"], centre_id=stat["centre_id"],
+                           age_band=stat["age_band"], sector=stat["sector"],
+                           repeat=stat["repeat"], conn=conn)
     if "self_harm" in result.flags:
-        stats.record_activity(stats.FLAG, now, stat.centre_id)
+        stats.record_activity(stats.FLAG, now, stat["centre_id"])
+
+
+# Built once: the result (its id returned) and its statistics row, each one INSERT with
+# its values as parameters, instead of the unit of work's flush of two new objects.
+_RESULT_ROW = ScreeningResult.__table__.insert().returning(ScreeningResult.__table__.c.id)
+_STAT_ROW = ScreeningStat.__table__.insert()
+_results = ScreeningResult.__table__.c
+# Whether the person has an earlier result of the questionnaire (the statistics' repeat).
+_EARLIER = select(_results.id).where(
+    _results.user_id == bindparam("user_id"),
+    _results.instrument == bindparam("instrument")).limit(1)
 
 
 @dataclass
@@ -173,7 +193,9 @@ def save_result(user: User | None, instrument: Instrument, answers: Sequence[int
     otherwise it is anonymous, under a key of its own, reachable only by its code.
     """
     saved = record_result(user, instrument, answers, extra, keep=keep)
-    db.session.commit()
+    # Every row written is as the session holds it (the result made persistent as written,
+    # the statistics behind the ORM with no object): nothing loaded needs reading again.
+    commit_keeping_loaded()
     if saved.crisis and user is not None:
         from app.screening import risk
 
@@ -189,25 +211,34 @@ def record_result(user: User | None, instrument: Instrument, answers: Sequence[i
     now = utcnow()
     owner = user if keep else None
     row = ScreeningResult(user=owner, instrument=instrument.code, version=result.version,
-                          created_at=now)
+                          created_at=now, shared=False)
     code = None
     if owner is None:
         code = new_retrieval_code()
         row.retrieval_hash = _hash_code(code)
     payload = _payload(result, answers, extra)
-    row.data = payload
-    repeat = owner is not None and db.session.scalar(select(ScreeningResult.id).where(
-        ScreeningResult.user_id == owner.id, ScreeningResult.instrument == instrument.code)
-        .limit(1)) is not None
-    db.session.add(row)
+    row.data = payload  # sealed under the owner's key, or the result's own new key
+    key = row.encryption_key()
+    if key is not None and key.id is None:  # a first key (anonymous, or a person's first)
+        db.session.add(key)
+        db.session.flush()
+    # The transaction's connection: these statements are Core, the session layer adds nothing.
+    conn = db.session.connection()
+    repeat = owner is not None and conn.execute(_EARLIER, {
+        "user_id": owner.id, "instrument": instrument.code}).first() is not None
+    values = {"uid": row.uid, "user_id": owner.id if owner is not None else None,
+              "data_key_id": row.own_key.id if row.own_key is not None else None,
+              "instrument": row.instrument, "version": row.version, "created_at": now,
+              "shared": False, "retrieval_hash": row.retrieval_hash,
+              "data_ct": getattr(row, "data_ct")}  # noqa: B009 (declared by Encrypted)
+    values["id"] = conn.execute(_RESULT_ROW, values).scalar_one()
+    add_as_written(row, values)
     # Profile attributes count only with consent; otherwise the row is as bare as anonymous.
-    stat = _stat_row(instrument.code, result.band, owner, None, now)
-    stat.repeat = repeat
-    db.session.add(stat)
-    _count_result(stat, result, now)
+    stat = _stat_row(instrument.code, result.band, owner, now, repeat)
+    conn.execute(_STAT_ROW, stat)
+    _count_result(stat, result, now, conn)
     from app.screening import risk
 
-    db.session.flush()
     # Read before the commit expires the rows: reading them after it costs two SELECTs and
     # a decryption, which is most of what a submission otherwise spends after scoring.
     return Saved(row, code, uid=row.uid, followup=risk.needs_followup(row),

@@ -187,13 +187,12 @@ def take(code: str) -> str | Response:
     instrument = _instrument_or_404(code)
     if services.must_choose_consent(current_user) and not session.get(NO_SAVE):
         return redirect(url_for("screening.consent", next=code))
-    lang = current_locale()
     chosen: dict[str, int] = {}
     missing: list[str] = []
-    form = ConsentForm()  # only for the CSRF token
     if request.method == "POST":
+        # The app-wide CSRF check refused a bad token before this view ran.
         chosen, missing = parse_answers(instrument, request.form)
-        if form.validate_on_submit() and not missing:
+        if not missing:
             answers, extra = services.split_answers(instrument, chosen)
             keep = services.saves_for(current_user) and not session.get(NO_SAVE)
             saved = services.save_result(current_user._get_current_object(), instrument,
@@ -206,10 +205,9 @@ def take(code: str) -> str | Response:
             session[NEW_CODE] = saved.code
             return redirect(url_for("screening.anonymous_followup" if follow
                                     else "screening.anonymous_result"))
-        if not form.validate_on_submit() and not missing:
-            flash(_("The form had expired. Please check your answers and send them again."),
-                  "error")
-    return render_template("screening/take.html", form=form, text=instrument.text(lang),
+    lang = current_locale()
+    return render_template("screening/take.html", form=ConsentForm(),  # for its CSRF token
+                           text=instrument.text(lang),
                            source=instrument_source(instrument, lang),
                            chosen=chosen, missing=missing, saving=services.saves_for(
                                current_user) and not session.get(NO_SAVE))

@@ -41,7 +41,7 @@ BUDGET = {
     "session_list": 3,  # the first (also the earliest free); the day and the week strip in one
     "counsellor_home": 8,  # with the calendar's to-do (bookings to confirm)
     "dashboard": 8,  # with the reader's scope (hub or county); follow-up kept with the report
-    "screening_submission": 8,  # scoring reads nothing back after its commit
+    "screening_submission": 7,  # the home centre from the catalogue; nothing read back
     "booking_post": 20,  # closure and event checks; PostgreSQL locks the person (one more)
     "cancel_post": 14,  # the booking with its session, centre and service in one
 }

@@ -207,6 +207,19 @@ def test_share_without_csrf_changes_nothing(app, client, signed_in, worker):
     assert db.session.scalar(select(ScreeningResult)).shared is False
 
 
+
+def test_a_submission_without_its_csrf_token_saves_nothing(app, client, signed_in, worker):
+    """The app-wide CSRF check refuses the POST before the view runs: the view builds no
+    form of its own to check the token again (Step 13d)."""
+    signed_in(worker)
+    agree(client)
+    data = {f"q{i}": str(v) for i, v in enumerate(PHQ9_CRISIS, start=1)} | {"x_difficulty": "1"}
+    for token in ({}, {"csrf_token": "forged"}):
+        response = client.post("/screening/phq9", data={**data, **token})
+        assert response.status_code == 400
+    assert db.session.scalar(select(func.count()).select_from(ScreeningResult)) == 0
+    assert db.session.scalar(select(func.count()).select_from(ScreeningStat)) == 0
+
 def test_reminder_enqueued_sent_and_cancellable(app, client, signed_in, make_user,
                                                  smtp_server):
     person = make_user(login="mei@example.com")
@@ -312,3 +325,45 @@ def test_reminder_follows_an_english_speakers_language(app, client, signed_in, m
     assert message.payload["subject"] == "Xinqing: it's time for your check-in"
     assert "Patient Health Questionnaire" in message.payload["text"]
     assert message.send_after > utcnow() + timedelta(days=27)
+
+
+def test_a_submission_writes_its_rows_without_the_unit_of_work(app, signed_in, worker):
+    """The result and its statistics row go in as one INSERT each, not through the ORM's
+    flush (issue 21, Step 13d: the flush was the submission's largest cost); the result
+    stays sealed under the person's key and the rows read back as written."""
+    from sqlalchemy import event
+
+    centre = make_centre("dehua")
+    client = signed_in(worker)
+    agree(client)
+    submit(client, "/screening/profile", {"age_band": "25_34", "sector": "transport",
+                                          "centre": str(centre.id)})
+    flushed: list[str] = []
+
+    def note(mapper, connection, target) -> None:
+        flushed.append(type(target).__name__)
+
+    for model in (ScreeningResult, ScreeningStat):
+        event.listen(model, "before_insert", note)
+    try:
+        first = answer(client, "phq9", PHQ9_MODERATE, {"difficulty": 2})
+        second = answer(client, "phq9", PHQ9_MODERATE, {"difficulty": 1})
+    finally:
+        for model in (ScreeningResult, ScreeningStat):
+            event.remove(model, "before_insert", note)
+    assert flushed == []
+    assert first.status_code == second.status_code == 303
+    db.session.expire_all()
+    rows = db.session.scalars(select(ScreeningResult).order_by(ScreeningResult.id)).all()
+    assert [r.uid for r in rows] == [first.headers["Location"].rsplit("/", 1)[1],
+                                     second.headers["Location"].rsplit("/", 1)[1]]
+    assert [(r.user_id, r.data_key_id, r.shared, r.retrieval_hash) for r in rows] == [
+        (worker.id, None, False, None)] * 2
+    assert [r.data["extra"] for r in rows] == [{"difficulty": 2}, {"difficulty": 1}]
+    assert b"moderate" not in bytes(rows[0].data_ct)
+    stats = db.session.scalars(select(ScreeningStat)).all()
+    assert sorted((s.band, s.centre_id, s.region, s.age_band, s.sector, s.repeat)
+                  for s in stats) == [
+        ("moderate", centre.id, "dehua region", "25_34", "transport", False),
+        ("moderate", centre.id, "dehua region", "25_34", "transport", True)]
+    assert all(re.fullmatch(r"[0-9a-f]{32}", s.id) for s in stats)

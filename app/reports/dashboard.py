@@ -68,6 +68,9 @@ class Report:
     followup: list[Section] = field(default_factory=list)
     # The report's part of the page per language, rendered once (app/reports/views.py).
     html: dict[str, str] = field(default_factory=dict)
+    # What it is kept under (filters, language, k, fingerprint), set when it is kept: pages
+    # showing it are kept under it too (views._page). None: not kept, so neither are they.
+    key: tuple | None = None
 
     @property
     def sections(self) -> list[Section]:
@@ -177,8 +180,9 @@ def cached_build(filters: Filters, lang: str) -> Report:
     report.followup = risk.sections_for(filters, lang)
     after = _inputs(months, k)
     if after[3:] == before[3:]:
+        report.key = (*head, after)
         with _reports_lock:
-            _reports[(*head, after)] = report
+            _reports[report.key] = report
             while len(_reports) > REPORT_CACHE_SIZE:
                 _reports.popitem(last=False)
     return report

@@ -1,4 +1,5 @@
-"""Anonymous pages that are the same for every visitor, rendered once per process.
+"""Pages that are the same for every visitor (or every reader of a role), rendered once per
+process.
 
 Why: the home page and the questionnaires are most of the anonymous traffic, and rendering
 them (the base layout, translations, escaping, ``url_for``, a macro per question) was about
@@ -11,6 +12,9 @@ The key: endpoint, path, query string, the locale in force and the view's ``vary
 Bypassed (rendered as before, not kept): anything but GET/HEAD, a signed-in person, flashed
 messages waiting in the session, and a render that showed a flashed message or answered
 anything but a page of HTML.
+A signed-in page may opt in (``page_key(..., signed_in=True)``, the dashboard): its key
+adds the person's audiences (the roles base.html's menu is drawn for) and the view puts
+everything else it shows into the key; it is never kept for one person only.
 What invalidates an entry: a change of any key part (an admin's catalogue edit changes the
 catalogue version, so the home page is rendered anew). Templates and translation catalogues
 are read once per process, so a deploy (new processes) starts with an empty cache; with
@@ -52,25 +56,35 @@ def store(app: Flask) -> FragmentCache:
     return cache
 
 
-def _key(vary: tuple[Callable[[], Hashable], ...]) -> tuple[Hashable, ...] | None:
-    """This request's key, or None when the page must be rendered for this visitor alone."""
+def page_key(*vary: Hashable, signed_in: bool = False) -> tuple[Hashable, ...] | None:
+    """This request's key, or None when the page must be rendered for this visitor alone.
+
+    ``vary``: what the page shows besides the address and language. ``signed_in`` pages
+    are also kept for signed-in people, per the audiences whose menu base.html draws (their
+    roles); the view must then put everything else it shows of them into ``vary``.
+    """
     app = current_app
     if (request.method not in ("GET", "HEAD") or app.config.get("RENDER_CACHE_SIZE", 0) <= 0
-            or app.jinja_env.auto_reload):
+            or app.jinja_env.auto_reload or "_flashes" in session):
         return None
-    if current_user.is_authenticated or "_flashes" in session:
-        return None
+    who: Hashable = None
+    if current_user.is_authenticated:
+        if not signed_in:
+            return None
+        from app.main.navigation import audiences  # app.main imports this module
+
+        who = audiences(current_user)
     return (request.endpoint, request.script_root, request.path, request.query_string,
-            str(get_locale()), *(part() for part in vary))
+            str(get_locale()), who, *vary)
 
 
-def _render_shared(view: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
-    """Run the view with the sentinel in place of this visitor's CSRF token."""
+def _render_shared(draw: Callable[[], Any]) -> Any:
+    """Run ``draw`` with the sentinel in place of this visitor's CSRF token."""
     field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
     own = g.pop(field, None)
     setattr(g, field, SENTINEL)
     try:
-        return view(*args, **kwargs)
+        return draw()
     finally:  # an error page rendered after this point gets the visitor's own token
         g.pop(field, None)
         if own is not None:
@@ -93,6 +107,24 @@ def _punch_other(result: Any) -> Any:
     return result
 
 
+def kept_page(key: tuple[Hashable, ...] | None, draw: Callable[[], Any]) -> Any:
+    """The page kept under ``key`` (``page_key``) with this visitor's token punched in; when
+    missing, ``draw()`` renders it with the sentinel and a page of HTML without a flashed
+    message is kept. A None key: ``draw()`` as it is."""
+    if key is None:
+        return draw()
+    cache = store(current_app)
+    page = cache.get(key)
+    if page is not None:
+        return _punch(page)
+    result = _render_shared(draw)
+    if not isinstance(result, str):
+        return _punch_other(result)
+    if not request_ctx.flashes and "_flashes" not in session:
+        cache.put(key, result, current_app.config["RENDER_CACHE_SIZE"])
+    return _punch(result)
+
+
 def anonymous_page(*vary: Callable[[], Hashable]) -> Callable[[F], F]:
     """Serve this view's GET answers to anonymous visitors from the render cache.
 
@@ -102,19 +134,8 @@ def anonymous_page(*vary: Callable[[], Hashable]) -> Callable[[F], F]:
     def decorate(view: F) -> F:
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            key = _key(vary)
-            if key is None:
-                return view(*args, **kwargs)
-            cache = store(current_app)
-            page = cache.get(key)
-            if page is not None:
-                return _punch(page)
-            result = _render_shared(view, args, kwargs)
-            if not isinstance(result, str):
-                return _punch_other(result)
-            if not request_ctx.flashes and "_flashes" not in session:
-                cache.put(key, result, current_app.config["RENDER_CACHE_SIZE"])
-            return _punch(result)
+            return kept_page(page_key(*(part() for part in vary)),
+                             lambda: view(*args, **kwargs))
 
         return wrapper  # type: ignore[return-value]
 

@@ -11,6 +11,7 @@ from flask import Response, render_template, request
 from flask_login import current_user
 from markupsafe import Markup
 
+from app import render_cache
 from app.booking import catalogue
 from app.i18n import current_locale
 from app.reports import bp, services
@@ -25,23 +26,28 @@ REPORT_ROLES = (Role.SOCIAL_WORKER, Role.ADMIN)
 def _page(report: services.Report | None, error: object = None, status: int = 200) -> Response:
     lang = current_locale()
     scope = services.report_scope(current_user._get_current_object())
-    chosen = {key: request.args.get(key, "") for key in
-              ("period", "place", "instrument", "sector", "age_band")}
-    if report is not None:
-        chosen = report.filters.as_dict()
-    elif not chosen["period"]:
-        chosen["period"] = services.default_period()
-    if report is not None:  # validated choices: a bounded set of keys
-        form = filter_form(lang, utcnow().date(), services.first_open_month(),
-                           catalogue.current().key, scope, tuple(sorted(chosen.items())))
-    else:
-        form = _render_filter_form(lang, scope, chosen)
-    html = render_template("reports/dashboard.html", report=report, error=error,
-                           report_html=report_part(report, lang) if report else "",
-                           form_html=form)
+    if report is None:
+        chosen = {key: request.args.get(key, "") for key in
+                  ("period", "place", "instrument", "sector", "age_band")}
+        chosen["period"] = chosen["period"] or services.default_period()
+        html = _draw(None, error, _render_filter_form(lang, scope, chosen))
+    else:  # validated choices: a bounded set of keys
+        form = (lang, utcnow().date(), services.first_open_month(), catalogue.current().key,
+                scope, tuple(sorted(report.filters.as_dict().items())))
+        # The whole page shows the report, the form and the reader's menu (page_key), so it
+        # is kept under all of them; the reader's CSRF token is punched in on every view.
+        key = (None if report.key is None
+               else render_cache.page_key(report.key, *form, signed_in=True))
+        html = render_cache.kept_page(key, lambda: _draw(report, None, filter_form(*form)))
     response = Response(html, status=status, mimetype="text/html")
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _draw(report: services.Report | None, error: object, form: Markup) -> str:
+    return render_template("reports/dashboard.html", report=report, error=error,
+                           report_html=report_part(report, current_locale()) if report else "",
+                           form_html=form)
 
 
 def _render_filter_form(lang: str, scope: Scope, chosen: dict[str, str]) -> Markup:

@@ -9,11 +9,12 @@ a transaction back, the driver's connection is committed first and the ROLLBACK 
 nothing left to end (neither psycopg nor sqlite3 sends one). The session and its hooks still
 see a rollback: objects are expired and after-rollback work runs as before.
 
-Having written is judged conservatively, per connection and transaction: any statement that
-is not a SELECT, a SELECT that could change something that outlives it (``INTO``,
-``pg_notify``, ``set_config``, ``nextval``, ``setval``), any statement that failed, and work
-done on the driver's connection behind SQLAlchemy's back (``mark_written``, e.g. COPY). A
-flush, a Core UPDATE or a SAVEPOINT therefore still ends in a real ROLLBACK.
+Having written is judged conservatively, per connection and transaction: any statement but
+a SELECT (or the BEGIN that opens it), a SELECT that could change something that outlives
+it (``INTO``, ``pg_notify``, ``set_config``, ``nextval``, ``setval``), any statement that
+failed, and work done on the driver's connection behind SQLAlchemy's back
+(``mark_written``, e.g. COPY). A flush, a Core UPDATE or a SAVEPOINT therefore still ends
+in a real ROLLBACK.
 """
 
 from __future__ import annotations

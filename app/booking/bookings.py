@@ -97,9 +97,7 @@ def end_reads() -> None:
 
     The next transaction must begin with its write (see app/sqlite.py); expired objects
     would be reloaded by a SELECT first, which on SQLite turns the write into a failing
-    lock upgrade under contention. On PostgreSQL a read-only page ends with it too (the
-    session list): a commit keeps the connection's prepared statements, which psycopg
-    drops on every ROLLBACK.
+    lock upgrade under contention.
     """
     commit_keeping_loaded()
 

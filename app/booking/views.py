@@ -113,12 +113,7 @@ def browse() -> str:
     body = _BROWSE_BODIES.render(_browse_key(parts), lambda: render_template(
         "booking/_browse_body.html", by_centre={c.id: c for c in centres},
         by_service={s.id: s for s in services}, **parts))
-    page = render_template("booking/browse.html", body=body, form=ActionForm())
-    # Committed, not rolled back at teardown: psycopg forgets its prepared statements on
-    # every ROLLBACK, and prepared, the list's statements cost PostgreSQL no parsing or
-    # planning (bench/README.md, step 12c). The view wrote nothing.
-    bookings.end_reads()
-    return page
+    return render_template("booking/browse.html", body=body, form=ActionForm())
 
 
 # The list's body is the same for everyone who asks for the same day, filters and language

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, literal, select
 
 import assessments
+from app import read_only
 from app.booking.models import Centre, Service
 from app.extensions import db
 from app.reports import stats
@@ -152,6 +153,7 @@ def bulk_insert(table_name: str, columns: Sequence[str], rows: Iterator[tuple]) 
     connection = db.session.connection()
     count = 0
     if connection.dialect.name == "postgresql":
+        read_only.mark_written(connection)  # COPY runs on the driver, unseen by SQLAlchemy
         raw: Any = connection.connection.driver_connection
         with raw.cursor() as cursor, cursor.copy(
                 f"COPY {table_name} ({', '.join(columns)}) FROM STDIN") as copy:

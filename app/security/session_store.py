@@ -131,9 +131,6 @@ class DatabaseStore:
 
         with db.engine.connect() as conn:
             row = conn.execute(select(Row.data, Row.expires_at).where(Row.id == key)).first()
-            # Committed, not rolled back: psycopg drops the connection's prepared
-            # statements on every ROLLBACK, and the view reuses this connection.
-            conn.commit()
         return row.data if row is not None and row.expires_at > datetime.now(UTC) else None
 
     def save(self, key: str, blob: bytes, user_uid: str | None, ttl: float,

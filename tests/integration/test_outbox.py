@@ -109,7 +109,6 @@ def test_drop_unsent_finds_its_rows_by_key_and_never_reads_the_whole_outbox(app,
         "created_at, send_after, attempts) SELECT 'copy' || n, user_id, kind, channel, "
         "dedupe_key || ':' || n, payload_ct, created_at, send_after, 0 "
         "FROM outbox_messages, g"))
-    db.session.execute(text("ANALYZE outbox_messages"))
     db.session.commit()
     sent: list[tuple[str, dict]] = []
 
@@ -123,8 +122,10 @@ def test_drop_unsent_finds_its_rows_by_key_and_never_reads_the_whole_outbox(app,
         event.remove(db.engine, "before_cursor_execute", catch)
     db.session.rollback()
     ((statement, parameters),) = [(s, p) for s, p in sent if s.startswith("DELETE")]
+    conn = db.session.connection()
+    conn.exec_driver_sql("ANALYZE outbox_messages")  # on this connection: SQLite reloads
     if db.engine.dialect.name == "sqlite":
-        steps = [row[-1] for row in db.session.connection().exec_driver_sql(
+        steps = [row[-1] for row in conn.exec_driver_sql(
             "EXPLAIN QUERY PLAN " + statement, parameters)]
         reads = [step for step in steps if step.startswith(("SCAN", "SEARCH"))]
     else:
@@ -132,7 +133,6 @@ def test_drop_unsent_finds_its_rows_by_key_and_never_reads_the_whole_outbox(app,
         numbered = re.sub(r"%\((\w+)\)s", lambda m: f"${names.index(m[1]) + 1}", statement)
         values = ", ".join("'" + str(parameters[n]).replace("'", "''").replace("%", "%%") + "'"
                            for n in names)  # literals: EXECUTE's arguments are not bound
-        conn = db.session.connection()
         conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
         conn.exec_driver_sql("SET LOCAL plan_cache_mode = force_generic_plan")
         conn.exec_driver_sql("PREPARE xq_drop_unsent AS " + numbered)

@@ -159,7 +159,7 @@ def measure(args: argparse.Namespace, password: str, world: dict) -> dict:
                 prepare[page]()
             assert call().status_code in (200, 302, 303)
         if page == args.explain:
-            _explain(app, call)
+            _explain(app, call, prepare.get(page))
         if page == args.profile:
             from pyinstrument import Profiler
 
@@ -231,15 +231,22 @@ def _pg_cpu(app) -> float | None:
     return total
 
 
-def _explain(app, call, repeat: int = 20) -> None:
+# Writes too, each undone right after it is explained: a cancel's dearest statement was a
+# DELETE (bench/README.md Step 13c), which a SELECT-only replay never showed.
+_EXPLAINED = ("SELECT", "WITH", "UPDATE", "DELETE", "INSERT")
+
+
+def _explain(app, call, prepare=None, repeat: int = 20) -> None:
     """PostgreSQL's own time for one request's statements (``--explain PAGE``).
 
     Catches each statement and its parameters as the page sends them, then runs
-    ``EXPLAIN (ANALYZE, BUFFERS)`` of each ``repeat`` times on a connection of its own and
+    ``EXPLAIN (ANALYZE, BUFFERS)`` of each ``repeat`` times on a connection of its own (a
+    write in a transaction rolled back; it replays on the state the request left) and
     prints the median planning and execution milliseconds (the server's clock), the
     buffers touched, and whether two requests send the same SQL text (psycopg prepares a
     statement only after ``prepare_threshold`` runs of identical text on a connection).
     """
+    import psycopg
     from sqlalchemy import event
 
     from app.extensions import db
@@ -253,6 +260,8 @@ def _explain(app, call, repeat: int = 20) -> None:
                   _into=attempt) -> None:
             _into.append((statement, parameters))
 
+        if prepare is not None:  # e.g. the booking a cancel_post takes back
+            prepare()
         event.listen(engine, "before_cursor_execute", catch)
         try:
             call()
@@ -265,23 +274,30 @@ def _explain(app, call, repeat: int = 20) -> None:
     try:
         cursor = raw.cursor()
         for n, (statement, parameters) in enumerate(texts[1]):
-            if not statement.lstrip().upper().startswith(("SELECT", "WITH")):
+            if not statement.lstrip().upper().startswith(_EXPLAINED):
                 continue
             plans, runs, shared = [], [], 0
-            for _ in range(repeat):
-                cursor.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + statement,
-                               parameters)
-                (plan,) = cursor.fetchone()[0]
-                plans.append(plan["Planning Time"])
-                runs.append(plan["Execution Time"])
-                shared = plan["Plan"].get("Shared Hit Blocks", 0)
+            try:
+                for _ in range(repeat):
+                    cursor.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + statement,
+                                   parameters)
+                    (plan,) = cursor.fetchone()[0]
+                    raw.rollback()  # a write explained is a write made: undone at once
+                    plans.append(plan["Planning Time"])
+                    runs.append(plan["Execution Time"])
+                    shared = plan["Plan"].get("Shared Hit Blocks", 0)
+            except psycopg.IntegrityError as exc:  # an INSERT of a value made unique
+                raw.rollback()
+                print(f"#{n}: not replayed ({type(exc).__name__}): "
+                      f"{' '.join(statement.split())[:120]}", file=sys.stderr)
+                continue
             print(f"#{n}: planning {statistics.median(plans):.3f} ms, execution "
                   f"{statistics.median(runs):.3f} ms, shared hits {shared}: "
                   f"{' '.join(statement.split())[:160]}", file=sys.stderr)
             if os.environ.get("PLANS"):
                 cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters)
                 print("\n".join(r[0] for r in cursor.fetchall()), file=sys.stderr)
-        raw.rollback()
+                raw.rollback()
     finally:
         raw.close()
 

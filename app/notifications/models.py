@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
@@ -24,6 +24,11 @@ class OutboxMessage(EncryptedRow, Model):
     """
 
     __tablename__ = "outbox_messages"
+    # ``notices.drop_unsent`` finds a key's variants (``key#...``) as a byte-order range: on
+    # PostgreSQL through this index, whatever the database's collation (the unique index
+    # compares in that collation). SQLite compares bytes, so its unique index serves.
+    __table_args__ = (Index("ix_outbox_messages_dedupe_key_prefix", "dedupe_key",
+                            postgresql_ops={"dedupe_key": "varchar_pattern_ops"}),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int | None] = mapped_column(

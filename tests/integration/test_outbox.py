@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import timedelta
 
@@ -89,6 +90,60 @@ def test_drop_unsent_takes_the_key_and_its_variants_and_nothing_like_them(app, m
     db.session.commit()
     left = set(db.session.scalars(select(OutboxMessage.dedupe_key)))
     assert left == {"rX1%:a#2h", "r_1Z:a#2h", "r_1%:ab"}
+
+
+def test_drop_unsent_finds_its_rows_by_key_and_never_reads_the_whole_outbox(app, mei):
+    """Every cancel drops its booking's reminders, and the outbox grows with every booking
+    until retention runs: a scan made each cancel dearer as it grew (bench/README.md Step
+    13c). On PostgreSQL the plan checked is a prepared statement's generic one (psycopg
+    prepares a statement after a few runs), with sequential scans priced out."""
+    from sqlalchemy import event
+
+    from app.notifications.notices import drop_unsent
+
+    # The outbox as in service: many unsent messages, and the planner's statistics of them.
+    outbox.enqueue(mei, "reminder", subject="s", text="t", dedupe_key="reminder:x:1")
+    db.session.execute(text(
+        "WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 400) "
+        "INSERT INTO outbox_messages (uid, user_id, kind, channel, dedupe_key, payload_ct, "
+        "created_at, send_after, attempts) SELECT 'copy' || n, user_id, kind, channel, "
+        "dedupe_key || ':' || n, payload_ct, created_at, send_after, 0 "
+        "FROM outbox_messages, g"))
+    db.session.commit()
+    sent: list[tuple[str, dict]] = []
+
+    def catch(conn, cursor, statement, parameters, context, executemany) -> None:
+        sent.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", catch)
+    try:
+        drop_unsent("reminder:ab'c:1")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", catch)
+    db.session.rollback()
+    ((statement, parameters),) = [(s, p) for s, p in sent if s.startswith("DELETE")]
+    conn = db.session.connection()
+    conn.exec_driver_sql("ANALYZE outbox_messages")  # on this connection: SQLite reloads
+    if db.engine.dialect.name == "sqlite":
+        steps = [row[-1] for row in conn.exec_driver_sql(
+            "EXPLAIN QUERY PLAN " + statement, parameters)]
+        reads = [step for step in steps if step.startswith(("SCAN", "SEARCH"))]
+    else:
+        names = list(dict.fromkeys(re.findall(r"%\((\w+)\)s", statement)))
+        numbered = re.sub(r"%\((\w+)\)s", lambda m: f"${names.index(m[1]) + 1}", statement)
+        values = ", ".join("'" + str(parameters[n]).replace("'", "''").replace("%", "%%") + "'"
+                           for n in names)  # literals: EXECUTE's arguments are not bound
+        conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        conn.exec_driver_sql("SET LOCAL plan_cache_mode = force_generic_plan")
+        conn.exec_driver_sql("PREPARE xq_drop_unsent AS " + numbered)
+        steps = [row[0] for row in conn.exec_driver_sql(
+            f"EXPLAIN EXECUTE xq_drop_unsent({values})")]
+        conn.exec_driver_sql("DEALLOCATE xq_drop_unsent")
+        reads = [step.strip() for step in steps if "Seq Scan" in step or "Index Cond" in step]
+    db.session.rollback()
+    assert reads, steps
+    assert all("dedupe_key" in step and "SCAN" not in step and "Seq Scan" not in step
+               for step in reads), steps
 
 
 def test_future_email_waits_until_due(app, smtp_server, mei):

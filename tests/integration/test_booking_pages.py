@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -15,6 +16,16 @@ from tests.booking_helpers import make_centre, make_service, make_session, seat_
 from tests.helpers import submit, text
 
 pytestmark = pytest.mark.usefixtures("seat_invariant")
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def _in_two_days_at(hour: int) -> timedelta:
+    """From now to ``hour`` o'clock in Shanghai the day after tomorrow: the three sessions
+    below share one local day whatever time of day the suite runs (at 1 day + 3/6/9 hours
+    from now, the last fell on the next day after 15:00 in Shanghai)."""
+    now = datetime.now(SHANGHAI)
+    return (now + timedelta(days=2)).replace(hour=hour, minute=0, second=0,
+                                             microsecond=0) - now
 
 
 @pytest.fixture
@@ -24,16 +35,14 @@ def network(counsellor):
     hub = make_centre("qz-hub", services=[group, one], staff=[counsellor])
     county = make_centre("dehua", services=[group], staff=[counsellor])
     return {
-        "group": make_session(hub, group, counsellor, starts_in=timedelta(days=1, hours=3)),
-        "one": make_session(hub, one, counsellor, starts_in=timedelta(days=1, hours=6)),
-        "county": make_session(county, group, counsellor, starts_in=timedelta(days=1, hours=9)),
+        "group": make_session(hub, group, counsellor, starts_in=_in_two_days_at(9)),
+        "one": make_session(hub, one, counsellor, starts_in=_in_two_days_at(12)),
+        "county": make_session(county, group, counsellor, starts_in=_in_two_days_at(15)),
     }
 
 
 def _day(session: Session) -> str:
-    from zoneinfo import ZoneInfo
-
-    return session.starts_at.astimezone(ZoneInfo("Asia/Shanghai")).date().isoformat()
+    return session.starts_at.astimezone(SHANGHAI).date().isoformat()
 
 
 def test_browse_filters_by_centre_and_service(client, network):

@@ -1,14 +1,14 @@
-"""Server-side sessions: the cookie holds only a random id; the data lives in Redis or the database.
+"""Server-side sessions: the cookie holds a random id; the data lives in Redis or the database.
 
 Why our own ``SessionInterface`` and not Flask-Session: we need an index from a person to
 all their sessions (so "sign out everywhere" and locking really end them), a table that
 exists only through our migrations, and session data that a database or Redis reader
 cannot use. Flask-Session offers none of the three; this module is small.
 
-- The cookie value is 256 random bits (``secrets.token_urlsafe(32)``). The store never sees
-  it: records are keyed by HKDF(id, "id") and sealed with AES-GCM under HKDF(id, "data"),
-  so a copy of the table (or of Redis) neither reveals what sessions hold nor lets anyone
-  ride them.
+- A record's cookie value is 256 random bits (``secrets.token_urlsafe(32)``). The store
+  never sees it: records are keyed by HKDF(id, "id") and sealed with AES-GCM under
+  HKDF(id, "data"), so a copy of the table (or of Redis) neither reveals what sessions
+  hold nor lets anyone ride them.
 - Each record carries an expiry (idle limit, capped by the absolute limit from sign-in);
   Redis drops it by TTL, the database by ``flask retention run`` (and expired rows are
   ignored on read either way).
@@ -65,7 +65,8 @@ IDLE_KEY = "idle_s"
 # it sets on the second request of any non-empty anonymous session.
 COOKIE_KEYS = frozenset({"lang", "_fresh"})
 SEALED_PREFIX = "c."  # a sealed cookie; a record's id (token_urlsafe) never has a dot
-MAX_COOKIE = 1024  # longer values are no session (a sealed one is about 150 characters)
+MAX_ID = 100  # longer ids are no session (a record's id has 43 characters)
+MAX_SEALED = 1024  # longer sealed cookies are no session (ours have about 165)
 
 
 def _derive(sid: str, purpose: bytes) -> bytes:
@@ -330,11 +331,11 @@ class ServerSessionInterface(SessionInterface):
 
     def open_session(self, app: Flask, request: Request) -> ServerSession:
         sid = request.cookies.get(self.get_cookie_name(app))
-        if not sid or len(sid) > MAX_COOKIE:
-            return ServerSession()
-        if sid.startswith(SEALED_PREFIX):
+        if sid and sid.startswith(SEALED_PREFIX) and len(sid) <= MAX_SEALED:
             data = open_cookie(app.config["SECRET_KEY"], sid, self._ttl(app, {}))
             return ServerSession(data, in_cookie=True) if data else ServerSession()
+        if not sid or len(sid) > MAX_ID:
+            return ServerSession()
         key = record_key(sid)  # derived once per request: HKDF showed in the profile
         try:
             blob = self.store.load(key)

@@ -271,6 +271,9 @@ def test_a_forged_or_garbled_cookie_is_just_a_new_visitor(web):
     assert response.status_code == 302
     client.set_cookie("session", "y" * 500)
     assert client.get("/").status_code == 200
+    for sealed in ("c.", "c.!!", "c." + "A" * 200, "c." + "A" * 2000):
+        client.set_cookie("session", sealed)
+        assert client.get("/account/").status_code == 302
 
 
 def test_production_cookie_attributes(tmp_path, key_file):

@@ -4,7 +4,8 @@ Cheaper and steadier than wrk on a loaded machine: builds the same scratch world
 ``bench/run.py`` (PostgreSQL, production configuration, Redis sessions), signs the bench
 reader and a bench worker in through the test client, then times each page's request with
 ``time.process_time`` (this process's CPU only: PostgreSQL and Redis work in their own
-processes is not counted) and prints the median of ``--n`` requests after a warm-up.
+processes is not counted) and prints the median of ``--n`` requests after a warm-up, with
+PostgreSQL's CPU and the session records written per request.
 
     .venv/bin/python bench/page_cpu.py --n 60 [--tree /work/main] [--profile home]
 
@@ -32,8 +33,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 RADIO = re.compile(r'type="radio"[^>]*name="([^"]+)" value="(-?\d+)"')
-PAGES = ("home", "questionnaire", "result_history", "session_list", "session_list_signed_in",
-         "screening_submission", "dashboard", "booking_post", "cancel_post")
+PAGES = ("home", "questionnaire", "questionnaire_first_visit", "result_history",
+         "session_list", "session_list_signed_in", "screening_submission", "dashboard",
+         "booking_post", "cancel_post")
 DASHBOARD_STATS = 10000  # bench/run.py's --report-stats default
 
 
@@ -116,6 +118,7 @@ def measure(args: argparse.Namespace, password: str, world: dict) -> dict:
         return client
 
     anonymous = app.test_client()
+    cookieless = app.test_client(use_cookies=False)  # never sends one back, as wrk
     reader = signed_in("bench-reader@example.com")
     worker = signed_in("bench-w00@example.com")
     form = worker.get("/screening/phq9", **base).get_data(as_text=True)
@@ -144,8 +147,9 @@ def measure(args: argparse.Namespace, password: str, world: dict) -> dict:
         "floor_signed_in": lambda: worker.get("/.well-known/security.txt", **base),
         # A small signed-in page: the floor plus base.html with the signed-in menu.
         "privacy_signed_in": lambda: worker.get("/account/privacy", **base),
-        # As wrk asks: no cookie, so each visit starts a session (its CSRF secret).
-        "questionnaire_first_visit": lambda: app.test_client().get("/screening/phq9", **base),
+        # As wrk asks (make bench's questionnaire phase): no cookie, so each visit starts a
+        # session for its CSRF secret.
+        "questionnaire_first_visit": lambda: cookieless.get("/screening/phq9", **base),
         "dashboard": lambda: dashboard.get("/reports/", **base),
     }
     # Untimed steps run before each timed request of a page (see _booking_pages).
@@ -171,7 +175,7 @@ def measure(args: argparse.Namespace, password: str, world: dict) -> dict:
             cprof = cProfile.Profile(time.process_time)
             cprof.enable()
         samples = []
-        pg_before = _pg_cpu(app)
+        pg_before, records_before = _pg_cpu(app), _session_records(app)
         for _ in range(args.n):
             if page in prepare:
                 prepare[page]()
@@ -192,6 +196,8 @@ def measure(args: argparse.Namespace, password: str, world: dict) -> dict:
             stats.sort_stats(os.environ.get("SORT", "cumulative"))
             stats.print_stats(int(os.environ.get("TOP", "70")))
         pg_after = _pg_cpu(app)
+        out.setdefault("session_records_written", {})[page] = round(
+            (_session_records(app) - records_before) / args.n, 2)
         if pg_before is not None and pg_after is not None:
             out.setdefault("pg_cpu_ms_mean", {})[page] = round(
                 (pg_after - pg_before) * 1000 / args.n, 2)
@@ -199,8 +205,18 @@ def measure(args: argparse.Namespace, password: str, world: dict) -> dict:
         out["cpu_ms_median"][page] = round(statistics.median(samples), 2)
         out["cpu_ms_p90"][page] = round(samples[int(len(samples) * 0.9)], 2)
         print(f"{page}: {out['cpu_ms_median'][page]} ms, PostgreSQL "
-              f"{out.get('pg_cpu_ms_mean', {}).get(page)} ms", file=sys.stderr, flush=True)
+              f"{out.get('pg_cpu_ms_mean', {}).get(page)} ms, new session records "
+              f"{out['session_records_written'][page]} per request", file=sys.stderr,
+              flush=True)
     return out
+
+
+def _session_records(app) -> int:
+    """How many session records Redis holds for this world: the difference over a page's
+    timed requests (and their untimed preparation) is the records they wrote. (Redis's own
+    CPU cannot be told apart here: other sessions share the server.)"""
+    store = app.session_interface.store
+    return sum(1 for _ in store.redis.scan_iter(f"{store.prefix}s:*", count=1000))
 
 
 def _pg_cpu(app) -> float | None:

@@ -1,14 +1,14 @@
-"""Server-side sessions: the cookie holds only a random id; the data lives in Redis or the database.
+"""Server-side sessions: the cookie holds a random id; the data lives in Redis or the database.
 
 Why our own ``SessionInterface`` and not Flask-Session: we need an index from a person to
 all their sessions (so "sign out everywhere" and locking really end them), a table that
 exists only through our migrations, and session data that a database or Redis reader
 cannot use. Flask-Session offers none of the three; this module is small.
 
-- The cookie value is 256 random bits (``secrets.token_urlsafe(32)``). The store never sees
-  it: records are keyed by HKDF(id, "id") and sealed with AES-GCM under HKDF(id, "data"),
-  so a copy of the table (or of Redis) neither reveals what sessions hold nor lets anyone
-  ride them.
+- A record's cookie value is 256 random bits (``secrets.token_urlsafe(32)``). The store
+  never sees it: records are keyed by HKDF(id, "id") and sealed with AES-GCM under
+  HKDF(id, "data"), so a copy of the table (or of Redis) neither reveals what sessions
+  hold nor lets anyone ride them.
 - Each record carries an expiry (idle limit, capped by the absolute limit from sign-in);
   Redis drops it by TTL, the database by ``flask retention run`` (and expired rows are
   ignored on read either way).
@@ -18,15 +18,27 @@ cannot use. Flask-Session offers none of the three; this module is small.
 - ``end_user_sessions(uid)`` deletes every record of a person (Redis keeps a set per
   person, the database a ``user_uid`` column). ``User.session_version`` stays as a second
   line of defence.
+- A session that holds only ``COOKIE_KEYS`` (the CSRF secret, the language choice,
+  Flask-Login's freshness mark) has no record: it travels in the cookie itself, sealed with
+  AES-GCM under HKDF(SECRET_KEY, "cookie") with the time it was sealed, and ``"c."`` in
+  front (a record's id never has a dot). Why: every first visit to a page with a form
+  (a questionnaire, sign-in) needs a CSRF secret, and writing a record for each of those
+  visitors was most of the store's work (bench/README.md, Issue 21 step 13b). Nothing
+  personal can be in it; the moment anything else is put in the session (signing in, a
+  flashed message, a result's code) it becomes a record under a new random id. A sealed
+  cookie that does not open, or is older than an anonymous record would live, is no session.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 import secrets
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, cast
 
 from cryptography.exceptions import InvalidTag
@@ -47,6 +59,14 @@ SID_BYTES = 32
 USER_KEY = "_user_id"  # where Flask-Login keeps "uid.version"
 SIGNED_IN_AT = "signed_in_at"
 IDLE_KEY = "idle_s"
+# What a session may hold and still travel in the cookie: nothing personal, nothing about
+# health, no answers. Flask-WTF's CSRF secret (its key is WTF_CSRF_FIELD_NAME, see
+# cookie_keys), the language switch (app/i18n.py) and Flask-Login's "not fresh" mark, which
+# it sets on the second request of any non-empty anonymous session.
+COOKIE_KEYS = frozenset({"lang", "_fresh"})
+SEALED_PREFIX = "c."  # a sealed cookie; a record's id (token_urlsafe) never has a dot
+MAX_ID = 100  # longer ids are no session (a record's id has 43 characters)
+MAX_SEALED = 1024  # longer sealed cookies are no session (ours have about 165)
 
 
 def _derive(sid: str, purpose: bytes) -> bytes:
@@ -59,33 +79,78 @@ def record_key(sid: str) -> str:
     return _derive(sid, b"id").hex()
 
 
-def _seal(sid: str, key: str, data: dict[str, Any]) -> bytes:
-    """Seal ``data`` for the record ``key`` (= ``record_key(sid)``, which the caller holds)."""
+def _encrypt(key: bytes, bound_to: bytes, data: Any) -> bytes:
     nonce = os.urandom(12)
     plain = session_json_serializer.dumps(data).encode()
-    return nonce + AESGCM(_derive(sid, b"data")).encrypt(nonce, plain, key.encode())
+    return nonce + AESGCM(key).encrypt(nonce, plain, bound_to)
+
+
+def _decrypt(key: bytes, bound_to: bytes, blob: bytes) -> Any:
+    """What ``_encrypt`` sealed, or None if it does not open."""
+    try:
+        plain = AESGCM(key).decrypt(blob[:12], blob[12:], bound_to)
+        return session_json_serializer.loads(plain.decode())
+    except (InvalidTag, ValueError, TypeError):
+        return None
+
+
+def _seal(sid: str, key: str, data: dict[str, Any]) -> bytes:
+    """Seal ``data`` for the record ``key`` (= ``record_key(sid)``, which the caller holds)."""
+    return _encrypt(_derive(sid, b"data"), key.encode(), data)
 
 
 def _open(sid: str, key: str, blob: bytes) -> dict[str, Any] | None:
     """The data of the record ``key`` (= ``record_key(sid)``), or None if it does not open."""
-    try:
-        plain = AESGCM(_derive(sid, b"data")).decrypt(blob[:12], blob[12:], key.encode())
-        data = session_json_serializer.loads(plain.decode())
-    except (InvalidTag, ValueError, TypeError):
-        return None
+    data = _decrypt(_derive(sid, b"data"), key.encode(), blob)
     return data if isinstance(data, dict) else None
 
 
-class ServerSession(CallbackDict[str, Any], SessionMixin):
-    """Session data with its id; ``clear()`` starts a new id (the old record is deleted)."""
+@lru_cache(maxsize=4)
+def _cookie_key(secret: str) -> bytes:
+    """The sealed cookies' key: SECRET_KEY through HKDF, derived once per process."""
+    return _derive(secret, b"cookie")
 
-    def __init__(self, initial: dict[str, Any] | None = None, sid: str | None = None) -> None:
+
+def cookie_keys(app: Flask) -> frozenset[str]:
+    """The keys a session may hold and still be sealed in the cookie (``COOKIE_KEYS``)."""
+    return COOKIE_KEYS | {app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")}
+
+
+def seal_cookie(secret: str, data: dict[str, Any], sealed_at: float) -> str:
+    """The cookie value holding ``data`` itself, sealed at ``sealed_at``."""
+    blob = _encrypt(_cookie_key(secret), SEALED_PREFIX.encode(), [sealed_at, data])
+    return SEALED_PREFIX + base64.urlsafe_b64encode(blob).rstrip(b"=").decode()
+
+
+def open_cookie(secret: str, value: str, max_age: float) -> dict[str, Any] | None:
+    """The data of a sealed cookie, or None if it does not open or is older than ``max_age``."""
+    body = value.removeprefix(SEALED_PREFIX)
+    try:
+        blob = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+    except (binascii.Error, ValueError):
+        return None
+    match _decrypt(_cookie_key(secret), SEALED_PREFIX.encode(), blob):
+        case [int() | float() as sealed_at, dict() as data] if time.time() - sealed_at <= max_age:
+            return data
+    return None
+
+
+class ServerSession(CallbackDict[str, Any], SessionMixin):
+    """Session data with its id; ``clear()`` starts a new id (the old record is deleted).
+
+    ``new``: no record under ``sid`` yet. ``in_cookie``: the data came sealed in the cookie;
+    ``sid`` is then a fresh id, used only if the session has to become a record.
+    """
+
+    def __init__(self, initial: dict[str, Any] | None = None, sid: str | None = None,
+                 in_cookie: bool = False) -> None:
         def on_update(self: ServerSession) -> None:
             self.modified = True
 
         super().__init__(initial, on_update)
         self.new = sid is None
         self.sid = sid or secrets.token_urlsafe(SID_BYTES)
+        self.in_cookie = in_cookie
         self.retired: list[str] = []
         self.modified = False
 
@@ -263,7 +328,10 @@ class ServerSessionInterface(SessionInterface):
 
     def open_session(self, app: Flask, request: Request) -> ServerSession:
         sid = request.cookies.get(self.get_cookie_name(app))
-        if not sid or len(sid) > 100:
+        if sid and sid.startswith(SEALED_PREFIX) and len(sid) <= MAX_SEALED:
+            data = open_cookie(app.config["SECRET_KEY"], sid, self._ttl(app, {}))
+            return ServerSession(data, in_cookie=True) if data else ServerSession()
+        if not sid or len(sid) > MAX_ID:
             return ServerSession()
         key = record_key(sid)  # derived once per request: HKDF showed in the profile
         try:
@@ -277,7 +345,7 @@ class ServerSessionInterface(SessionInterface):
             return ServerSession()  # unknown, ended or expired: a fresh, empty session
         return ServerSession(data, sid=sid)
 
-    def _ttl(self, app: Flask, session: ServerSession) -> float:
+    def _ttl(self, app: Flask, session: Mapping[str, Any]) -> float:
         config = app.config
         absolute = config["PERMANENT_SESSION_LIFETIME"].total_seconds()
         idle = float(session.get(IDLE_KEY) or config["IDLE_TIMEOUT"].total_seconds())
@@ -305,7 +373,16 @@ class ServerSessionInterface(SessionInterface):
                 response.delete_cookie(name, **cookie)
                 response.vary.add("Cookie")
             return
-        if not session.modified and not session.new:
+        if not session.modified and (not session.new or session.in_cookie):
+            return
+        if session.new and session.keys() <= cookie_keys(app):
+            # No record yet and nothing that needs one: the data goes in the cookie itself.
+            value = seal_cookie(app.config["SECRET_KEY"], dict(session), time.time())
+            response.set_cookie(name, value, expires=self.get_expiration_time(app, session),
+                                **cookie)
+            response.vary.add("Cookie")
+            session.in_cookie = True
+            session.modified = False
             return
         key = record_key(session.sid)
         try:
@@ -320,6 +397,7 @@ class ServerSessionInterface(SessionInterface):
                             **cookie)
         response.vary.add("Cookie")
         session.new = False
+        session.in_cookie = False
         session.modified = False
 
 

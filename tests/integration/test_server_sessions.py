@@ -7,6 +7,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from flask import Flask
@@ -18,7 +19,8 @@ from app.security.models import ServerSession
 from app.security.session_store import record_key
 from app.types import utcnow
 from tests.conftest import LIMITS_SETTINGS, IsolatedClient
-from tests.helpers import sign_in, submit
+from tests.helpers import csrf_token, sign_in, submit
+from tests.integration.screening_helpers import answer
 from tools.services import redis_up
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -85,17 +87,103 @@ def test_cookie_is_a_random_id_and_the_store_holds_sealed_data(web, worker):
     assert b"signed_in_at" not in blob
 
 
+def records(web: Flask) -> int:
+    """How many session records the store holds (Redis: under this test's prefix)."""
+    store = web.session_interface.store
+    if hasattr(store, "redis"):
+        return sum(1 for key in store.redis.scan_iter(f"{store.prefix}s:*"))
+    db.session.commit()
+    return db.session.scalar(select(db.func.count()).select_from(ServerSession))
+
+
 def test_sign_in_gives_a_new_id_and_the_old_one_is_dead(web, worker):
     client = browser(web)
     client.get("/account/login")
     before = cookie(client)
     assert before
-    assert stored(web, before) is not None
+    assert stored(web, before) is None  # only a CSRF secret so far: held in the cookie
     sign_in(client, "13800138000")
     after = cookie(client)
     assert after != before
-    assert stored(web, before) is None
+    assert stored(web, after) is not None
     assert client.get("/account/").status_code == 200
+    assert replay(web, before).get("/account/").status_code == 302
+
+
+@pytest.mark.parametrize("url", ["/screening/phq9", "/account/login"])
+def test_a_first_visit_to_a_form_writes_no_record(web, url):
+    client = browser(web)
+    before = records(web)
+    response = client.get(url)
+    assert response.status_code == 200
+    value = cookie(client)
+    assert value
+    assert "." in value
+    assert "csrf" not in value
+    assert records(web) == before
+    client.get(url)  # Flask-Login marks the session not fresh: still in the cookie
+    assert records(web) == before
+
+
+def test_a_sealed_cookie_carries_the_csrf_secret(web):
+    client = browser(web)
+    response = answer(client, "phq9", [0] * 9, {"difficulty": 0})
+    assert response.status_code == 200  # the form passed its CSRF check: a result page
+    value = cookie(client)
+    assert "." not in value  # the result's code is the visitor's own: now a record
+    assert stored(web, value) is not None
+
+
+def test_a_wrong_token_with_a_sealed_cookie_is_refused(web):
+    client = browser(web)
+    token = csrf_token(client.get("/screening/phq9").get_data(as_text=True))
+    before = records(web)
+    forged = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
+    response = client.post("/screening/phq9", data={"csrf_token": forged})
+    assert response.status_code == 400
+    assert "表单已失效" in response.get_data(as_text=True)
+    assert records(web) == before
+
+
+def test_a_tampered_sealed_cookie_is_no_session(web):
+    client = browser(web)
+    token = csrf_token(client.get("/screening/phq9").get_data(as_text=True))
+    value = cookie(client)
+    middle = len(value) // 2
+    tampered = value[:middle] + ("A" if value[middle] != "A" else "B") + value[middle + 1:]
+    other = replay(web, tampered)
+    response = other.post("/screening/phq9", data={"csrf_token": token})
+    assert response.status_code == 400
+    assert "表单已失效" in response.get_data(as_text=True)
+
+
+def test_an_expired_sealed_cookie_is_no_session(web, monkeypatch):
+    import time
+
+    from app.security import session_store
+
+    client = browser(web)
+    token = csrf_token(client.get("/screening/phq9").get_data(as_text=True))
+    later = time.time() + web.config["IDLE_TIMEOUT"].total_seconds() + 120
+    monkeypatch.setattr(session_store, "time", SimpleNamespace(time=lambda: later))
+    response = client.post("/screening/phq9", data={"csrf_token": token})
+    assert response.status_code == 400
+    assert "表单已失效" in response.get_data(as_text=True)
+
+
+def test_a_flash_message_moves_the_session_into_a_record(web):
+    client = browser(web)
+    client.get("/screening/phq9")
+    light = cookie(client)
+    before = records(web)
+    response = client.get("/account/")  # "please sign in" is flashed
+    assert response.status_code == 302
+    value = cookie(client)
+    assert value != light
+    assert "." not in value
+    assert stored(web, value) is not None
+    assert records(web) == before + 1
+    assert "请先登录" in client.get(response.headers["Location"]).get_data(as_text=True)
 
 
 def test_staff_get_a_new_id_after_the_second_factor(web, counsellor):
@@ -183,6 +271,9 @@ def test_a_forged_or_garbled_cookie_is_just_a_new_visitor(web):
     assert response.status_code == 302
     client.set_cookie("session", "y" * 500)
     assert client.get("/").status_code == 200
+    for sealed in ("c.", "c.!!", "c." + "A" * 200, "c." + "A" * 2000):
+        client.set_cookie("session", sealed)
+        assert client.get("/account/").status_code == 302
 
 
 def test_production_cookie_attributes(tmp_path, key_file):

@@ -22,7 +22,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def dead_db_app(make_app):
-    """An app whose database answers nothing (port 1: connection refused at once)."""
+    """An app whose database answers nothing (port 1: connection refused at once).
+
+    The network catalogue is cached per process, not per app: an earlier test's fresh copy
+    would let the home page answer without the database, so it is read again first."""
+    from app.booking import catalogue
+
+    catalogue.recheck()
     app = make_app(SQLALCHEMY_DATABASE_URI=DEAD_DATABASE)
     yield app
     with app.app_context():

@@ -50,7 +50,10 @@ def test_the_session_list_commits_its_reads_and_its_statements_get_prepared(
         for name, listener in (("commit", on_commit), ("rollback", on_rollback),
                                ("before_cursor_execute", on_execute)):
             event.remove(db.engine, name, listener)
-    assert ends == ["commit", "commit"]  # the session store's read, then the list's
+    # Only commits: the list's (and the session store's read, when the visitor has a
+    # session; the anonymous list holds no form, so it no longer starts one).
+    assert ends
+    assert set(ends) == {"commit"}
     if db.engine.dialect.name != "postgresql":
         return
     raw = drivers[-1]

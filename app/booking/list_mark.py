@@ -1,0 +1,111 @@
+"""What the session list shows, known from one small statement instead of the rule (issue 21).
+
+The list's body is kept per process under everything it prints (views.browse), but finding
+those values meant running the bookable rule (bookable.py) three times per view. ``mark(now)``
+is a value that changes whenever the rule could answer differently, for any filter or day,
+so an unchanged mark (with the same day, language and catalogue) serves the kept body, or an
+anonymous visitor's whole page, without the rule. It is made of:
+
+- **the rows the rule reads**, serialised by the database into one string per table: every
+  scheduled session starting after ``now`` within the widest horizon or carrying an event
+  (seats, capacity, times, service, centre, counsellor, registration window), and the
+  closures and leave not yet over. Values, not a version: a newest ``updated_at`` or id can
+  miss a change whose transaction stamped earlier but committed later, and a version kept by
+  the booking's statements would add work (or a hot row) to every booking. Nothing here is
+  written on the booking path.
+- **the moments the rule compares with now**: per active service, the first scheduled session
+  past its notice and the first past its horizon; the next registration opening and closing.
+  Each moves exactly when time carries a session across that boundary, so a kept body never
+  shows a session past its notice, nor hides one that just came within reach.
+
+Centres' and services' own columns (active, names, windows) are the catalogue's version,
+which the caller keys on. Keep ``_statement`` in step with ``bookable._open_at``: a new input
+of the rule is a new part here. A kept body must be drawn in the snapshot its mark was read
+in (``bookings.read_snapshot``), or a change made while it was drawn could come back under an
+older mark (a booking cancelled again restores the old string).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Hashable
+from datetime import datetime, timedelta
+from functools import lru_cache
+
+from sqlalchemy import ColumnElement, Select, String, bindparam, cast, func, or_, select
+
+from app.booking import bookable
+from app.booking.models import AvailabilityException, CentreClosure, Event, Session, SessionStatus
+from app.extensions import db
+
+_S, _E = Session.__table__, Event.__table__
+_C, _L = CentreClosure.__table__, AvailabilityException.__table__
+_MOMENT = Session.starts_at.type
+
+
+def _as_text(*columns: ColumnElement) -> ColumnElement[str]:
+    """The columns as one comma-separated text (NULL as empty)."""
+    joined: ColumnElement[str] | None = None
+    for column in columns:
+        part = func.coalesce(cast(column, String), "")
+        joined = part if joined is None else joined + "," + part
+    assert joined is not None
+    return joined
+
+
+def _joined(rows: Select) -> ColumnElement[str]:
+    """The rows' texts in one string, in the rows' order (empty when there are none)."""
+    sub = rows.subquery()
+    return select(func.coalesce(func.aggregate_strings(sub.c.row, ";"), "")).scalar_subquery()
+
+
+def _first_after(column: ColumnElement, moment: ColumnElement, *where: ColumnElement,
+                 ) -> ColumnElement:
+    return select(func.min(column)).where(column > moment, *where).scalar_subquery()
+
+
+@lru_cache(maxsize=8)
+def _statement(services: int) -> Select:
+    """The mark's one statement for ``services`` active services (moments as parameters)."""
+    now = bindparam("mark_now", type_=_MOMENT)
+    scheduled = _S.c.status == SessionStatus.SCHEDULED.value
+    sessions = (select(_as_text(_S.c.id, _S.c.booked, _S.c.capacity, _S.c.starts_at,
+                                _S.c.ends_at, _S.c.service_id, _S.c.centre_id,
+                                _S.c.counsellor_id, _E.c.registration_opens_at,
+                                _E.c.registration_closes_at).label("row"))
+                .select_from(_S.outerjoin(_E, _E.c.session_id == _S.c.id))
+                .where(scheduled, _S.c.starts_at > now,
+                       or_(_S.c.starts_at <= bindparam("mark_reach", type_=_MOMENT),
+                           _E.c.id.is_not(None)))
+                .order_by(_S.c.starts_at, _S.c.id))
+    closures = (select(_as_text(_C.c.id, _C.c.centre_id, _C.c.starts_at, _C.c.ends_at)
+                       .label("row")).where(_C.c.ends_at > now).order_by(_C.c.id))
+    leave = (select(_as_text(_L.c.id, _L.c.counsellor_id, _L.c.starts_at, _L.c.ends_at)
+                    .label("row"))
+             .where(_L.c.kind == "leave", _L.c.ends_at > now).order_by(_L.c.id))
+    boundaries = []
+    for n in range(services):
+        of_service = (scheduled, _S.c.service_id == bindparam(f"mark_service{n}"))
+        boundaries += [
+            _first_after(_S.c.starts_at, bindparam(f"mark_opens{n}", type_=_MOMENT), *of_service),
+            _first_after(_S.c.starts_at, bindparam(f"mark_closes{n}", type_=_MOMENT), *of_service)]
+    return select(_joined(sessions), _joined(closures), _joined(leave), *boundaries,
+                  _first_after(_E.c.registration_opens_at, now),
+                  _first_after(_E.c.registration_closes_at, now))
+
+
+def mark(now: datetime) -> tuple[Hashable, ...]:
+    """A value that differs whenever the bookable rule could answer differently at ``now``
+    than at the moment another reading of the same value was taken (see the module)."""
+    windows = bookable.window_rows(None)
+    params: dict[str, object] = {
+        "mark_now": now,
+        "mark_reach": now + timedelta(days=max((h for _, _, h in windows), default=0))}
+    for n, (service_id, notice, horizon) in enumerate(windows):
+        params[f"mark_service{n}"] = service_id
+        params[f"mark_opens{n}"], params[f"mark_closes{n}"] = bookable.window_bounds(
+            now, notice, horizon)
+    sessions, closures, leave, *moments = db.session.execute(
+        _statement(len(windows)), params).one()
+    rows = "\n".join((sessions, closures, leave)).encode()
+    return (hashlib.blake2b(rows, digest_size=16).digest(), *moments)

@@ -16,10 +16,12 @@ anonymous visitor's whole page, without the rule. It is made of:
 - **the moments the rule compares with now**: per active service, the first scheduled session
   past its notice and the first past its horizon; the next registration opening and closing.
   Each moves exactly when time carries a session across that boundary, so a kept body never
-  shows a session past its notice, nor hides one that just came within reach.
+  shows a session past its notice, nor hides one that just came within reach. A caller's own
+  look-ahead (the list opens on the first day with something within 13 days) is one more.
+- **the newest catalogue change**, so a centre or service switched off shows at once.
 
-Centres' and services' own columns (active, names, windows) are the catalogue's version,
-which the caller keys on. Keep ``_statement`` in step with ``bookable._open_at``: a new input
+Centres' and services' names and windows come from the catalogue's copy, whose version the
+caller keys on. Keep ``_statement`` in step with ``bookable._open_at``: a new input
 of the rule is a new part here. A kept body must be drawn in the snapshot its mark was read
 in (``bookings.read_snapshot``), or a change made while it was drawn could come back under an
 older mark (a booking cancelled again restores the old string).
@@ -35,7 +37,14 @@ from functools import lru_cache
 from sqlalchemy import ColumnElement, Select, String, bindparam, cast, func, or_, select
 
 from app.booking import bookable
-from app.booking.models import AvailabilityException, CentreClosure, Event, Session, SessionStatus
+from app.booking.models import (
+    AvailabilityException,
+    CatalogueChange,
+    CentreClosure,
+    Event,
+    Session,
+    SessionStatus,
+)
 from app.extensions import db
 
 _S, _E = Session.__table__, Event.__table__
@@ -65,8 +74,9 @@ def _first_after(column: ColumnElement, moment: ColumnElement, *where: ColumnEle
 
 
 @lru_cache(maxsize=8)
-def _statement(services: int) -> Select:
-    """The mark's one statement for ``services`` active services (moments as parameters)."""
+def _statement(services: int, reaches: int) -> Select:
+    """The mark's one statement for ``services`` active services and ``reaches`` look-aheads
+    of the caller's (moments as parameters)."""
     now = bindparam("mark_now", type_=_MOMENT)
     scheduled = _S.c.status == SessionStatus.SCHEDULED.value
     sessions = (select(_as_text(_S.c.id, _S.c.booked, _S.c.capacity, _S.c.starts_at,
@@ -89,14 +99,20 @@ def _statement(services: int) -> Select:
         boundaries += [
             _first_after(_S.c.starts_at, bindparam(f"mark_opens{n}", type_=_MOMENT), *of_service),
             _first_after(_S.c.starts_at, bindparam(f"mark_closes{n}", type_=_MOMENT), *of_service)]
+    boundaries += [_first_after(_S.c.starts_at, bindparam(f"mark_ahead{n}", type_=_MOMENT),
+                                scheduled) for n in range(reaches)]
+    # The newest catalogue change: a centre or service switched off shows at once (the
+    # catalogue's own copy, whose version the caller keys on, follows within its recheck).
+    newest = select(CatalogueChange.id).order_by(CatalogueChange.id.desc()).limit(1)
     return select(_joined(sessions), _joined(closures), _joined(leave), *boundaries,
                   _first_after(_E.c.registration_opens_at, now),
-                  _first_after(_E.c.registration_closes_at, now))
+                  _first_after(_E.c.registration_closes_at, now), newest.scalar_subquery())
 
 
-def mark(now: datetime) -> tuple[Hashable, ...]:
+def mark(now: datetime, *ahead: timedelta) -> tuple[Hashable, ...]:
     """A value that differs whenever the bookable rule could answer differently at ``now``
-    than at the moment another reading of the same value was taken (see the module)."""
+    than at the moment another reading of the same value was taken (see the module), or a
+    scheduled session crossed one of the caller's own look-aheads (``now + ahead``)."""
     windows = bookable.window_rows(None)
     params: dict[str, object] = {
         "mark_now": now,
@@ -105,7 +121,9 @@ def mark(now: datetime) -> tuple[Hashable, ...]:
         params[f"mark_service{n}"] = service_id
         params[f"mark_opens{n}"], params[f"mark_closes{n}"] = bookable.window_bounds(
             now, notice, horizon)
+    for n, span in enumerate(ahead):
+        params[f"mark_ahead{n}"] = now + span
     sessions, closures, leave, *moments = db.session.execute(
-        _statement(len(windows)), params).one()
+        _statement(len(windows), len(ahead)), params).one()
     rows = "\n".join((sessions, closures, leave)).encode()
     return (hashlib.blake2b(rows, digest_size=16).digest(), *moments)

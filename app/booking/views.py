@@ -57,11 +57,14 @@ def _parse_day(value: str | None, today: date, last: date) -> date:
     return day if today <= day <= last else today
 
 
+_FIRST_AHEAD = timedelta(days=BROWSE_DAYS - 1)
+
+
 def _first(now: datetime, centre_id: int | None,
            service: bookable.AnyService | None) -> Session | None:
     """The next bookable session matching the filters within the days the page looks at."""
     return bookable.earliest(now, service=service, centre_id=centre_id,
-                             before=now + timedelta(days=BROWSE_DAYS - 1))
+                             before=now + _FIRST_AHEAD)
 
 
 @dataclass(frozen=True)
@@ -106,7 +109,8 @@ def _list_moment() -> tuple[datetime, tuple[Hashable, ...]]:
         now = utcnow()
         catalogue = current_catalogue()
         g.xq_list_moment = now, (catalogue.key, id(catalogue),
-                                 now.astimezone(local_zone()).date(), list_mark.mark(now))
+                                 now.astimezone(local_zone()).date(),
+                                 list_mark.mark(now, _FIRST_AHEAD))
     moment: tuple[datetime, tuple[Hashable, ...]] = g.xq_list_moment
     return moment
 

@@ -191,3 +191,26 @@ def test_an_unchanged_list_is_served_without_the_rule(client, group):
         event.remove(db.engine, "before_cursor_execute", note)
     # The mark alone: no earliest, no day's rows (the session store may read its row).
     assert len([s for s in statements if "sessions" in s and "server_sessions" not in s]) == 1
+
+
+def test_the_list_opens_on_a_day_that_comes_within_its_look_ahead(client, counsellor,
+                                                                  frozen):
+    service = make_service("group-stress", capacity=3)
+    hub = make_centre("qz-hub", services=[service], staff=[counsellor])
+    now = _tomorrow_at_nine()
+    start = now + timedelta(days=13, hours=1)  # the list looks 13 days ahead for a first day
+    make_session(hub, service, counsellor, starts_at=start)
+    opens_on = f'name="day" value="{start.astimezone(SHANGHAI).date().isoformat()}"'
+    frozen(now)
+    assert opens_on not in client.get("/booking").get_data(as_text=True)
+    frozen(now + timedelta(hours=1, seconds=1))
+    assert opens_on in client.get("/booking").get_data(as_text=True)
+
+
+def test_a_centre_switched_off_leaves_the_list_at_once(client, group):
+    session, url = group
+    link = f"/booking/sessions/{session.id}"
+    assert link in text(client.get(url))
+    db.session.get(Centre, session.centre_id).active = False
+    db.session.commit()
+    assert link not in text(client.get(url))

@@ -75,8 +75,8 @@ def _bounds_from(now: datetime) -> Bounds:
     return lambda notice, horizon: window_bounds(now, notice, horizon)
 
 
-def _service_windows(bounds: Bounds, rows: tuple[tuple[int, int, int], ...],
-                     single: bool) -> ColumnElement[bool]:
+def service_windows(bounds: Bounds, rows: tuple[tuple[int, int, int], ...],
+                    single: bool) -> ColumnElement[bool]:
     """Notice and horizon, per active service (a handful of services: one OR of ranges)."""
     if not rows:
         return false()
@@ -112,11 +112,15 @@ def _is_event() -> ColumnElement[bool]:
     return exists(select(Event.id).where(Event.session_id == Session.id))
 
 
+def registration_open_at(now: Any) -> ColumnElement[bool]:
+    """An event's registration window holds ``now`` (a moment, or a parameter)."""
+    return and_(Event.registration_opens_at <= now, Event.registration_closes_at > now)
+
+
 def _registration_open(now: datetime) -> ColumnElement[bool]:
     """The session is an event's whose registration window is open now."""
-    return exists(select(Event.id).where(
-        Event.session_id == Session.id, Event.registration_opens_at <= now,
-        Event.registration_closes_at > now))
+    return exists(select(Event.id).where(Event.session_id == Session.id,
+                                         registration_open_at(now)))
 
 
 def open_clause(now: datetime, service: AnyService | None = None) -> ColumnElement[bool]:
@@ -169,7 +173,7 @@ def _open_at(now: Any, bounds: Bounds, rows: tuple[tuple[int, int, int], ...],
                 fixed.centre_active,
                 # an event's own registration window replaces the service's notice and horizon
                 or_(_registration_open(now), and_(fixed.not_event,
-                                                  _service_windows(bounds, rows, single))),
+                                                  service_windows(bounds, rows, single))),
                 fixed.not_on_leave,
                 fixed.not_closed)
 

@@ -14,11 +14,12 @@ anonymous visitor's whole page, without the rule. It is made of:
   miss a change whose transaction stamped earlier but committed later, and a version kept by
   the booking's statements would add work (or a hot row) to every booking. Nothing here is
   written on the booking path.
-- **the moments the rule compares with now**: per active service, the first scheduled session
-  past its notice and the first past its horizon; the next registration opening and closing.
-  Each moves exactly when time carries a session across that boundary, so a kept body never
-  shows a session past its notice, nor hides one that just came within reach. A caller's own
-  look-ahead (the list opens on the first day with something within 13 days) is one more.
+- **where each of those sessions stands against the moments the rule compares with now**:
+  inside its service's notice and horizon (the rule's own clause, ``service_windows``),
+  inside its event's registration, within the caller's look-ahead (the list opens on the
+  first day with something within 13 days). A flag flips exactly when time carries a session
+  across, so a kept body never shows a session past its notice, nor hides one that just came
+  within reach; between flips the mark, and the kept body, stay.
 - **the newest catalogue change**, so a centre or service switched off shows at once.
 
 Centres' and services' names and windows come from the catalogue's copy, whose version the
@@ -37,6 +38,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     Select,
     String,
@@ -66,13 +68,17 @@ _MOMENT = Session.starts_at.type
 
 
 def _as_text(*columns: ColumnElement) -> ColumnElement[str]:
-    """The columns as one comma-separated text (NULL as empty)."""
+    """The columns as one comma-separated text (NULL as empty; constants written inline, so
+    that the statement stays short enough for psycopg to cache its conversion)."""
     joined: ColumnElement[str] | None = None
     for column in columns:
-        part = func.coalesce(cast(column, String), "")
-        joined = part if joined is None else joined + "," + part
+        part = func.coalesce(cast(column, String), _EMPTY)
+        joined = part if joined is None else joined + _COMMA + part
     assert joined is not None
     return joined
+
+
+_EMPTY, _COMMA = literal_column("''", String), literal_column("','", String)
 
 
 def _state(postgres: bool, table: Table, *values: ColumnElement) -> tuple[ColumnElement, ...]:
@@ -88,68 +94,66 @@ def _state(postgres: bool, table: Table, *values: ColumnElement) -> tuple[Column
 def _joined(rows: Select) -> ColumnElement[str]:
     """The rows' texts in one string, in the rows' order (empty when there are none)."""
     sub = rows.subquery()
-    return select(func.coalesce(func.aggregate_strings(sub.c.row, ";"), "")).scalar_subquery()
+    return select(func.coalesce(func.aggregate_strings(sub.c.row, ";"), _EMPTY)
+                  ).scalar_subquery()
 
 
-def _first_after(column: ColumnElement, moment: ColumnElement, *where: ColumnElement,
-                 ) -> ColumnElement:
-    return select(func.min(column)).where(column > moment, *where).scalar_subquery()
+def _moment(name: str) -> BindParameter:
+    return bindparam(name, type_=_MOMENT)
+
+
+def _window(notice: int, horizon: int) -> tuple[BindParameter, BindParameter]:
+    """A service's window as parameters, one per distinct notice and horizon."""
+    return _moment(f"mark_n{notice}"), _moment(f"mark_h{horizon}")
 
 
 @lru_cache(maxsize=8)
-def _statement(services: int, reaches: int, postgres: bool) -> Select:
-    """The mark's one statement for ``services`` active services and ``reaches`` look-aheads
-    of the caller's (moments as parameters)."""
-    now = bindparam("mark_now", type_=_MOMENT)
-    scheduled = _S.c.status == SessionStatus.SCHEDULED.value
+def _statement(windows: tuple[tuple[int, int, int], ...], postgres: bool) -> Select:
+    """The mark's one statement for the catalogue's service ``windows`` (moments as
+    parameters: the same text on every view, so psycopg and PostgreSQL prepare it)."""
+    now = _moment("mark_now")
+    # Where a session stands against the moments the rule compares with now: inside its
+    # service's window (the rule's own clause), inside its event's registration, within
+    # the caller's look-ahead. A flag flips exactly when time carries it across.
+    flags = (bookable.service_windows(_window, windows, False),
+             bookable.registration_open_at(now), _S.c.starts_at < _moment("mark_ahead"))
     sessions = (select(_as_text(*_state(postgres, _S, _S.c.booked, _S.c.capacity,
                                         _S.c.starts_at, _S.c.ends_at, _S.c.service_id,
                                         _S.c.centre_id, _S.c.counsellor_id),
                                 *_state(postgres, _E, _E.c.registration_opens_at,
-                                        _E.c.registration_closes_at)).label("row"))
+                                        _E.c.registration_closes_at), *flags).label("row"))
                 .select_from(_S.outerjoin(_E, _E.c.session_id == _S.c.id))
-                .where(scheduled, _S.c.starts_at > now,
-                       or_(_S.c.starts_at <= bindparam("mark_reach", type_=_MOMENT),
-                           _E.c.id.is_not(None)))
+                .where(_S.c.status == _SCHEDULED, _S.c.starts_at > now,
+                       or_(_S.c.starts_at <= _moment("mark_reach"), _E.c.id.is_not(None)))
                 .order_by(_S.c.starts_at, _S.c.id))
     closures = (select(_as_text(*_state(postgres, _C, _C.c.centre_id, _C.c.starts_at,
                                         _C.c.ends_at)).label("row"))
                 .where(_C.c.ends_at > now).order_by(_C.c.id))
     leave = (select(_as_text(*_state(postgres, _L, _L.c.counsellor_id, _L.c.starts_at,
                                      _L.c.ends_at)).label("row"))
-             .where(_L.c.kind == "leave", _L.c.ends_at > now).order_by(_L.c.id))
-    boundaries = []
-    for n in range(services):
-        of_service = (scheduled, _S.c.service_id == bindparam(f"mark_service{n}"))
-        boundaries += [
-            _first_after(_S.c.starts_at, bindparam(f"mark_opens{n}", type_=_MOMENT), *of_service),
-            _first_after(_S.c.starts_at, bindparam(f"mark_closes{n}", type_=_MOMENT), *of_service)]
-    boundaries += [_first_after(_S.c.starts_at, bindparam(f"mark_ahead{n}", type_=_MOMENT),
-                                scheduled) for n in range(reaches)]
+             .where(_L.c.kind == literal_column("'leave'"), _L.c.ends_at > now)
+             .order_by(_L.c.id))
     # The newest catalogue change: a centre or service switched off shows at once (the
     # catalogue's own copy, whose version the caller keys on, follows within its recheck).
-    newest = select(CatalogueChange.id).order_by(CatalogueChange.id.desc()).limit(1)
-    return select(_joined(sessions), _joined(closures), _joined(leave), *boundaries,
-                  _first_after(_E.c.registration_opens_at, now),
-                  _first_after(_E.c.registration_closes_at, now), newest.scalar_subquery())
+    newest = select(func.max(CatalogueChange.id)).scalar_subquery()
+    return select(_joined(sessions), _joined(closures), _joined(leave), newest)
 
 
-def mark(now: datetime, *ahead: timedelta) -> tuple[Hashable, ...]:
+_SCHEDULED = literal_column(f"'{SessionStatus.SCHEDULED.value}'")
+
+
+def mark(now: datetime, ahead: timedelta) -> tuple[Hashable, ...]:
     """A value that differs whenever the bookable rule could answer differently at ``now``
     than at the moment another reading of the same value was taken (see the module), or a
-    scheduled session crossed one of the caller's own look-aheads (``now + ahead``)."""
+    scheduled session crossed the caller's own look-ahead (``now + ahead``)."""
     windows = bookable.window_rows(None)
     params: dict[str, object] = {
-        "mark_now": now,
+        "mark_now": now, "mark_ahead": now + ahead,
         "mark_reach": now + timedelta(days=max((h for _, _, h in windows), default=0))}
-    for n, (service_id, notice, horizon) in enumerate(windows):
-        params[f"mark_service{n}"] = service_id
-        params[f"mark_opens{n}"], params[f"mark_closes{n}"] = bookable.window_bounds(
+    for _, notice, horizon in windows:
+        params[f"mark_n{notice}"], params[f"mark_h{horizon}"] = bookable.window_bounds(
             now, notice, horizon)
-    for n, span in enumerate(ahead):
-        params[f"mark_ahead{n}"] = now + span
-    sessions, closures, leave, *moments = db.session.execute(
-        _statement(len(windows), len(ahead), db.session.get_bind().dialect.name == "postgresql"),
-        params).one()
+    sessions, closures, leave, newest = db.session.execute(
+        _statement(windows, db.session.get_bind().dialect.name == "postgresql"), params).one()
     rows = "\n".join((sessions, closures, leave)).encode()
-    return (hashlib.blake2b(rows, digest_size=16).digest(), *moments)
+    return hashlib.blake2b(rows, digest_size=16).digest(), newest

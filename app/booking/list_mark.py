@@ -65,6 +65,8 @@ from app.extensions import db
 _S, _E = Session.__table__, Event.__table__
 _C, _L = CentreClosure.__table__, AvailabilityException.__table__
 _MOMENT = Session.starts_at.type
+_EMPTY, _COMMA = literal_column("''", String), literal_column("','", String)
+_SCHEDULED: ColumnElement[str] = literal_column(f"'{SessionStatus.SCHEDULED.value}'")
 
 
 def _as_text(*columns: ColumnElement) -> ColumnElement[str]:
@@ -77,8 +79,6 @@ def _as_text(*columns: ColumnElement) -> ColumnElement[str]:
     assert joined is not None
     return joined
 
-
-_EMPTY, _COMMA = literal_column("''", String), literal_column("','", String)
 
 
 def _state(postgres: bool, table: Table, *values: ColumnElement) -> tuple[ColumnElement, ...]:
@@ -138,8 +138,6 @@ def _statement(windows: tuple[tuple[int, int, int], ...], postgres: bool) -> Sel
     newest = select(func.max(CatalogueChange.id)).scalar_subquery()
     return select(_joined(sessions), _joined(closures), _joined(leave), newest)
 
-
-_SCHEDULED = literal_column(f"'{SessionStatus.SCHEDULED.value}'")
 
 
 def mark(now: datetime, ahead: timedelta) -> tuple[Hashable, ...]:

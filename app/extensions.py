@@ -81,3 +81,19 @@ def add_as_written(obj: Base, values: Mapping[str, Any]) -> None:
         set_committed_value(obj, column.key, values.get(column.key))
     make_transient_to_detached(obj)
     db.session.add(obj)
+
+def read_in_one_snapshot() -> None:
+    """Make the statements that follow, up to the next commit, read one snapshot.
+
+    For a page that keys what it keeps on one statement and draws it from others (the session
+    list, app/booking/list_mark.py): on PostgreSQL the next transaction is REPEATABLE READ
+    (one already begun, e.g. by the sign-in's reads, is committed first, keeping what it
+    loaded). SQLite needs nothing: a web request's transaction holds the write lock
+    (app/sqlite.py), so nothing commits while it reads.
+    """
+    session = db.session()
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    if session.in_transaction():
+        commit_keeping_loaded()
+    session.connection(execution_options={"isolation_level": "REPEATABLE READ"})

@@ -53,7 +53,7 @@ _SESSION = Session.__table__
 AnyService = Service | catalogue.ServiceEntry
 
 
-def _window_rows(service: AnyService | None) -> tuple[tuple[int, int, int], ...]:
+def window_rows(service: AnyService | None) -> tuple[tuple[int, int, int], ...]:
     """(service id, notice hours, horizon days) of the service, else of every active one."""
     if service is not None:
         return ((service.id, service.min_notice_hours, service.horizon_days),)
@@ -66,13 +66,17 @@ def _window_rows(service: AnyService | None) -> tuple[tuple[int, int, int], ...]
 Bounds = Callable[[int, int], tuple[Any, Any]]
 
 
+def window_bounds(now: datetime, notice: int, horizon: int) -> tuple[datetime, datetime]:
+    """When a service's window opens (its notice) and closes (its horizon), seen at ``now``."""
+    return now + timedelta(hours=notice), now + timedelta(days=horizon)
+
+
 def _bounds_from(now: datetime) -> Bounds:
-    return lambda notice, horizon: (now + timedelta(hours=notice),
-                                    now + timedelta(days=horizon))
+    return lambda notice, horizon: window_bounds(now, notice, horizon)
 
 
-def _service_windows(bounds: Bounds, rows: tuple[tuple[int, int, int], ...],
-                     single: bool) -> ColumnElement[bool]:
+def service_windows(bounds: Bounds, rows: tuple[tuple[int, int, int], ...],
+                    single: bool) -> ColumnElement[bool]:
     """Notice and horizon, per active service (a handful of services: one OR of ranges)."""
     if not rows:
         return false()
@@ -108,16 +112,20 @@ def _is_event() -> ColumnElement[bool]:
     return exists(select(Event.id).where(Event.session_id == Session.id))
 
 
+def registration_open_at(now: Any) -> ColumnElement[bool]:
+    """An event's registration window holds ``now`` (a moment, or a parameter)."""
+    return and_(Event.registration_opens_at <= now, Event.registration_closes_at > now)
+
+
 def _registration_open(now: datetime) -> ColumnElement[bool]:
     """The session is an event's whose registration window is open now."""
-    return exists(select(Event.id).where(
-        Event.session_id == Session.id, Event.registration_opens_at <= now,
-        Event.registration_closes_at > now))
+    return exists(select(Event.id).where(Event.session_id == Session.id,
+                                         registration_open_at(now)))
 
 
 def open_clause(now: datetime, service: AnyService | None = None) -> ColumnElement[bool]:
     """Sessions people may book or queue for now (full ones included)."""
-    return _open_clause(now, _window_rows(service), service is not None)
+    return _open_clause(now, window_rows(service), service is not None)
 
 
 @dataclass(frozen=True)
@@ -165,7 +173,7 @@ def _open_at(now: Any, bounds: Bounds, rows: tuple[tuple[int, int, int], ...],
                 fixed.centre_active,
                 # an event's own registration window replaces the service's notice and horizon
                 or_(_registration_open(now), and_(fixed.not_event,
-                                                  _service_windows(bounds, rows, single))),
+                                                  service_windows(bounds, rows, single))),
                 fixed.not_on_leave,
                 fixed.not_closed)
 
@@ -292,8 +300,8 @@ def take_seat(session: Session, now: datetime) -> bool:
     as parameters, so it is built once per service rather than on every booking (building
     it cost more CPU than the UPDATE) and an edited window needs no new statement.
     """
-    ((service_id, notice, horizon),) = _window_rows(session.service)
-    opens, closes = _bounds_from(now)(notice, horizon)
+    ((service_id, notice, horizon),) = window_rows(session.service)
+    opens, closes = window_bounds(now, notice, horizon)
     result = db.session.execute(_seat_update(service_id), {
         "seat_session": session.id, "seat_now": now, "seat_opens": opens,
         "seat_closes": closes})

@@ -7,18 +7,18 @@ are addressed by random uids; anyone else's answers 404.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
-from app.booking import bookable, bookings, bp, feedback, meetings
+from app.booking import bookable, bookings, bp, feedback, list_mark, meetings
 from app.booking.bookings import BookingError, NotFoundError
 from app.booking.catalogue import active_centres, active_services
 from app.booking.catalogue import current as current_catalogue
@@ -26,10 +26,11 @@ from app.booking.forms import ActionForm, RescheduleForm
 from app.booking.labels import booking_summary, short_date, status_label, week_range, when
 from app.booking.models import Session, SessionStatus
 from app.booking.scheduling import local_zone
-from app.extensions import db
+from app.extensions import db, read_in_one_snapshot
 from app.fragments import FragmentCache
 from app.i18n import current_locale
 from app.refusals_shown import show_refusal
+from app.render_cache import anonymous_page
 from app.security.access import login_required, public
 from app.types import utcnow
 
@@ -56,11 +57,14 @@ def _parse_day(value: str | None, today: date, last: date) -> date:
     return day if today <= day <= last else today
 
 
+_FIRST_AHEAD = timedelta(days=BROWSE_DAYS - 1)
+
+
 def _first(now: datetime, centre_id: int | None,
            service: bookable.AnyService | None) -> Session | None:
     """The next bookable session matching the filters within the days the page looks at."""
     return bookable.earliest(now, service=service, centre_id=centre_id,
-                             before=now + timedelta(days=BROWSE_DAYS - 1))
+                             before=now + _FIRST_AHEAD)
 
 
 @dataclass(frozen=True)
@@ -74,14 +78,45 @@ class StripDay:
 
 @bp.route("/booking")
 @public
+@anonymous_page(lambda: _list_moment()[1])
 def browse() -> str:
     """Sessions with free seats by centre, service and day (``?service=&centre=&day=``).
 
     A week strip (Monday to Sunday) shows how many sessions are free each day, with plain
     links to the weeks before and after, and the earliest free session at any centre.
+    The body is kept per process while the list's mark (list_mark.py), the day, the
+    filters and the language are unchanged; anonymous visitors get the whole page kept.
     """
+    now, moment = _list_moment()
+    key = (current_locale(), moment, request.args.get("centre"), request.args.get("service"),
+           request.args.get("day"))
+    body = _BROWSE_BODIES.render(key, lambda: _draw_body(now))
+    return render_template("booking/browse.html", body=body, form=ActionForm())
+
+
+# The list's body is the same for everyone who asks for the same day, filters and language
+# while the list's mark is unchanged.
+_BROWSE_BODIES = FragmentCache(maxsize=256)
+
+
+def _list_moment() -> tuple[datetime, tuple[Hashable, ...]]:
+    """This request's instant, and all the list shows depends on besides the address and the
+    language: the catalogue's version, today's date and the list's mark (read once per
+    request, in the snapshot the body is drawn in)."""
+    if "xq_list_moment" not in g:
+        read_in_one_snapshot()
+        now = utcnow()
+        catalogue = current_catalogue()
+        g.xq_list_moment = now, (catalogue.key, id(catalogue),
+                                 now.astimezone(local_zone()).date(),
+                                 list_mark.mark(now, _FIRST_AHEAD))
+    moment: tuple[datetime, tuple[Hashable, ...]] = g.xq_list_moment
+    return moment
+
+
+def _draw_body(now: datetime) -> str:
+    """The list's body at ``now``: the bookable rule's three reads, then the template."""
     zone = local_zone()
-    now = utcnow()
     today = now.astimezone(zone).date()
     centres, services = active_centres(), active_services()
     centre = next((c for c in centres if c.code == request.args.get("centre")), None)
@@ -103,41 +138,13 @@ def browse() -> str:
     # counts from one query over the week.
     listed, free = bookable.open_by_day(now, week, zone, service=service,
                                         centre_id=centre.id if centre else None)
-    sessions = listed[day]
-    strip = [StripDay(d, free[d], today <= d <= last) for d in week]
-    previous = max(monday - timedelta(days=7), today) if monday > today else None
-    following = monday + timedelta(days=7) if monday + timedelta(days=7) <= last else None
-    parts = dict(sessions=sessions, strip=strip, day=day, today=today, previous=previous,
-                 following=following, earliest=earliest, centres=centres, services=services,
-                 centre=centre, service=service)
-    body = _BROWSE_BODIES.render(_browse_key(parts), lambda: render_template(
+    return render_template(
         "booking/_browse_body.html", by_centre={c.id: c for c in centres},
-        by_service={s.id: s for s in services}, **parts))
-    return render_template("booking/browse.html", body=body, form=ActionForm())
-
-
-# The list's body is the same for everyone who asks for the same day, filters and language
-# while no seat, session or catalogue entry changes: its key is everything it prints.
-_BROWSE_BODIES = FragmentCache(maxsize=256)
-
-
-def _browse_key(parts: dict) -> tuple:
-    """Everything ``booking/_browse_body.html`` prints, as a hashable key.
-
-    The seats free of every listed session and of each day of the strip are in it, so a
-    booking or cancellation (here or in another process) shows at once; the catalogue's
-    version covers renamed centres and services, the locale a language switch.
-    """
-    catalogue = current_catalogue()
-    first = parts["earliest"]
-    return (current_locale(), catalogue.key, id(catalogue),
-            parts["centre"].code if parts["centre"] else None,
-            parts["service"].code if parts["service"] else None,
-            parts["day"], parts["today"], parts["previous"], parts["following"],
-            tuple((d.day, d.free, d.open) for d in parts["strip"]),
-            (first.id, first.starts_at, first.service_id, first.centre_id) if first else None,
-            tuple((s.id, s.starts_at, s.service_id, s.centre_id, s.free)
-                  for s in parts["sessions"]))
+        by_service={s.id: s for s in services}, sessions=listed[day],
+        strip=[StripDay(d, free[d], today <= d <= last) for d in week], day=day, today=today,
+        previous=max(monday - timedelta(days=7), today) if monday > today else None,
+        following=monday + timedelta(days=7) if monday + timedelta(days=7) <= last else None,
+        earliest=earliest, centres=centres, services=services, centre=centre, service=service)
 
 
 def _session_or_404(session_id: int) -> Session:

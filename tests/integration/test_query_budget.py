@@ -38,7 +38,7 @@ BUDGET = {
     "home": 1,
     "questionnaire": 2,
     "result_history": 4,
-    "session_list": 3,  # the first (also the earliest free); the day and the week strip in one
+    "session_list": 2,  # the list's mark (list_mark.py) when nothing it shows changed
     "counsellor_home": 8,  # with the calendar's to-do (bookings to confirm)
     "dashboard": 8,  # with the reader's scope (hub or county); follow-up kept with the report
     "screening_submission": 7,  # the home centre from the catalogue; nothing read back

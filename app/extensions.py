@@ -76,11 +76,21 @@ def add_as_written(obj: Base, values: Mapping[str, Any]) -> None:
     The unit of work's flush of a single new row cost more CPU than anything else a booking
     or a submission did. Every column not in ``values`` is taken as NULL, as the INSERT left
     it: the caller passes every column that has a default.
+
+    An object the session still holds under the same id stands for a row deleted behind
+    the ORM's back (a Core DELETE of messages the session had partly loaded): SQLite gives
+    the newest row's id again, so the stale copy is let go first.
     """
-    for column in sa_inspect(type(obj)).column_attrs:
+    mapper = sa_inspect(type(obj))
+    session = db.session()
+    stale = session.identity_map.get(mapper.identity_key_from_primary_key(
+        tuple(values.get(column.key or "") for column in mapper.primary_key)))
+    if stale is not None:
+        session.expunge(stale)
+    for column in mapper.column_attrs:
         set_committed_value(obj, column.key, values.get(column.key))
     make_transient_to_detached(obj)
-    db.session.add(obj)
+    session.add(obj)
 
 def read_in_one_snapshot() -> None:
     """Make the statements that follow, up to the next commit, read one snapshot.

@@ -212,3 +212,22 @@ def test_outbox_send_command(app, smtp_server, mei):
     result = app.test_cli_runner().invoke(args=["outbox", "send"])
     assert result.exit_code == 0
     assert "sent 2" in result.output
+
+
+def test_a_message_queued_again_after_its_copy_was_dropped_is_kept(app, mei):
+    """Changing a reminder drops the unsent copy (one DELETE, behind the ORM's back) and
+    queues a new one; SQLite gives the new row the id of the dropped one when it was the
+    newest, while a partly loaded copy (the history page's reminders) is still held."""
+    from sqlalchemy.orm import load_only
+
+    from app.notifications.notices import drop_unsent
+
+    queue(mei, dedupe_key="reminder:phq9")
+    [held] = db.session.scalars(select(OutboxMessage).options(
+        load_only(OutboxMessage.uid, OutboxMessage.dedupe_key, OutboxMessage.send_after)))
+    drop_unsent("reminder:phq9")
+    queue(mei, dedupe_key="reminder:phq9")
+    db.session.expire_all()
+    [kept] = db.session.scalars(select(OutboxMessage))
+    assert kept.uid != held.uid
+    assert kept.dedupe_key == "reminder:phq9"

@@ -82,3 +82,34 @@ def pass_second_factor(client: FlaskClient, login: str, location: str) -> TestRe
 def text(response: TestResponse) -> str:
     """The page as text."""
     return response.get_data(as_text=True)
+
+
+def prepared_after(client, path: str, times: int, marker: str) -> list[str]:
+    """PostgreSQL's prepared statements on the connection that served the last of ``times``
+    GETs of ``path`` (statements containing ``marker`` pick it), as a sync worker has one.
+
+    The pool is emptied first: earlier tests may have left several connections in it, which
+    it hands out in turn, so that none would reach psycopg's ``prepare_threshold``.
+    """
+    from sqlalchemy import event
+
+    from app.extensions import db
+
+    db.engine.dispose()
+    drivers: list[object] = []
+
+    def on_execute(conn, cursor, statement, *args) -> None:
+        if marker in statement:
+            drivers.append(cursor.connection)
+
+    event.listen(db.engine, "before_cursor_execute", on_execute)
+    try:
+        for _ in range(times):
+            assert client.get(path).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", on_execute)
+    raw = drivers[-1]
+    assert all(d is raw for d in drivers[-2:])
+    rows = raw.execute("SELECT statement FROM pg_prepared_statements").fetchall()
+    raw.rollback()
+    return [row[0] for row in rows]

@@ -13,11 +13,12 @@ from collections.abc import Callable, Iterator
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event, select, text, update
+from sqlalchemy import select, text, update
 
 from app.accounts.models import User
 from app.extensions import db
 from app.security.access import public
+from tests.helpers import prepared_after
 
 
 @pytest.fixture
@@ -108,22 +109,5 @@ def test_a_read_only_request_commits_and_one_that_wrote_rolls_back(
 def test_a_signed_in_page_keeps_the_person_query_prepared(
         client: FlaskClient, signed_in: Callable[..., FlaskClient], worker: User) -> None:
     signed_in(worker)
-    # One pooled connection, as in a sync worker: the pool hands several out in turn.
-    db.engine.dispose()
-    drivers: list[object] = []
-
-    def on_execute(conn, cursor, statement, *args) -> None:
-        if "FROM users" in statement:
-            drivers.append(cursor.connection)
-
-    event.listen(db.engine, "before_cursor_execute", on_execute)
-    try:
-        for _ in range(8):
-            assert client.get("/screening/history").status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", on_execute)
-    raw = drivers[-1]
-    assert all(d is raw for d in drivers[-2:])
-    prepared = raw.execute("SELECT statement FROM pg_prepared_statements").fetchall()
-    raw.rollback()
-    assert any("FROM users" in row[0] for row in prepared), prepared
+    prepared = prepared_after(client, "/screening/history", 8, "FROM users")
+    assert any("FROM users" in s for s in prepared), prepared

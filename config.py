@@ -171,6 +171,9 @@ class Config:
     SHOW_DEMO_CREDENTIALS = False
     # Reports: the minimum number of people behind any published count (see app/reports).
     REPORTS_MIN_CELL = int(os.environ.get("REPORTS_MIN_CELL", "5"))
+    # A repeat dashboard view within this many seconds reuses the statistics' fingerprint
+    # its process read (app/reports/dashboard.py): a late record may show that much later.
+    REPORT_FRESH_SECONDS = float(os.environ.get("REPORT_FRESH_SECONDS", "5"))
     # Courses of care close after this many weeks without a session (`flask courses
     # close-lapsed`, daily from cron); the counsellor usually discharges before that.
     COURSE_LAPSE_WEEKS = int(os.environ.get("COURSE_LAPSE_WEEKS", "12"))
@@ -245,6 +248,7 @@ class TestingConfig(Config):
     KEYS_ENV = None
     RATELIMIT_STORAGE_URI = "memory://"
     REDIS_URL = None
+    REPORT_FRESH_SECONDS = 0.0  # a new statistic shows on the next view (tests that want it set it)
     # Cheap hashing keeps the suite fast; the parameters are still argon2id.
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 8

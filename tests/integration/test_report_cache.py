@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 from flask import Flask
 
@@ -148,3 +149,29 @@ def test_the_filter_form_follows_the_network_and_the_language(
     assert '<option value="yongchun" >yongchun centre</option>' in text(client.get(url, headers=en))
     chinese = text(client.get(url, headers={"Accept-Language": "zh-CN"}))
     assert '<option value="yongchun" >yongchun 中心</option>' in chinese
+
+
+def test_views_within_the_fresh_window_skip_the_fingerprint_then_see_a_late_record(
+        app: Flask, monkeypatch) -> None:
+    """``REPORT_FRESH_SECONDS``: a repeat view reads nothing of the statistics; a late record
+    shows once the window has passed, never later."""
+    from tests.integration.test_query_budget import counted
+
+    monkeypatch.setitem(app.config, "REPORT_FRESH_SECONDS", 5)
+    dashboard._reports.clear()
+    app.extensions.pop("xinqing.report_inputs", None)
+    clock = [1000.0]
+    monkeypatch.setattr(dashboard, "time", SimpleNamespace(monotonic=lambda: clock[0]),
+                        raising=False)
+    filters = parse_filters({"period": _last_month()})
+    first = dashboard.cached_build(filters, "en")
+    with counted() as statements:
+        assert dashboard.cached_build(filters, "en") is first
+    assert statements == []
+    year, mon = map(int, filters.period.months[0].split("-"))
+    stats.record_activity(stats.FLAG, datetime(year, mon, 15, tzinfo=UTC), None)
+    db.session.commit()
+    clock[0] += 4.9
+    assert dashboard.cached_build(filters, "en") is first  # within the window: the kept one
+    clock[0] += 0.2
+    assert dashboard.cached_build(filters, "en") is not first  # the late record counts now

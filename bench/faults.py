@@ -11,7 +11,7 @@ a. kill -9 one gunicorn worker in the middle of a booking burst: every booking t
    again within seconds;
 b. stop PostgreSQL for a few seconds during load, then start it: requests meanwhile get
    the translated 503 page (a JSON problem under /api/), never a 500 or a traceback, and
-   the same app processes answer 200 again once it is back (``pool_pre_ping``);
+   the same app processes answer 200 again once it is back (app/pool_liveness.py);
 c. stop Redis during load: pages keep answering, rate limits fall back to per-process
    memory and sessions to "signed out", and the log says so once per worker process.
 

@@ -1,6 +1,6 @@
 """A pooled connection the server ended is replaced unseen; a live one costs no round trip.
 
-``pool_pre_ping`` sent ``SELECT 1`` before every request's first statement, a round trip per
+``pool_pre_ping`` sent an empty query before every checkout's first statement, a round trip per
 request (bench/README.md, Steps 12b and 14a). ``app/pool_liveness.py`` checks the pooled
 connection's socket instead. What goes over the wire is read from libpq's own trace of the
 driver connection, so a ping SQLAlchemy sends behind its statement events is seen too.

@@ -52,7 +52,9 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'xinqing.db'}"
     )
-    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {"pool_pre_ping": True}
+    # No pool_pre_ping: a connection the server ended is found at checkout without a round
+    # trip (app/pool_liveness.py).
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {}
     # A PostgreSQL streaming replica for read-only pages (dashboard, report CSV, library and
     # catalogue lists; app/replica.py). Unset: everything reads the primary. Past this replay
     # lag, or while it does not answer, those pages read the primary too.

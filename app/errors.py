@@ -103,8 +103,8 @@ def init_app(app: Flask) -> None:
 def database_unavailable(exc: Exception) -> tuple[str, int, dict] | Response:
     """503 page (or problem object under /api/) while the database cannot be reached.
 
-    The pool drops the broken connection (``pool_pre_ping`` tests the next one before
-    use), so the service recovers by itself once the database is back. The page is
+    The pool drops the broken connection (and app/pool_liveness.py any other the server
+    ended), so the service recovers by itself once the database is back. The page is
     rendered for an anonymous reader: loading the signed-in person needs the database.
     """
     try:

@@ -113,7 +113,7 @@ def init_app(app: Flask) -> None:
     for prefix in ("postgresql://", "postgres://"):
         if url.startswith(prefix):
             url = "postgresql+psycopg://" + url[len(prefix):]
-    engine = create_engine(url, pool_pre_ping=True, connect_args={
+    engine = create_engine(url, connect_args={  # dead connections: app/pool_liveness.py
         "connect_timeout": 2, "application_name": "xinqing-replica-reads"})
     app.extensions["xinqing_replica"] = Replica(
         engine, float(app.config.get("REPLICA_MAX_LAG_SECONDS", 5)),

@@ -15,7 +15,7 @@ from flask import Flask
 from sqlalchemy import create_engine, text
 
 DATABASE_URL = os.environ["DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://", 1)
-engine = create_engine(DATABASE_URL, pool_pre_ping=True)
+engine = create_engine(DATABASE_URL)  # no pre-ping: as the app (app/pool_liveness.py)
 with engine.begin() as conn:
     conn.execute(text("CREATE TABLE IF NOT EXISTS bench_hits "
                       "(id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(), "

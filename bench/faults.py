@@ -11,7 +11,9 @@ a. kill -9 one gunicorn worker in the middle of a booking burst: every booking t
    again within seconds;
 b. stop PostgreSQL for a few seconds during load, then start it: requests meanwhile get
    the translated 503 page (a JSON problem under /api/), never a 500 or a traceback, and
-   the same app processes answer 200 again once it is back (``pool_pre_ping``);
+   the same app processes answer 200 again once it is back;
+b2. restart PostgreSQL while no request runs: the requests after it all answer 200 (each
+   worker's pooled connections are dead; app/pool_liveness.py replaces them unseen);
 c. stop Redis during load: pages keep answering, rate limits fall back to per-process
    memory and sessions to "signed out", and the log says so once per worker process.
 
@@ -281,6 +283,44 @@ def drill_postgres_restart(server: run.Gunicorn, pg: PrivatePostgres, signed: di
     return report
 
 
+def drill_postgres_restart_while_idle(server: run.Gunicorn, pg: PrivatePostgres,
+                                      signed: dict) -> dict:
+    """Restart PostgreSQL while no request runs: the first requests after it must not fail.
+
+    Every worker's pool then holds connections the server ended; app/pool_liveness.py finds
+    each at checkout and connects afresh, so no request meets one (without a check, each
+    worker's first request would answer 503).
+    """
+    reader = signed["workers"][0][0]
+    requests = [("GET", "/bookings", reader, None), ("GET", "/booking?lang=en", "", None),
+                ("GET", "/", "", None)]
+
+    def burst(seconds: float) -> list:
+        stop, out = threading.Event(), []
+        threads = [threading.Thread(target=loop, args=(server.port, stop, requests, out))
+                   for _ in range(6)]
+        for t in threads:
+            t.start()
+        time.sleep(seconds)
+        stop.set()
+        for t in threads:
+            t.join()
+        return out
+
+    burst(2)  # every worker's pool holds connections
+    pg.stop()
+    pg.start()
+    time.sleep(0.5)
+    out = burst(3)
+    statuses: dict[str, int] = {}
+    for r in out:
+        statuses[str(r[2])] = statuses.get(str(r[2]), 0) + 1
+    report = {"requests": len(out), "statuses": statuses,
+              "not_200": sorted({f"{r[2]} {r[1]}" for r in out if r[2] not in (200, 429)})}
+    report["passed"] = bool(out) and not report["not_200"]
+    return report
+
+
 def drill_redis_down(server: run.Gunicorn, rds: PrivateRedis, log: Path) -> dict:
     """Stop Redis under load: pages keep answering; limits and sessions fall back, logged."""
     before = log.read_text(errors="replace")
@@ -360,6 +400,8 @@ def main() -> int:
                      lambda: drill_worker_kill(server, engine, world, signed)),
                     ("postgres_restart_during_load",
                      lambda: drill_postgres_restart(server, pg, signed)),
+                    ("postgres_restart_while_idle",
+                     lambda: drill_postgres_restart_while_idle(server, pg, signed)),
                     ("redis_down_during_load", lambda: drill_redis_down(server, rds, log))):
                 print(f"{name} ...", flush=True)
                 if only and name not in only:

@@ -245,7 +245,11 @@ def _lock_person(user: User) -> None:
     """PostgreSQL: serialise one person's concurrent bookings (first, before any foreign
     key locks the person's row in share mode). SQLite serialises all writers anyway."""
     if _is_postgres():
-        db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
+        db.session.execute(_LOCK_PERSON, {"user": user.id})
+
+
+# Built once, as the checks' statements are (composed per booking it cost more than it ran).
+_LOCK_PERSON = select(User.id).where(User.id == bindparam("user")).with_for_update()
 
 
 def _limit_guard(user: User, now: datetime, limits: Limits) -> Callable[[], None]:

@@ -239,8 +239,6 @@ def _check_bookable(user: User, placed: bookable.Placed | None, now: datetime) -
     return mine
 
 
-
-
 def _lock_person(user: User) -> None:
     """PostgreSQL: serialise one person's concurrent bookings (first, before any foreign
     key locks the person's row in share mode). SQLite serialises all writers anyway."""

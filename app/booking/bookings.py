@@ -46,7 +46,7 @@ from sqlalchemy.orm import joinedload
 
 from app import audit
 from app.accounts.models import User
-from app.booking import bookable, scheduling
+from app.booking import bookable
 from app.booking.models import (
     ACTIVE_BOOKING,
     Booking,
@@ -202,18 +202,18 @@ def _standing_statement() -> Select:
 _STANDING = _standing_statement()
 
 
-def _check_bookable(user: User, session: Session | None, now: datetime) -> Standing:
-    """Raise the clearest reason a person cannot book ``session``; reads only. Returns
+def _check_bookable(user: User, placed: bookable.Placed | None, now: datetime) -> Standing:
+    """Raise the clearest reason a person cannot book the session; reads only. Returns
     the person's standing (for the per-person limit).
 
     The reasons are those of bookable.open_clause, which has the last word in the UPDATE.
     """
     _only_workers(user)
-    if session is None or session.status != SessionStatus.SCHEDULED.value \
-            or not session.centre.active or not session.service.active \
-            or bookable.on_leave(session):
+    session = placed.session if placed is not None else None
+    if placed is None or session is None or session.status != SessionStatus.SCHEDULED.value \
+            or not session.centre.active or not session.service.active or placed.on_leave:
         raise BookingError(_l("This session is not available."))
-    if scheduling.closure_at(session.centre_id, session.starts_at, session.ends_at):
+    if placed.closed:
         raise BookingError(_l("The centre is closed on that day."))
     service = session.service
     if session.starts_at <= now:
@@ -239,18 +239,15 @@ def _check_bookable(user: User, session: Session | None, now: datetime) -> Stand
     return mine
 
 
-def _session_with_place(session_id: int) -> Session | None:
-    """The session with its centre and service in the same statement (the checks and the
-    notices read both)."""
-    return db.session.get(Session, session_id,
-                          options=[joinedload(Session.centre), joinedload(Session.service)])
-
-
 def _lock_person(user: User) -> None:
     """PostgreSQL: serialise one person's concurrent bookings (first, before any foreign
     key locks the person's row in share mode). SQLite serialises all writers anyway."""
     if _is_postgres():
-        db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
+        db.session.execute(_LOCK_PERSON, {"user": user.id})
+
+
+# Built once, as the checks' statements are (composed per booking it cost more than it ran).
+_LOCK_PERSON = select(User.id).where(User.id == bindparam("user")).with_for_update()
 
 
 def _limit_guard(user: User, now: datetime, limits: Limits) -> Callable[[], None]:
@@ -271,11 +268,12 @@ def book(user: User, session_id: int, now: datetime | None = None) -> Booking:
     """Book a seat for ``user``; raises BookingError (``full=True`` when the session is full)."""
     now = now or utcnow()
     limits = Limits.current()
-    session = _session_with_place(session_id)
-    if _check_bookable(user, session, now).upcoming >= limits.upcoming:
+    placed = bookable.placed(session_id)
+    if _check_bookable(user, placed, now).upcoming >= limits.upcoming:
         db.session.rollback()
         raise _limit_error(limits)
-    assert session is not None
+    assert placed is not None
+    session = placed.session
     end_reads()  # the transaction below starts with its write
     try:
         _lock_person(user)
@@ -350,10 +348,11 @@ def reschedule(user: User, uid: str, session_id: int, now: datetime | None = Non
         raise BookingError(_l("This booking can no longer be changed. You can still cancel "
                               "it before it starts."))
     old = booking.session
-    target = _session_with_place(session_id)
+    placed = bookable.placed(session_id)
+    target = placed.session if placed is not None else None
     if target is None or target.service_id != old.service_id or target.id == old.id:
         raise BookingError(_l("Choose another session of the same service."))
-    _check_bookable(user, target, now)
+    _check_bookable(user, placed, now)
     if _clash(user, target, ignore=booking.id):
         raise BookingError(_l("You already have a booking at that time."))
     end_reads()
@@ -456,9 +455,10 @@ def call_off_session(actor: User, session: Session, now: datetime | None = None)
 def join_waitlist(user: User, session_id: int, now: datetime | None = None) -> WaitlistEntry:
     """Queue for a full session."""
     now = now or utcnow()
-    session = _session_with_place(session_id)
-    _check_bookable(user, session, now)
-    assert session is not None
+    placed = bookable.placed(session_id)
+    _check_bookable(user, placed, now)
+    assert placed is not None
+    session = placed.session
     if session.booked < session.capacity:
         raise BookingError(_l("This session still has free seats: book one instead."))
     end_reads()

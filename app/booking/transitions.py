@@ -27,7 +27,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, func, insert, select, text, update
+from sqlalchemy import and_, bindparam, exists, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -168,13 +168,18 @@ def offer_expiry(session: Session, now: datetime) -> datetime | None:
 def release_seat(session: Session, now: datetime) -> WaitlistEntry | None:
     """Give a freed seat to the first person waiting (as an offer), else put it back.
 
-    The conditional UPDATE of the "offer" move makes sure one waiting entry receives the
-    seat even when two seats free at once on PostgreSQL.
+    Most seats freed have nobody waiting for them: one UPDATE frees the seat unless
+    somebody waits (where a SELECT of the first waiting entry came first on every
+    cancel). Only when it frees nothing is the first waiting entry read and offered the
+    seat; the conditional UPDATE of the "offer" move makes sure one waiting entry
+    receives it even when two seats free at once on PostgreSQL.
     """
     expires = offer_expiry(session, now)
     while expires is not None:
+        if rowcount(db.session.execute(_FREE_UNLESS_WAITING, {"session": session.id})):
+            return None
         candidate = db.session.scalar(_FIRST_WAITING, {"session": session.id})
-        if candidate is None:
+        if candidate is None:  # the waiting entry left meanwhile (or no seat was held)
             break
         if apply("offer", None, entry=candidate, now=now,
                  values={"offered_at": now, "offer_expires_at": expires}):
@@ -183,13 +188,14 @@ def release_seat(session: Session, now: datetime) -> WaitlistEntry | None:
     return None
 
 
-# Built once (a cancel runs both; building a statement cost more CPU than running it).
-_FIRST_WAITING = (select(WaitlistEntry)
-                  .where(WaitlistEntry.session_id == bindparam("session"),
-                         WaitlistEntry.status == WaitStatus.WAITING.value)
+# Built once (a cancel runs them; building a statement cost more CPU than running it).
+_WAITING = and_(WaitlistEntry.session_id == bindparam("session"),
+                WaitlistEntry.status == WaitStatus.WAITING.value)
+_FIRST_WAITING = (select(WaitlistEntry).where(_WAITING)
                   .order_by(WaitlistEntry.position, WaitlistEntry.id).limit(1))
 _FREE_SEAT = (update(Session).where(Session.id == bindparam("session"), Session.booked > 0)
               .values(booked=Session.booked - 1).execution_options(synchronize_session=False))
+_FREE_UNLESS_WAITING = _FREE_SEAT.where(~exists().where(_WAITING))
 
 
 def _free_seat(session: Session) -> None:

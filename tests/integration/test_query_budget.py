@@ -42,8 +42,10 @@ BUDGET = {
     "counsellor_home": 8,  # with the calendar's to-do (bookings to confirm)
     "dashboard": 8,  # with the reader's scope (hub or county); follow-up kept with the report
     "screening_submission": 7,  # the home centre from the catalogue; nothing read back
-    "booking_post": 20,  # closure and event checks; PostgreSQL locks the person (one more)
-    "cancel_post": 14,  # the booking with its session, centre and service in one
+    "booking_post": 17,  # the session with its leave, closure and event facts in one SELECT;
+    # PostgreSQL locks the person (one more)
+    "cancel_post": 13,  # the booking with its session, centre and service in one; the seat
+    # freed in one UPDATE unless somebody waits for it
 }
 
 

@@ -118,6 +118,7 @@ def measure(args: argparse.Namespace, password: str, world: dict) -> dict:
         return client
 
     anonymous = app.test_client()
+    hello = _bare_hello().test_client(use_cookies=False)
     cookieless = app.test_client(use_cookies=False)  # never sends one back, as wrk
     reader = signed_in("bench-reader@example.com")
     worker = signed_in("bench-w00@example.com")
@@ -150,6 +151,11 @@ def measure(args: argparse.Namespace, password: str, world: dict) -> dict:
         # As wrk asks (make bench's questionnaire phase): no cookie, so each visit starts a
         # session for its CSRF secret.
         "questionnaire_first_visit": lambda: cookieless.get("/screening/phq9", **base),
+        # make bench's home phase: no cookie either.
+        "home_first_visit": lambda: cookieless.get("/", **base),
+        # The baseline's page (bench/bare_app.py's GET /hello) through the same test client:
+        # what is left above it is our app's own work.
+        "hello": lambda: hello.get("/hello", **base),
         "dashboard": lambda: dashboard.get("/reports/", **base),
     }
     # Untimed steps run before each timed request of a page (see _booking_pages).
@@ -209,6 +215,16 @@ def measure(args: argparse.Namespace, password: str, world: dict) -> dict:
               f"{out['session_records_written'][page]} per request", file=sys.stderr,
               flush=True)
     return out
+
+
+def _bare_hello():
+    """A bare Flask app answering ``GET /hello`` as bench/bare_app.py does (without its
+    database engine, which the hello never touches)."""
+    from flask import Flask
+
+    bare = Flask("bare_hello")
+    bare.add_url_rule("/hello", "hello", lambda: "hello")
+    return bare
 
 
 def _session_records(app) -> int:

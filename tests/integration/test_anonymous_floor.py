@@ -1,0 +1,76 @@
+"""The per-request work around a cached anonymous page (bench/README.md, Issue 21 step 14c):
+what is the same on every request is done once, and the visitor gets the same answer."""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from babel import Locale
+from flask import Flask
+from flask_babel import get_locale
+
+from app.extensions import db
+from tests.conftest import IsolatedClient
+from tests.helpers import text
+
+
+@contextmanager
+def counted_sessions() -> Iterator[list[int]]:
+    """How many SQLAlchemy sessions the requests inside open."""
+    registry = db.session.registry
+    create = registry.createfunc
+    opened = [0]
+
+    def counting(*args, **kwargs):
+        opened[0] += 1
+        return create(*args, **kwargs)
+
+    registry.createfunc = counting
+    try:
+        yield opened
+    finally:
+        registry.createfunc = create
+
+
+def cookieless(app: Flask) -> IsolatedClient:
+    """A visitor who never sends a cookie back (as make bench asks), each request in its own
+    app context (as on a real server)."""
+    return IsolatedClient(app, app.response_class, use_cookies=False)
+
+
+def test_a_cached_home_page_opens_no_database_session(app: Flask) -> None:
+    """Within the catalogue's recheck interval the page needs nothing from the database, so
+    no ORM session is made (and closed) for it."""
+    app.config["CATALOGUE_RECHECK_SECONDS"] = 3600
+    visitor = cookieless(app)
+    assert visitor.get("/").status_code == 200  # reads the catalogue's version once
+    with counted_sessions() as opened:
+        for url in ("/", "/screening/phq9", "/screening/phq9"):
+            assert visitor.get(url).status_code == 200
+    assert opened[0] == 0
+
+
+def test_the_locale_is_one_object_per_language_per_process(app: Flask) -> None:
+    """Babel's locale is parsed once per language, not on every request."""
+
+    def locale_of_a_request(language: str) -> Locale | None:
+        def run() -> Locale | None:
+            with app.test_request_context("/", headers={"Accept-Language": language}):
+                return get_locale()
+
+        return contextvars.Context().run(run)  # its own app context, as on a server
+
+    for language, code in (("en", "en"), ("zh-CN", "zh_Hans_CN")):
+        first, second = locale_of_a_request(language), locale_of_a_request(language)
+        assert str(first) == code
+        assert first is second
+
+
+def test_the_language_choice_is_still_honoured_without_a_cookie(app: Flask) -> None:
+    visitor = cookieless(app)
+    for _ in range(2):  # rendered, then from the cache
+        assert 'lang="en"' in text(visitor.get("/", headers={"Accept-Language": "en"}))
+        assert 'lang="zh-CN"' in text(visitor.get("/", headers={"Accept-Language": "zh-CN"}))
+        assert 'lang="en"' in text(visitor.get("/?lang=en"))

@@ -3,15 +3,22 @@ what is the same on every request is done once, and the visitor gets the same an
 
 from __future__ import annotations
 
+import base64
 import contextvars
+import json
+import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from babel import Locale
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import Flask
+from flask.sessions import session_json_serializer
 from flask_babel import get_locale
 
-from app.extensions import db
+from app.extensions import db, login_manager
+from app.security import session_store
 from tests.conftest import IsolatedClient
 from tests.helpers import text
 
@@ -74,3 +81,38 @@ def test_the_language_choice_is_still_honoured_without_a_cookie(app: Flask) -> N
         assert 'lang="en"' in text(visitor.get("/", headers={"Accept-Language": "en"}))
         assert 'lang="zh-CN"' in text(visitor.get("/", headers={"Accept-Language": "zh-CN"}))
         assert 'lang="en"' in text(visitor.get("/?lang=en"))
+
+
+def test_nobody_is_looked_up_for_a_visitor_without_a_session(app: Flask, monkeypatch) -> None:
+    """An empty session and no "remember me" cookie: anonymous without Flask-Login's loader;
+    a cookie it reads still goes through it."""
+    calls = []
+    load = login_manager._load_user
+    monkeypatch.setattr(login_manager, "_load_user", lambda: calls.append(1) or load())
+    visitor = cookieless(app)
+    for url in ("/", "/screening/phq9", "/account/login"):
+        assert visitor.get(url).status_code == 200
+    assert calls == []
+    remembered = cookieless(app).get("/", headers={"Cookie": "remember_token=1|forged"})
+    assert remembered.status_code == 200
+    assert calls == [1]
+
+
+def test_a_sealed_cookie_is_plain_json_and_one_sealed_before_still_opens(app: Flask) -> None:
+    """The cookie keys hold strings and booleans: plain JSON writes them as Flask's tagged
+    serializer did, so cookies sealed before a deploy keep opening, and vice versa."""
+    secret = app.config["SECRET_KEY"]
+    data = {"csrf_token": "a" * 40, "lang": "en", "_fresh": False}
+    now = time.time()
+    value = session_store.seal_cookie(secret, data, now)
+    body = value.removeprefix("c.")
+    blob = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+    plain = AESGCM(session_store._cookie_key(secret)).decrypt(blob[:12], blob[12:], b"c.")
+    assert json.loads(plain) == [now, data]
+    assert plain == session_json_serializer.dumps([now, data]).encode()
+    nonce = os.urandom(12)
+    old = nonce + AESGCM(session_store._cookie_key(secret)).encrypt(
+        nonce, session_json_serializer.dumps([now, data]).encode(), b"c.")
+    old_value = "c." + base64.urlsafe_b64encode(old).rstrip(b"=").decode()
+    assert session_store.open_cookie(secret, old_value, 60) == data
+    assert session_store.open_cookie(secret, value, 60) == data

@@ -7,20 +7,25 @@ import base64
 import contextvars
 import json
 import os
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from babel import Locale
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from flask import Flask
+from flask import Flask, session
 from flask.sessions import session_json_serializer
 from flask_babel import get_locale
+from flask_wtf.csrf import validate_csrf
 
 from app.extensions import db, login_manager
 from app.security import session_store
+from app.security.headers import DEFAULTS, NO_STORE
 from tests.conftest import IsolatedClient
 from tests.helpers import text
+
+TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 @contextmanager
@@ -116,3 +121,20 @@ def test_a_sealed_cookie_is_plain_json_and_one_sealed_before_still_opens(app: Fl
     old_value = "c." + base64.urlsafe_b64encode(old).rstrip(b"=").decode()
     assert session_store.open_cookie(secret, old_value, 60) == data
     assert session_store.open_cookie(secret, value, 60) == data
+
+
+def test_a_cookieless_visitor_gets_every_header_and_a_token_that_opens(app: Flask) -> None:
+    """Same security headers and request id as any page; the form's sealed cookie holds the
+    CSRF secret the page's token was signed with."""
+    visitor = cookieless(app)
+    for url in ("/", "/", "/screening/phq9", "/screening/phq9"):
+        response = visitor.get(url)
+        for name, value in (*DEFAULTS, *NO_STORE):
+            assert response.headers.get_all(name) == [value], (url, name)
+        assert len(response.headers["X-Request-ID"]) == 16
+    sealed = response.headers["Set-Cookie"].split(";")[0].split("=", 1)[1]
+    data = session_store.open_cookie(app.config["SECRET_KEY"], sealed, 60)
+    token = TOKEN.search(text(response)).group(1)
+    with app.test_request_context():
+        session["csrf_token"] = data["csrf_token"]
+        validate_csrf(token)  # raises if the token is not this secret's

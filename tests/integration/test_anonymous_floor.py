@@ -138,3 +138,20 @@ def test_a_cookieless_visitor_gets_every_header_and_a_token_that_opens(app: Flas
     with app.test_request_context():
         session["csrf_token"] = data["csrf_token"]
         validate_csrf(token)  # raises if the token is not this secret's
+
+
+def test_hooks_are_asked_once_whether_they_are_coroutines(app: Flask, monkeypatch) -> None:
+    """Flask asks ``inspect`` of every hook and view on every request; the answer for a given
+    function never changes, so the app keeps it."""
+    import flask.app
+
+    asked = []
+    real = flask.app.iscoroutinefunction
+    monkeypatch.setattr(flask.app, "iscoroutinefunction",
+                        lambda func: asked.append(func) or real(func))
+    visitor = cookieless(app)
+    visitor.get("/")
+    asked.clear()
+    for _ in range(3):
+        assert visitor.get("/").status_code == 200
+    assert asked == []

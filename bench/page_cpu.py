@@ -9,6 +9,11 @@ PostgreSQL's CPU and the session records written per request.
 
     .venv/bin/python bench/page_cpu.py --n 60 [--tree /work/main] [--profile home]
 
+``hello`` is the baseline's ``GET /hello`` (a bare Flask app) through the same test client,
+so that a page's figure minus hello's is the app's own work; ``home_first_visit`` and
+``questionnaire_first_visit`` send no cookie, as wrk does. Each page also reports its mean and
+the garbage collector's passes by generation.
+
 ``--tree`` measures another checkout's code (its ``app``) with this script, so that a
 before/after pair runs back to back on the same machine. ``--profile NAME`` prints a
 pyinstrument tree for that page instead of timing only (``pip install -r

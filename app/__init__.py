@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
+from app.application import Xinqing
 from config import INSTANCE_DIR, Config, ConfigError, config_from_env
 
 DATABASE_SCHEMES = {"postgres://": "postgresql+psycopg://",
@@ -16,7 +17,7 @@ DATABASE_SCHEMES = {"postgres://": "postgresql+psycopg://",
 
 def create_app(config: type[Config] | Config | None = None, **overrides: object) -> Flask:
     """Build the app from a config class (default: from ``XINQING_CONFIG``) plus overrides."""
-    app = Flask(__name__)
+    app = Xinqing(__name__)
     config = config or config_from_env()
     app.config.from_object(config)
     app.config.update(overrides)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+from babel import Locale
 from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
 from flask_babel import get_locale, get_translations
 from flask_login import current_user
@@ -15,11 +16,15 @@ from markupsafe import Markup
 ACCEPT_MAP = {"zh_CN": "zh_CN", "zh": "zh_CN", "en": "en"}
 # Babel knows mainland Simplified Chinese as zh_Hans_CN; people and URLs say zh_CN.
 BABEL_CODES = {"zh_CN": "zh_Hans_CN", "en": "en"}
+# Parsed once per process: Flask-Babel parses whatever string its selector returns on every
+# request (``Locale.parse`` was a fifth of the cached home page's locale work, bench/README.md
+# Issue 21 step 14c) and takes a ``Locale`` as it is. A Locale is never changed once made.
+LOCALES = {lang: Locale.parse(code) for lang, code in BABEL_CODES.items()}
 
 
-def select_locale() -> str:
+def select_locale() -> Locale:
     """The Babel locale for this request (Flask-Babel's selector)."""
-    return BABEL_CODES[choose_language()]
+    return LOCALES[choose_language()]
 
 
 def choose_language() -> str:

@@ -158,7 +158,7 @@ def current() -> Catalogue:
     cached = _cached
     now = _clock()
     if (cached is not None and now - _checked_at < _recheck_seconds()
-            and not db.session.info.get(WROTE)):
+            and not _written_here()):
         catalogue = cached[1]
     else:
         newest = db.session.execute(
@@ -175,6 +175,14 @@ def current() -> Catalogue:
     if has_app_context():
         g.xq_catalogue = catalogue
     return catalogue
+
+
+def _written_here() -> bool:
+    """Whether this request's transaction wrote the catalogue. With no ORM session in this
+    scope nothing was written; asking ``db.session.info`` would make one (and the teardown
+    then close it) on a cached page that needs nothing else from the database
+    (bench/README.md, Issue 21 step 14c)."""
+    return db.session.registry.has() and bool(db.session.info.get(WROTE))
 
 
 def version() -> tuple[int, str] | None:

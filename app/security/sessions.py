@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import time
 
-from flask import Flask, current_app, flash, redirect, request, session, url_for
+from flask import Flask, current_app, flash, g, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
+from flask_login.config import AUTH_HEADER_NAME, COOKIE_NAME
 from werkzeug.wrappers import Response
 
 SIGNED_IN_AT = "signed_in_at"
@@ -40,8 +41,30 @@ def _expired(now: float) -> bool:
     return bool(now - seen > idle_limit or now - started > absolute)
 
 
+def _anonymous_without_session() -> None:
+    """Nobody is signed in on a request with an empty session, no "remember me" cookie and
+    no ``Authorization`` header: say so without Flask-Login's loader, which to find that out
+    hashes the address and browser for session protection and looks through the session,
+    the cookies and the headers (about 20 µs of every cookie-less visit: bench/README.md,
+    Issue 21 step 14c). Whatever it could read (a cookie, a header, a request loader)
+    leaves the request to Flask-Login as before."""
+    from app.extensions import login_manager
+
+    if session or "_login_user" in g or login_manager.request_callback is not None:
+        return
+    config = current_app.config
+    if (config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME) in request.cookies
+            or config.get("AUTH_HEADER_NAME", AUTH_HEADER_NAME) in request.headers):
+        return
+    g._login_user = login_manager.anonymous_user()
+
+
 def enforce_timeouts() -> Response | None:
-    """Before each request: end a session that sat idle too long or simply lived too long."""
+    """Before each request: end a session that sat idle too long or simply lived too long.
+
+    The first of the app's hooks to ask who is signed in, so it answers "nobody" cheaply
+    for a visitor without a session first."""
+    _anonymous_without_session()
     if request.endpoint == "static" or not current_user.is_authenticated:
         return None
     now = time.time()

@@ -1,0 +1,157 @@
+"""The per-request work around a cached anonymous page (bench/README.md, Issue 21 step 14c):
+what is the same on every request is done once, and the visitor gets the same answer."""
+
+from __future__ import annotations
+
+import base64
+import contextvars
+import json
+import os
+import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from babel import Locale
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from flask import Flask, session
+from flask.sessions import session_json_serializer
+from flask_babel import get_locale
+from flask_wtf.csrf import validate_csrf
+
+from app.extensions import db, login_manager
+from app.security import session_store
+from app.security.headers import DEFAULTS, NO_STORE
+from tests.conftest import IsolatedClient
+from tests.helpers import text
+
+TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+@contextmanager
+def counted_sessions() -> Iterator[list[int]]:
+    """How many SQLAlchemy sessions the requests inside open."""
+    registry = db.session.registry
+    create = registry.createfunc
+    opened = [0]
+
+    def counting(*args, **kwargs):
+        opened[0] += 1
+        return create(*args, **kwargs)
+
+    registry.createfunc = counting
+    try:
+        yield opened
+    finally:
+        registry.createfunc = create
+
+
+def cookieless(app: Flask) -> IsolatedClient:
+    """A visitor who never sends a cookie back (as make bench asks), each request in its own
+    app context (as on a real server)."""
+    return IsolatedClient(app, app.response_class, use_cookies=False)
+
+
+def test_a_cached_home_page_opens_no_database_session(app: Flask) -> None:
+    """Within the catalogue's recheck interval the page needs nothing from the database, so
+    no ORM session is made (and closed) for it."""
+    app.config["CATALOGUE_RECHECK_SECONDS"] = 3600
+    visitor = cookieless(app)
+    assert visitor.get("/").status_code == 200  # reads the catalogue's version once
+    with counted_sessions() as opened:
+        for url in ("/", "/screening/phq9", "/screening/phq9"):
+            assert visitor.get(url).status_code == 200
+    assert opened[0] == 0
+
+
+def test_the_locale_is_one_object_per_language_per_process(app: Flask) -> None:
+    """Babel's locale is parsed once per language, not on every request."""
+
+    def locale_of_a_request(language: str) -> Locale | None:
+        def run() -> Locale | None:
+            with app.test_request_context("/", headers={"Accept-Language": language}):
+                return get_locale()
+
+        return contextvars.Context().run(run)  # its own app context, as on a server
+
+    for language, code in (("en", "en"), ("zh-CN", "zh_Hans_CN")):
+        first, second = locale_of_a_request(language), locale_of_a_request(language)
+        assert str(first) == code
+        assert first is second
+
+
+def test_the_language_choice_is_still_honoured_without_a_cookie(app: Flask) -> None:
+    visitor = cookieless(app)
+    for _ in range(2):  # rendered, then from the cache
+        assert 'lang="en"' in text(visitor.get("/", headers={"Accept-Language": "en"}))
+        assert 'lang="zh-CN"' in text(visitor.get("/", headers={"Accept-Language": "zh-CN"}))
+        assert 'lang="en"' in text(visitor.get("/?lang=en"))
+
+
+def test_nobody_is_looked_up_for_a_visitor_without_a_session(app: Flask, monkeypatch) -> None:
+    """An empty session and no "remember me" cookie: anonymous without Flask-Login's loader;
+    a cookie it reads still goes through it."""
+    calls = []
+    load = login_manager._load_user
+    monkeypatch.setattr(login_manager, "_load_user", lambda: calls.append(1) or load())
+    visitor = cookieless(app)
+    for url in ("/", "/screening/phq9", "/account/login"):
+        assert visitor.get(url).status_code == 200
+    assert calls == []
+    remembered = cookieless(app).get("/", headers={"Cookie": "remember_token=1|forged"})
+    assert remembered.status_code == 200
+    assert calls == [1]
+
+
+def test_a_sealed_cookie_is_plain_json_and_one_sealed_before_still_opens(app: Flask) -> None:
+    """The cookie keys hold strings and booleans: plain JSON writes them as Flask's tagged
+    serializer did, so cookies sealed before a deploy keep opening, and vice versa."""
+    secret = app.config["SECRET_KEY"]
+    data = {"csrf_token": "a" * 40, "lang": "en", "_fresh": False}
+    now = time.time()
+    value = session_store.seal_cookie(secret, data, now)
+    body = value.removeprefix("c.")
+    blob = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+    plain = AESGCM(session_store._cookie_key(secret)).decrypt(blob[:12], blob[12:], b"c.")
+    assert json.loads(plain) == [now, data]
+    assert plain == session_json_serializer.dumps([now, data]).encode()
+    nonce = os.urandom(12)
+    old = nonce + AESGCM(session_store._cookie_key(secret)).encrypt(
+        nonce, session_json_serializer.dumps([now, data]).encode(), b"c.")
+    old_value = "c." + base64.urlsafe_b64encode(old).rstrip(b"=").decode()
+    assert session_store.open_cookie(secret, old_value, 60) == data
+    assert session_store.open_cookie(secret, value, 60) == data
+
+
+def test_a_cookieless_visitor_gets_every_header_and_a_token_that_opens(app: Flask) -> None:
+    """Same security headers and request id as any page; the form's sealed cookie holds the
+    CSRF secret the page's token was signed with."""
+    visitor = cookieless(app)
+    for url in ("/", "/", "/screening/phq9", "/screening/phq9"):
+        response = visitor.get(url)
+        for name, value in (*DEFAULTS, *NO_STORE):
+            assert response.headers.get_all(name) == [value], (url, name)
+        assert len(response.headers["X-Request-ID"]) == 16
+    sealed = response.headers["Set-Cookie"].split(";")[0].split("=", 1)[1]
+    data = session_store.open_cookie(app.config["SECRET_KEY"], sealed, 60)
+    token = TOKEN.search(text(response)).group(1)
+    with app.test_request_context():
+        session["csrf_token"] = data["csrf_token"]
+        validate_csrf(token)  # raises if the token is not this secret's
+
+
+def test_hooks_are_asked_once_whether_they_are_coroutines(app: Flask, monkeypatch) -> None:
+    """Flask asks ``inspect`` of every hook and view on every request; the answer for a given
+    function never changes, so the app keeps it."""
+    import flask.app
+
+    asked = []
+    real = flask.app.iscoroutinefunction
+    monkeypatch.setattr(flask.app, "iscoroutinefunction",
+                        lambda func: asked.append(func) or real(func))
+    visitor = cookieless(app)
+    visitor.get("/")
+    asked.clear()
+    for _ in range(3):
+        assert visitor.get("/").status_code == 200
+    assert asked == []

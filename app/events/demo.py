@@ -44,6 +44,13 @@ def _at(days: int, hour: int, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute), local_zone())
 
 
+def _days_from(first: datetime) -> list[datetime]:
+    """``first`` and the same time on each of the next six days: the first of them the
+    scheduling rules accept is used (a centre closed that weekday, a leader busy), so the
+    demo has its events whatever day it is seeded on."""
+    return [first + timedelta(days=n) for n in range(7)]
+
+
 def seed_network(people: dict[str, User], centres: dict[str, Centre]) -> dict[str, int]:
     """Rooms, events, the facilitator's group and a pending request, where missing."""
     made = {"rooms": 0, "events": 0, "event requests": 0}
@@ -77,30 +84,35 @@ def seed_network(people: dict[str, User], centres: dict[str, Centre]) -> dict[st
               "online_url": "https://meeting.example.org/xinqing-relax",
               "speaker": "陈老师"}, "放松"),
         ]
-        for code, service, leader, starts_at, kind, place, room, seats, texts, tags in plans:
+        for code, service, leader, first, kind, place, room, seats, texts, tags in plans:
+            for starts_at in _days_from(first):
+                try:
+                    admin_services.create_event(admin, admin_services.EventPlan(
+                        centre_id=centres[code].id, service_id=services[service].id,
+                        leader_id=leader.id, starts_at=starts_at,
+                        opens_at=utcnow() - timedelta(hours=1),
+                        closes_at=starts_at - timedelta(hours=2), kind=kind, place=place,
+                        capacity=seats, room_id=room.id if room else None, tags=tags,
+                        texts=texts))
+                except admin_services.AdminError:
+                    db.session.rollback()
+                    continue
+                db.session.commit()
+                made["events"] += 1
+                break
+        for starts_at in _days_from(_at(9, 10)):  # a plain relaxation group (no event page)
             try:
-                admin_services.create_event(admin, admin_services.EventPlan(
-                    centre_id=centres[code].id, service_id=services[service].id,
-                    leader_id=leader.id, starts_at=starts_at,
-                    opens_at=utcnow() - timedelta(hours=1),
-                    closes_at=starts_at - timedelta(hours=2), kind=kind, place=place,
-                    capacity=seats, room_id=room.id if room else None, tags=tags,
-                    texts=texts))
+                admin_services.schedule(admin, centre_id=centres["dehua"].id,
+                                        service_id=services["relaxation"].id,
+                                        counsellor_id=facilitator.id, starts_at=starts_at,
+                                        room="", capacity=12,
+                                        room_id=getattr(_room(centres["dehua"], "多功能厅"),
+                                                        "id", None))
             except admin_services.AdminError:
                 db.session.rollback()
                 continue
             db.session.commit()
-            made["events"] += 1
-        try:  # a plain relaxation group the facilitator leads (no event page)
-            admin_services.schedule(admin, centre_id=centres["dehua"].id,
-                                    service_id=services["relaxation"].id,
-                                    counsellor_id=facilitator.id, starts_at=_at(9, 10),
-                                    room="", capacity=12,
-                                    room_id=getattr(_room(centres["dehua"], "多功能厅"), "id",
-                                                    None))
-            db.session.commit()
-        except admin_services.AdminError:
-            db.session.rollback()
+            break
     if not db.session.scalar(select(func.count()).select_from(EventRequest)):
         requests.submit(people[REQUESTER], requests.Proposal(
             centre_id=centres["dehua"].id, service_id=services["group-stress"].id,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from itertools import pairwise
 
+import pytest
 from sqlalchemy import select
 
 from app.booking.models import Centre, Service, Session
@@ -53,3 +54,13 @@ def test_the_demo_network_has_rooms_events_a_facilitator_and_a_pending_request(a
     assert (again["rooms"], again["events"], again["event requests"]) == (0, 0, 0)
     assert db.session.scalar(select(func.count()).select_from(Room)) == first["rooms"]
     assert db.session.scalar(select(EventRequest.status)) == "pending"
+
+
+@pytest.mark.parametrize("days_later", range(1, 7))
+def test_the_demo_has_its_three_events_whatever_weekday_it_is_seeded_on(
+        app, monkeypatch, days_later):
+    """A centre closed at weekends must not leave ``make run``'s calendar short of events."""
+    import app.events.demo as demo
+
+    monkeypatch.setattr(demo, "utcnow", lambda: utcnow() + timedelta(days=days_later))
+    assert seed()["events"] == 3

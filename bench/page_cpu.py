@@ -57,7 +57,10 @@ def main() -> int:
     parser.add_argument("--cprofile", help="print cProfile's CPU-time table for this page")
     parser.add_argument("--json", help="also write the figures to this file")
     parser.add_argument("--explain", help="print PostgreSQL's planning and execution time "
-                        "of each statement one request of this page sends")
+                        "of each statement one request of these pages (comma-separated) sends")
+    parser.add_argument("--history", type=int, default=0,
+                        help="rows of booking history to seed first, as make bench's scale "
+                        "part does (bench/run.py add_history), e.g. 10000 or 1000000")
     args = parser.parse_args()
     tree = Path(args.tree).resolve()
     sys.path.insert(0, str(HERE))
@@ -91,6 +94,8 @@ def main() -> int:
         # The dashboard reads 10k statistics rows, as ``make bench``'s default world.
         world = run.build_world(DASHBOARD_STATS if "dashboard" in args.pages.split(",")
                                 else 100)
+        if args.history:
+            _seed_history(run, db_url, world, args.history)
         figures = measure(args, run.PASSWORD, world)
         figures["load_average"] = [round(x, 2) for x in os.getloadavg()]
         figures["tree"] = str(tree)
@@ -174,7 +179,7 @@ def measure(args: argparse.Namespace, password: str, world: dict) -> dict:
             if page in prepare:
                 prepare[page]()
             assert call().status_code in (200, 302, 303)
-        if page == args.explain:
+        if page in (args.explain or "").split(","):
             _explain(app, call, prepare.get(page))
         if page == args.profile:
             from pyinstrument import Profiler
@@ -230,6 +235,21 @@ def measure(args: argparse.Namespace, password: str, world: dict) -> dict:
               f"{out['session_records_written'][page]} per request", file=sys.stderr,
               flush=True)
     return out
+
+
+def _seed_history(run, db_url: str, world: dict, rows: int) -> None:
+    """``make bench``'s booking history (past sessions of the bench counsellor, 20 people
+    each), vacuumed and analysed as there; prints how long the seeding took."""
+    from sqlalchemy import create_engine
+
+    started = time.monotonic()
+    engine = create_engine(db_url)
+    try:
+        shape = run.add_history(engine, world, rows)
+    finally:
+        engine.dispose()
+    print(f"history: {shape} seeded in {time.monotonic() - started:.1f} s", file=sys.stderr,
+          flush=True)
 
 
 def _bare_hello():

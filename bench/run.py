@@ -563,10 +563,16 @@ def booking_rounds(bench: Bench, server: Gunicorn, engine, world: dict, signed: 
     book_lines = [("POST", f"/booking/sessions/{sid}/book", cookie, f"csrf_token={token}")
                   for sid in world["sessions"] for cookie, token in signed["workers"]]
     book_runs, cancel_runs, checks = [], [], []
+    # CPU seconds by process group over the measured bursts (the warm-up round left out),
+    # read once the server is idle again: whether a slower size costs more CPU per request
+    # (the app's or PostgreSQL's) or only waits longer.
+    book_cpu: dict[str, float] = {}
+    cancel_cpu: dict[str, float] = {}
     for _ in range(bench.args.runs + 1):  # the first round warms up
         reset_bookings(engine, world)
         if len(book_runs) == 1:
             bench.spy(f"booking-{label}")
+        cpu_before = cpu_seconds_by_group()
         with LockWaits(engine, engine.url.database) as waits:
             booked = wrk(server.url, book_lines, mode="once", ok_status=SEE_OTHER,
                          ok_location="/bookings/", seconds=bench.args.seconds, work=bench.work)
@@ -574,6 +580,8 @@ def booking_rounds(bench: Bench, server: Gunicorn, engine, world: dict, signed: 
         print(f"    waiting for locks, by statement: {booked.get('mean_waiting_by_statement')}",
               flush=True)
         wait_idle(engine)
+        if book_runs:
+            _add_cpu(book_cpu, cpu_before)
         with engine.connect() as conn:
             made = conn.execute(text(
                 "SELECT uid, user_id FROM bookings WHERE session_id = ANY(:s) "
@@ -582,13 +590,19 @@ def booking_rounds(bench: Bench, server: Gunicorn, engine, world: dict, signed: 
                          f"csrf_token={owners[b.user_id][1]}") for b in made]
         if len(book_runs) == 1:
             bench.spy(f"cancel-{label}")
+        cpu_before = cpu_seconds_by_group()
         cancelled = wrk(server.url, cancel_lines, mode="once", ok_status=SEE_OTHER,
                         ok_location="/bookings/", seconds=bench.args.seconds, work=bench.work)
         wait_idle(engine)
+        if cancel_runs:
+            _add_cpu(cancel_cpu, cpu_before)
         checks.append(seat_check(engine, world))
         book_runs.append(booked)
         cancel_runs.append(cancelled)
     book, cancel = summarise(book_runs[1:]), summarise(cancel_runs[1:])
+    for summary, runs, used in ((book, book_runs, book_cpu), (cancel, cancel_runs, cancel_cpu)):
+        summary["cpu_ms_per_request"] = cpu_ms_per_request(
+            {}, used, sum(r["requests"] for r in runs[1:]))
     book["mean_waiting_for_lock"] = round(statistics.median(
         r.get("mean_waiting_for_lock", 0) for r in book_runs[1:]), 2)
     book["mean_active"] = round(statistics.median(
@@ -599,10 +613,18 @@ def booking_rounds(bench: Bench, server: Gunicorn, engine, world: dict, signed: 
               f"exhausted {sum(r['exhausted'] for r in s['runs'])}, "
               f"lock waits {s.get('mean_waiting_for_lock', '-')}/{s.get('mean_active', '-')}, "
               f"load {s['load_average_1min']})", flush=True)
+        print("    CPU ms per request: " + ", ".join(
+            f"{g} {v:.2f}" for g, v in s["cpu_ms_per_request"].items()), flush=True)
     bad = [c for c in checks if c["mismatched_sessions"]]
     if bad:
         print(f"  SEAT COUNT MISMATCH: {bad}", flush=True)
     return {"booking": book, "cancel": cancel, "seat_checks": checks}
+
+
+def _add_cpu(total: dict[str, float], before: dict[str, float]) -> None:
+    """Add each group's CPU seconds since ``before`` to ``total``."""
+    for group, used in cpu_seconds_by_group().items():
+        total[group] = total.get(group, 0.0) + used - before.get(group, 0.0)
 
 
 def add_history(engine, world: dict, target: int) -> dict:
@@ -874,12 +896,14 @@ def markdown(results: dict) -> str:
                     f"≥ {goals[k]:.2f} {mark(met[k])} |")
     rows.append("")
     rows.append("| booking history rows | booking req/s | booking p99 ms | cancel req/s | "
-                "cancel p99 ms |")
-    rows.append("|---:|---:|---:|---:|---:|")
+                "cancel p99 ms | CPU ms per booking: app / PostgreSQL |")
+    rows.append("|---:|---:|---:|---:|---:|---:|")
     for s in results["scale"]:
+        cpu = s["booking"].get("cpu_ms_per_request", {})
         rows.append(f"| {s['booking_rows']:,} | {s['booking']['rps']:.0f} | "
                     f"{s['booking']['p99_ms']:.1f} | {s['cancel']['rps']:.0f} | "
-                    f"{s['cancel']['p99_ms']:.1f} |")
+                    f"{s['cancel']['p99_ms']:.1f} | {cpu.get('app', 0):.2f} / "
+                    f"{cpu.get('postgres', 0):.2f} |")
     if r["booking_largest_over_10k"] is not None:
         rows.append(f"\nbooking at the largest history over 10k: "
                     f"{r['booking_largest_over_10k']:.2f} (target ≥ "

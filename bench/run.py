@@ -679,6 +679,11 @@ def add_history(engine, world: dict, target: int) -> dict:
         # not run over the fresh rows during the measurement.
         conn.execute(text("VACUUM (ANALYZE) bookings, sessions, users"))
         conn.execute(text("ANALYZE"))
+        # And written out: the seeding and its vacuum leave hundreds of MB of WAL and dirty
+        # pages (a 1M seed passes max_wal_size), whose checkpoint would otherwise write and
+        # sync them during the next booking rounds. A table in service was not bulk-loaded
+        # a minute ago (bench/README.md, Step 15d).
+        conn.execute(text("CHECKPOINT"))
         rows = conn.scalar(text("SELECT count(*) FROM bookings"))
         session_rows = conn.scalar(text("SELECT count(*) FROM sessions"))
     return {"booking_rows": rows, "session_rows": session_rows}

@@ -14,10 +14,11 @@ so that a page's figure minus hello's is the app's own work; ``home_first_visit`
 ``questionnaire_first_visit`` send no cookie, as wrk does. Each page also reports its mean and
 the garbage collector's passes by generation.
 
-``--tree`` measures another checkout's code (its ``app``) with this script, so that a
-before/after pair runs back to back on the same machine. ``--profile NAME`` prints a
-pyinstrument tree for that page instead of timing only (``pip install -r
-bench/requirements.txt``). ``--cprofile NAME`` prints cProfile's table for that page
+``--tree`` measures another checkout's code (its ``app``, its schema from its own
+migrations) with this script, so that a before/after pair runs back to back on the same
+machine. ``--history N`` first seeds ``make bench``'s booking history of N rows.
+``--profile NAME`` prints a pyinstrument tree for that page instead of timing only (``pip
+install -r bench/requirements.txt``). ``--cprofile NAME`` prints cProfile's table for that page
 with CPU time as its clock (``SORT=tottime``, ``TOP=40``; ``PSTATS=file`` keeps it).
 """
 
@@ -68,6 +69,7 @@ def main() -> int:
 
     sys.path.insert(0, str(tree))
     os.chdir(tree)
+    run.ROOT = tree  # the measured tree's own migrations build its schema
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 

@@ -334,12 +334,16 @@ class Booking(Model):
                         "'no_show', 'cancelled', 'late_cancelled')", name="status_known"),
         Index("uq_bookings_active_person_session", "session_id", "user_id", unique=True,
               sqlite_where=text(ACTIVE_SQL), postgresql_where=text(ACTIVE_SQL)),
+        # A person's bookings by status: every booking's standing and limit checks read the
+        # person's upcoming ones only, not the cancelled and attended ones a regular gathers
+        # over the years (bench/README.md Step 15d). It also serves lookups by person alone.
+        Index("ix_bookings_user_status", "user_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     uid: Mapped[str] = mapped_column(String(32), unique=True, default=new_uid)
     session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id"), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     status: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy import text as sa_text
 
 from app.booking import bookings
 from app.booking.bookings import BookingError
@@ -187,3 +189,81 @@ def test_leaving_with_an_offer_puts_seat_back_when_nobody_waits(group, make_user
     bookings.cancel(holders[0], held[0].uid)
     bookings.leave_waitlist(waiting, entry.uid)
     assert seats(group) == 1
+
+
+def _reads_of_bookings(statement: str, parameters: dict) -> list[str]:
+    """How the database reads ``bookings`` for one statement: SQLite's query plan steps, or
+    the index conditions and scans of PostgreSQL's generic plan (the one a prepared
+    statement runs; psycopg prepares after a few runs), with sequential scans priced out."""
+    conn = db.session.connection()
+    conn.exec_driver_sql("ANALYZE bookings")
+    if db.engine.dialect.name == "sqlite":
+        steps = [row[-1] for row in conn.exec_driver_sql(
+            "EXPLAIN QUERY PLAN " + statement, parameters)]
+        return [s for s in steps if s.startswith(("SCAN", "SEARCH")) and "bookings" in s]
+    names = list(dict.fromkeys(re.findall(r"%\((\w+)\)s", statement)))
+    numbered = re.sub(r"%\((\w+)\)s", lambda m: f"${names.index(m[1]) + 1}", statement)
+    values = ", ".join("'" + str(parameters[n]).replace("'", "''") + "'" for n in names)
+    conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+    conn.exec_driver_sql("SET LOCAL plan_cache_mode = force_generic_plan")
+    conn.exec_driver_sql("PREPARE xq_person_reads AS " + numbered)
+    steps = [row[0].strip() for row in conn.exec_driver_sql(
+        f"EXPLAIN EXECUTE xq_person_reads({values.replace('%', '%%')})")]
+    conn.exec_driver_sql("DEALLOCATE xq_person_reads")
+    on_bookings = False  # an index condition belongs to the scan line above it
+    reads = []
+    for step in steps:
+        if "Scan" in step:
+            on_bookings = " on bookings" in step or "bookings" in step.split(" on ")[-1]
+            if "Seq Scan on bookings" in step:
+                reads.append(step)
+        elif on_bookings and step.startswith("Index Cond"):
+            reads.append(step)
+    return reads
+
+
+def test_a_booking_reads_the_persons_upcoming_bookings_not_their_whole_history(
+        counsellor, worker, make_user):
+    """The standing and limit checks of every booking read the person's bookings: through
+    an index on the person alone they read every past, cancelled or attended one too, so a
+    regular's booking grows dearer with their history (bench/README.md Step 15d). Each
+    read of the person's rows must be bounded by status in the index, never a scan."""
+    service = make_service()
+    centre = make_centre(services=[service])
+    session = make_session(centre, service, counsellor)
+    # A history as in service: nine people each attended 100 past sessions and cancelled
+    # a booking of each too (so the partial unique index holds every attended booking).
+    start = utcnow().replace(microsecond=0) - timedelta(days=200)
+    past = [Session(centre=centre, service=service, counsellor=counsellor, room="201",
+                    starts_at=start + timedelta(days=d), capacity=10, booked=9,
+                    ends_at=start + timedelta(days=d, hours=1)) for d in range(100)]
+    db.session.add_all(past)
+    db.session.flush()
+    people = [worker.id] + [make_user().id for _ in range(8)]
+    db.session.execute(sa_text(
+        "INSERT INTO bookings (uid, session_id, user_id, status, created_at, changed_at, "
+        "sequence) VALUES (:uid, :session, :user, :status, :at, :at, 0)"),
+        [{"uid": f"p{s.id}-{person}-{status}", "session": s.id, "user": person,
+          "status": status, "at": s.starts_at}
+         for s in past for person in people for status in ("attended", "cancelled")])
+    db.session.commit()
+    sent: list[tuple[str, dict]] = []
+
+    def catch(conn, cursor, statement, parameters, context, executemany) -> None:
+        sent.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", catch)
+    try:
+        bookings.book(worker, session.id)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", catch)
+    person = [(s, p) for s, p in sent if s.lstrip().startswith("SELECT")
+              and "FROM bookings" in s and "user_id" in s]
+    assert len(person) == 2, [s for s, _ in sent]  # the standing and the limit's count
+    for statement, parameters in person:
+        reads = _reads_of_bookings(statement, parameters)
+        db.session.rollback()
+        assert reads, statement
+        assert all("SCAN" not in r and "Seq Scan" not in r for r in reads), reads
+        # By person, then status; or the one (session, person) row of the unique index.
+        assert all("status" in r or "session_id" in r for r in reads if "user_id" in r), reads

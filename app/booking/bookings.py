@@ -256,14 +256,24 @@ def _check_bookable(user: User, placed: bookable.Placed | None, now: datetime) -
 
 
 def _lock_person(user: User) -> None:
-    """PostgreSQL: serialise one person's concurrent bookings (first, before any foreign
-    key locks the person's row in share mode). SQLite serialises all writers anyway."""
+    """PostgreSQL: serialise one person's concurrent bookings (first, before their rows
+    are written). SQLite serialises all writers anyway.
+
+    ``FOR NO KEY UPDATE``, not ``FOR UPDATE``: it conflicts with another booking's lock of
+    the person (and with any change of their row) but not with a foreign key naming them.
+    Others' transactions do name the person while they book, e.g. a cancel offering them
+    the freed seat writes their offer email; under ``FOR UPDATE`` that cancel waited for
+    the booking while holding its audit chain's head, which the booking then waited for
+    (a deadlock whenever the two people's events share a chain, 1 pair in 16 (``CHAINS``);
+    tests/integration/test_booking_race.py).
+    """
     if _is_postgres():
         db.session.execute(_LOCK_PERSON, {"user": user.id})
 
 
 # Built once, as the checks' statements are (composed per booking it cost more than it ran).
-_LOCK_PERSON = select(User.id).where(User.id == bindparam("user")).with_for_update()
+_LOCK_PERSON = (select(User.id).where(User.id == bindparam("user"))
+                .with_for_update(key_share=True))
 
 
 def _limit_guard(user: User, now: datetime, limits: Limits) -> Callable[[], None]:

@@ -64,15 +64,20 @@ def _next_seq() -> int | None:
 
 
 def record(actor: Any, action: str, target: Any = None,
-           detail: Mapping[str, Any] | None = None) -> AuditEvent:
+           detail: Mapping[str, Any] | None = None, *, chain_by: Any = None) -> AuditEvent:
     """Append an event in the caller's transaction; it commits or rolls back with the action.
 
     Only the actor's chain's head row is locked, from here to the commit. The returned event
     is not attached to the session (it is written at once, see ``_statements``).
     ``detail`` must never hold health data or contact data: ids, codes and counts only.
+    ``chain_by``: an event without an actor that follows from someone's move goes in that
+    person's chain, whose head the transaction already holds, instead of claiming the chain
+    every actor-less event shares (claimed after the move's rows were locked, it deadlocked
+    with a job holding that chain and waiting for those rows; verification reads each
+    event's chain from the event, so any chain proves it the same way).
     """
     who = _actor(actor)
-    chain = chain_of(who)
+    chain = chain_of(who if chain_by is None else _actor(chain_by))
     dialect = db.session.get_bind().dialect.name
     claim, write, tip = _statements(dialect)
     head = db.session.execute(claim, {"chain_id": chain}).one()

@@ -165,8 +165,11 @@ def offer_expiry(session: Session, now: datetime) -> datetime | None:
     return expires if expires > now else None
 
 
-def release_seat(session: Session, now: datetime) -> WaitlistEntry | None:
+def release_seat(session: Session, now: datetime, by: User | None = None) -> WaitlistEntry | None:
     """Give a freed seat to the first person waiting (as an offer), else put it back.
+
+    ``by``: who freed it; the offer's audit event goes in their chain (``audit.record``'s
+    ``chain_by``), which their own move has already claimed.
 
     Most seats freed have nobody waiting for them: one UPDATE frees the seat unless
     somebody waits (where a SELECT of the first waiting entry came first on every
@@ -181,7 +184,7 @@ def release_seat(session: Session, now: datetime) -> WaitlistEntry | None:
         candidate = db.session.scalar(_FIRST_WAITING, {"session": session.id})
         if candidate is None:  # the waiting entry left meanwhile (or no seat was held)
             break
-        if apply("offer", None, entry=candidate, now=now,
+        if apply("offer", None, entry=candidate, now=now, chain_by=by,
                  values={"offered_at": now, "offer_expires_at": expires}):
             return candidate
     _free_seat(session)
@@ -362,14 +365,15 @@ def too_early(move: Move, session: Session, now: datetime) -> bool:
 def apply(name: str, actor: User | None, *, now: datetime, booking: Booking | None = None,
           entry: WaitlistEntry | None = None, user: User | None = None,
           session: Session | None = None, guard: Callable[[], None] | None = None,
-          detail: dict[str, Any] | None = None,
-          values: dict[str, Any] | None = None) -> Booking | WaitlistEntry | None:
+          detail: dict[str, Any] | None = None, values: dict[str, Any] | None = None,
+          chain_by: User | None = None) -> Booking | WaitlistEntry | None:
     """Make move ``name`` and its side effects; None when the row was no longer in a source
     status (the caller says why). Raises BookingError when no seat can be taken.
 
     ``user`` and ``session`` name the new row's person and session (for a reschedule,
     ``session`` is the new one); ``guard`` runs right after the write (e.g. a per-person
-    limit that must count the new row); the caller commits or rolls back.
+    limit that must count the new row); ``chain_by`` is for a system move made on someone's
+    behalf (see ``release_seat``); the caller commits or rolls back.
     """
     move = MOVES[name]
     old_session: Session | None = None
@@ -400,7 +404,8 @@ def apply(name: str, actor: User | None, *, now: datetime, booking: Booking | No
         mail.offer_made(row)
     if move.audit:  # system moves (offer, lapse) are recorded without an actor
         target: Any = row if isinstance(row, Booking) else f"sessions:{where.id}"
-        audit.record(actor, move.audit, target, detail)  # the actor's chain: not shared
+        audit.record(actor, move.audit, target, detail,  # the actor's chain: not shared
+                     chain_by=chain_by)
     if move.stat:  # its shared roll-up cell is counted after the commit (app/reports/stats)
         stats.record_booking(move.stat, where, now)
     if isinstance(row, Booking):
@@ -410,9 +415,9 @@ def apply(name: str, actor: User | None, *, now: datetime, booking: Booking | No
     if move.seat in (Seat.TAKE, Seat.MOVE) and not bookable.take_seat(where, now):
         raise _full()
     if move.seat == Seat.MOVE and old_session is not None:
-        release_seat(old_session, now)
+        release_seat(old_session, now, actor)
     elif move.seat == Seat.RELEASE:
-        release_seat(where, now)
+        release_seat(where, now, actor)
     elif move.seat == Seat.FREE:
         _free_seat(where)
     return row

@@ -129,6 +129,26 @@ def test_event_rolls_back_with_the_action_it_records(app, worker):
     assert audit.verify().ok
 
 
+def test_a_system_event_on_someones_behalf_goes_in_their_chain_and_verifies(app):
+    """An offer made because someone cancelled is written without an actor but in the
+    canceller's chain (``chain_by``), which their own event already claimed."""
+    canceller = _actor_in((chain_of(None) + 1) % CHAINS)
+    audit.record(canceller, "booking.cancelled", "bookings:1")
+    audit.record(None, "waitlist.offered", "sessions:1", chain_by=canceller)
+    audit.record(None, "waitlist.lapsed", "sessions:1")
+    db.session.commit()
+    events = {e.action: e for e in db.session.scalars(select(AuditEvent)).all()}
+    offered = events["waitlist.offered"]
+    assert offered.actor is None
+    assert offered.chain == events["booking.cancelled"].chain == chain_of(canceller)
+    assert events["waitlist.lapsed"].chain == chain_of(None)
+    assert audit.verify().ok
+    db.session.execute(update(AuditEvent).where(AuditEvent.id == offered.id)
+                       .values(target="sessions:2"))
+    db.session.commit()
+    assert not audit.verify().ok
+
+
 def _actor_in(chain: int) -> str:
     """An actor id whose events go to ``chain``."""
     return next(f"actor-{n}" for n in itertools.count() if chain_of(f"actor-{n}") == chain)

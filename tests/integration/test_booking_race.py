@@ -300,21 +300,17 @@ def test_accepting_an_offer_twice_at_once_gives_one_booking(app, counsellor, mak
 
 @pytest.mark.postgres
 @pytest.mark.skipif(not IS_POSTGRES, reason="PostgreSQL pass only")
-@pytest.mark.xfail(strict=True, reason="known deadlock, not fixed: lapse vs cancel on the "
-                   "system audit chain (see the docstring)")
 def test_a_lapsing_offer_and_a_cancel_pass_seats_on_without_a_deadlock(
         app, counsellor, make_user, monkeypatch):
     """An offer lapses (the cron's expire_offers) while another booking of the session is
     cancelled, and both pass a seat to the queue: one interleaving pinned down.
 
-    A known hole, left open: PostgreSQL ends one of the two with a deadlock (no seat is
-    lost or given twice; the victim's whole transaction is rolled back, so the person's
-    cancel may answer with an error). Events without an actor (the offer, the lapse) share
-    one audit chain. The lapse claims that chain's head for its own event, then offers the
-    seat to the next entry; the cancel offers first (locking that entry), then claims the
-    same head for its offer event. Each waits for the other. Fixing it means one order for
-    audit heads against the rows a move writes (e.g. the offer's event in the chain of the
-    move that freed the seat, or every head claimed last), a decision for the audit design.
+    This deadlocked every time when every event without an actor (the offer, the lapse)
+    went to one shared audit chain: the lapse claimed that chain's head for its own event,
+    then offered the seat to the next entry; the cancel offered first (locking that entry),
+    then claimed the same head for its offer event. Now an offer's event goes in the chain
+    of the move that freed the seat, which that move has already claimed (``release_seat``'s
+    ``by``), so the cancel waits for the lapse and both pass their seat on.
     """
     service = make_service(capacity=2)
     centre = make_centre(services=[service])

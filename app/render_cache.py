@@ -6,7 +6,8 @@ them (the base layout, translations, escaping, ``url_for``, a macro per question
 60 % of their CPU (bench/README.md, Issue 21 step 8). Their HTML depends only on the address,
 the language and what a view declares (the home page: the catalogue version). The one part
 that is each visitor's own, the CSRF token, is rendered as a sentinel and replaced by the
-visitor's own token (``generate_csrf``) on every answer, so a token is never shared.
+visitor's own token (Flask-WTF's, made by ``app.security.csrf_token``) on every answer, so a
+token is never shared.
 
 The key: endpoint, path, query string, the locale in force and the view's ``vary`` values.
 Bypassed (rendered as before, not kept): anything but GET/HEAD, a signed-in person, flashed
@@ -35,10 +36,10 @@ from flask import Flask, current_app, g, request, session
 from flask.globals import request_ctx
 from flask_babel import get_locale
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
 from werkzeug.wrappers import Response
 
 from app.fragments import FragmentCache
+from app.security.csrf_token import csrf_token
 
 F = TypeVar("F", bound=Callable[..., Any])
 # Stands in for the CSRF token while a shared copy renders; random per process, and made of
@@ -93,7 +94,7 @@ def _render_shared(draw: Callable[[], Any]) -> Any:
 
 def _punch(page: str) -> str:
     """The page with this visitor's own CSRF token in place of the sentinel."""
-    return page.replace(SENTINEL, generate_csrf()) if SENTINEL in page else page
+    return page.replace(SENTINEL, csrf_token()) if SENTINEL in page else page
 
 
 def _punch_other(result: Any) -> Any:
@@ -103,7 +104,7 @@ def _punch_other(result: Any) -> Any:
     if isinstance(result, Response) and not result.direct_passthrough:
         body = result.get_data()
         if SENTINEL.encode() in body:
-            result.set_data(body.replace(SENTINEL.encode(), generate_csrf().encode()))
+            result.set_data(body.replace(SENTINEL.encode(), csrf_token().encode()))
     return result
 
 

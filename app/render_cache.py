@@ -38,6 +38,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from app.extensions import limiter
 from app.fragments import FragmentCache
 from app.security.csrf_token import csrf_token
 
@@ -46,6 +47,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 # characters HTML escaping leaves alone, so it appears in the page exactly as written.
 SENTINEL = "xq-csrf-" + secrets.token_hex(16)
 EXTENSION = "xinqing.render_cache"
+# Set on the views ``anonymous_page`` wraps (functools.wraps carries it to outer wrappers).
+SERVED_ATTR = "_xq_render_cached"
 
 
 def store(app: Flask) -> FragmentCache:
@@ -138,6 +141,22 @@ def anonymous_page(*vary: Callable[[], Hashable]) -> Callable[[F], F]:
             return kept_page(page_key(*(part() for part in vary)),
                              lambda: view(*args, **kwargs))
 
+        setattr(wrapper, SERVED_ATTR, True)
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+@limiter.request_filter
+def _a_read_of_a_cached_page() -> bool:
+    """Flask-Limiter's documented request filter: a GET or HEAD of a view the render cache
+    serves is not rate limited, so the limiter need not look for limits on it.
+
+    Why: those pages carry no limit for reading (their forms' POSTs, which may, still go
+    through the limiter), yet resolving "no limit" (defaults, application, blueprint and
+    exemptions) was the largest share of a cached questionnaire's own work after its token
+    (bench/README.md, Issue 21 step 15a). tests/integration/test_anonymous_floor.py fails
+    when a view the cache serves gains a limit on reading, which this filter would hide.
+    """
+    return request.method in ("GET", "HEAD") and getattr(
+        current_app.view_functions.get(request.endpoint or ""), SERVED_ATTR, False)

@@ -215,3 +215,46 @@ def test_the_token_is_flask_wtfs_own_byte_for_byte(app: Flask, monkeypatch) -> N
         token = csrf_token()
         assert session["csrf_token"] == "not one of ours"
         validate_csrf(token)
+
+
+def test_the_limiter_looks_for_no_limit_on_reading_a_cached_page(app: Flask,
+                                                                 monkeypatch) -> None:
+    """Reading a page the render cache serves skips Flask-Limiter's resolution (step 15a);
+    a POST to the same address still goes through it."""
+    from app.extensions import limiter
+
+    resolved = []
+    real = limiter.limit_manager.resolve_limits
+    monkeypatch.setattr(limiter.limit_manager, "resolve_limits",
+                        lambda *a, **k: resolved.append(1) or real(*a, **k))
+    visitor = cookieless(app)
+    for url in ("/", "/screening/phq9", "/screening/", "/booking"):
+        assert visitor.get(url).status_code == 200
+        assert visitor.head(url).status_code == 200
+    assert resolved == []
+    app.config["WTF_CSRF_ENABLED"] = False  # (the CSRF check comes first)
+    visitor.post("/screening/phq9", data={})
+    assert resolved
+
+
+def test_no_page_the_render_cache_serves_has_a_limit_on_reading(app: Flask) -> None:
+    """The request filter above would hide such a limit: a view that needs one must not be
+    served from the render cache (or the filter must learn of it)."""
+    from flask_limiter.util import get_qualified_name
+
+    from app.extensions import limiter
+    from app.render_cache import SERVED_ATTR
+
+    manager = limiter.limit_manager
+    served = {endpoint: view for endpoint, view in app.view_functions.items()
+              if getattr(view, SERVED_ATTR, False)}
+    assert {"main.home", "screening.take", "screening.index", "booking.browse"} <= set(served)
+    assert not manager.application_limits
+    assert not manager.default_limits
+    for method in ("GET", "HEAD"):
+        with app.test_request_context(method=method):
+            for endpoint, view in served.items():
+                blueprint = endpoint.rpartition(".")[0]
+                limits = [*manager.decorated_limits(get_qualified_name(view)),
+                          *(manager.blueprint_limits(app, blueprint) if blueprint else [])]
+                assert all(limit.method_exempt for limit in limits), (endpoint, method)

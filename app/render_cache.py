@@ -6,7 +6,8 @@ them (the base layout, translations, escaping, ``url_for``, a macro per question
 60 % of their CPU (bench/README.md, Issue 21 step 8). Their HTML depends only on the address,
 the language and what a view declares (the home page: the catalogue version). The one part
 that is each visitor's own, the CSRF token, is rendered as a sentinel and replaced by the
-visitor's own token (``generate_csrf``) on every answer, so a token is never shared.
+visitor's own token (Flask-WTF's, made by ``app.security.csrf_token``) on every answer, so a
+token is never shared.
 
 The key: endpoint, path, query string, the locale in force and the view's ``vary`` values.
 Bypassed (rendered as before, not kept): anything but GET/HEAD, a signed-in person, flashed
@@ -35,16 +36,19 @@ from flask import Flask, current_app, g, request, session
 from flask.globals import request_ctx
 from flask_babel import get_locale
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
 from werkzeug.wrappers import Response
 
+from app.extensions import limiter
 from app.fragments import FragmentCache
+from app.security.csrf_token import csrf_token
 
 F = TypeVar("F", bound=Callable[..., Any])
 # Stands in for the CSRF token while a shared copy renders; random per process, and made of
 # characters HTML escaping leaves alone, so it appears in the page exactly as written.
 SENTINEL = "xq-csrf-" + secrets.token_hex(16)
 EXTENSION = "xinqing.render_cache"
+# Set on the views ``anonymous_page`` wraps (functools.wraps carries it to outer wrappers).
+SERVED_ATTR = "_xq_render_cached"
 
 
 def store(app: Flask) -> FragmentCache:
@@ -93,7 +97,7 @@ def _render_shared(draw: Callable[[], Any]) -> Any:
 
 def _punch(page: str) -> str:
     """The page with this visitor's own CSRF token in place of the sentinel."""
-    return page.replace(SENTINEL, generate_csrf()) if SENTINEL in page else page
+    return page.replace(SENTINEL, csrf_token()) if SENTINEL in page else page
 
 
 def _punch_other(result: Any) -> Any:
@@ -103,7 +107,7 @@ def _punch_other(result: Any) -> Any:
     if isinstance(result, Response) and not result.direct_passthrough:
         body = result.get_data()
         if SENTINEL.encode() in body:
-            result.set_data(body.replace(SENTINEL.encode(), generate_csrf().encode()))
+            result.set_data(body.replace(SENTINEL.encode(), csrf_token().encode()))
     return result
 
 
@@ -137,6 +141,22 @@ def anonymous_page(*vary: Callable[[], Hashable]) -> Callable[[F], F]:
             return kept_page(page_key(*(part() for part in vary)),
                              lambda: view(*args, **kwargs))
 
+        setattr(wrapper, SERVED_ATTR, True)
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+@limiter.request_filter
+def _a_read_of_a_cached_page() -> bool:
+    """Flask-Limiter's documented request filter: a GET or HEAD of a view the render cache
+    serves is not rate limited, so the limiter need not look for limits on it.
+
+    Why: those pages carry no limit for reading (their forms' POSTs, which may, still go
+    through the limiter), yet resolving "no limit" (defaults, application, blueprint and
+    exemptions) was the largest share of a cached questionnaire's own work after its token
+    (bench/README.md, Issue 21 step 15a). tests/integration/test_anonymous_floor.py fails
+    when a view the cache serves gains a limit on reading, which this filter would hide.
+    """
+    return request.method in ("GET", "HEAD") and getattr(
+        current_app.view_functions.get(request.endpoint or ""), SERVED_ATTR, False)

@@ -155,3 +155,106 @@ def test_hooks_are_asked_once_whether_they_are_coroutines(app: Flask, monkeypatc
     for _ in range(3):
         assert visitor.get("/").status_code == 200
     assert asked == []
+
+
+def test_a_cached_page_signs_its_token_without_flask_wtfs_serializer(app: Flask,
+                                                                     monkeypatch) -> None:
+    """A cached page's token is made without an itsdangerous serializer per request (step
+    15a), and still opens with the secret its cookie carries."""
+    import flask_wtf.csrf
+
+    built = []
+    real = flask_wtf.csrf.URLSafeTimedSerializer
+    monkeypatch.setattr(flask_wtf.csrf, "URLSafeTimedSerializer",
+                        lambda *a, **k: built.append(1) or real(*a, **k))
+    visitor = cookieless(app)
+    visitor.get("/screening/phq9")  # rendered and kept
+    built.clear()
+    responses = [visitor.get("/screening/phq9") for _ in range(2)]
+    assert built == []
+    for response in responses:
+        sealed = response.headers["Set-Cookie"].split(";")[0].split("=", 1)[1]
+        secret = session_store.open_cookie(app.config["SECRET_KEY"], sealed, 60)["csrf_token"]
+        with app.test_request_context():
+            session["csrf_token"] = secret
+            validate_csrf(TOKEN.search(text(response)).group(1))
+
+
+def test_the_token_is_flask_wtfs_own_byte_for_byte(app: Flask, monkeypatch) -> None:
+    """Same secret, same second: the same token as Flask-WTF's ``generate_csrf``; a new
+    visitor gets a 40-hex secret; one request keeps one token; Flask-WTF still refuses it
+    once it is older than WTF_CSRF_TIME_LIMIT."""
+    import pytest
+    from flask import g
+    from flask_wtf.csrf import generate_csrf
+    from wtforms import ValidationError
+
+    from app.security.csrf_token import csrf_token
+
+    now = [1_796_000_000.25]
+    monkeypatch.setattr(time, "time", lambda: now[0])
+    for secret_key in (app.config["SECRET_KEY"], "ключ-é", b"\x00bytes key"):
+        app.config["WTF_CSRF_SECRET_KEY"] = secret_key
+        with app.test_request_context():
+            g.pop("csrf_token", None)  # the test's app context outlives its requests
+            ours = csrf_token()
+            secret = session["csrf_token"]
+            assert re.fullmatch(r"[0-9a-f]{40}", secret)
+            assert csrf_token() == ours == generate_csrf()  # kept for the request
+            g.pop("csrf_token")
+            assert generate_csrf() == ours  # Flask-WTF's own, same secret and second
+            validate_csrf(ours)
+            now[0] += app.config["WTF_CSRF_TIME_LIMIT"] + 1
+            with pytest.raises(ValidationError):
+                validate_csrf(ours)
+            now[0] -= app.config["WTF_CSRF_TIME_LIMIT"] + 1
+    del app.config["WTF_CSRF_SECRET_KEY"]
+    with app.test_request_context():
+        g.pop("csrf_token", None)
+        session["csrf_token"] = "not one of ours"  # left to Flask-WTF, as it is
+        token = csrf_token()
+        assert session["csrf_token"] == "not one of ours"
+        validate_csrf(token)
+
+
+def test_the_limiter_looks_for_no_limit_on_reading_a_cached_page(app: Flask,
+                                                                 monkeypatch) -> None:
+    """Reading a page the render cache serves skips Flask-Limiter's resolution (step 15a);
+    a POST to the same address still goes through it."""
+    from app.extensions import limiter
+
+    resolved = []
+    real = limiter.limit_manager.resolve_limits
+    monkeypatch.setattr(limiter.limit_manager, "resolve_limits",
+                        lambda *a, **k: resolved.append(1) or real(*a, **k))
+    visitor = cookieless(app)
+    for url in ("/", "/screening/phq9", "/screening/", "/booking"):
+        assert visitor.get(url).status_code == 200
+        assert visitor.head(url).status_code == 200
+    assert resolved == []
+    app.config["WTF_CSRF_ENABLED"] = False  # (the CSRF check comes first)
+    visitor.post("/screening/phq9", data={})
+    assert resolved
+
+
+def test_no_page_the_render_cache_serves_has_a_limit_on_reading(app: Flask) -> None:
+    """The request filter above would hide such a limit: a view that needs one must not be
+    served from the render cache (or the filter must learn of it)."""
+    from flask_limiter.util import get_qualified_name
+
+    from app.extensions import limiter
+    from app.render_cache import SERVED_ATTR
+
+    manager = limiter.limit_manager
+    served = {endpoint: view for endpoint, view in app.view_functions.items()
+              if getattr(view, SERVED_ATTR, False)}
+    assert {"main.home", "screening.take", "screening.index", "booking.browse"} <= set(served)
+    assert not manager.application_limits
+    assert not manager.default_limits
+    for method in ("GET", "HEAD"):
+        with app.test_request_context(method=method):
+            for endpoint, view in served.items():
+                blueprint = endpoint.rpartition(".")[0]
+                limits = [*manager.decorated_limits(get_qualified_name(view)),
+                          *(manager.blueprint_limits(app, blueprint) if blueprint else [])]
+                assert all(limit.method_exempt for limit in limits), (endpoint, method)

@@ -23,6 +23,13 @@ template auto-reload (development) the cache is off. Bounded: the ``RENDER_CACHE
 most recently used pages per process (0 turns the cache off). Answers keep every security
 header and ``Cache-Control: no-store`` (app/security/headers.py runs as for any page): the
 cache is in the process, never in a browser or proxy.
+
+Parts of a page (``kept_part``): base.html's header and footer are the same for everyone
+with the same language, roles and active menu entry, signed in or not. They are kept in a
+second store of the same kind (``parts``), so whole pages never push them out, under a key
+the caller builds from everything they print (app/main/layout.py), with the CSRF token
+punched in per request exactly as for whole pages. Same switch: off with
+``RENDER_CACHE_SIZE`` 0 or template auto-reload.
 """
 
 from __future__ import annotations
@@ -49,6 +56,14 @@ SENTINEL = "xq-csrf-" + secrets.token_hex(16)
 EXTENSION = "xinqing.render_cache"
 # Set on the views ``anonymous_page`` wraps (functools.wraps carries it to outer wrappers).
 SERVED_ATTR = "_xq_render_cached"
+PARTS = "xinqing.render_cache.parts"
+# Parts are a few kilobytes and few: (language x role set x active entry) per layout part.
+PARTS_SIZE = 256
+
+
+def enabled(app: Flask) -> bool:
+    """Whether rendered HTML may be kept: the cache is on and templates are not reloaded."""
+    return app.config.get("RENDER_CACHE_SIZE", 0) > 0 and not app.jinja_env.auto_reload
 
 
 def store(app: Flask) -> FragmentCache:
@@ -60,6 +75,20 @@ def store(app: Flask) -> FragmentCache:
     return cache
 
 
+def parts(app: Flask) -> FragmentCache:
+    """The app's cache of page parts (``kept_part``), apart from whole pages."""
+    cache = app.extensions.get(PARTS)
+    if cache is None:
+        cache = app.extensions.setdefault(PARTS, FragmentCache(PARTS_SIZE))
+    return cache
+
+
+def clear(app: Flask) -> None:
+    """Forget every kept page and part (tests: each starts from a cold cache)."""
+    store(app).clear()
+    parts(app).clear()
+
+
 def page_key(*vary: Hashable, signed_in: bool = False) -> tuple[Hashable, ...] | None:
     """This request's key, or None when the page must be rendered for this visitor alone.
 
@@ -68,8 +97,7 @@ def page_key(*vary: Hashable, signed_in: bool = False) -> tuple[Hashable, ...] |
     roles); the view must then put everything else it shows of them into ``vary``.
     """
     app = current_app
-    if (request.method not in ("GET", "HEAD") or app.config.get("RENDER_CACHE_SIZE", 0) <= 0
-            or app.jinja_env.auto_reload or "_flashes" in session):
+    if request.method not in ("GET", "HEAD") or not enabled(app) or "_flashes" in session:
         return None
     who: Hashable = None
     if current_user.is_authenticated:
@@ -127,6 +155,24 @@ def kept_page(key: tuple[Hashable, ...] | None, draw: Callable[[], Any]) -> Any:
     if not request_ctx.flashes and "_flashes" not in session:
         cache.put(key, result, current_app.config["RENDER_CACHE_SIZE"])
     return _punch(result)
+
+
+def kept_part(key: tuple[Hashable, ...], draw: Callable[[], str]) -> str:
+    """The part of a page kept under ``key``, this visitor's CSRF token punched in.
+
+    When missing, ``draw()`` renders it with the sentinel for the token (so it can be
+    kept for everyone under ``key``); with the cache off (``enabled``) it is drawn as it
+    is. ``key`` must hold everything else the part prints: it is shared by everyone who
+    has that key."""
+    app = current_app
+    if not enabled(app):
+        return draw()
+    cache = parts(app)
+    html = cache.get(key)
+    if html is None:
+        html = str(_render_shared(draw))
+        cache.put(key, html)
+    return _punch(html)
 
 
 def anonymous_page(*vary: Callable[[], Hashable]) -> Callable[[F], F]:

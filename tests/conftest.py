@@ -158,7 +158,7 @@ def app(_session_app: Flask) -> Iterator[Flask]:
     settings = dict(_session_app.config)
     with _session_app.app_context():
         limiter.reset()
-        render_cache.store(_session_app).clear()  # pages of an earlier test's world
+        render_cache.clear(_session_app)  # pages and parts of an earlier test's world
         catalogue.recheck()  # the tables were emptied behind the process's back
         yield _session_app
         _wipe()

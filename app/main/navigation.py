@@ -8,6 +8,7 @@ menu; staff never see the worker tabs, so the two sets of links do not mix.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
 from flask import url_for
@@ -121,6 +122,31 @@ def entries_for(user: object, placement: Placement) -> list[Entry]:
 def is_current(entry: Entry, endpoint: str | None) -> bool:
     """Whether the page at ``endpoint`` belongs under ``entry``."""
     return endpoint is not None and (endpoint == entry.endpoint or endpoint in entry.also)
+
+
+@lru_cache(maxsize=1024)
+def marks(endpoint: str | None) -> tuple[int, ...]:
+    """The positions in ``ENTRIES`` of the entries marked current on ``endpoint``'s pages:
+    with the reader's audiences, all a drawn menu depends on besides the language."""
+    return tuple(i for i, entry in enumerate(ENTRIES) if is_current(entry, endpoint))
+
+
+@dataclass(frozen=True)
+class Menu:
+    """What base.html's header draws for one person on one page."""
+
+    tabs: list[Entry]
+    menu: list[Entry]
+    staff: bool
+    endpoint: str | None
+
+    def is_current(self, entry: Entry) -> bool:
+        return is_current(entry, self.endpoint)
+
+
+def menu_for(user: object, endpoint: str | None) -> Menu:
+    """The tabs or staff menu ``user`` sees on ``endpoint``'s page."""
+    return Menu(entries_for(user, "tab"), entries_for(user, "menu"), is_staff(user), endpoint)
 
 
 def home_endpoint(user: object) -> str | None:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, render_template, request
+from flask import abort, current_app, render_template
 from flask_login import current_user
 
 from app.booking import catalogue as booking
 from app.i18n import current_locale
-from app.main import bp, navigation, worker_home
+from app.main import bp, layout, navigation, worker_home
 from app.render_cache import anonymous_page
 from app.security.access import public, roles_required
 from app.security.roles import Role
@@ -18,13 +18,12 @@ from app.types import utcnow
 
 @bp.app_context_processor
 def _navigation() -> dict[str, Any]:
-    """The entries base.html draws for the person looking at the page."""
-    return {
-        "nav_tabs": navigation.entries_for(current_user, "tab"),
-        "nav_menu": navigation.entries_for(current_user, "menu"),
-        "nav_is_current": lambda entry: navigation.is_current(entry, request.endpoint),
-        "nav_staff": navigation.is_staff(current_user),
-    }
+    """Whether the reader is staff (who sign out from their menu); base.html draws the menu
+    itself through ``layout_part``."""
+    return {"nav_staff": navigation.is_staff(current_user)}
+
+
+bp.add_app_template_global(layout.layout_part, "layout_part")
 
 
 @bp.route("/")

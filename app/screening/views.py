@@ -331,8 +331,10 @@ def history() -> str:
                                     groups=_groups(by_code, lang), lang=lang))
     reminders = [(m, services.instrument_or_none(services.reminder_instrument(m) or ""))
                  for m in services.pending_reminders(current_user)]
+    # The cancel form (a wtforms form built anew each time) only when there is a reminder.
     return render_template("screening/history.html", results=results, any_results=bool(marks),
-                           reminders=reminders, cancel_form=CancelForm(), lang=lang)
+                           reminders=reminders, cancel_form=CancelForm() if reminders else None,
+                           lang=lang)
 
 
 # One person's own charts and tables, in this process's memory only (never another's: the

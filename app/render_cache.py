@@ -172,6 +172,8 @@ def kept_part(key: tuple[Hashable, ...], draw: Callable[[], str]) -> str:
     if html is None:
         html = str(_render_shared(draw))
         cache.put(key, html)
+    # Inside a whole page being drawn for the cache, the request's token is the sentinel
+    # (``_render_shared``), so the part keeps it and the page is punched when served.
     return _punch(html)
 
 

@@ -156,6 +156,30 @@ def _waiting_for_a_lock() -> bool:
     return bool(waiting)
 
 
+def _pinned(app, first: tuple[str, object], second: tuple[str, object],
+            holding: threading.Event, go: threading.Event) -> dict[str, str]:
+    """Run two named jobs in one pinned order: ``first`` until it sets ``holding`` (and
+    waits for ``go``), then ``second`` until it waits for a row lock (or ends), then both
+    on. Each thread is named after its job; their outcomes by name (``_outcome``)."""
+    outcomes: dict[str, str] = {}
+
+    def run(name: str, job) -> None:
+        outcomes[name] = _outcome(app, job)
+
+    db.session.commit()
+    threads = [threading.Thread(target=run, args=pair, name=pair[0]) for pair in (first, second)]
+    threads[0].start()
+    assert holding.wait(30)
+    threads[1].start()
+    deadline = time.monotonic() + 30
+    while threads[1].is_alive() and not _waiting_for_a_lock() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    go.set()
+    for thread in threads:
+        thread.join(timeout=60)
+    return outcomes
+
+
 @pytest.mark.postgres
 @pytest.mark.skipif(not IS_POSTGRES, reason="PostgreSQL pass only")
 def test_an_offer_never_deadlocks_with_the_offered_persons_own_booking(
@@ -198,24 +222,8 @@ def test_an_offer_never_deadlocks_with_the_offered_persons_own_booking(
         bookings.cancel(db.session.get(User, holder_id), booking_uid)
         return "cancelled"
 
-    outcomes: dict[str, str] = {}
-
-    def run(name: str, job) -> None:
-        outcomes[name] = _outcome(app, job)
-
-    db.session.commit()
-    booker = threading.Thread(target=run, args=("book", _book(first_id, session.id)))
-    canceller = threading.Thread(target=run, args=("cancel", cancel))
-    booker.start()
-    assert locked.wait(30)
-    canceller.start()
-    # the cancel runs until it ends (or, as it did, waits for the person's row)
-    deadline = time.monotonic() + 30
-    while canceller.is_alive() and not _waiting_for_a_lock() and time.monotonic() < deadline:
-        time.sleep(0.02)
-    go.set()
-    for thread in (booker, canceller):
-        thread.join(timeout=60)
+    outcomes = _pinned(app, ("book", _book(first_id, session.id)), ("cancel", cancel),
+                       locked, go)
     assert outcomes == {"cancel": "cancelled", "book": "full"}, outcomes
     db.session.expire_all()
     assert db.session.get(bookings.WaitlistEntry, entry.id).status == "offered"
@@ -343,23 +351,7 @@ def test_a_lapsing_offer_and_a_cancel_pass_seats_on_without_a_deadlock(
     def lapse() -> str:
         return f"lapsed {bookings.expire_offers(lapse_at)}"
 
-    outcomes: dict[str, str] = {}
-
-    def run(name: str, job) -> None:
-        outcomes[name] = _outcome(app, job)
-
-    db.session.commit()
-    canceller = threading.Thread(target=run, args=("cancel", cancel), name="cancel")
-    lapser = threading.Thread(target=run, args=("lapse", lapse), name="lapse")
-    canceller.start()
-    assert offered.wait(30)
-    lapser.start()
-    deadline = time.monotonic() + 30
-    while lapser.is_alive() and not _waiting_for_a_lock() and time.monotonic() < deadline:
-        time.sleep(0.02)
-    go.set()
-    for thread in (canceller, lapser):
-        thread.join(timeout=60)
+    outcomes = _pinned(app, ("cancel", cancel), ("lapse", lapse), offered, go)
     assert outcomes == {"cancel": "cancelled", "lapse": "lapsed 1"}, outcomes
     db.session.expire_all()
     statuses = [db.session.get(bookings.WaitlistEntry, e.id).status for e in entries]

@@ -113,6 +113,9 @@ class Config:
     # Anonymous pages the same for everyone (home, questionnaires) kept rendered, per process
     # (app/render_cache.py); 0 turns the cache off.
     RENDER_CACHE_SIZE = int(os.environ.get("RENDER_CACHE_SIZE", "128"))
+    # An anonymous visitor's session list may come from the list's state this process read
+    # within this many seconds (app/booking/views.py ``_recent_moment``); 0 reads it every time.
+    LIST_REUSE_SECONDS = float(os.environ.get("LIST_REUSE_SECONDS", "1"))
     # How often a process reads the catalogue's version row (app/booking/catalogue.py): an
     # edit made through another process shows within this many seconds; the process that
     # made it shows it at once. 0 reads it on every request.
@@ -251,6 +254,7 @@ class TestingConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     REDIS_URL = None
     REPORT_FRESH_SECONDS = 0.0  # a new statistic shows on the next view (tests that want it set it)
+    LIST_REUSE_SECONDS = 0.0  # the session list reads its state on every view (likewise)
     # Cheap hashing keeps the suite fast; the parameters are still argon2id.
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 8

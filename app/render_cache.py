@@ -157,6 +157,15 @@ def kept_page(key: tuple[Hashable, ...] | None, draw: Callable[[], Any]) -> Any:
     return _punch(result)
 
 
+def kept(key: tuple[Hashable, ...] | None) -> str | None:
+    """The page kept under ``key`` with this visitor's token punched in; None when there is
+    none (or no key)."""
+    if key is None or not enabled(current_app):
+        return None
+    page = store(current_app).get(key)
+    return None if page is None else _punch(page)
+
+
 def kept_part(key: tuple[Hashable, ...], draw: Callable[[], str]) -> str:
     """The part of a page kept under ``key``, this visitor's CSRF token punched in.
 
@@ -177,15 +186,23 @@ def kept_part(key: tuple[Hashable, ...], draw: Callable[[], str]) -> str:
     return _punch(html)
 
 
-def anonymous_page(*vary: Callable[[], Hashable]) -> Callable[[F], F]:
+def anonymous_page(*vary: Callable[[], Hashable],
+                   recent: Callable[[], tuple[Hashable, ...] | None] | None = None,
+                   ) -> Callable[[F], F]:
     """Serve this view's GET answers to anonymous visitors from the render cache.
 
     ``vary``: callables whose values the page depends on besides the address and language
-    (each is called per request, so it must be cheap)."""
+    (each is called per request, so it must be cheap). ``recent``: the values ``vary`` gave
+    a little earlier, when the view accepts serving a page already kept under them (it says
+    how old they may be); a page not kept under them is looked up, or drawn, under the
+    values ``vary`` gives now, so a page is never kept under values other than its own."""
 
     def decorate(view: F) -> F:
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
+            earlier = recent() if recent is not None else None
+            if earlier is not None and (page := kept(page_key(*earlier))) is not None:
+                return page
             return kept_page(page_key(*(part() for part in vary)),
                              lambda: view(*args, **kwargs))
 

@@ -7,11 +7,12 @@ are addressed by random uids; anyone else's answers 404.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -78,14 +79,15 @@ class StripDay:
 
 @bp.route("/booking")
 @public
-@anonymous_page(lambda: _list_moment()[1])
+@anonymous_page(lambda: _list_moment()[1], recent=lambda: _recent_moment())
 def browse() -> str:
     """Sessions with free seats by centre, service and day (``?service=&centre=&day=``).
 
     A week strip (Monday to Sunday) shows how many sessions are free each day, with plain
     links to the weeks before and after, and the earliest free session at any centre.
     The body is kept per process while the list's mark (list_mark.py), the day, the
-    filters and the language are unchanged; anonymous visitors get the whole page kept.
+    filters and the language are unchanged; anonymous visitors get the whole page kept,
+    from a mark at most ``LIST_REUSE_SECONDS`` old (``_recent_moment``).
     """
     now, moment = _list_moment()
     key = (current_locale(), moment, request.args.get("centre"), request.args.get("service"),
@@ -110,8 +112,28 @@ def _list_moment() -> tuple[datetime, tuple[Hashable, ...]]:
         g.xq_list_moment = now, (catalogue.key, id(catalogue),
                                  now.astimezone(local_zone()).date(),
                                  list_mark.mark(now, _FIRST_AHEAD))
+        current_app.extensions[_RECENT] = _clock(), g.xq_list_moment[1]
     moment: tuple[datetime, tuple[Hashable, ...]] = g.xq_list_moment
     return moment
+
+
+_RECENT = "xinqing.list_recent"  # this process's last reading: (clock, moment)
+_clock = time.monotonic
+
+
+def _recent_moment() -> tuple[Hashable, ...] | None:
+    """The moment this process read within ``LIST_REUSE_SECONDS``, or None.
+
+    During a burst of anonymous visitors (a campaign's QR code) every view read the mark,
+    a statement that costs more than drawing the kept page; within this window a page
+    already kept under the last reading is served without it. A seat count may so be that
+    many seconds old for someone not signed in (the booking itself checks the seat); signed-in
+    people, and a page not kept under that reading, read the mark afresh."""
+    window = current_app.config.get("LIST_REUSE_SECONDS", 0)
+    last = current_app.extensions.get(_RECENT)
+    if window <= 0 or last is None or _clock() - last[0] >= window:
+        return None
+    return (last[1],)
 
 
 def _draw_body(now: datetime) -> str:

@@ -33,12 +33,15 @@ def fresh_pools(app: Flask) -> None:
 
 
 def warm(app: Flask) -> None:
-    """Compile every template and load every language's catalogue in this process, so that
-    workers forked from it start with them (no database is touched)."""
+    """Compile every template, load every language's catalogue and read every questionnaire
+    file in this process, so that workers forked from it start with them (no database is
+    touched); a worker would otherwise pay for each on first use, and again when recycled."""
     from flask_babel import force_locale, get_translations
 
+    import assessments
     from app.i18n import BABEL_CODES
 
+    assessments.instruments()
     env = app.jinja_env
     for name in env.list_templates():
         env.get_template(name)

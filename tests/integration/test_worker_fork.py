@@ -74,3 +74,14 @@ def test_the_master_compiles_every_template_before_forking_without_touching_the_
     compiled = {key[1] for key in app.jinja_env.cache}
     assert set(names) <= compiled
     assert connected == []
+
+
+def test_the_master_loads_every_questionnaire_before_forking(app):
+    """Otherwise each worker reads and checks every instrument file on its first
+    questionnaire (about 0.4 s of CPU), and again after each recycle (``max_requests``)."""
+    import assessments
+    from app.forking import warm
+
+    assessments._registry.cache_clear()
+    warm(app)
+    assert assessments._registry.cache_info().currsize == 1

@@ -15,8 +15,9 @@ request has them:
   kept, as the screening submission asks it (subtract ``load_user``).
 
 Variants are timed in turn, ``--rounds`` times (``--n`` calls each, after a warm-up); each
-figure is the median over the rounds of each round's median, so a burst of load elsewhere
-hits every variant alike.
+figure is the median over the rounds of each round's median, and the differences that matter
+(the app over a plain session, the consent check over ``load_user``) are medians of the
+rounds' own differences, so a burst of load elsewhere hits both sides alike.
 
     .venv/bin/python bench/txn_cost.py [--tree /work/main] [--n 400] [--rounds 5]
         [--variants select1,load_user] [--cprofile select1]
@@ -33,10 +34,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import page_cpu  # noqa: E402  (this folder's tool, found through the line above)
+import page_cpu
 
 VARIANTS = ("select1", "select1_remove", "select1_orm_session", "select1_connection",
             "load_user", "health_consent")
+# What the app adds to a plain ORM session, what the ORM adds to a connection, and what the
+# consent check adds to the person's load: each the median of the rounds' differences.
+DIFFERENCES = (("select1", "select1_orm_session"), ("select1_orm_session", "select1_connection"),
+               ("health_consent", "load_user"))
 
 
 def measure(args: argparse.Namespace, _password: str, _world: dict) -> dict:
@@ -53,7 +58,8 @@ def measure(args: argparse.Namespace, _password: str, _world: dict) -> dict:
     with app.app_context():
         engine = db.engine
         worker = services.find_by_login("bench-w00@example.com")
-        assert worker is not None and screening.has_health_consent(worker)
+        assert worker is not None
+        assert screening.has_health_consent(worker)
         session_id = worker.get_id()
         db.session.remove()
     select1 = text("SELECT 1")
@@ -73,7 +79,8 @@ def measure(args: argparse.Namespace, _password: str, _world: dict) -> dict:
         if hasattr(screening, "saving_for"):  # since Step 16b: one decision per submission
             assert screening.saving_for(user) is screening.Saving.KEPT
         else:  # a tree before it asked twice
-            assert not screening.must_choose_consent(user) and screening.saves_for(user)
+            assert not screening.must_choose_consent(user)
+            assert screening.saves_for(user)
 
     work: dict[str, tuple[Callable[[], object], bool]] = {  # (the work, commit before remove)
         "select1": (lambda: db.session.execute(select1).all(), True),
@@ -107,11 +114,17 @@ def measure(args: argparse.Namespace, _password: str, _world: dict) -> dict:
                 rounds[variant].append(statistics.median(samples) * 1000)
         if args.cprofile:
             _profile(args.cprofile, lambda: once(args.cprofile), args.n * 5)
-    out = {"n": args.n, "rounds": args.rounds, "cpu_ms_median": {}}
+    out: dict = {"n": args.n, "rounds": args.rounds, "cpu_ms_median": {}, "difference_ms": {}}
     for variant, figures in rounds.items():
         out["cpu_ms_median"][variant] = round(statistics.median(figures), 3)
         print(f"{variant:22s} {statistics.median(figures):.3f} ms  (rounds: "
               f"{', '.join(f'{x:.3f}' for x in figures)})", file=sys.stderr, flush=True)
+    for more, less in DIFFERENCES:  # within each round, so that load hits both sides alike
+        if more in rounds and less in rounds:
+            gap = statistics.median(a - b for a, b in zip(rounds[more], rounds[less],
+                                                          strict=True))
+            out["difference_ms"][f"{more}-{less}"] = round(gap, 3)
+            print(f"{more} - {less}: {gap:+.3f} ms", file=sys.stderr, flush=True)
     return out
 
 
@@ -128,7 +141,8 @@ def _profile(variant: str, call: Callable[[], None], n: int) -> None:
     if os.environ.get("PSTATS"):
         profile.dump_stats(os.environ["PSTATS"])
     stats = pstats.Stats(profile, stream=sys.stderr)
-    stats.sort_stats(os.environ.get("SORT", "tottime")).print_stats(int(os.environ.get("TOP", "40")))
+    stats.sort_stats(os.environ.get("SORT", "tottime"))
+    stats.print_stats(int(os.environ.get("TOP", "40")))
 
 
 def arguments() -> argparse.ArgumentParser:

@@ -46,8 +46,9 @@ PAGES = ("home", "questionnaire", "questionnaire_first_visit", "result_history",
 DASHBOARD_STATS = 10000  # bench/run.py's --report-stats default
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def arguments(description: str = __doc__.splitlines()[0]) -> argparse.ArgumentParser:
+    """The options of this script (``bench/txn_cost.py`` adds its own to them)."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--url", default="postgresql://postgres@127.0.0.1:5432/test")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/13")
     parser.add_argument("--n", type=int, default=60)
@@ -62,7 +63,13 @@ def main() -> int:
     parser.add_argument("--history", type=int, default=0,
                         help="rows of booking history to seed first, as make bench's scale "
                         "part does (bench/run.py add_history), e.g. 10000 or 1000000")
-    args = parser.parse_args()
+    return parser
+
+
+def main(parser: argparse.ArgumentParser | None = None, measure_with=None) -> int:
+    """Build the scratch world, run ``measure_with`` (this script's ``measure``) on it, print
+    its figures as JSON, and drop the world."""
+    args = (parser or arguments()).parse_args()
     tree = Path(args.tree).resolve()
     sys.path.insert(0, str(HERE))
     import run  # puts this checkout first on the path: the measured tree goes before it
@@ -98,7 +105,7 @@ def main() -> int:
                                 else 100)
         if args.history:
             _seed_history(run, db_url, world, args.history)
-        figures = measure(args, run.PASSWORD, world)
+        figures = (measure_with or measure)(args, run.PASSWORD, world)
         figures["load_average"] = [round(x, 2) for x in os.getloadavg()]
         figures["tree"] = str(tree)
         import app as measured

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import bindparam, exists, select
 
 from app import audit
 from app.accounts.models import STAFF_ROLES, Consent, User
@@ -80,6 +80,26 @@ def export(user: User) -> dict[str, Any]:
     audit.record(user, "my_data.exported", user)
     db.session.commit()
     return document
+
+
+# Built once (bench/README.md, "Step 16b"): a yes or no, not every consent the person gave.
+_HOLDS = select(exists().where(
+    Consent.user_id == bindparam("user_id"), Consent.purpose == bindparam("purpose"),
+    Consent.text_version == bindparam("version"), Consent.withdrawn_at.is_(None)))
+
+
+def holds_consent(user: User, purpose: str, version: str) -> bool:
+    """Whether ``user`` agreed to this version of this purpose's text and has not withdrawn.
+
+    Asked of the database (one EXISTS, after the session's own changes are flushed) unless
+    the person's consents are loaded already, when their loaded state answers, as the
+    collection always did; either way a withdrawal counts from the next request.
+    """
+    if "consents" in user.__dict__:
+        return any(c.purpose == purpose and c.text_version == version
+                   and c.withdrawn_at is None for c in user.consents)
+    return bool(db.session.scalar(_HOLDS, {"user_id": user.id, "purpose": purpose,
+                                           "version": version}))
 
 
 def active_consents(user: User) -> list[Consent]:

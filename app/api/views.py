@@ -306,7 +306,8 @@ def submit_screening(data: dict[str, Any]) -> dict[str, Any]:
     instrument = _instrument(data["instrument"])
     user = auth.api_user()
     anonymous = bool(data["anonymous"]) or user is None
-    if not anonymous and screening.must_choose_consent(user):
+    saving = screening.Saving.ANONYMOUS if anonymous else screening.saving_for(user)
+    if saving is screening.Saving.MUST_CHOOSE:
         raise Problem(403, "consent-required", _l(
             "Before we keep results on your account we need your consent to store health "
             "data. Give it with POST /api/v1/consents/health-data, or send anonymous: true."),
@@ -326,7 +327,7 @@ def submit_screening(data: dict[str, Any]) -> dict[str, Any]:
             errors["extra"] = [str(_l("Answer each extra question with one of its options, "
                                       "and only those."))]
         raise Problem(422, "invalid-answers", errors=errors) from None
-    keep = not anonymous and screening.saves_for(user)
+    keep = saving is screening.Saving.KEPT
     saved = screening.save_result(user, instrument, answers, extra, keep=keep)
     return _result(saved.result, code=saved.code, user=user)
 

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app import audit
 from app.accounts.models import Consent, Role, User
+from app.accounts.privacy import holds_consent
 from app.booking.models import Centre
 from app.domain import DomainError
 from app.extensions import db
@@ -68,8 +69,7 @@ def has_safety_consent(user: User | None) -> bool:
     """True when the person agreed to the current safety-contact text and has not withdrawn."""
     if user is None or not _is_worker(user):
         return False
-    return any(c.purpose == SAFETY_PURPOSE and c.text_version == SAFETY_VERSION
-               and c.withdrawn_at is None for c in user.consents)
+    return holds_consent(user, SAFETY_PURPOSE, SAFETY_VERSION)
 
 
 def give_safety_consent(user: User) -> None:

@@ -9,6 +9,7 @@ import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import Enum
 from typing import Any, TypeVar
 
 from flask import current_app
@@ -18,6 +19,7 @@ from sqlalchemy.orm import load_only
 import assessments
 from app import audit
 from app.accounts.models import Consent, Role, User
+from app.accounts.privacy import holds_consent
 from app.booking.models import Centre, centre_staff
 from app.domain import DomainError
 from app.extensions import add_as_written, commit_keeping_loaded, db
@@ -52,8 +54,7 @@ class ScreeningError(DomainError):
 # -- consent and profile -----------------------------------------------------------------
 def has_health_consent(user: User) -> bool:
     """True when the person agreed to the current health-data text and has not withdrawn."""
-    return any(c.purpose == CONSENT_PURPOSE and c.text_version == CONSENT_VERSION
-               and c.withdrawn_at is None for c in user.consents)
+    return holds_consent(user, CONSENT_PURPOSE, CONSENT_VERSION)
 
 
 def give_health_consent(user: User) -> None:
@@ -64,16 +65,19 @@ def give_health_consent(user: User) -> None:
         db.session.commit()
 
 
-def must_choose_consent(user: User | None) -> bool:
-    """A worker who has not agreed must choose (agree, or answer anonymously) before saving."""
-    return bool(user is not None and user.is_authenticated and user.has_role(Role.WORKER)
-                and not has_health_consent(user))
+class Saving(Enum):
+    """What becomes of this person's result: decided once per submission (one consent read)."""
+
+    ANONYMOUS = "anonymous"  # signed out or not a worker: shown, kept on no account
+    MUST_CHOOSE = "must_choose"  # a worker without the consent: agree, or answer anonymously
+    KEPT = "kept"  # a worker who agreed: kept on their account
 
 
-def saves_for(user: User | None) -> bool:
-    """Whether a result of this person is kept on their account."""
-    return bool(user is not None and user.is_authenticated and user.has_role(Role.WORKER)
-                and has_health_consent(user))
+def saving_for(user: User | None) -> Saving:
+    """Whether a result of this person is kept on their account, or they must choose first."""
+    if not (user is not None and user.is_authenticated and user.has_role(Role.WORKER)):
+        return Saving.ANONYMOUS
+    return Saving.KEPT if has_health_consent(user) else Saving.MUST_CHOOSE
 
 
 def update_profile(user: User, age_band: str | None, sector: str | None,

@@ -185,8 +185,10 @@ def index() -> str:
 def take(code: str) -> str | Response:
     """One questionnaire on one page; the result is shown at once."""
     instrument = _instrument_or_404(code)
-    if services.must_choose_consent(current_user) and not session.get(NO_SAVE):
+    saving = services.saving_for(current_user)
+    if saving is services.Saving.MUST_CHOOSE and not session.get(NO_SAVE):
         return redirect(url_for("screening.consent", next=code))
+    keep = saving is services.Saving.KEPT and not session.get(NO_SAVE)
     chosen: dict[str, int] = {}
     missing: list[str] = []
     if request.method == "POST":
@@ -194,7 +196,6 @@ def take(code: str) -> str | Response:
         chosen, missing = parse_answers(instrument, request.form)
         if not missing:
             answers, extra = services.split_answers(instrument, chosen)
-            keep = services.saves_for(current_user) and not session.get(NO_SAVE)
             saved = services.save_result(current_user._get_current_object(), instrument,
                                          answers, extra, keep=keep)
             follow = saved.followup
@@ -209,8 +210,7 @@ def take(code: str) -> str | Response:
     return render_template("screening/take.html", form=ConsentForm(),  # for its CSRF token
                            text=instrument.text(lang),
                            source=instrument_source(instrument, lang),
-                           chosen=chosen, missing=missing, saving=services.saves_for(
-                               current_user) and not session.get(NO_SAVE))
+                           chosen=chosen, missing=missing, saving=keep)
 
 
 @bp.route("/screening/consent", methods=["GET", "POST"])

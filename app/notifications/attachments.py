@@ -10,7 +10,7 @@ sealed with the rest of the payload; messages queued with ``data`` still send un
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -52,7 +52,7 @@ class CalendarEvent:
 
     def facts(self) -> dict[str, Any]:
         """The JSON the outbox seals (times as ISO 8601 in UTC)."""
-        return {**asdict(self), "starts_at": self.starts_at.astimezone(UTC).isoformat(),
+        return {**vars(self), "starts_at": self.starts_at.astimezone(UTC).isoformat(),
                 "ends_at": self.ends_at.astimezone(UTC).isoformat()}
 
     @classmethod

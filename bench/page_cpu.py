@@ -402,7 +402,7 @@ def _dashboard_client(app, base: dict, password: str, world: dict):
 def _booking_pages(app, client, base: dict, requests: dict, prepare: dict) -> None:
     """``booking_post`` and ``cancel_post``: one worker books the world's 64 lecture
     sessions in turn and cancels them again (the seat, limit checks, the two outbox
-    messages with their calendar file, statistics, audit). Each timed request finds what
+    messages with their calendar's facts, statistics, audit). Each timed request finds what
     it needs (a session free to book, a booking to cancel) made by an untimed step."""
     from sqlalchemy import text
 

@@ -1,7 +1,8 @@
 """Booking notices (email with a calendar file, and SMS), queued in the change's transaction.
 
 Each function composes one channel-neutral ``Notice`` (app/notifications/notices.py): the
-email carries the details and the ICS file; the SMS only says there is a message or a
+email carries the details and the ICS file (queued as what it says; the outbox sender
+writes the file, app/notifications/attachments.py); the SMS only says there is a message or a
 reminder, with a short link to the bookings page (no health information in an SMS).
 
 Texts are rendered in the person's language; times are shown in Asia/Shanghai and put
@@ -20,7 +21,6 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import force_locale, format_datetime
 from flask_babel import gettext as _
-from icalendar import Calendar, Event
 
 from app.booking import meetings, sms_links
 from app.booking.bookable import event_of
@@ -36,8 +36,8 @@ from app.booking.models import (
 )
 from app.booking.models import Event as PublicEvent
 from app.i18n import BABEL_CODES
+from app.notifications.attachments import CalendarAttachment, CalendarEvent
 from app.notifications.notices import Notice, deliver
-from app.notifications.services import Attachment
 from app.types import utcnow
 
 REMINDER_BEFORE = timedelta(hours=24)
@@ -112,64 +112,58 @@ def _event_subject(event: PublicEvent, kind: str, lang: str) -> str:
     return subjects[kind]
 
 
-_ICS_MEMO = "_xq_ics"
+_CALENDAR_MEMO = "_xq_calendar"
 
 
-def ics(booking: Booking, *, cancel: bool = False) -> bytes:
-    """A one-event calendar: METHOD REQUEST for a booking, CANCEL when it is called off.
+def calendar_of(booking: Booking, *, cancel: bool = False,
+                filename: str = "booking.ics") -> CalendarAttachment:
+    """The booking's calendar file, queued as what it says (the outbox sender writes it):
+    METHOD REQUEST for a booking, CANCEL when it is called off; a booking still awaiting
+    the counsellor's confirmation is TENTATIVE, not CONFIRMED.
 
-    A booking still awaiting the counsellor's confirmation is TENTATIVE, not CONFIRMED.
-    Inside ``one_calendar`` (one booking move) the file is built once and attached to the
-    email and to each reminder alike; anywhere else it is built afresh.
+    Inside ``one_calendar`` (one booking move) the facts are gathered once for the email
+    and each reminder alike; anywhere else afresh.
     """
-    memo: dict | None = booking.__dict__.get(_ICS_MEMO)
+    memo: dict | None = booking.__dict__.get(_CALENDAR_MEMO)
     if memo is None:
-        return _ics(booking, cancel=cancel)
-    if cancel not in memo:
-        memo[cancel] = _ics(booking, cancel=cancel)
-    data: bytes = memo[cancel]
-    return data
+        event = _calendar_event(booking, cancel=cancel)
+    else:
+        if cancel not in memo:
+            memo[cancel] = _calendar_event(booking, cancel=cancel)
+        event = memo[cancel]
+    return CalendarAttachment(filename, event)
 
 
 @contextmanager
 def one_calendar(booking: Booking) -> Iterator[None]:
-    """The notices of one move share its calendar file (building it with icalendar was
-    the costliest part of a booking's CPU after the queries). Nothing of the booking or
-    its session changes while the move's notices are written; the file is forgotten when
-    the block ends, so a later change (a new room, a new time) builds a new one."""
-    booking.__dict__[_ICS_MEMO] = {}
+    """The notices of one move share its calendar's facts (their event and meeting link
+    are read once). Nothing of the booking or its session changes while the move's notices
+    are written; the facts are forgotten when the block ends, so a later change (a new
+    room, a new time) gathers them anew."""
+    booking.__dict__[_CALENDAR_MEMO] = {}
     try:
         yield
     finally:
-        booking.__dict__.pop(_ICS_MEMO, None)
+        booking.__dict__.pop(_CALENDAR_MEMO, None)
 
 
-def _ics(booking: Booking, *, cancel: bool) -> bytes:
+def _calendar_event(booking: Booking, *, cancel: bool) -> CalendarEvent:
     session: Session = booking.session
     lang = _lang(booking.user)
-    cal = Calendar()
-    cal.add("prodid", "-//Xinqing//booking//EN")
-    cal.add("version", "2.0")
-    cal.add("method", "CANCEL" if cancel else "REQUEST")
-    event = Event()
-    event.add("uid", f"{booking.uid}@xinqing")
-    event.add("dtstamp", utcnow())
-    event.add("dtstart", session.starts_at)
-    event.add("dtend", session.ends_at)
-    event.add("sequence", booking.sequence or 0)
     public = event_of(session)
     if public is not None:
-        event.add("summary", public.localised("title", lang))
-        event.add("location", _event_where(public, lang))
-        event.add("url", link(f"/events/{public.uid}"))
+        summary = public.localised("title", lang)
+        location = _event_where(public, lang)
+        url = link(f"/events/{public.uid}")
     else:
-        event.add("summary", session.service.localised("name", lang))
-        event.add("location", _where(session, lang))
-        event.add("url", link(f"/bookings/{booking.uid}"))
-    event.add("status", "CANCELLED" if cancel else
-              "TENTATIVE" if booking.status == BookingStatus.REQUESTED.value else "CONFIRMED")
-    cal.add_component(event)
-    return cal.to_ical()
+        summary = session.service.localised("name", lang)
+        location = _where(session, lang)
+        url = link(f"/bookings/{booking.uid}")
+    return CalendarEvent(
+        method="CANCEL" if cancel else "REQUEST", uid=f"{booking.uid}@xinqing",
+        sequence=booking.sequence or 0, starts_at=session.starts_at, ends_at=session.ends_at,
+        summary=summary, location=location, url=url,
+        status="CANCELLED" if cancel else "TENTATIVE" if _awaiting(booking) else "CONFIRMED")
 
 
 def _where(session: Session, lang: str) -> str:
@@ -224,11 +218,6 @@ def _links(booking: Booking) -> str:
     ])
 
 
-def calendar_type(method: str) -> str:
-    """The calendar part's MIME type: its Chinese text is UTF-8, and clients must be told."""
-    return f"text/calendar; charset=utf-8; method={method}"
-
-
 def _awaiting(booking: Booking) -> bool:
     return booking.status == BookingStatus.REQUESTED.value
 
@@ -265,9 +254,7 @@ def booking_changed(booking: Booking, kind: str) -> None:
         deliver(user, Notice(
             f"booking.{kind}", subject=subject, text="\n\n".join(parts),
             link=link("/bookings"),
-            attachments=[Attachment("booking.ics",
-                                    calendar_type("CANCEL" if cancel else "REQUEST"),
-                                    ics(booking, cancel=cancel))]))
+            attachments=[calendar_of(booking, cancel=cancel)]))
 
 
 def reminder_hours() -> list[int]:
@@ -305,8 +292,7 @@ def queue_reminder(booking: Booking) -> None:
                 "booking.reminder", subject=subject, text=text, link=sms_link,
                 sms_template="reminder" if public is None else "event_reminder",
                 essential=False,
-                attachments=[Attachment("booking.ics", calendar_type("REQUEST"),
-                                        ics(booking))]),
+                attachments=[calendar_of(booking)]),
                 send_after=send_after, dedupe_key=key)
 
 
@@ -346,5 +332,5 @@ def closure_notice(user, booking_list: list[Booking], reason_zh: str, reason_en:
                        url=link("/booking")))
         deliver(user, Notice(
             "booking.closure", subject=subject, text="\n\n".join(parts), link=link("/bookings"),
-            attachments=[Attachment(f"booking-{i + 1}.ics", calendar_type("CANCEL"),
-                                    ics(b, cancel=True)) for i, b in enumerate(booking_list)]))
+            attachments=[calendar_of(b, cancel=True, filename=f"booking-{i + 1}.ics")
+                         for i, b in enumerate(booking_list)]))

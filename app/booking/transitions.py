@@ -395,7 +395,7 @@ def apply(name: str, actor: User | None, *, now: datetime, booking: Booking | No
     if guard is not None:
         guard()
     if isinstance(row, Booking):
-        with mail.one_calendar(row):  # the email and reminders share one calendar file
+        with mail.one_calendar(row):  # the email and reminders share one calendar
             if move.notice:
                 mail.booking_changed(row, move.notice)
             if move.reminder in (Reminder.QUEUE, Reminder.REQUEUE):

@@ -11,11 +11,13 @@ from typing import cast
 
 from flask import current_app
 
+from app.notifications.attachments import file_bytes
 from app.notifications.channels import SendError
 
 
 def build(payload: dict) -> EmailMessage:
-    """The MIME message of an email payload (address, subject, bodies, attachments)."""
+    """The MIME message of an email payload (address, subject, bodies, attachments; a
+    calendar queued as its facts is written here, at sending)."""
     config = current_app.config
     email = EmailMessage()
     email["From"] = config["MAIL_DEFAULT_SENDER"]
@@ -28,7 +30,7 @@ def build(payload: dict) -> EmailMessage:
     for item in payload.get("attachments", []):
         maintype, _, subtype = item["content_type"].partition("/")
         subtype, *params = subtype.split(";")
-        email.add_attachment(item["data"].encode("utf-8"), maintype=maintype,
+        email.add_attachment(file_bytes(item), maintype=maintype,
                              subtype=subtype.strip(), filename=item["filename"])
         if params:
             part = cast("list[EmailMessage]", email.get_payload())[-1]

@@ -25,8 +25,9 @@ from sqlalchemy import BindParameter, Delete, and_, bindparam, delete, or_
 
 from app.accounts.models import User
 from app.extensions import db
+from app.notifications.attachments import Attachment, CalendarAttachment
 from app.notifications.models import OutboxMessage
-from app.notifications.services import Attachment, enqueue, enqueue_sms
+from app.notifications.services import enqueue, enqueue_sms
 from app.types import utcnow
 
 SMS_SUFFIX = "#sms"
@@ -41,7 +42,7 @@ class Notice:
     text: str
     link: str
     sms_template: str = "notice"  # a key of app.notifications.sms.TEMPLATES
-    attachments: Sequence[Attachment] = field(default_factory=tuple)
+    attachments: Sequence[Attachment | CalendarAttachment] = field(default_factory=tuple)
     sms_params: Sequence[str] | None = None  # default: the link alone
     essential: bool = True  # False: a reminder the person may opt out of
     urgent: bool = False  # True: sent in the quiet hours too (urgent safety contact)

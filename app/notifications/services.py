@@ -25,6 +25,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from app.accounts.models import User
 from app.accounts.privacy import register_eraser
 from app.extensions import add_as_written, db
+from app.notifications.attachments import Attachment, CalendarAttachment
 from app.notifications.channels import Sender, SendError, open_sender, register_sender
 from app.notifications.email_sender import EmailSender
 from app.notifications.models import OutboxMessage
@@ -34,15 +35,6 @@ from app.types import new_uid, utcnow
 
 MAX_ATTEMPTS = 8
 LEASE = timedelta(minutes=15)
-
-
-@dataclass(frozen=True)
-class Attachment:
-    """A file sent with an email, e.g. ``booking.ics`` as ``text/calendar``."""
-
-    filename: str
-    content_type: str
-    data: bytes
 
 
 @dataclass
@@ -56,20 +48,20 @@ class SendReport:
 
 
 def enqueue(user: User, kind: str, *, subject: str, text: str, html: str | None = None,
-            attachments: Iterable[Attachment] = (), send_after: datetime | None = None,
+            attachments: Iterable[Attachment | CalendarAttachment] = (),
+            send_after: datetime | None = None,
             dedupe_key: str | None = None) -> OutboxMessage | None:
     """Add an email for ``user`` to the outbox; None when they have no email or it is queued.
 
-    Call inside the transaction of the change the email reports; the caller commits.
+    Call inside the transaction of the change the email reports; the caller commits. A
+    calendar attachment is queued as its facts; the sender writes the file
+    (app/notifications/attachments.py).
     """
     if not user.email:
         return None
     return _add(user, kind, "email", {
         "to": user.email, "subject": subject, "text": text, "html": html,
-        "attachments": [
-            {"filename": a.filename, "content_type": a.content_type,
-             "data": a.data.decode("utf-8")} for a in attachments
-        ],
+        "attachments": [a.stored() for a in attachments],
     }, send_after, dedupe_key)
 
 

@@ -141,31 +141,32 @@ def test_reminders_cli_sends_and_passes_offers_on(app, smtp_server, session, mak
     assert "offers passed on 0" in result.output
 
 
-def test_one_move_builds_its_calendar_file_once_and_a_later_change_builds_anew(
+def test_one_move_gathers_its_calendar_once_and_a_later_change_anew(
         app, session, make_user, monkeypatch):
-    """The email and the reminder of one booking carry one file (built once, the same
-    bytes); once the move is over, a change of room gives the next notice a new file."""
+    """The email and the reminder of one booking carry one calendar (its facts gathered
+    once); once the move is over, a change of room gives the next notice a new file."""
     from app.booking import mail
+    from app.notifications.attachments import calendar_file
 
     person = make_user()
     booking = bookings.book(person, session.id)
-    built: list[bytes] = []
-    real = mail._ics
+    gathered: list[object] = []
+    real = mail._calendar_event
 
     def counting(b, *, cancel):
-        built.append(real(b, cancel=cancel))
-        return built[-1]
+        gathered.append(real(b, cancel=cancel))
+        return gathered[-1]
 
-    monkeypatch.setattr(mail, "_ics", counting)
+    monkeypatch.setattr(mail, "_calendar_event", counting)
     with mail.one_calendar(booking):
-        first, again = mail.ics(booking), mail.ics(booking)
-        cancelled = mail.ics(booking, cancel=True)
-    assert first is again
-    assert len(built) == 2  # one REQUEST, one CANCEL
-    assert b"METHOD:CANCEL" in cancelled
+        first, again = mail.calendar_of(booking), mail.calendar_of(booking)
+        cancelled = mail.calendar_of(booking, cancel=True)
+    assert first.event is again.event
+    assert len(gathered) == 2  # one REQUEST, one CANCEL
+    assert b"METHOD:CANCEL" in calendar_file(cancelled.event)
 
     session.room = "Room 9 after the move"
-    after = mail.ics(booking)
-    assert len(built) == 3
-    assert b"Room 9 after the move" in after
-    assert b"Room 9" not in first
+    after = mail.calendar_of(booking)
+    assert len(gathered) == 3
+    assert b"Room 9 after the move" in calendar_file(after.event)
+    assert b"Room 9" not in calendar_file(first.event)

@@ -1,7 +1,9 @@
 """The session list's body is kept per process (app/fragments.py): it must never go stale.
 
 Each test renders the list once (so the body is kept), changes one thing the list prints,
-and asks again: the kept body's key must have changed with it.
+and asks again: the kept body's key must have changed with it. (With ``LIST_REUSE_SECONDS``
+set, as in production, an anonymous visitor may get a kept page up to that many seconds
+old: test_session_list_reuse.py.)
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -58,3 +59,12 @@ def seat_invariant(app):
     db.session.rollback()
     db.session.expire_all()
     assert seat_mismatches() == [], "seat counters disagree with bookings and offers"
+
+
+def group_session_tomorrow(counsellor: User) -> tuple[Session, str]:
+    """A 3-seat group session at a hub, starting tomorrow, and its day's session list."""
+    service = make_service("group-stress", capacity=3)
+    hub = make_centre("qz-hub", services=[service], staff=[counsellor])
+    session = make_session(hub, service, counsellor, starts_in=timedelta(days=1, hours=3))
+    day = session.starts_at.astimezone(ZoneInfo("Asia/Shanghai")).date().isoformat()
+    return session, f"/booking?day={day}"

@@ -17,7 +17,13 @@ from sqlalchemy import event
 from app.booking.models import AvailabilityException, Centre, CentreClosure, Event
 from app.extensions import db
 from app.types import utcnow
-from tests.booking_helpers import make_centre, make_service, make_session, seat_invariant  # noqa: F401
+from tests.booking_helpers import (  # noqa: F401
+    group_session_tomorrow,
+    make_centre,
+    make_service,
+    make_session,
+    seat_invariant,
+)
 from tests.helpers import submit, text
 
 pytestmark = pytest.mark.usefixtures("seat_invariant")
@@ -26,11 +32,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 @pytest.fixture
 def group(counsellor):
-    service = make_service("group-stress", capacity=3)
-    hub = make_centre("qz-hub", services=[service], staff=[counsellor])
-    session = make_session(hub, service, counsellor, starts_in=timedelta(days=1, hours=3))
-    day = session.starts_at.astimezone(ZoneInfo("Asia/Shanghai")).date().isoformat()
-    return session, f"/booking?day={day}"
+    return group_session_tomorrow(counsellor)
 
 
 def test_a_booking_shows_in_the_seats_free_at_once(signed_in, worker, client, group):

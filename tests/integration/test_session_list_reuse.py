@@ -9,16 +9,13 @@ and never a page drawn at another moment than its mark.
 
 from __future__ import annotations
 
-from datetime import timedelta
-from zoneinfo import ZoneInfo
-
 import pytest
 from sqlalchemy import event
 
 from app.booking import views as booking_views
 from app.booking.models import Session
 from app.extensions import db
-from tests.booking_helpers import make_centre, make_service, make_session, seat_invariant  # noqa: F401
+from tests.booking_helpers import group_session_tomorrow, seat_invariant  # noqa: F401
 from tests.helpers import submit, text
 
 pytestmark = pytest.mark.usefixtures("seat_invariant")
@@ -26,11 +23,8 @@ pytestmark = pytest.mark.usefixtures("seat_invariant")
 
 @pytest.fixture
 def group(counsellor):
-    service = make_service("group-stress", capacity=3)
-    hub = make_centre("qz-hub", services=[service], staff=[counsellor])
-    session = make_session(hub, service, counsellor, starts_in=timedelta(days=1, hours=3))
-    day = session.starts_at.astimezone(ZoneInfo("Asia/Shanghai")).date().isoformat()
-    return session, f"/booking?day={day}&lang=en"
+    session, url = group_session_tomorrow(counsellor)
+    return session, url + "&lang=en"
 
 
 @pytest.fixture

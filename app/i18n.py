@@ -49,7 +49,8 @@ def remember_switch() -> None:
     lang = request.args.get("lang")
     if lang is None or lang not in current_app.config["LANGUAGES"]:
         return
-    session["lang"] = lang
+    if session.get("lang") != lang:  # the same language again: no session write
+        session["lang"] = lang
     if current_user.is_authenticated:
         from app.accounts.services import set_locale
 

@@ -9,8 +9,10 @@ fewer on every such page (bench/README.md, step 17a). The reads see the same dat
 under READ COMMITTED every statement takes its own snapshot, in a transaction or not, and a
 plain SELECT holds no lock past its end. What a transaction must keep for more than one
 statement begins it first: row locks (``FOR UPDATE``/``SHARE``), transaction-level advisory
-locks, ``set_config``, and every write; a stricter level (``extensions.read_in_one_snapshot``)
-or a connection someone set to AUTOCOMMIT is left as it is.
+locks, ``set_config``, a server-side cursor (``yield_per``) and every write; a stricter level
+(``extensions.read_in_one_snapshot``) or a connection someone set to AUTOCOMMIT is left as it
+is. When the transaction ends, the connection leaves autocommit again, so whoever takes it
+from the pool next (a raw connection included) finds the driver's usual state.
 
 Where the transaction did begin (SQLite, a stricter level, or after a write), one that only
 read ends with COMMIT, whatever ends it.
@@ -38,7 +40,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from psycopg import IsolationLevel
+from psycopg import IsolationLevel, ServerCursor
 from psycopg.pq import TransactionStatus
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine, ExceptionContext
@@ -70,14 +72,19 @@ def mark_written(conn: Connection) -> None:
     """``conn``'s transaction writes behind SQLAlchemy's back (call it before, e.g. before a
     COPY): the transaction begins now if it had not, and it must end in a ROLLBACK."""
     if not (conn.closed or conn.invalidated):
-        _begin_owed(conn)
+        _leave_autocommit(conn)
         conn.info[_WROTE] = True
 
 
-def _begin_owed(conn: Connection) -> None:
-    """Turn autocommit off again: psycopg sends BEGIN before the next statement."""
-    if conn.info.pop(_LAZY, False):
-        conn.connection.dbapi_connection.autocommit = False  # type: ignore[union-attr]
+def _leave_autocommit(conn: Connection) -> None:
+    """End our autocommit, if on: psycopg sends BEGIN before the next statement, if any."""
+    if _LAZY not in conn.info:
+        return
+    driver: Any = conn.connection.dbapi_connection
+    if driver.info.transaction_status != _IDLE:
+        return  # a broken connection, about to be discarded: the mark stays with it
+    driver.autocommit = False
+    del conn.info[_LAZY]
 
 
 @event.listens_for(Engine, "begin")
@@ -97,11 +104,11 @@ def _begin_lazily(conn: Connection) -> None:
 
 
 @event.listens_for(Engine, "before_cursor_execute")
-def _note(conn: Connection, _cursor: Any, statement: str, *_args: Any) -> None:
+def _note(conn: Connection, cursor: Any, statement: str, *_args: Any) -> None:
     if writes(statement):
         conn.info[_WROTE] = True
-    if _LAZY in conn.info and needs_transaction(statement):
-        _begin_owed(conn)
+    if _LAZY in conn.info and (needs_transaction(statement) or isinstance(cursor, ServerCursor)):
+        _leave_autocommit(conn)  # a server-side cursor (yield_per) lives in a transaction
 
 
 @event.listens_for(Engine, "handle_error")
@@ -115,11 +122,15 @@ def _note_failure(context: ExceptionContext) -> None:
 def _forget(conn: Connection) -> None:
     if not (conn.closed or conn.invalidated):
         conn.info.pop(_WROTE, None)
+        _leave_autocommit(conn)
 
 
 @event.listens_for(Engine, "rollback")
 def _commit_if_only_read(conn: Connection) -> None:
-    if conn.closed or conn.invalidated or conn.info.pop(_WROTE, False):
+    if conn.closed or conn.invalidated:
+        return
+    _leave_autocommit(conn)
+    if conn.info.pop(_WROTE, False):
         return
     try:
         conn.dialect.do_commit(conn.connection)

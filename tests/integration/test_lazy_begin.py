@@ -20,8 +20,7 @@ from app.accounts.models import User
 from app.extensions import db
 from app.security.access import public
 from tests.conftest import IS_POSTGRES
-from tests.integration.test_pool_liveness import (
-    PAGE, pooled_driver_connection, round_trips, wire)
+from tests.integration.test_pool_liveness import PAGE, pooled_driver_connection, round_trips, wire
 
 pytestmark = pytest.mark.skipif(
     not IS_POSTGRES, reason="PostgreSQL only: transactions are read off the wire")

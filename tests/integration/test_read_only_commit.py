@@ -3,7 +3,9 @@
 psycopg drops every prepared statement of a connection on ROLLBACK, and a request's session
 is rolled back when it closes: a page that only reads would never reach ``prepare_threshold``
 and PostgreSQL would parse and plan each of its statements on every request
-(bench/README.md, steps 12c and 13a). ``app/read_only.py`` is the rule's one home.
+(bench/README.md, steps 12c and 13a). ``app/read_only.py`` is the rule's one home. (On
+PostgreSQL a transaction that only reads no longer begins at all, and its commit sends
+nothing: tests/integration/test_lazy_begin.py.)
 """
 
 from __future__ import annotations

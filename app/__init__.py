@@ -61,8 +61,9 @@ def configure(app: Flask, config: type[Config] | Config) -> None:
 
 def register_extensions(app: Flask) -> None:
     """Bind the extensions of app/extensions.py."""
-    # read_only: how transactions end; pool_liveness: dead pooled connections (see each)
-    from app import pool_liveness, read_only, replica  # noqa: F401
+    # read_only: how transactions end; pool_liveness: dead pooled connections;
+    # driver_cursor: psycopg's result descriptions built only when read (see each)
+    from app import driver_cursor, pool_liveness, read_only, replica  # noqa: F401
     from app.accounts.services import load_user
     from app.extensions import babel, csrf, db, limiter, login_manager, migrate
     from app.i18n import select_locale

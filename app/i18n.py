@@ -65,8 +65,13 @@ def switch_url(lang: str) -> str:
 
 
 def current_locale() -> str:
-    """``"en"`` or ``"zh_CN"``, for templates choosing a language-specific field."""
-    return "en" if str(get_locale()).startswith("en") else "zh_CN"
+    """``"en"`` or ``"zh_CN"``, for templates choosing a language-specific field.
+
+    Asks the locale's language rather than its printed name: printing a Babel ``Locale``
+    rebuilds its identifier on every call, several times per page (bench/README.md, Step 17b).
+    """
+    locale = get_locale()
+    return "en" if locale is not None and locale.language == "en" else "zh_CN"
 
 
 def _translations() -> Any:

@@ -14,6 +14,10 @@ so that a page's figure minus hello's is the app's own work; ``home_first_visit`
 ``questionnaire_first_visit`` send no cookie, as wrk does. Each page also reports its mean and
 the garbage collector's passes by generation.
 
+``--instructions`` counts the worker's instructions per request under valgrind's callgrind
+instead (``bench/callgrind.py``): slower, but the same figure for the same code however loaded
+the machine is, so a small change shows without a pair of interleaved runs.
+
 ``--tree`` measures another checkout's code (its ``app``, its schema from its own
 migrations) with this script, so that a before/after pair runs back to back on the same
 machine. ``--history N`` first seeds ``make bench``'s booking history of N rows.
@@ -58,6 +62,10 @@ def arguments(description: str = __doc__.splitlines()[0]) -> argparse.ArgumentPa
     parser.add_argument("--profile", help="print a pyinstrument tree for this page")
     parser.add_argument("--cprofile", help="print cProfile's CPU-time table for this page")
     parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument("--instructions", action="store_true",
+                        help="count the worker's instructions per request under valgrind's "
+                        "callgrind instead of timing (bench/callgrind.py): the same for the "
+                        "same code whatever the machine's load")
     parser.add_argument("--explain", help="print PostgreSQL's planning and execution time "
                         "of each statement one request of these pages (comma-separated) sends")
     parser.add_argument("--history", type=int, default=0,
@@ -72,6 +80,10 @@ def main(parser: argparse.ArgumentParser | None = None, measure_with=None) -> in
     args = (parser or arguments()).parse_args()
     tree = Path(args.tree).resolve()
     sys.path.insert(0, str(HERE))
+    import callgrind
+
+    if args.instructions and not os.environ.get(callgrind.ENV):
+        return _count_instructions(args, callgrind)
     import run  # puts this checkout first on the path: the measured tree goes before it
 
     sys.path.insert(0, str(tree))
@@ -122,8 +134,11 @@ def main(parser: argparse.ArgumentParser | None = None, measure_with=None) -> in
 
 def measure(args: argparse.Namespace, password: str, world: dict) -> dict:
     """Median CPU ms per request of each page (and the first warm-up's, for contrast)."""
+    from callgrind import Meter
+
     from app import create_app
 
+    meter = Meter()
     app = create_app()
     base = {"base_url": "https://localhost", "headers": {"Referer": "https://localhost/",
                                                           "X-Forwarded-Proto": "https"}}
@@ -190,6 +205,7 @@ def measure(args: argparse.Namespace, password: str, world: dict) -> dict:
             assert call().status_code in (200, 302, 303)
         if page in (args.explain or "").split(","):
             _explain(app, call, prepare.get(page))
+        gc.collect()  # each page's collections start from the same count, whatever ran before
         if page == args.profile:
             from pyinstrument import Profiler
 
@@ -207,8 +223,9 @@ def measure(args: argparse.Namespace, password: str, world: dict) -> dict:
             if page in prepare:
                 prepare[page]()
             started = time.process_time()
-            call()
+            meter.around(call)
             samples.append((time.process_time() - started) * 1000)
+        meter.page_done(page)
         if page == args.profile:
             profiler.stop()
             print(profiler.output_text(unicode=False, color=False, show_all=False),
@@ -244,6 +261,23 @@ def measure(args: argparse.Namespace, password: str, world: dict) -> dict:
               f"{out['session_records_written'][page]} per request", file=sys.stderr,
               flush=True)
     return out
+
+
+def _count_instructions(args: argparse.Namespace, callgrind) -> int:
+    """Run this script again under callgrind and print the worker's instructions per request
+    of each page (millions), and each as a multiple of the bare hello's when it was counted."""
+    per_request = callgrind.rerun_under_valgrind([__file__, *sys.argv[1:]], args.n)
+    figures: dict = {"n": args.n, "instructions_per_request": {
+        page: round(per_request[page]) for page in args.pages.split(",")}}
+    hello = per_request.get("hello")
+    for page in args.pages.split(","):
+        count = per_request[page]
+        times = f", {count / hello:.1f} x hello" if hello else ""
+        print(f"{page}: {count / 1e6:.3f} M instructions per request{times}", file=sys.stderr)
+    print(json.dumps(figures))
+    if args.json:
+        Path(args.json).write_text(json.dumps(figures, indent=1) + "\n")
+    return 0
 
 
 def _seed_history(run, db_url: str, world: dict, rows: int) -> None:
